@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { DurationMs, Passthrough, Script } from './primitives.ts';
+
+export const NotifyFifo = z.object({ path: z.string(), user: z.string().optional(), group: z.string().optional() });
+
+export const GlobalDefs = z.object({
+  routerId: z.string().optional(),
+  notificationEmail: z.array(z.string()).default([]),
+  notificationEmailFrom: z.string().optional(),
+  smtpServer: z.object({ host: z.string(), port: z.number().int().min(1).max(65535).optional() }).optional(),
+  smtpHeloName: z.string().optional(),
+  smtpConnectTimeoutMs: DurationMs.optional(),
+  smtpAlert: z.boolean().optional(),
+  scriptUser: z.object({ user: z.string(), group: z.string().optional() }).optional(),
+  enableScriptSecurity: z.boolean().default(false),
+  vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
+  vrrpStrict: z.boolean().default(false),
+  vrrpSkipCheckAdvAddr: z.boolean().default(false),
+  vrrpMcastGroup4: z.string().optional(),
+  vrrpMcastGroup6: z.string().optional(),
+  vrrpGarpMasterDelayMs: DurationMs.default(5000),
+  vrrpGarpMasterRepeat: z.number().int().min(0).default(5),
+  vrrpGarpMasterRefreshMs: DurationMs.default(0),
+  vrrpGarpMasterRefreshRepeat: z.number().int().min(0).default(1),
+  vrrpGarpIntervalMs: DurationMs.default(0),
+  vrrpGnaIntervalMs: DurationMs.default(0),
+  v3ChecksumAsV2: z.boolean().default(false),
+  notifyFifo: NotifyFifo.optional(),
+  notifyFifoScript: Script.optional(),
+  vrrpNotifyFifo: NotifyFifo.optional(),
+  vrrpNotifyFifoScript: Script.optional(),
+  lvsNotifyFifo: NotifyFifo.optional(),
+  lvsNotifyFifoScript: Script.optional(),
+  lvsFlush: z.boolean().default(false),
+  lvsFlushOnStop: z.string().optional(),
+  dynamicInterfaces: z.boolean().default(false),
+  /** Known keepalived keywords Vigil carries but does not act on. */
+  passthrough: Passthrough.default([]),
+});
+export type GlobalDefs = z.infer<typeof GlobalDefs>;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Debian packages the tests run against for real (see DESIGN.md "Real parts in tests"):
+#   keepalived     - the VRRP peer to interoperate with, and genhash to agree with
+#   iproute2       - network namespaces, veth pairs and bridges for multi-host tests
+#   ipvsadm, kmod, user-mode-linux - a real IPVS kernel as an ordinary process
+#   tcpdump        - capture in namespaces when a protocol test fails
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # keepalived's package would start a daemon where an init system runs; policy-rc.d stops that.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+echo "install-test-deps: ${#PKGS[@]} packages present"
