@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
+import { registerGenhashCommand } from './genhash-command.ts';
 
 /**
  * Builds the `vigil` command. Each area registers its own subcommands from its
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = code;
   };
   registerConfigCommands(program, setExit);
+  registerGenhashCommand(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

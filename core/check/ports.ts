@@ -1,0 +1,28 @@
+import type { Clock } from '../ports/clock.ts';
+import type { Dial, SendDatagram } from '../ports/dial.ts';
+import type { CreateHasher } from '../ports/hasher.ts';
+import type { ResponseLimits } from './http-response.ts';
+
+/** What a check may use from its runtime. Node-only capabilities are optional: the edge has none. */
+export interface CheckPorts {
+  dial: Dial;
+  clock: Clock;
+  createHasher: CreateHasher;
+  sendDatagram?: SendDatagram;
+  /** ICMP echo; see shim/checks/ping.ts. */
+  ping?: (opts: { host: string; timeoutMs: number; signal: AbortSignal }) => Promise<{ ok: true } | { ok: false; reason: 'ping_failed' | 'aborted'; message: string }>;
+  /** MISC_CHECK runner; see shim/checks/misc.ts. */
+  runScript?: (opts: { argv: string[]; timeoutMs: number; signal: AbortSignal }) => Promise<ScriptOutcome>;
+}
+
+export type ScriptOutcome =
+  | { kind: 'exited'; code: number }
+  | { kind: 'timeout' }
+  | { kind: 'failed'; message: string };
+
+/** Per-run context: the checker's connect_timeout and a signal that stops it. */
+export interface RunContext {
+  timeoutMs: number;
+  signal: AbortSignal;
+  limits?: Partial<ResponseLimits>;
+}
