@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpGetCheck, SslGetCheck } from '../core/config/checks.ts';
+import { runCheck } from '../core/check/run-check.ts';
+import type { ReasonCode } from '../core/check/result.ts';
+import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
+import type { Served } from './fixtures/http-fixtures.ts';
+import { startHostile, type Hostile } from './fixtures/hostile-servers.ts';
+
+/**
+ * A backend that misbehaves must cost a prober one bounded check and a reason
+ * an operator can act on, never a stuck slot or a growing heap.
+ */
+const TIMEOUT_MS = 1000;
+// Connect deadline + response deadline, plus a generous second for a busy machine.
+const WITHIN_MS = 2 * TIMEOUT_MS + 1000;
+
+let server: Served | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function probe(kind: Hostile, opts: { ssl?: boolean; maxBodyBytes?: number; digest?: string } = {}) {
+  server = await startHostile(kind);
+  const check = opts.ssl
+    ? SslGetCheck.parse({ type: 'SSL_GET', urls: [{ path: '/' }] })
+    : HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', digest: opts.digest }] });
+  const started = performance.now();
+  const result = await runCheck(check, { ip: '127.0.0.1', port: server.port }, nodeTcpPorts, {
+    timeoutMs: TIMEOUT_MS,
+    signal: new AbortController().signal,
+    limits: opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {},
+  });
+  return { result, elapsedMs: performance.now() - started };
+}
+
+const CASES: [Hostile, ReasonCode, { ssl?: boolean }?][] = [
+  ['silent', 'read_timeout'],
+  ['trickle', 'read_timeout'],
+  ['endless', 'body_too_large'],
+  ['garbage', 'protocol_error'],
+  ['no-reason', 'protocol_error'],
+  ['huge-header', 'header_too_large'],
+  ['reset-mid-body', 'reset'],
+  ['not-tls', 'tls_error', { ssl: true }],
+];
+
+describe('hostile backends end with the right reason within the deadline', () => {
+  for (const [kind, reason, opts] of CASES) {
+    it(`${kind} → ${reason}`, async () => {
+      const { result, elapsedMs } = await probe(kind, opts);
+      expect(result.reason, result.detail).toBe(reason);
+      expect(result.ok).toBe(false);
+      expect(elapsedMs).toBeLessThan(WITHIN_MS);
+    });
+  }
+
+  it('an endless body is hashed in constant memory and cut off at the byte limit', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const maxBodyBytes = 96 * 1024 * 1024;
+      const { result } = await probe('endless', { maxBodyBytes, digest: '0'.repeat(32) });
+      // Either limit may strike first on a slow machine; both end the read.
+      expect(['body_too_large', 'read_timeout']).toContain(result.reason);
+      // Far less than the bytes read: the body is streamed through the hash, not held.
+      expect(peak - before).toBeLessThan(48 * 1024 * 1024);
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+
+  it('a refused connection is connect_refused, at once', async () => {
+    server = await startHostile('silent');
+    const port = server.port;
+    await server.close();
+    server = undefined;
+    const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/' }] });
+    const r = await runCheck(check, { ip: '127.0.0.1', port }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal });
+    expect(r.reason).toBe('connect_refused');
+  });
+
+  it('aborting the prober stops a check mid-read with reason aborted', async () => {
+    server = await startHostile('silent');
+    const ac = new AbortController();
+    const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/' }] });
+    setTimeout(() => ac.abort(), 100);
+    const started = performance.now();
+    const r = await runCheck(check, { ip: '127.0.0.1', port: server.port }, nodeTcpPorts, { timeoutMs: 10_000, signal: ac.signal });
+    expect(r.reason).toBe('aborted');
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
