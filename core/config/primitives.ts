@@ -38,5 +38,11 @@ export type LvsMethod = z.infer<typeof LvsMethod>;
  * through unchanged without acting on them (process tuning, SNMP, D-Bus...).
  * Kept so that export reproduces the operator's file.
  */
-export const Passthrough = z.array(z.object({ keyword: z.string(), args: z.array(z.string()) }));
+export const PassthroughEntry = z.object({
+  keyword: z.string(),
+  args: z.array(z.string()),
+  /** Lines of the keyword's block, as written; absent when it has none. */
+  body: z.array(z.string()).optional(),
+});
+export const Passthrough = z.array(PassthroughEntry);
 export type Passthrough = z.infer<typeof Passthrough>;

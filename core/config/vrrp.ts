@@ -137,6 +137,7 @@ export type VrrpTrackFile = z.infer<typeof VrrpTrackFile>;
 export const OtherBlock = z.object({
   keyword: z.string(),
   args: z.array(z.string()),
-  body: z.array(z.string()),
+  /** Lines inside the block, as written; absent for a keyword with no block. */
+  body: z.array(z.string()).optional(),
 });
 export type OtherBlock = z.infer<typeof OtherBlock>;

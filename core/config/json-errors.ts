@@ -1,0 +1,92 @@
+import type { Diagnostic } from '../keepalived/diagnostics.ts';
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * Turns schema issues on a JSON document into file:line:col diagnostics, by
+ * locating each issue's path in the text (the nearest existing ancestor when
+ * the value itself is missing).
+ */
+export function jsonDiagnostics(file: string, text: string, issues: Issue[]): Diagnostic[] {
+  const where = locateJsonPaths(text);
+  return issues.map((i) => {
+    let path = i.path.map(String);
+    let pos = where.get(path.join('\u0000'));
+    while (!pos && path.length) {
+      path = path.slice(0, -1);
+      pos = where.get(path.join('\u0000'));
+    }
+    const at = pos ?? { line: 1, col: 1 };
+    const name = i.path.length ? i.path.join('.') : '(document)';
+    return { severity: 'error' as const, file, line: at.line, col: at.col, message: `${name}: ${i.message}` };
+  });
+}
+
+/** Maps every value's path (keys joined by NUL) to where the value starts. Assumes valid JSON. */
+export function locateJsonPaths(text: string): Map<string, { line: number; col: number }> {
+  const out = new Map<string, { line: number; col: number }>();
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const ws = () => {
+    for (;;) {
+      const c = text[i];
+      if (c === '\n') {
+        line++;
+        lineStart = ++i;
+      } else if (c === ' ' || c === '\t' || c === '\r') i++;
+      else return;
+    }
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (path: string[]): void => {
+    ws();
+    out.set(path.join('\u0000'), { line, col: i - lineStart + 1 });
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        const key = str();
+        ws();
+        i++; // :
+        value([...path, key]);
+        ws();
+        if (text[i++] === '}') return;
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (let k = 0; ; k++) {
+        value([...path, String(k)]);
+        ws();
+        if (text[i++] === ']') return;
+      }
+    } else if (c === '"') str();
+    else while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+  };
+  try {
+    value([]);
+  } catch {
+    // A malformed document has no positions beyond what was read.
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import type { Config } from '../config/model.ts';
+import type { Diagnostics, Pos } from './diagnostics.ts';
+import type { Origins } from './index.ts';
+
+/** Checks across blocks (names that refer to other blocks), as keepalived makes them after reading. */
+export function crossCheck(c: Config, origins: Origins, diags: Diagnostics): void {
+  const at = (coll: string, i: number): Pos => origins[coll]?.[i] ?? { file: '?', line: 1, col: 1 };
+  const groups = new Set(c.virtualServerGroups.map((g) => g.name));
+  c.virtualServers.forEach((vs, i) => {
+    if (vs.group !== undefined && !groups.has(vs.group)) diags.error(at('virtualServers', i), `virtual_server group '${vs.group}' is not defined`);
+  });
+  dupes(c.vrrpInstances.map((v) => v.name), (i, n) => diags.error(at('vrrpInstances', i), `vrrp_instance ${n} is defined twice`));
+  dupes(c.vrrpScripts.map((v) => v.name), (i, n) => diags.error(at('vrrpScripts', i), `vrrp_script ${n} is defined twice`));
+  dupes(c.virtualServerGroups.map((v) => v.name), (i, n) => diags.error(at('virtualServerGroups', i), `virtual_server_group ${n} is defined twice`));
+
+  const instances = new Set(c.vrrpInstances.map((v) => v.name));
+  const scripts = new Set(c.vrrpScripts.map((v) => v.name));
+  const files = new Set(c.vrrpTrackFiles.map((v) => v.name));
+  const inGroup = new Map<string, string>();
+  c.vrrpSyncGroups.forEach((g, i) => {
+    for (const m of g.group) {
+      if (!instances.has(m)) diags.warn(at('vrrpSyncGroups', i), `vrrp_sync_group ${g.name}: instance '${m}' does not exist; ignored`);
+      const prev = inGroup.get(m);
+      if (prev) diags.error(at('vrrpSyncGroups', i), `instance '${m}' is in sync groups ${prev} and ${g.name}`);
+      inGroup.set(m, g.name);
+    }
+  });
+  const seenVrid = new Map<string, string>();
+  c.vrrpInstances.forEach((vi, i) => {
+    for (const t of vi.trackScript) if (!scripts.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_script '${t.name}' is not a vrrp_script; ignored`);
+    for (const t of vi.trackFile) if (!files.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_file '${t.name}' is not a vrrp_track_file; ignored`);
+    const family = vi.virtualIpaddress[0]?.address.includes(':') ? 6 : 4;
+    const key = `${vi.interface ?? ''}/${family}/${vi.unicastPeers.length ? 'u:' + vi.unicastPeers.map((p) => p.ip).sort().join(',') : 'm'}/${vi.virtualRouterId}`;
+    const prev = seenVrid.get(key);
+    if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
+    else seenVrid.set(key, vi.name);
+    if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
+  });
+  c.virtualServers.forEach((vs, i) => {
+    for (const rs of vs.realServers) {
+      for (const chk of rs.checks) {
+        if (chk.type === 'FILE_CHECK' && !files.has(chk.trackFile)) diags.warn(at('virtualServers', i), `FILE_CHECK track_file '${chk.trackFile}' is not a vrrp_track_file`);
+      }
+    }
+  });
+}
+
+function dupes(names: string[], report: (index: number, name: string) => void): void {
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (seen.has(n)) report(i, n);
+    seen.add(n);
+  });
+}

@@ -1,0 +1,205 @@
+import type { Pos } from './diagnostics.ts';
+
+/**
+ * One logical line after comment removal, with where each character came from,
+ * so that a token made by parameter substitution or line joining still points
+ * at the operator's own file, line and column.
+ */
+export interface SrcLine {
+  text: string;
+  file: string;
+  line: number;
+  /** Column of text[0] when no map is present (the common, untouched line). */
+  colBase: number;
+  /** Per-character origin, present once substitution or joining has moved characters. */
+  map?: { lines: Int32Array; cols: Int32Array };
+}
+
+export function posAt(l: SrcLine, i: number): Pos {
+  if (l.map) {
+    const j = Math.min(Math.max(i, 0), l.map.cols.length - 1);
+    if (j < 0) return { file: l.file, line: l.line, col: l.colBase };
+    return { file: l.file, line: l.map.lines[j]!, col: l.map.cols[j]! };
+  }
+  return { file: l.file, line: l.line, col: l.colBase + i };
+}
+
+/** Materialises the per-character map of a line (used before editing it). */
+export function mapOf(l: SrcLine): { lines: Int32Array; cols: Int32Array } {
+  if (l.map) return l.map;
+  const n = l.text.length;
+  const lines = new Int32Array(n).fill(l.line);
+  const cols = new Int32Array(n);
+  for (let i = 0; i < n; i++) cols[i] = l.colBase + i;
+  return { lines, cols };
+}
+
+/** A new line whose text is `text`, with origins taken from `origin` (one entry per char). */
+export function withMap(l: SrcLine, text: string, lines: Int32Array, cols: Int32Array): SrcLine {
+  return { text, file: l.file, line: lines[0] ?? l.line, colBase: cols[0] ?? l.colBase, map: { lines, cols } };
+}
+
+export interface Decommented {
+  text: string;
+  /** Column (1-based) of text[0] in the physical line. */
+  col: number;
+  /** The line ended in an unescaped backslash: it continues on the next line. */
+  continues: boolean;
+  unterminatedQuote: boolean;
+  /** Columns of each char when an escape (\# or \!) removed a character; else absent. */
+  cols?: Int32Array;
+}
+
+/**
+ * keepalived's comment rules: `#` or `!` start a comment anywhere outside a
+ * double-quoted string; `\#` and `\!` are literal; a trailing `\` continues the
+ * line; leading and trailing blanks go.
+ */
+export function decomment(raw: string): Decommented {
+  let start = 0;
+  while (start < raw.length && (raw[start] === ' ' || raw[start] === '\t')) start++;
+  let out = '';
+  let cols: number[] | undefined;
+  let quote = false;
+  let continues = false;
+  let i = start;
+  let segStart = i;
+  const flush = (end: number) => {
+    if (cols) for (let k = segStart; k < end; k++) cols.push(k + 1);
+    out += raw.slice(segStart, end);
+  };
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 34 /* " */) quote = !quote;
+    else if (c === 92 /* \ */) {
+      if (i + 1 >= raw.length) {
+        flush(i);
+        segStart = i = raw.length;
+        continues = true;
+        break;
+      }
+      const n = raw[i + 1];
+      if (!quote && (n === '#' || n === '!')) {
+        // Drop the backslash: from here on, columns no longer follow indexes.
+        if (!cols) cols = Array.from({ length: out.length + (i - segStart) }, (_, k) => start + k + 1);
+        else for (let k = segStart; k < i; k++) cols.push(k + 1);
+        out += raw.slice(segStart, i);
+        segStart = i + 1;
+      }
+      i++;
+    } else if (!quote && (c === 35 /* # */ || c === 33 /* ! */)) break;
+  }
+  if (segStart < raw.length) flush(Math.min(i, raw.length));
+  let end = out.length;
+  while (end > 0 && (out[end - 1] === ' ' || out[end - 1] === '\t' || out[end - 1] === '\r')) end--;
+  const text = out.slice(0, end);
+  const result: Decommented = { text, col: start + 1, continues, unterminatedQuote: quote };
+  if (cols) result.cols = Int32Array.from(cols.slice(0, end));
+  return result;
+}
+
+export interface Token {
+  text: string;
+  pos: Pos;
+  /** Written in double quotes: never a brace, never a keyword. */
+  quoted: boolean;
+}
+
+/**
+ * keepalived's word splitting: blanks separate words; a word that starts with
+ * `"` runs to the next `"` (no escapes, blanks kept); `{` and `}` are braces
+ * only as words of their own.
+ */
+export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Token[] {
+  const s = l.text;
+  const out: Token[] = [];
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 10) c = s.charCodeAt(++i);
+    if (i >= n) break;
+    const start = i;
+    if (c === 34) {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) {
+        onUnmatchedQuote(posAt(l, start));
+        out.push({ text: s.slice(i + 1), pos: posAt(l, start), quoted: true });
+        break;
+      }
+      out.push({ text: s.slice(i + 1, close), pos: posAt(l, start), quoted: true });
+      i = close + 1;
+      continue;
+    }
+    while (i < n) {
+      c = s.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 10 || c === 34) break;
+      i++;
+    }
+    out.push({ text: s.slice(start, i), pos: posAt(l, start), quoted: false });
+  }
+  return out;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * Splits a script command line into argv as keepalived does for scripts:
+ * blanks separate arguments, `'…'` and `"…"` group (and concatenate), and
+ * backslash escapes (\n, \t, \xHH, \nnn octal, \cC, \C) work everywhere.
+ * Returns null on an unterminated quote or a trailing backslash.
+ */
+export function splitScriptCommand(cmd: string): string[] | null {
+  const args: string[] = [];
+  let i = 0;
+  const n = cmd.length;
+  const blank = (ch: string | undefined) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v';
+  while (i < n) {
+    while (i < n && blank(cmd[i])) i++;
+    if (i >= n) break;
+    let cur = '';
+    let quote: string | null = null;
+    while (i < n) {
+      const ch = cmd[i]!;
+      if (ch === '\\') {
+        i++;
+        if (i >= n) return null;
+        const e = cmd[i]!;
+        if (e === 'x' && /[0-9a-fA-F]/.test(cmd[i + 1] ?? '')) {
+          let hex = '';
+          i++;
+          while (hex.length < 2 && /[0-9a-fA-F]/.test(cmd[i] ?? '')) hex += cmd[i++];
+          cur += String.fromCharCode(parseInt(hex, 16));
+        } else if (e === 'c' && i + 1 < n) {
+          cur += String.fromCharCode(cmd.charCodeAt(i + 1) & 0x1f);
+          i += 2;
+        } else if (e >= '0' && e <= '7') {
+          let oct = '';
+          while (oct.length < 3 && (cmd[i] ?? '') >= '0' && (cmd[i] ?? '') <= '7') oct += cmd[i++];
+          cur += String.fromCharCode(parseInt(oct, 8) & 0xff);
+        } else {
+          cur += SIMPLE_ESCAPES[e] ?? e;
+          i++;
+        }
+        continue;
+      }
+      if (quote) {
+        if (ch === quote) quote = null;
+        else cur += ch;
+        i++;
+        continue;
+      }
+      if (ch === '"' || ch === "'") {
+        quote = ch;
+        i++;
+        continue;
+      }
+      if (blank(ch)) break;
+      cur += ch;
+      i++;
+    }
+    if (quote) return null;
+    args.push(cur);
+  }
+  return args;
+}

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { CloudBinding, DirectorBinding, VantagePoint, VigilSection } from '../config/vigil.ts';
+import { endOf, type HandlerTable, type Reader } from './reader.ts';
+import type { Statement } from './tree.ts';
+
+type VigilIn = Omit<z.input<typeof VigilSection>, "vantagePoints" | "cloudBindings"> & { vantagePoints: unknown[]; cloudBindings: unknown[] };
+type VpIn = Partial<z.input<typeof VantagePoint>>;
+type CbIn = Partial<z.input<typeof CloudBinding>> & Record<string, unknown>;
+type DirIn = Partial<z.input<typeof DirectorBinding>> & Record<string, unknown>;
+
+const vantage: HandlerTable<VpIn> = {
+  kind: (r, s, t) => void (t.kind = r.oneOf(r.arg(s), ['edge', 'self-hosted'] as const, 'kind')),
+  region: (r, s, t) => void (t.region = r.str(s, 'a region')),
+};
+
+const director: HandlerTable<DirIn> = {
+  priority: (r, s, t) => void (t.priority = r.intArg(s, 1, 255)),
+  instance_id: (r, s, t) => void (t.instanceId = r.str(s, 'an instance id')),
+  network_interface_id: (r, s, t) => void (t.networkInterfaceId = r.str(s, 'an ENI id')),
+  private_ip: (r, s, t) => void (t.privateIp = r.ipArg(s)),
+};
+
+const binding: HandlerTable<CbIn> = {
+  kind: (r, s, t) => void (t.kind = r.oneOf(r.arg(s), ['elastic-ip', 'secondary-ip', 'route'] as const, 'kind')),
+  region: (r, s, t) => void (t.region = r.str(s, 'a region')),
+  allocation_id: (r, s, t) => void (t.allocationId = r.str(s, 'an allocation id')),
+  public_ip: (r, s, t) => void (t.publicIp = r.ipArg(s)),
+  address: (r, s, t) => void (t.address = r.ipArg(s)),
+  route_table: (r, s, t) => {
+    const v = r.str(s, 'a route table id');
+    if (v) t.routeTableIds = [...(t.routeTableIds ?? []), v];
+  },
+  preempt: (r, s, t) => void (t.preempt = r.flag(s)),
+  nopreempt: (r, s, t) => void (t.preempt = !r.flag(s)),
+  lease_ttl: (r, s, t) => void (t.leaseTtlMs = r.timerArg(s, 3600)),
+  director: (r, s, t) => {
+    const id = s.args[0]?.text;
+    if (!id) r.diags.error(endOf(s), "'director' needs an id");
+    const d: DirIn = { id: id ?? '' };
+    r.block(r.requireBlock(s), director, d, 'director');
+    if (id) (t.directors ??= []).push(d as z.input<typeof DirectorBinding>);
+  },
+};
+
+const vigil: HandlerTable<VigilIn> = {
+  vantage_point: (r, s, t) => {
+    const name = s.args[0]?.text;
+    if (!name) r.diags.error(endOf(s), "'vantage_point' needs a name");
+    const vp: VpIn = { name: name ?? '' };
+    r.block(r.requireBlock(s), vantage, vp, 'vantage_point');
+    if (!vp.kind) r.diags.error(s.keyword.pos, `vantage_point ${name ?? ''} needs 'kind edge' or 'kind self-hosted'`);
+    else if (name) t.vantagePoints.push(vp);
+  },
+  vote: (r, s, t) => {
+    const v: { quorum?: number; freshnessIntervals?: number } = {};
+    r.block(r.requireBlock(s), {
+      quorum: (r2, s2, o) => void (o.quorum = r2.intArg(s2, 1, 1000)),
+      freshness_intervals: (r2, s2, o) => void (o.freshnessIntervals = r2.intArg(s2, 1, 100)),
+    }, v, 'vote');
+    t.vote = v;
+  },
+  cloud_binding: (r, s, t) => {
+    const name = s.args[0]?.text;
+    if (!name) r.diags.error(endOf(s), "'cloud_binding' needs a name");
+    const b: CbIn = { name: name ?? '' };
+    r.block(r.requireBlock(s), binding, b, 'cloud_binding');
+    if (!b.kind) r.diags.error(s.keyword.pos, `cloud_binding ${name ?? ''} needs 'kind elastic-ip|secondary-ip|route'`);
+    else if (name) t.cloudBindings.push(b);
+  },
+};
+
+export function readVigil(r: Reader, s: Statement, into: VigilIn): void {
+  r.block(r.requireBlock(s), vigil, into, 'vigil');
+}

@@ -1,0 +1,175 @@
+import { isIP, parsePrefix } from '../config/ip.ts';
+import type { Script } from '../config/primitives.ts';
+import type { Diagnostics, Pos } from './diagnostics.ts';
+import type { Token } from './lexer.ts';
+import type { Statement } from './tree.ts';
+
+/** A keyword handler: reads one statement into `target`. */
+export type Handler<T> = (r: Reader, s: Statement, target: T) => void;
+export type HandlerTable<T> = Record<string, Handler<T>>;
+
+const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
+
+/**
+ * Value readers shared by every block. Each reports a bad value at the
+ * offending token's file:line:col and returns undefined, so reading goes on
+ * and every error in a file is reported in one pass.
+ */
+export class Reader {
+  constructor(readonly diags: Diagnostics) {}
+
+  /** Runs the handlers of a block; unknown keywords warn and are skipped, block and all, as keepalived does. */
+  block<T>(stmts: Statement[] | undefined, table: HandlerTable<T>, target: T, where: string): void {
+    for (const s of stmts ?? []) {
+      const h = Object.prototype.hasOwnProperty.call(table, s.keyword.text) ? table[s.keyword.text] : undefined;
+      if (h) h(this, s, target);
+      else this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
+    }
+  }
+
+  requireBlock(s: Statement): Statement[] {
+    if (!s.block) this.diags.error(endOf(s), `'${s.keyword.text}' needs a { } block`);
+    return s.block ?? [];
+  }
+
+  noBlock(s: Statement): void {
+    if (s.block) this.diags.warn(s.blockPos ?? s.keyword.pos, `'${s.keyword.text}' takes no block; block ignored`);
+  }
+
+  /** The statement's only argument; an error when it is missing. */
+  arg(s: Statement, what = 'a value'): Token | undefined {
+    this.noBlock(s);
+    const t = s.args[0];
+    if (!t) this.diags.error(endOf(s), `'${s.keyword.text}' needs ${what}`);
+    else if (s.args.length > 1) this.diags.warn(s.args[1]!.pos, `extra words after '${s.keyword.text} ${t.text}' ignored`);
+    return t;
+  }
+
+  str(s: Statement, what?: string): string | undefined {
+    return this.arg(s, what)?.text;
+  }
+
+  int(t: Token | undefined, min: number, max: number, what: string): number | undefined {
+    if (!t) return undefined;
+    if (!/^[+-]?\d+$/.test(t.text)) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not a whole number`);
+      return undefined;
+    }
+    const n = Number(t.text);
+    if (n < min || n > max) {
+      this.diags.error(t.pos, `${what}: ${t.text} is out of range ${min}..${max}`);
+      return undefined;
+    }
+    return n;
+  }
+
+  intArg(s: Statement, min: number, max: number): number | undefined {
+    return this.int(this.arg(s, 'a number'), min, max, s.keyword.text);
+  }
+
+  /** A keepalived TIMER: seconds with an optional fraction, kept at microsecond resolution, returned in ms. */
+  timer(t: Token | undefined, what: string, maxS = 2147): number | undefined {
+    if (!t) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(t.text) && !/^\.\d+$/.test(t.text)) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not a time in seconds`);
+      return undefined;
+    }
+    const s = Number(t.text);
+    if (s > maxS) {
+      this.diags.error(t.pos, `${what}: ${t.text} s is out of range 0..${maxS}`);
+      return undefined;
+    }
+    return Math.round(s * 1e6) / 1e3;
+  }
+
+  timerArg(s: Statement, maxS?: number): number | undefined {
+    return this.timer(this.arg(s, 'a time in seconds'), s.keyword.text, maxS);
+  }
+
+  /** A bare flag, or the flag with an explicit BOOL (on|off|true|false|yes|no). */
+  flag(s: Statement): boolean {
+    this.noBlock(s);
+    const t = s.args[0];
+    if (!t) return true;
+    const v = BOOL_WORDS[t.text.toLowerCase()];
+    if (v === undefined) {
+      this.diags.error(t.pos, `${s.keyword.text}: '${t.text}' is not one of on|off|true|false|yes|no`);
+      return true;
+    }
+    return v;
+  }
+
+  ip(t: Token | undefined, what: string): string | undefined {
+    if (!t) return undefined;
+    if (isIP(t.text) === 0) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not an IPv4 or IPv6 address`);
+      return undefined;
+    }
+    return t.text;
+  }
+
+  ipArg(s: Statement): string | undefined {
+    return this.ip(this.arg(s, 'an address'), s.keyword.text);
+  }
+
+  prefix(t: Token | undefined, what: string): string | undefined {
+    if (!t) return undefined;
+    if (!parsePrefix(t.text)) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not an address or address/prefix`);
+      return undefined;
+    }
+    return t.text;
+  }
+
+  port(t: Token | undefined, what: string): number | undefined {
+    return this.int(t, 0, 65535, what);
+  }
+
+  portArg(s: Statement): number | undefined {
+    return this.port(this.arg(s, 'a port'), s.keyword.text);
+  }
+
+  oneOf<T extends string>(t: Token | undefined, choices: readonly T[], what: string, caseless = false): T | undefined {
+    if (!t) return undefined;
+    const v = caseless ? choices.find((c) => c.toLowerCase() === t.text.toLowerCase()) : choices.find((c) => c === t.text);
+    if (v === undefined) this.diags.error(t.pos, `${what}: '${t.text}' is not one of ${choices.join('|')}`);
+    return v;
+  }
+
+  /** `keyword "command args" [user [group]]` as keepalived's notify and check scripts. */
+  script(s: Statement): Script | undefined {
+    this.noBlock(s);
+    const [cmd, user, group, extra] = s.args;
+    if (!cmd || cmd.text === '') {
+      this.diags.error(endOf(s), `'${s.keyword.text}' needs a script`);
+      return undefined;
+    }
+    if (extra) this.diags.warn(extra.pos, `extra words after '${s.keyword.text}' ignored (quote the script if it has arguments)`);
+    const out: Script = { command: cmd.text };
+    if (user) out.user = user.text;
+    if (group) out.group = group.text.replace(/^:/, '');
+    return out;
+  }
+
+  deprecated(s: Statement, replacement: string): void {
+    this.diags.warn(s.keyword.pos, `'${s.keyword.text}' is deprecated; use '${replacement}'`);
+  }
+}
+
+/** Just past the last word of a statement: where a missing value would go. */
+export function endOf(s: Statement): Pos {
+  const last = s.args[s.args.length - 1] ?? s.keyword;
+  return { ...last.pos, col: last.pos.col + last.text.length + (last.quoted ? 2 : 0) };
+}
+
+/** Renders a statement (and its block) back into lines, for blocks Vigil carries verbatim. */
+export function statementLines(s: Statement, indent = ''): string[] {
+  const word = (t: Token) => (t.quoted ? `"${t.text}"` : t.text);
+  const head = indent + [s.keyword, ...s.args].map(word).join(' ');
+  if (!s.block) return [head];
+  return [head + ' {', ...s.block.flatMap((c) => statementLines(c, indent + '    ')), indent + '}'];
+}
+
+export function wordsOf(s: Statement): string[] {
+  return [s.keyword.text, ...s.args.map((a) => a.text)];
+}

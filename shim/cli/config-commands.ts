@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { Config } from '../../core/config/model.ts';
+import { formatDiagnostic, readKeepalivedConfig, type Diagnostic } from '../../core/keepalived/index.ts';
+import { printKeepalivedConfig } from '../../core/keepalived/printer.ts';
+import { defaultConfigId, nodeConfigHost } from '../config/node-host.ts';
+import { loadConfigFile } from '../config/load.ts';
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : s + '\n');
+
+function summary(c: Config): string {
+  const rs = c.virtualServers.reduce((n, vs) => n + vs.realServers.length, 0);
+  const checks = c.virtualServers.reduce((n, vs) => n + vs.realServers.reduce((m, r) => m + r.checks.length, 0), 0);
+  return `${c.virtualServers.length} virtual servers, ${rs} real servers, ${checks} checks, ${c.vrrpInstances.length} VRRP instances, ${c.vrrpSyncGroups.length} sync groups`;
+}
+
+/** check-config, import, export and schema: the commands that read and write configuration. */
+export function registerConfigCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('check-config')
+    .description('Read a keepalived.conf (or Vigil JSON) like `keepalived -t`: exit 0 clean, 2 warnings only, 1 on any error')
+    .argument('<file>', 'keepalived.conf, or a .json file in the Vigil form')
+    .option('-i, --config-id <id>', 'the id @id lines are matched against (keepalived -i); default: host name', defaultConfigId())
+    .option('-q, --quiet', 'print only errors and warnings')
+    .action((file: string, opts: { configId: string; quiet?: boolean }) => {
+      const res = loadConfigFile(file, opts.configId);
+      for (const d of res.diagnostics) err(formatDiagnostic(d));
+      if (!res.ok) {
+        err(`${file}: ${res.diagnostics.filter((d) => d.severity === 'error').length} error(s); configuration not usable`);
+        setExit(1);
+        return;
+      }
+      if (!opts.quiet) out(`${file}: ${summary(res.config)}; ${res.diagnostics.length} warning(s)`);
+      setExit(res.diagnostics.length ? 2 : 0);
+    });
+
+  program
+    .command('import')
+    .description('Print the Vigil JSON form of a keepalived.conf')
+    .argument('<file>', 'keepalived.conf')
+    .option('-i, --config-id <id>', 'the id @id lines are matched against (keepalived -i); default: host name', defaultConfigId())
+    .action((file: string, opts: { configId: string }) => {
+      const res = readKeepalivedConfig(file, { host: nodeConfigHost, configId: opts.configId });
+      for (const d of res.diagnostics) err(formatDiagnostic(d));
+      if (!res.ok) {
+        setExit(1);
+        return;
+      }
+      out(JSON.stringify(res.config, null, 2));
+    });
+
+  program
+    .command('export')
+    .description('Print keepalived.conf for a Vigil JSON file')
+    .argument('<file>', 'Vigil JSON')
+    .action((file: string) => {
+      const res = loadConfigFile(file, '', 'json');
+      for (const d of res.diagnostics) err(formatDiagnostic(d));
+      if (!res.ok) {
+        setExit(1);
+        return;
+      }
+      out(printKeepalivedConfig(res.config));
+    });
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of the Vigil JSON form, for editors')
+    .action(() => {
+      out(JSON.stringify(z.toJSONSchema(Config, { io: 'input', unrepresentable: 'any' }), null, 2));
+    });
+}
+
+export type { Diagnostic };
