@@ -1,0 +1,132 @@
+import type { EffectiveTiming } from '../config/effective.ts';
+import type { CheckType } from '../config/checks.ts';
+import type { Clock } from '../ports/clock.ts';
+import { firstDelayMs, initialState, onResult, type CheckerState, type Transition } from './checker-state.ts';
+import { MinHeap } from './min-heap.ts';
+import { failResult, type CheckResult } from './result.ts';
+
+/**
+ * Runs many checkers, each on its own keepalived schedule, with at most
+ * `maxConcurrent` runs in flight. A checker's next run is planned from the end
+ * of its last one (as keepalived's timers are), so a slow target only ever
+ * delays itself; every run has its own deadline (connect_timeout), so a slot is
+ * held for a bounded time; and the queue is a heap, so 10,000 checkers cost
+ * O(log n) per run.
+ */
+export interface Job {
+  id: string;
+  type: CheckType;
+  timing: EffectiveTiming;
+}
+
+export interface RunReport {
+  job: Job;
+  result: CheckResult;
+  state: CheckerState;
+  transition: Transition;
+  /** How late the run started against its due time: the scheduler's own lag. */
+  latenessMs: number;
+  startedAtMs: number;
+}
+
+export interface SchedulerOptions {
+  clock: Clock;
+  maxConcurrent: number;
+  /** Up to this fraction of each delay is added at random, so checkers started together drift apart. */
+  jitterFraction?: number;
+  /** Jitter never exceeds this, so it cannot stretch a 60 s delay_loop by more than a second. */
+  maxJitterMs?: number;
+  random?: () => number;
+  run: (job: Job, signal: AbortSignal) => Promise<CheckResult>;
+  onReport?: (r: RunReport) => void;
+  /** Stop after this many runs in total (benchmarks and tests); unbounded when undefined. */
+  maxRuns?: number;
+}
+
+interface Entry {
+  job: Job;
+  state: CheckerState;
+  dueAtMs: number;
+}
+
+export class Scheduler {
+  private readonly queue = new MinHeap<Entry>();
+  private inFlight = 0;
+  private runs = 0;
+  private wake: AbortController | null = null;
+  private readonly stop = new AbortController();
+  private readonly random: () => number;
+
+  constructor(private readonly o: SchedulerOptions) {
+    this.random = o.random ?? Math.random;
+  }
+
+  add(job: Job): void {
+    const due = this.o.clock.nowMs() + firstDelayMs(job.timing, this.random);
+    this.queue.push(due, { job, state: initialState(job.timing.alpha), dueAtMs: due });
+    this.wake?.abort();
+  }
+
+  get running(): number {
+    return this.inFlight;
+  }
+
+  /** Ends the loop; in-flight runs see their signal abort and finish with reason `aborted`. */
+  close(): void {
+    this.stop.abort();
+    this.wake?.abort();
+  }
+
+  /** Resolves when closed, or when maxRuns runs have finished. */
+  async loop(): Promise<void> {
+    const clock = this.o.clock;
+    while (!this.stop.signal.aborted) {
+      if (this.o.maxRuns !== undefined && this.runs >= this.o.maxRuns) {
+        if (this.inFlight === 0) break;
+        await this.idle(Infinity);
+        continue;
+      }
+      const nextDue = this.queue.peekKey();
+      const now = clock.nowMs();
+      if (nextDue !== undefined && nextDue <= now && this.inFlight < this.o.maxConcurrent) {
+        const e = this.queue.pop()!.value;
+        this.start(e, now);
+        continue;
+      }
+      // Nothing startable: wait for the next due time, a free slot or a new job.
+      const waitMs = this.inFlight >= this.o.maxConcurrent || nextDue === undefined ? Infinity : nextDue - now;
+      await this.idle(waitMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    this.wake = new AbortController();
+    const w = this.wake;
+    const stopped = () => w.abort();
+    this.stop.signal.addEventListener('abort', stopped, { once: true });
+    const done = ms === Infinity ? new Promise<void>((r) => w.signal.addEventListener('abort', () => r(), { once: true })) : this.o.clock.sleep(ms, w.signal);
+    return done.finally(() => this.stop.signal.removeEventListener('abort', stopped));
+  }
+
+  private start(e: Entry, now: number): void {
+    this.inFlight++;
+    this.runs++;
+    const latenessMs = now - e.dueAtMs;
+    void this.o
+      .run(e.job, this.stop.signal)
+      // A runner that throws is a bug; count it as a failed run so the checker keeps its schedule.
+      .catch((err: unknown) => failResult('protocol_error', 0, `runner threw: ${(err as Error)?.message}`))
+      .then((result) => {
+        const step = onResult(e.state, result.ok, e.job.timing, e.job.type);
+        this.o.onReport?.({ job: e.job, result, state: step.state, transition: step.transition, latenessMs, startedAtMs: now });
+        const end = this.o.clock.nowMs();
+        const jitter = Math.min(this.o.maxJitterMs ?? 1000, step.nextDelayMs * (this.o.jitterFraction ?? 0.02)) * this.random();
+        const due = end + step.nextDelayMs + jitter;
+        if (!this.stop.signal.aborted) this.queue.push(due, { job: e.job, state: step.state, dueAtMs: due });
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.wake?.abort();
+      });
+  }
+}
