@@ -202,7 +202,8 @@ export function readVrrpScript(r: Reader, s: Statement): z.input<typeof VrrpScri
   const out = { name: name ?? '' } as z.input<typeof VrrpScript> & Record<string, unknown>;
   r.block(r.requireBlock(s), script, out, 'vrrp_script');
   if (!out.script) {
-    r.diags.error(s.keyword.pos, `vrrp_script ${name ?? ''} has no script`);
+    // keepalived ignores such a script (e.g. when every `script` line is conditional on another config id).
+    r.diags.warn(s.keyword.pos, `vrrp_script ${name ?? ''} has no script; ignored`);
     return undefined;
   }
   return name ? out : undefined;
