@@ -27,6 +27,9 @@ const GenhashArgs = z.object({
 });
 
 export function registerGenhashCommand(program: Command, setExit: (code: number) => void): void {
+  // genhash's -V (virtualhost) must reach the subcommand, not the root's -V (--version):
+  // root options are then read only before the subcommand name, as git and npm do.
+  program.enablePositionalOptions();
   program
     .command('genhash')
     .description("print the MD5 digest keepalived's genhash prints for a page (for HTTP_GET/SSL_GET digest)")
