@@ -105,7 +105,7 @@ describe('VRRP codec validation', () => {
     expect(mutate((b) => (b[0] = 0x22))).toEqual({ ok: false, reason: 'bad-type' });
     expect(mutate((b) => (b[3] = 2))).toEqual({ ok: false, reason: 'truncated' });
     expect(mutate((b) => (b[3] = 0))).toEqual({ ok: false, reason: 'bad-length' });
-    expect(mutate((b) => (b[6] ^= 1))).toEqual({ ok: false, reason: 'bad-checksum' });
+    expect(mutate((b) => (b[6] = b[6]! ^ 1))).toEqual({ ok: false, reason: 'bad-checksum' });
     expect(decodeAdvert(good.subarray(0, 7), mcast)).toEqual({ ok: false, reason: 'truncated' });
     expect(decodeIpv4(ip(1).subarray(0, 30))).toEqual({ ok: false, reason: 'bad-length' });
     const frag = Buffer.from(ip(1));

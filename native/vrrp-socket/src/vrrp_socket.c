@@ -112,7 +112,7 @@ static void deliver(vsock_t *s, const unsigned char *buf, size_t len, const char
   napi_open_handle_scope(env, &scope);
   napi_value cb, recv, argv[5], result;
   napi_get_reference_value(env, s->callback, &cb);
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv); // napi_make_callback needs an object receiver
   void *copy;
   napi_create_buffer_copy(env, len, buf, &copy, &argv[0]);
   napi_create_string_utf8(env, src, NAPI_AUTO_LENGTH, &argv[1]);

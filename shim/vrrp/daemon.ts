@@ -1,0 +1,258 @@
+/**
+ * The VRRP half of `vigil shim`: runs every instance of a plan as `keepalived -P`
+ * would. One timer for all machines (the earliest deadline), one raw socket per
+ * interface and family, tracking fed from sysfs, scripts, files and the Board.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { canonicalAddress } from './codec.ts';
+import { InstanceRuntime, type Log } from './instance-runtime.ts';
+import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
+import type { Effect, VrrpState } from './machine.ts';
+import { Notifier } from './notify.ts';
+import type { VrrpPlan } from './plan.ts';
+import { SyncGroup } from './sync-group.ts';
+import { trackSource, type TrackSource } from './track-sources.ts';
+import { evaluateTracking, type TrackedObject } from './tracking.ts';
+
+export interface BoardTrack {
+  weight: number;
+  reverse: boolean;
+}
+
+export interface DaemonOptions {
+  /** false with --dont-release-vrrp: no priority 0 and the addresses stay at shutdown. */
+  releaseOnStop: boolean;
+  log: Log;
+  /** Rewritten on every state change and, throttled, when counters move. */
+  statusFile?: string;
+  /** The Board's verdict on this director as one more tracked object, like a vrrp_script. */
+  board?: BoardTrack;
+  clock?: () => number;
+}
+
+interface Tracked {
+  spec: TrackedObject;
+  source: TrackSource | null;
+}
+
+const STATUS_THROTTLE_MS = 200;
+
+export class VrrpDaemon {
+  readonly runtimes: InstanceRuntime[] = [];
+  private readonly links = new Map<string, VrrpLink>();
+  private readonly groups = new Map<string, SyncGroup>();
+  private readonly tracked = new Map<InstanceRuntime, Tracked[]>();
+  private readonly ownFault = new Map<InstanceRuntime, boolean>();
+  private readonly notifier: Notifier;
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private boardOk: boolean | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly plan: VrrpPlan,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.clock = opts.clock ?? (() => performance.now());
+    this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields));
+  }
+
+  start(): void {
+    const log = this.opts.log;
+    for (const p of this.plan.instances) {
+      const key = `${p.ifname}/${p.family}`;
+      let link = this.links.get(key);
+      if (!link) {
+        link = new VrrpLink(p.ifname, p.family, (pkt) => this.onPacket(key, pkt));
+        link.open();
+        this.links.set(key, link);
+      }
+      if (p.unicastPeers.length === 0) link.join(p.destination);
+      const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
+      if (!source) throw new Error(`vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`);
+      this.runtimes.push(new InstanceRuntime(p, link, canonicalAddress(source), log));
+    }
+    for (const g of this.plan.groups) {
+      const members = this.runtimes.filter((r) => g.members.includes(r.plan.name)).map((r) => r.machine);
+      this.groups.set(g.name, new SyncGroup(g.name, members));
+    }
+    const now = this.clock();
+    for (const rt of this.runtimes) {
+      const list: Tracked[] = rt.plan.tracks.map((spec) => {
+        const t: Tracked = { spec: { ...spec, status: { kind: 'pass-fail', ok: null } }, source: null };
+        t.source = trackSource(spec, () => {
+          t.spec.status = t.source!.status;
+          this.retrack(rt);
+        });
+        t.spec.status = t.source.status;
+        return t;
+      });
+      if (this.opts.board) {
+        list.push({ spec: { kind: 'board', name: 'verdict', weight: this.opts.board.weight, reverse: this.opts.board.reverse, status: { kind: 'pass-fail', ok: this.boardOk } }, source: null });
+      }
+      this.tracked.set(rt, list);
+      const result = evaluateTracking(rt.plan.basePriority, list.map((t) => t.spec));
+      this.ownFault.set(rt, result.fault);
+      rt.machine.setEffectivePriority(now, result.effectivePriority);
+    }
+    for (const rt of this.runtimes) {
+      // Clear leftovers of an earlier run (kill -9, --dont-release-vrrp), as keepalived does at start.
+      if (!(rt.machine.isOwner && rt.plan.initialState === 'MASTER')) void rt.releaseAddresses();
+      this.apply(rt, rt.machine.start(now, this.faultOf(rt)));
+    }
+    for (const list of this.tracked.values()) for (const t of list) t.source?.start();
+    log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
+    this.schedule();
+  }
+
+  /** The Board's verdict on this director: true healthy, false not, null unknown (hold still). */
+  setBoardVerdict(ok: boolean | null): void {
+    if (ok === null || ok === this.boardOk) return;
+    this.boardOk = ok;
+    for (const [rt, list] of this.tracked) {
+      for (const t of list) if (t.spec.kind === 'board') t.spec.status = { kind: 'pass-fail', ok };
+      this.retrack(rt);
+    }
+  }
+
+  private faultOf(rt: InstanceRuntime): boolean {
+    if (this.ownFault.get(rt)) return true;
+    const g = rt.plan.syncGroup;
+    if (!g) return false;
+    // One member in FAULT puts the whole sync group in FAULT.
+    return this.runtimes.some((o) => o.plan.syncGroup === g && this.ownFault.get(o));
+  }
+
+  private retrack(rt: InstanceRuntime): void {
+    if (this.stopped) return;
+    const now = this.clock();
+    const result = evaluateTracking(rt.plan.basePriority, this.tracked.get(rt)!.map((t) => t.spec));
+    const wasFault = this.ownFault.get(rt);
+    this.ownFault.set(rt, result.fault);
+    if (wasFault !== result.fault) this.opts.log(result.fault ? 'tracking fault' : 'tracking recovered', { instance: rt.plan.name, by: result.faultBy });
+    this.apply(rt, rt.machine.setEffectivePriority(now, result.effectivePriority));
+    const affected = rt.plan.syncGroup ? this.runtimes.filter((o) => o.plan.syncGroup === rt.plan.syncGroup) : [rt];
+    for (const o of affected) this.apply(o, o.machine.setFault(now, this.faultOf(o)));
+    this.schedule();
+  }
+
+  private onPacket(linkKey: string, pkt: ReceivedPacket): void {
+    if (this.stopped) return;
+    const link = this.links.get(linkKey)!;
+    if (pkt.payload.length < 8) return link.countDrop('truncated');
+    const vrid = pkt.payload[1]!;
+    const rt = this.runtimes.find((r) => r.link === link && r.plan.vrid === vrid);
+    if (!rt) return link.countDrop('unknown-vrid');
+    const adv = rt.accept(pkt);
+    this.statusSoon();
+    if (!adv) return;
+    this.apply(rt, rt.machine.receive(this.clock(), adv));
+    this.schedule();
+  }
+
+  private apply(rt: InstanceRuntime, effects: Effect[]): void {
+    for (const e of effects) {
+      if (e.type === 'advert') rt.sendAdvert(e.priority);
+      else if (e.type === 'lower-priority-advert') {
+        this.opts.log('lower priority master heard', { instance: rt.plan.name, from: e.source, priority: e.priority });
+        rt.announceAfterSplitBrain();
+        this.notifier.notify({ masterRxLowerPri: rt.plan.notify.masterRxLowerPri }, 'INSTANCE', rt.plan.name, 'MASTER_RX_LOWER_PRI', rt.machine.effectivePriority);
+      } else this.transition(rt, e.from, e.to, e.priority, e.releaseAddresses);
+    }
+  }
+
+  private transition(rt: InstanceRuntime, from: VrrpState, to: VrrpState, priority: number, release: boolean): void {
+    this.opts.log('state', { instance: rt.plan.name, from, to, priority });
+    if (to === 'MASTER') {
+      rt.stats.becameMaster++;
+      void rt.takeAddresses();
+    }
+    if (from === 'MASTER') rt.stats.releasedMaster++;
+    if (release) void rt.releaseAddresses();
+    if (to === 'MASTER' || to === 'BACKUP' || to === 'FAULT' || to === 'STOP') {
+      this.notifier.notify(rt.plan.notify, 'INSTANCE', rt.plan.name, to, priority);
+    }
+    const gname = rt.plan.syncGroup;
+    const group = gname ? this.groups.get(gname) : undefined;
+    if (group && !this.stopped) {
+      const followed = group.follow(this.clock(), rt.machine, from);
+      for (const f of followed.effects) this.apply(this.runtimes.find((r) => r.machine === f.machine)!, f.effects);
+      if (followed.groupTransition && followed.groupTransition.to !== 'INIT') {
+        const gp = this.plan.groups.find((g) => g.name === gname)!;
+        this.opts.log('group state', { group: gname, ...followed.groupTransition });
+        this.notifier.notify(gp.notify, 'GROUP', gname!, followed.groupTransition.to, 0);
+      }
+    }
+    this.writeStatus();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const deadlines = this.runtimes.map((r) => r.machine.deadlineMs).filter((d): d is number => d !== null);
+    if (deadlines.length === 0) return;
+    const wait = Math.max(0, Math.min(...deadlines) - this.clock());
+    this.timer = setTimeout(() => this.fire(), Math.ceil(wait));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    // Every due machine runs, in a bounded pass; a late timer never loses an advert.
+    const now = this.clock();
+    for (const rt of this.runtimes) this.apply(rt, rt.machine.tick(now));
+    this.schedule();
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      pid: process.pid,
+      instances: this.runtimes.map((r) => ({
+        name: r.plan.name,
+        state: r.machine.state,
+        priority: r.machine.effectivePriority,
+        master: r.machine.masterAddress,
+        stats: r.stats,
+      })),
+      groups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.state })),
+      links: [...this.links.entries()].map(([k, l]) => ({ link: k, dropped: Object.fromEntries(l.drops) })),
+    };
+  }
+
+  writeStatus(): void {
+    const file = this.opts.statusFile;
+    if (!file) return;
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(this.status()));
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      this.opts.log('status file write failed', { error: String(err) });
+    }
+  }
+
+  private statusSoon(): void {
+    if (!this.opts.statusFile || this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      this.writeStatus();
+    }, STATUS_THROTTLE_MS);
+  }
+
+  /** SIGTERM/SIGINT: priority 0 and addresses off (unless --dont-release-vrrp), notify STOP, close. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.clock();
+    for (const rt of this.runtimes) this.apply(rt, rt.machine.stop(now, this.opts.releaseOnStop));
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    for (const list of this.tracked.values()) for (const t of list) t.source?.stop();
+    await Promise.all(this.runtimes.map((rt) => rt.settle(6_000)));
+    await this.notifier.drain(5_000);
+    for (const rt of this.runtimes) rt.close();
+    for (const l of this.links.values()) l.close();
+    this.notifier.close();
+    this.writeStatus();
+  }
+}

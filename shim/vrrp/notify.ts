@@ -1,0 +1,114 @@
+/**
+ * keepalived's notifications: the per-state scripts, the generic `notify`
+ * script with its four arguments ("INSTANCE"|"GROUP", name, state, priority),
+ * and the FIFO line `INSTANCE "name" MASTER 100`. Scripts run as argv, never
+ * through a shell, as the configured user and group.
+ */
+import { closeSync, constants, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import type { Script } from '../../core/config/primitives.ts';
+import type { NotifyScripts } from './plan.ts';
+import { runCommand, splitCommandLine } from './run-command.ts';
+
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'MASTER_RX_LOWER_PRI';
+const SCRIPT_TIMEOUT_MS = 60_000;
+
+export function fifoLine(kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number): string {
+  return `${kind} "${name}" ${state} ${priority}\n`;
+}
+
+/** The argv keepalived runs for a transition: the state's own script as written, and `notify` with four arguments. */
+export function notifyCommands(
+  scripts: NotifyScripts,
+  kind: 'INSTANCE' | 'GROUP',
+  name: string,
+  state: NotifyState,
+  priority: number,
+): Array<{ argv: string[]; script: Script }> {
+  const own: Record<NotifyState, Script | undefined> = {
+    MASTER: scripts.master,
+    BACKUP: scripts.backup,
+    FAULT: scripts.fault,
+    STOP: scripts.stop,
+    MASTER_RX_LOWER_PRI: scripts.masterRxLowerPri,
+  };
+  const out: Array<{ argv: string[]; script: Script }> = [];
+  const s = own[state];
+  if (s) out.push({ argv: splitCommandLine(s.command), script: s });
+  if (scripts.any && state !== 'MASTER_RX_LOWER_PRI') {
+    out.push({ argv: [...splitCommandLine(scripts.any.command), kind, name, state, String(priority)], script: scripts.any });
+  }
+  return out;
+}
+
+/** Resolves a user or group name (or number) from /etc/passwd or /etc/group. */
+export function resolveId(file: '/etc/passwd' | '/etc/group', name: string | undefined): number | undefined {
+  if (name === undefined) return undefined;
+  if (/^\d+$/.test(name)) return Number(name);
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f[2] !== undefined) return Number(f[2]);
+    }
+  } catch {
+    /* unreadable: treated as unknown below */
+  }
+  throw new Error(`unknown ${file === '/etc/passwd' ? 'user' : 'group'} ${name}`);
+}
+
+export class Notifier {
+  private fifoFds: number[] = [];
+  private pending = new Set<Promise<unknown>>();
+
+  constructor(
+    fifoPaths: string[],
+    private readonly log: (msg: string, fields: Record<string, unknown>) => void,
+  ) {
+    for (const p of fifoPaths) {
+      try {
+        // O_RDWR on a FIFO never blocks waiting for a reader, which O_WRONLY would.
+        const isFifo = existsSync(p) && statSync(p).isFIFO();
+        const flags = isFifo ? constants.O_RDWR | constants.O_NONBLOCK : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+        this.fifoFds.push(openSync(p, flags, 0o600));
+      } catch (err) {
+        this.log('notify fifo unavailable', { path: p, error: String(err) });
+      }
+    }
+  }
+
+  notify(scripts: NotifyScripts, kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number): void {
+    const line = fifoLine(kind, name, state, priority);
+    for (const fd of this.fifoFds) {
+      try {
+        writeSync(fd, line);
+      } catch (err) {
+        this.log('notify fifo write failed', { error: String(err) });
+      }
+    }
+    for (const { argv, script } of notifyCommands(scripts, kind, name, state, priority)) {
+      let uid: number | undefined;
+      let gid: number | undefined;
+      try {
+        uid = resolveId('/etc/passwd', script.user);
+        gid = resolveId('/etc/group', script.group);
+      } catch (err) {
+        this.log('notify script not run', { argv, error: String(err) });
+        continue;
+      }
+      const p = runCommand(argv, { timeoutMs: SCRIPT_TIMEOUT_MS, uid, gid }).then((r) => {
+        if (r.code !== 0) this.log('notify script failed', { argv, code: r.code, timedOut: r.timedOut, stderr: r.stderr.trim() });
+      });
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
+    }
+  }
+
+  /** Waits (bounded) for scripts still running, e.g. notify_stop at shutdown. */
+  async drain(timeoutMs: number): Promise<void> {
+    await Promise.race([Promise.all([...this.pending]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  close(): void {
+    for (const fd of this.fifoFds) closeSync(fd);
+    this.fifoFds = [];
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * From the config model to what the daemon runs: every keepalived default
+ * and rule of precedence applied once, so the rest of the shim reads plain
+ * values. Pure; returns problems as values.
+ */
+import type { Config } from '../../core/config/model.ts';
+import type { VirtualAddress, VrrpInstance } from '../../core/config/vrrp.ts';
+import type { Script } from '../../core/config/primitives.ts';
+import { parsePrefix } from '../../core/config/ip.ts';
+import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
+import { wireIntervalMs } from './timers.ts';
+
+export interface TrackSpec {
+  kind: 'interface' | 'script' | 'file';
+  name: string;
+  weight: number;
+  reverse: boolean;
+  /** interface: the interface; file: the path; script: the command. */
+  target: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+  rise?: number;
+  fall?: number;
+  initFail?: boolean;
+  user?: string;
+  group?: string;
+}
+
+export interface NotifyScripts {
+  master?: Script;
+  backup?: Script;
+  fault?: Script;
+  stop?: Script;
+  any?: Script;
+  masterRxLowerPri?: Script;
+}
+
+export interface InstancePlan {
+  name: string;
+  ifname: string;
+  family: Family;
+  version: VrrpVersion;
+  vrid: number;
+  advertIntMs: number;
+  basePriority: number;
+  initialState: 'MASTER' | 'BACKUP';
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  authType: 0 | 1;
+  authData: Buffer;
+  /** Sent in adverts and added when master. */
+  addresses: VirtualAddress[];
+  /** virtual_ipaddress_excluded: added when master, never advertised. */
+  excludedAddresses: VirtualAddress[];
+  sourceAddress?: string;
+  destination: string;
+  unicastPeers: VrrpInstance['unicastPeers'];
+  checkUnicastSrc: boolean;
+  v3ChecksumAsV2: boolean;
+  downTimerAdverts: number;
+  garp: { delayMs: number; repeat: number; refreshMs: number; refreshRepeat: number; lowerPrioDelayMs: number; lowerPrioRepeat: number };
+  tracks: TrackSpec[];
+  notify: NotifyScripts;
+  syncGroup?: string;
+}
+
+export interface GroupPlan {
+  name: string;
+  members: string[];
+  notify: NotifyScripts;
+}
+
+export interface VrrpPlan {
+  instances: InstancePlan[];
+  groups: GroupPlan[];
+  notifyFifos: string[];
+  problems: string[];
+}
+
+const notifyOf = (x: Pick<VrrpInstance, 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify'>): NotifyScripts => ({
+  master: x.notifyMaster,
+  backup: x.notifyBackup,
+  fault: x.notifyFault,
+  stop: x.notifyStop,
+  any: x.notify,
+});
+
+function familyOfAddresses(list: VirtualAddress[]): Family | null {
+  const first = list[0] ? parsePrefix(list[0].address) : null;
+  return first ? first.family : null;
+}
+
+export function planVrrp(config: Config): VrrpPlan {
+  const problems: string[] = [];
+  const g = config.globalDefs;
+  const groupOf = new Map<string, string>();
+  for (const sg of config.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m, sg.name);
+  const scripts = new Map(config.vrrpScripts.map((s) => [s.name, s]));
+  const files = new Map(config.vrrpTrackFiles.map((f) => [f.name, f]));
+  const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
+
+  const instances: InstancePlan[] = [];
+  for (const vi of config.vrrpInstances) {
+    const where = `vrrp_instance ${vi.name}`;
+    if (!vi.interface) {
+      problems.push(`${where}: no interface`);
+      continue;
+    }
+    const family = familyOfAddresses(vi.virtualIpaddress) ?? (vi.unicastSrcIp && vi.unicastSrcIp.includes(':') ? 6 : 4);
+    if (vi.virtualIpaddress.some((a) => parsePrefix(a.address)?.family !== family)) {
+      problems.push(`${where}: IPv4 and IPv6 virtual addresses mixed (keepalived needs one family per instance)`);
+      continue;
+    }
+    const version: VrrpVersion = family === 6 ? 3 : (vi.version ?? g.vrrpVersion);
+    if (vi.authentication?.type === 'AH') {
+      problems.push(`${where}: auth_type AH is not supported by Vigil; use PASS or none`);
+      continue;
+    }
+    const pass = version === 2 && vi.authentication?.type === 'PASS';
+    const initialState = vi.state;
+    // keepalived clears these with initial state MASTER ("will not work with initial state MASTER").
+    const nopreempt = initialState === 'MASTER' ? false : vi.nopreempt;
+    const preemptDelayMs = initialState === 'MASTER' ? 0 : vi.preemptDelayMs;
+    const sg = groupOf.get(vi.name);
+    const sgTracks = sg ? syncTracks.get(sg) : undefined;
+
+    const tracks: TrackSpec[] = [];
+    if (!vi.dontTrackPrimary) tracks.push({ kind: 'interface', name: vi.interface, target: vi.interface, weight: 0, reverse: false });
+    for (const t of [...vi.trackInterface, ...(sgTracks?.trackInterface ?? [])]) {
+      tracks.push({ kind: 'interface', name: t.name, target: t.name, weight: t.weight ?? 0, reverse: t.reverse ?? false });
+    }
+    for (const t of [...vi.trackScript, ...(sgTracks?.trackScript ?? [])]) {
+      const s = scripts.get(t.name);
+      if (!s) {
+        problems.push(`${where}: track_script ${t.name} is not a vrrp_script`);
+        continue;
+      }
+      tracks.push({
+        kind: 'script',
+        name: t.name,
+        target: s.script.command,
+        weight: t.weight ?? s.weight,
+        reverse: t.reverse ?? s.reverse,
+        intervalMs: s.intervalMs,
+        timeoutMs: s.timeoutMs ?? s.intervalMs,
+        rise: s.rise,
+        fall: s.fall,
+        initFail: s.initFail,
+        user: s.user ?? s.script.user ?? g.scriptUser?.user,
+        group: s.group ?? s.script.group ?? g.scriptUser?.group,
+      });
+    }
+    for (const t of [...vi.trackFile, ...(sgTracks?.trackFile ?? [])]) {
+      const f = files.get(t.name);
+      if (!f) {
+        problems.push(`${where}: track_file ${t.name} is not a vrrp_track_file`);
+        continue;
+      }
+      tracks.push({ kind: 'file', name: t.name, target: f.file, weight: t.weight ?? f.weight, reverse: t.reverse ?? f.reverse });
+    }
+
+    const unicast = vi.unicastPeers.length > 0;
+    instances.push({
+      name: vi.name,
+      ifname: vi.interface,
+      family,
+      version,
+      vrid: vi.virtualRouterId,
+      advertIntMs: wireIntervalMs(version, vi.advertIntMs),
+      basePriority: vi.priority,
+      initialState,
+      nopreempt,
+      preemptDelayMs,
+      authType: pass ? 1 : 0,
+      authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
+      addresses: vi.virtualIpaddress,
+      excludedAddresses: vi.virtualIpaddressExcluded,
+      sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
+      destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
+      unicastPeers: vi.unicastPeers,
+      checkUnicastSrc: vi.checkUnicastSrc,
+      v3ChecksumAsV2: vi.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+      downTimerAdverts: vi.downTimerAdverts ?? 3,
+      garp: {
+        delayMs: vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+        repeat: vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+        refreshMs: vi.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+        refreshRepeat: vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+        // keepalived: unset lower-priority values take the master values.
+        lowerPrioDelayMs: vi.garpLowerPrioDelayMs ?? vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+        lowerPrioRepeat: vi.garpLowerPrioRepeat ?? vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+      },
+      tracks,
+      notify: { ...notifyOf(vi), masterRxLowerPri: vi.notifyMasterRxLowerPri },
+      syncGroup: sg,
+    });
+  }
+  const names = new Set(instances.map((i) => i.name));
+  const groups: GroupPlan[] = config.vrrpSyncGroups.map((sg) => ({
+    name: sg.name,
+    members: sg.group.filter((m) => names.has(m)),
+    notify: notifyOf(sg),
+  }));
+  const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
+  return { instances, groups, notifyFifos, problems };
+}

@@ -1,0 +1,159 @@
+/**
+ * Where tracked objects get their status: interface state from /sys (the
+ * namespace's own sysfs under `ip netns exec`), vrrp_script runs with their
+ * rise/fall, vrrp_track_file values. Each source calls `onChange` only when
+ * the status it reports changes.
+ */
+import { readFileSync } from 'node:fs';
+import { resolveId } from './notify.ts';
+import type { TrackSpec } from './plan.ts';
+import { runCommand, splitCommandLine } from './run-command.ts';
+import type { TrackStatus } from './tracking.ts';
+
+export interface TrackSource {
+  readonly status: TrackStatus;
+  start(): void;
+  stop(): void;
+}
+
+const IFF_UP = 0x1;
+/** keepalived learns link changes from netlink at once; a short poll of sysfs is close enough and needs no socket. */
+export const LINK_POLL_MS = 100;
+const FILE_POLL_MS = 250;
+
+export function interfaceIsUp(ifname: string): boolean {
+  try {
+    const flags = parseInt(readFileSync(`/sys/class/net/${ifname}/flags`, 'utf8').trim(), 16);
+    const oper = readFileSync(`/sys/class/net/${ifname}/operstate`, 'utf8').trim();
+    return (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown');
+  } catch {
+    return false; // gone counts as down
+  }
+}
+
+abstract class Polled implements TrackSource {
+  status: TrackStatus;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    initial: TrackStatus,
+    protected readonly periodMs: number,
+    private readonly onChange: () => void,
+  ) {
+    this.status = initial;
+  }
+
+  protected set(next: TrackStatus): void {
+    const same =
+      next.kind === this.status.kind &&
+      (next.kind === 'value' ? next.value === (this.status as { value: number }).value : next.ok === (this.status as { ok: boolean | null }).ok);
+    this.status = next;
+    if (!same) this.onChange();
+  }
+
+  protected abstract poll(): void | Promise<void>;
+
+  start(): void {
+    const loop = async () => {
+      await this.poll();
+      if (this.timer !== null) this.timer = setTimeout(loop, this.periodMs);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export class InterfaceSource extends Polled {
+  constructor(
+    private readonly ifname: string,
+    onChange: () => void,
+  ) {
+    super({ kind: 'pass-fail', ok: interfaceIsUp(ifname) }, LINK_POLL_MS, onChange);
+  }
+
+  protected poll(): void {
+    this.set({ kind: 'pass-fail', ok: interfaceIsUp(this.ifname) });
+  }
+}
+
+/** Reads a track file as keepalived does: a number (decimal, 0x hex, 0 octal); missing or empty is 0. */
+export function readTrackFileValue(path: string): number {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8').slice(0, 127).trim();
+  } catch {
+    return 0;
+  }
+  const m = /^([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)/i.exec(text);
+  if (!m) return 0;
+  const body = m[2]!;
+  const n = body.toLowerCase().startsWith('0x') ? parseInt(body, 16) : body.length > 1 && body.startsWith('0') ? parseInt(body, 8) : parseInt(body, 10);
+  return m[1] === '-' ? -n : n;
+}
+
+export class FileSource extends Polled {
+  constructor(
+    private readonly path: string,
+    onChange: () => void,
+  ) {
+    super({ kind: 'value', value: readTrackFileValue(path) }, FILE_POLL_MS, onChange);
+  }
+
+  protected poll(): void {
+    this.set({ kind: 'value', value: readTrackFileValue(this.path) });
+  }
+}
+
+/**
+ * A vrrp_script: exit 0 is success. The first result decides; after that
+ * `rise` successes in a row bring it up and `fall` failures take it down.
+ */
+export class ScriptSource extends Polled {
+  private streak = 0;
+  private streakOk = true;
+
+  constructor(
+    private readonly spec: TrackSpec,
+    onChange: () => void,
+  ) {
+    super({ kind: 'pass-fail', ok: spec.initFail ? false : null }, spec.intervalMs ?? 1000, onChange);
+  }
+
+  protected async poll(): Promise<void> {
+    let uid: number | undefined;
+    let gid: number | undefined;
+    try {
+      uid = resolveId('/etc/passwd', this.spec.user);
+      gid = resolveId('/etc/group', this.spec.group);
+    } catch {
+      this.record(false);
+      return;
+    }
+    const r = await runCommand(splitCommandLine(this.spec.target), { timeoutMs: this.spec.timeoutMs ?? this.periodMs, uid, gid });
+    this.record(r.code === 0 && !r.timedOut);
+  }
+
+  private record(ok: boolean): void {
+    this.streak = ok === this.streakOk ? this.streak + 1 : 1;
+    this.streakOk = ok;
+    const cur = (this.status as { ok: boolean | null }).ok;
+    if (cur === null) this.set({ kind: 'pass-fail', ok });
+    else if (ok && !cur && this.streak >= (this.spec.rise ?? 1)) this.set({ kind: 'pass-fail', ok: true });
+    else if (!ok && cur && this.streak >= (this.spec.fall ?? 1)) this.set({ kind: 'pass-fail', ok: false });
+  }
+}
+
+export function trackSource(spec: TrackSpec, onChange: () => void): TrackSource {
+  switch (spec.kind) {
+    case 'interface':
+      return new InterfaceSource(spec.target, onChange);
+    case 'file':
+      return new FileSource(spec.target, onChange);
+    case 'script':
+      return new ScriptSource(spec, onChange);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * A throw-away virtual LAN for VRRP tests: one namespace holding a bridge and
+ * one namespace per director, joined by veth pairs created straight inside the
+ * namespaces (nothing is ever added to the host's own namespace). Raw VRRP,
+ * ARP and NA packets therefore never leave these namespaces. Everything the
+ * lab starts is killed and every namespace removed in `destroy()`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const IP_TIMEOUT_MS = 10_000;
+export const REPO = join(import.meta.dirname, '../..');
+
+export function ip(args: string[], allowFail = false): string {
+  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: IP_TIMEOUT_MS });
+  if (r.status !== 0 && !allowFail) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout ?? '';
+}
+
+/** Why namespace tests cannot run here, or null when they can. */
+export function labUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root for network namespaces and raw sockets';
+  const r = spawnSync('ip', ['netns', 'list'], { timeout: IP_TIMEOUT_MS });
+  if (r.status !== 0) return 'iproute2 `ip netns` is not available';
+  return null;
+}
+
+export function keepalivedUnavailable(): string | null {
+  const r = spawnSync('/usr/sbin/keepalived', ['--version'], { encoding: 'utf8', timeout: IP_TIMEOUT_MS });
+  if (r.error || (r.status !== 0 && r.status !== null && !/Keepalived/.test(r.stderr + r.stdout))) return 'Debian keepalived is not installed (infra/install-test-deps.sh)';
+  return null;
+}
+
+let labSerial = 0;
+
+export interface Director {
+  ns: string;
+  address: string;
+  dev: string;
+}
+
+export interface Proc {
+  name: string;
+  ns: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export class Lab {
+  readonly id: string;
+  readonly bridgeNs: string;
+  readonly directors: Director[] = [];
+  readonly dir: string;
+  private procs: Proc[] = [];
+
+  /** `subnet` picks 10.77.<subnet>.0/24 so labs in one run never share addresses. */
+  constructor(
+    readonly size: number,
+    readonly subnet: number,
+  ) {
+    this.id = `${(process.pid % 1296).toString(36)}${(labSerial++).toString(36)}${Math.floor(Math.random() * 36).toString(36)}`;
+    this.bridgeNs = `vgb-${this.id}`;
+    this.dir = mkdtempSync(join(tmpdir(), `vigil-vrrp-${this.id}-`));
+  }
+
+  vip(host = 100): string {
+    return `10.77.${this.subnet}.${host}`;
+  }
+
+  create(): this {
+    ip(['netns', 'add', this.bridgeNs]);
+    ip(['-n', this.bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
+    ip(['-n', this.bridgeNs, 'link', 'set', 'br0', 'up']);
+    for (let i = 1; i <= this.size; i++) {
+      const ns = `vgd${i}-${this.id}`;
+      ip(['netns', 'add', ns]);
+      this.directors.push({ ns, address: `10.77.${this.subnet}.${i}`, dev: 'eth0' });
+      // Virtual addresses move; duplicate address detection would only delay IPv6 ones.
+      for (const key of ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']) {
+        spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', key], { timeout: IP_TIMEOUT_MS });
+      }
+      ip(['-n', this.bridgeNs, 'link', 'add', `p${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      ip(['-n', this.bridgeNs, 'link', 'set', `p${i}`, 'master', 'br0', 'up']);
+      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+      ip(['-n', ns, 'address', 'add', `10.77.${this.subnet}.${i}/24`, 'dev', 'eth0']);
+      ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    }
+    return this;
+  }
+
+  /** Addresses on a director's eth0, without prefix lengths. */
+  addresses(d: Director): string[] {
+    const out = ip(['-n', d.ns, '-o', 'address', 'show', 'dev', d.dev], true);
+    return [...out.matchAll(/inet6? ([0-9a-f.:]+)\//g)].map((m) => m[1]!);
+  }
+
+  holders(vip: string): Director[] {
+    return this.directors.filter((d) => this.addresses(d).includes(vip));
+  }
+
+  linkLocal(d: Director): string {
+    return this.addresses(d).find((a) => a.startsWith('fe80')) ?? '';
+  }
+
+  setLink(d: Director, up: boolean): void {
+    const i = this.directors.indexOf(d) + 1;
+    ip(['-n', this.bridgeNs, 'link', 'set', `p${i}`, up ? 'up' : 'down']);
+  }
+
+  setOwnLink(d: Director, up: boolean): void {
+    ip(['-n', d.ns, 'link', 'set', d.dev, up ? 'up' : 'down']);
+  }
+
+  write(name: string, text: string): string {
+    const p = join(this.dir, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  read(name: string): string {
+    try {
+      return readFileSync(join(this.dir, name), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Starts argv inside a director's namespace; output is kept for failure messages. */
+  spawnIn(d: Director, name: string, argv: string[]): Proc {
+    const child = spawn('ip', ['netns', 'exec', d.ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
+    let out = '';
+    const keep = (b: Buffer) => (out = (out + b.toString()).slice(-200_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const p: Proc = { name, ns: d.ns, child, output: () => out, exited };
+    this.procs.push(p);
+    return p;
+  }
+
+  shim(d: Director, name: string, configFile: string, extra: string[] = []): Proc {
+    return this.spawnIn(d, name, [process.execPath, join(REPO, 'bin/vigil.js'), 'shim', '--config', configFile, '--status-file', join(this.dir, `${name}.status.json`), ...extra]);
+  }
+
+  keepalived(d: Director, name: string, configFile: string): Proc {
+    const pid = (k: string) => join(this.dir, `${name}.${k}.pid`);
+    // -n no fork, -l log to console, -D details, -P VRRP only; own pid files so several run at once.
+    return this.spawnIn(d, name, ['/usr/sbin/keepalived', '-n', '-l', '-D', '-P', '-f', configFile, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('chk')]);
+  }
+
+  status(name: string): { instances: Array<{ name: string; state: string; priority: number; stats: Record<string, unknown> & { dropped: Record<string, number> } }>; links: Array<{ dropped: Record<string, number> }> } | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, `${name}.status.json`), 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  async stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return p.child.exitCode;
+    p.child.kill(signal);
+    const t = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+    const r = await Promise.race([p.exited, t]);
+    if (r === 'timeout') {
+      p.child.kill('SIGKILL');
+      return p.exited;
+    }
+    return r;
+  }
+
+  /** Kills everything still running in the lab's namespaces, then removes them. Safe to call twice. */
+  async destroy(): Promise<void> {
+    for (const p of this.procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await Promise.all(this.procs.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 5_000).unref())])));
+    // Anything left behind in a namespace (a keepalived child) goes with it.
+    for (const ns of [...this.directors.map((d) => d.ns), this.bridgeNs]) {
+      const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: IP_TIMEOUT_MS }).stdout ?? '';
+      for (const pid of pids.split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      ip(['netns', 'del', ns], true);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `fn` until it returns a value other than undefined, or the deadline passes. */
+export async function waitFor<T>(fn: () => T | undefined, timeoutMs: number, stepMs = 50): Promise<T | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) return undefined;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
