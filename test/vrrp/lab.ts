@@ -105,9 +105,13 @@ export class Lab {
     return this.addresses(d).find((a) => a.startsWith('fe80')) ?? '';
   }
 
-  setLink(d: Director, up: boolean): void {
+  /**
+   * Cuts a director off the LAN (or reconnects it) without its own link
+   * noticing: the bridge port leaves the bridge but stays up, so carrier holds.
+   */
+  setLink(d: Director, connected: boolean): void {
     const i = this.directors.indexOf(d) + 1;
-    ip(['-n', this.bridgeNs, 'link', 'set', `p${i}`, up ? 'up' : 'down']);
+    ip(['-n', this.bridgeNs, 'link', 'set', `p${i}`, ...(connected ? ['master', 'br0'] : ['nomaster'])]);
   }
 
   setOwnLink(d: Director, up: boolean): void {
