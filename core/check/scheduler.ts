@@ -43,6 +43,9 @@ export interface SchedulerOptions {
   maxRuns?: number;
 }
 
+const STOPPED = new Error('scheduler closed');
+const WOKEN = new Error('woken');
+
 interface Entry {
   job: Job;
   state: CheckerState;
@@ -53,8 +56,13 @@ export class Scheduler {
   private readonly queue = new MinHeap<Entry>();
   private inFlight = 0;
   private runs = 0;
-  private wake: AbortController | null = null;
+  /** Wakes the loop from an untimed wait (slot freed, job added, closed). */
+  private wakeUp: (() => void) | null = null;
+  /** Cancels a timed wait; aborted with a fixed reason because a default abort() builds a DOMException with a stack, per call. */
+  private sleeping: AbortController | null = null;
   private readonly stop = new AbortController();
+  /** One controller per run in flight, so each run's listeners stay few; close() aborts them all. */
+  private readonly runSignals = new Set<AbortController>();
   private readonly random: () => number;
 
   constructor(private readonly o: SchedulerOptions) {
@@ -64,7 +72,7 @@ export class Scheduler {
   add(job: Job): void {
     const due = this.o.clock.nowMs() + firstDelayMs(job.timing, this.random);
     this.queue.push(due, { job, state: initialState(job.timing.alpha), dueAtMs: due });
-    this.wake?.abort();
+    this.poke();
   }
 
   get running(): number {
@@ -73,8 +81,9 @@ export class Scheduler {
 
   /** Ends the loop; in-flight runs see their signal abort and finish with reason `aborted`. */
   close(): void {
-    this.stop.abort();
-    this.wake?.abort();
+    this.stop.abort(STOPPED);
+    for (const c of this.runSignals) c.abort(STOPPED);
+    this.poke();
   }
 
   /** Resolves when closed, or when maxRuns runs have finished. */
@@ -99,21 +108,28 @@ export class Scheduler {
     }
   }
 
+  private poke(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+    this.sleeping?.abort(WOKEN);
+    this.sleeping = null;
+  }
+
   private idle(ms: number): Promise<void> {
-    this.wake = new AbortController();
-    const w = this.wake;
-    const stopped = () => w.abort();
-    this.stop.signal.addEventListener('abort', stopped, { once: true });
-    const done = ms === Infinity ? new Promise<void>((r) => w.signal.addEventListener('abort', () => r(), { once: true })) : this.o.clock.sleep(ms, w.signal);
-    return done.finally(() => this.stop.signal.removeEventListener('abort', stopped));
+    if (ms === Infinity) return new Promise<void>((r) => (this.wakeUp = r));
+    this.sleeping = new AbortController();
+    return this.o.clock.sleep(ms, this.sleeping.signal);
   }
 
   private start(e: Entry, now: number): void {
     this.inFlight++;
     this.runs++;
     const latenessMs = now - e.dueAtMs;
+    const ac = new AbortController();
+    this.runSignals.add(ac);
     void this.o
-      .run(e.job, this.stop.signal)
+      .run(e.job, ac.signal)
       // A runner that throws is a bug; count it as a failed run so the checker keeps its schedule.
       .catch((err: unknown) => failResult('protocol_error', 0, `runner threw: ${(err as Error)?.message}`))
       .then((result) => {
@@ -125,8 +141,9 @@ export class Scheduler {
         if (!this.stop.signal.aborted) this.queue.push(due, { job: e.job, state: step.state, dueAtMs: due });
       })
       .finally(() => {
+        this.runSignals.delete(ac);
         this.inFlight--;
-        this.wake?.abort();
+        this.poke();
       });
   }
 }

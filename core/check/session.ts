@@ -1,4 +1,4 @@
-import type { ByteStream, Dial, TlsOptions } from '../ports/dial.ts';
+import type { Dial, TlsOptions } from '../ports/dial.ts';
 import type { ReasonCode } from './result.ts';
 
 /**
@@ -32,46 +32,40 @@ export async function withSession<T>(
   talk: (conn: Conn) => Promise<{ ok: true; value: T } | Failure>,
 ): Promise<SessionResult<T>> {
   if (opts.signal.aborted) return { ok: false, reason: 'aborted', message: 'aborted before connect' };
-  const attempt = new AbortController();
-  const onParentAbort = () => attempt.abort();
-  opts.signal.addEventListener('abort', onParentAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stream: ByteStream | undefined;
+  const dialed = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  if (!dialed.ok) return { ok: false, reason: dialed.reason, message: dialed.message };
+  const s = dialed.stream;
+  // The deadline closes the stream, which ends any pending read as `aborted`;
+  // the flag tells that apart from the prober being stopped.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    s.close();
+  }, opts.timeoutMs);
+  const whyAborted = (): Failure =>
+    timedOut || !opts.signal.aborted
+      ? { ok: false, reason: 'read_timeout', message: `no complete answer within ${opts.timeoutMs} ms` }
+      : { ok: false, reason: 'aborted', message: 'prober stopped' };
+  const conn: Conn = {
+    async read() {
+      const r = await s.read();
+      if (r.kind === 'data') return r.bytes;
+      if (r.kind === 'eof') return null;
+      if (r.reason === 'aborted') return whyAborted();
+      return { ok: false, reason: r.reason, message: r.message };
+    },
+    async write(bytes) {
+      const w = await s.write(bytes);
+      if (w.ok) return null;
+      if (w.reason === 'aborted') return whyAborted();
+      return { ok: false, reason: w.reason, message: w.message };
+    },
+  };
   try {
-    const dialed = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.timeoutMs, signal: attempt.signal });
-    if (!dialed.ok) {
-      const reason = dialed.reason === 'aborted' && !opts.signal.aborted ? 'connect_timeout' : dialed.reason;
-      return { ok: false, reason, message: dialed.message };
-    }
-    stream = dialed.stream;
-    timer = setTimeout(() => attempt.abort(), opts.timeoutMs);
-    const s = stream;
-    const whyAborted = (): Failure =>
-      opts.signal.aborted
-        ? { ok: false, reason: 'aborted', message: 'prober stopped' }
-        : { ok: false, reason: 'read_timeout', message: `no complete answer within ${opts.timeoutMs} ms` };
-    const conn: Conn = {
-      async read() {
-        if (attempt.signal.aborted) return whyAborted();
-        const r = await s.read();
-        if (r.kind === 'data') return r.bytes;
-        if (r.kind === 'eof') return null;
-        if (r.reason === 'aborted' || attempt.signal.aborted) return whyAborted();
-        return { ok: false, reason: r.reason, message: r.message };
-      },
-      async write(bytes) {
-        if (attempt.signal.aborted) return whyAborted();
-        const w = await s.write(bytes);
-        if (w.ok) return null;
-        if (w.reason === 'aborted' || attempt.signal.aborted) return whyAborted();
-        return { ok: false, reason: w.reason, message: w.message };
-      },
-    };
     const out = await talk(conn);
     return out.ok ? { ok: true, value: out.value, connectMs: dialed.connectMs } : out;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    opts.signal.removeEventListener('abort', onParentAbort);
-    stream?.close();
+    clearTimeout(timer);
+    s.close();
   }
 }

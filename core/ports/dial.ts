@@ -39,7 +39,11 @@ export type WriteResult = { ok: true } | { ok: false; reason: 'reset' | 'aborted
 export interface ByteStream {
   read(): Promise<ReadResult>;
   write(bytes: Uint8Array): Promise<WriteResult>;
-  /** Idempotent; releases the socket immediately (no lingering half-close). */
+  /**
+   * Idempotent; releases the socket at once. A read pending at that moment, and
+   * every later read, resolves to `{ kind: 'error', reason: 'aborted' }`: this is
+   * how a caller's deadline ends a read without an AbortController per call.
+   */
   close(): void;
 }
 

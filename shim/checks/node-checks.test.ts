@@ -140,9 +140,9 @@ describe('MISC_CHECK', () => {
   });
 
   it('misc_dynamic: exit 2..255 is up with weight = code − 2', async () => {
-    const r = await misc(`/bin/sh -c "exit 7"`, { miscDynamic: true });
+    const r = await misc(`/bin/sh -c 'exit 7'`, { miscDynamic: true });
     expect([r.ok, r.weight]).toEqual([true, 5]);
-    expect((await misc(`/bin/sh -c "exit 7"`)).ok).toBe(false);
+    expect((await misc(`/bin/sh -c 'exit 7'`)).ok).toBe(false);
   });
 
   it('runs without a shell: metacharacters stay literal arguments', async () => {

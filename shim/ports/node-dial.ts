@@ -93,11 +93,7 @@ class NodeStream implements ByteStream {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  private onAbort = () => {
-    this.failure ??= { kind: 'error', reason: 'aborted', message: 'aborted' };
-    this.close();
-    this.wake();
-  };
+  private onAbort = () => this.close();
 
   private next(): ReadResult | null {
     const c = this.chunks.shift();
@@ -127,7 +123,7 @@ class NodeStream implements ByteStream {
     if (this.closed) return Promise.resolve({ ok: false, reason: 'aborted', message: 'closed' });
     return new Promise((resolve) => {
       this.socket.write(bytes, (err) =>
-        resolve(err ? { ok: false, reason: this.signal.aborted ? 'aborted' : 'reset', message: err.message } : { ok: true }),
+        resolve(err ? { ok: false, reason: this.closed || this.signal.aborted ? 'aborted' : 'reset', message: err.message } : { ok: true }),
       );
     });
   }
@@ -135,8 +131,11 @@ class NodeStream implements ByteStream {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.failure ??= { kind: 'error', reason: 'aborted', message: 'closed' };
+    this.chunks.length = 0;
     this.signal.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
+    this.wake();
   }
 }
 

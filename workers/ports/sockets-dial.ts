@@ -71,6 +71,7 @@ class SocketStream implements ByteStream {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private closed = false;
   private readonly aborted: Promise<ReadResult>;
+  private closeNow: () => void = () => {};
 
   constructor(
     private readonly socket: CfSocket,
@@ -80,17 +81,15 @@ class SocketStream implements ByteStream {
     this.reader = socket.readable.getReader();
     this.writer = socket.writable.getWriter();
     this.aborted = new Promise((resolve) => {
-      const onAbort = () => {
-        resolve({ kind: 'error', reason: 'aborted', message: 'aborted' });
-        this.close();
-      };
+      this.closeNow = () => resolve({ kind: 'error', reason: 'aborted', message: 'closed' });
+      const onAbort = () => this.close();
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   async read(): Promise<ReadResult> {
-    if (this.signal.aborted) return { kind: 'error', reason: 'aborted', message: 'aborted' };
+    if (this.closed || this.signal.aborted) return { kind: 'error', reason: 'aborted', message: 'closed' };
     const next = this.reader.read().then(
       (r): ReadResult => (r.done ? { kind: 'eof' } : { kind: 'data', bytes: r.value }),
       (err: Error): ReadResult => ({ kind: 'error', reason: this.tls && /tls|ssl|certificate/i.test(err.message) ? 'tls_error' : 'reset', message: err.message }),
@@ -111,6 +110,7 @@ class SocketStream implements ByteStream {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeNow();
     void this.socket.close().catch(() => {});
   }
 }
