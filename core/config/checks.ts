@@ -34,13 +34,23 @@ export const Digest = z
   .string()
   .regex(/^(?:[0-9a-f]{32}|sha256:[0-9a-f]{64})$/, 'digest must be 32 hex digits (MD5) or sha256:<64 hex digits>');
 
+function validRegex(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const HttpUrl = z.object({
   path: z.string().min(1),
   digest: Digest.optional(),
   /** Empty means keepalived's default, 200-299. */
   statusCodes: z.array(StatusRange).default([]),
   virtualhost: z.string().optional(),
-  regex: z.string().optional(),
+  /** Matched with JavaScript RegExp semantics (keepalived uses PCRE2; common patterns agree). */
+  regex: z.string().refine(validRegex, { message: 'not a valid regular expression' }).optional(),
   regexNoMatch: z.boolean().default(false),
   regexOptions: z.array(z.string()).default([]),
   regexMinOffset: z.number().int().min(0).optional(),

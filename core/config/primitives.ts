@@ -18,7 +18,8 @@ export const Fwmark = z.number().int().min(1).max(0xffffffff);
  * later, never handed to a shell) and the optional user and group to run as.
  */
 export const Script = z.object({
-  command: z.string().min(1),
+  // keepalived.conf has no escape for `"` or a line break inside a quoted word.
+  command: z.string().min(1).regex(/^[^"\n\r]*$/, 'a script command cannot contain " or a line break'),
   user: z.string().optional(),
   group: z.string().optional(),
 });

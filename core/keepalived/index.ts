@@ -18,6 +18,9 @@ export interface ReadOptions {
   host: ConfigHost;
   /** keepalived's -i: `@id` lines for other ids are skipped. keepalived defaults it to the host name. */
   configId: string;
+  /** Expansion bounds (see PreprocessOptions); the defaults suit real configs. */
+  maxLines?: number;
+  maxWork?: number;
 }
 
 export type ReadResult =
@@ -41,7 +44,7 @@ export type Origins = Record<string, Pos[]>;
  */
 export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResult {
   const diags = new Diagnostics();
-  const pre = new Preprocessor({ configId: opts.configId, host: opts.host }, diags);
+  const pre = new Preprocessor({ configId: opts.configId, host: opts.host, maxLines: opts.maxLines, maxWork: opts.maxWork }, diags);
   pre.processFile(path);
   const tree = buildTree(pre.out, diags);
   const { raw, origins } = interpret(tree, new Reader(diags));

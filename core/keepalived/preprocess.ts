@@ -17,6 +17,10 @@ export interface PreprocessOptions {
   /** keepalived's -i / --config-id: matched by `@id` lines. keepalived defaults it to the host name. */
   configId: string;
   host: ConfigHost;
+  /** Most logical lines the expansion may yield (default 2,000,000). */
+  maxLines?: number;
+  /** Most substitution/generator steps (default 20,000,000). */
+  maxWork?: number;
 }
 
 interface Def {
@@ -26,7 +30,9 @@ interface Def {
 
 const MAX_DEPTH = 64;
 const MAX_INCLUDE_DEPTH = 32;
-const MAX_LINES = 5_000_000;
+/** Bounds on what generators and parameters may expand to, so a hostile or mistaken file cannot exhaust memory. */
+const MAX_LINES = 2_000_000;
+const MAX_WORK = 20_000_000;
 const DEF_RE = /^\$([A-Za-z_][A-Za-z0-9_]*)=/;
 const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 
@@ -40,6 +46,9 @@ export class Preprocessor {
   readonly out: SrcLine[] = [];
   private readonly defs = new Map<string, Def>();
   private readonly includeStack: string[] = [];
+  private work = 0;
+  /** Set once a limit is hit: everything after is skipped, the error already reported. */
+  private stopped = false;
 
   constructor(
     private readonly opts: PreprocessOptions,
@@ -72,7 +81,7 @@ export class Preprocessor {
 
   private processText(file: string, text: string): void {
     const raw = text.split('\n');
-    for (let idx = 0; idx < raw.length; idx++) {
+    for (let idx = 0; idx < raw.length && !this.stopped; idx++) {
       const d = decomment(raw[idx]!);
       if (d.unterminatedQuote) this.diags.warn({ file, line: idx + 1, col: d.col }, 'unterminated quote');
       let line = lineFrom(file, idx + 1, d.text, d.col, d.cols);
@@ -156,6 +165,11 @@ export class Preprocessor {
   }
 
   private handle(line: SrcLine, depth: number): void {
+    if (this.stopped) return;
+    if (++this.work > (this.opts.maxWork ?? MAX_WORK)) {
+      this.stop(line, `generators and parameters expand to more than ${this.opts.maxWork ?? MAX_WORK} steps`);
+      return;
+    }
     if (depth > MAX_DEPTH) {
       this.diags.error(posAt(line, 0), `parameter substitution or generators nested deeper than ${MAX_DEPTH} (a parameter that refers to itself?)`);
       return;
@@ -185,12 +199,16 @@ export class Preprocessor {
         return;
       }
     }
-    if (this.out.length >= MAX_LINES) {
-      if (this.out.length === MAX_LINES) this.diags.error(posAt(line, 0), `configuration expands to more than ${MAX_LINES} lines`);
-      this.out.push(line);
+    if (this.out.length >= (this.opts.maxLines ?? MAX_LINES)) {
+      this.stop(line, `configuration expands to more than ${this.opts.maxLines ?? MAX_LINES} lines`);
       return;
     }
     this.out.push(line);
+  }
+
+  private stop(line: SrcLine, why: string): void {
+    this.stopped = true;
+    this.diags.error(posAt(line, 0), why);
   }
 
   /** `~SEQ(var, start, step, end)`, `~SEQx(...)` and `~LST(var|{a,b}, v1|{1,2}, ...)`. */
@@ -234,6 +252,7 @@ export class Preprocessor {
     const saved = new Map<string, Def | undefined>();
     for (const [name] of bindings[0] ?? []) saved.set(name, this.defs.get(name));
     for (const b of bindings) {
+      if (this.stopped) break;
       for (const [name, value] of b) this.defs.set(name, { lines: [{ text: value, file: line.file, line: at.line, colBase: at.col }], multiline: false });
       if (rest.text !== '') this.handle(rest, depth + 1);
     }

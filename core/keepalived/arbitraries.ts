@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import type { ConfigInput } from '../config/model.ts';
+
+/** fast-check generators for configs that keepalived.conf can express (for round-trip tests). */
+
+function validRegex(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,10}$/);
+const octet = fc.integer({ min: 0, max: 255 });
+export const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, fc.integer({ min: 1, max: 254 })).map((o) => o.join('.'));
+const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
+const ip = fc.oneof({ weight: 4, arbitrary: ipv4 }, { weight: 1, arbitrary: ipv6 });
+const port = fc.integer({ min: 1, max: 65535 });
+/** Durations keepalived can write: whole microseconds. */
+const ms = (maxS: number) => fc.integer({ min: 0, max: maxS * 1_000_000 }).map((us) => us / 1000);
+const word = fc.stringMatching(/^[A-Za-z0-9/_.:-]{1,12}$/);
+const command = fc.array(fc.stringMatching(/^[A-Za-z0-9/_.:#!'-]{1,10}$/), { minLength: 1, maxLength: 4 }).map((w) => '/' + w.join(' '));
+const script = fc.record({ command, user: fc.option(name, { nil: undefined }), group: fc.option(name, { nil: undefined }) }, { requiredKeys: ['command'] })
+  .map((s) => (s.user === undefined ? { command: s.command } : s));
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+const timing = {
+  connectTimeoutMs: opt(ms(100)),
+  retry: opt(fc.integer({ min: 0, max: 10 })),
+  delayBeforeRetryMs: opt(ms(100)),
+  warmupMs: opt(ms(100)),
+  delayLoopMs: opt(ms(600)),
+};
+const conn = { connectIp: opt(ip), connectPort: opt(port), bindTo: opt(ip), bindPort: opt(port), bindIf: opt(name), fwmark: opt(fc.integer({ min: 1, max: 1000 })) };
+const statusRange = fc.tuple(fc.integer({ min: 100, max: 599 }), fc.integer({ min: 0, max: 50 })).map(([a, d]) => ({ from: a, to: Math.min(599, a + d) }));
+const url = fc.record(
+  {
+    path: fc.stringMatching(/^\/[A-Za-z0-9/_.?=&-]{0,20}$/),
+    digest: opt(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => 'sha256:' + h))),
+    statusCodes: fc.array(statusRange, { maxLength: 3 }),
+    virtualhost: opt(word),
+    regex: opt(fc.stringMatching(/^[A-Za-z0-9 |.*+]{1,12}$/).filter((r) => r.trim() === r && r !== '' && validRegex(r))),
+    regexNoMatch: fc.boolean(),
+  },
+  { requiredKeys: ['path'] },
+);
+const http = { ...conn, ...timing, urls: fc.array(url, { minLength: 1, maxLength: 3 }), httpProtocol: fc.constantFrom('1.0', '1.0C', '1.1'), virtualhost: opt(word), fastRecovery: fc.boolean() };
+const check = fc.oneof(
+  fc.record({ type: fc.constant('HTTP_GET' as const), ...http }, { requiredKeys: ['type', 'urls'] }),
+  fc.record({ type: fc.constant('SSL_GET' as const), ...http, enableSni: fc.boolean(), sniName: opt(word), tlsVerify: fc.boolean() }, { requiredKeys: ['type', 'urls'] }),
+  fc.record({ type: fc.constant('TCP_CHECK' as const), ...conn, ...timing }, { requiredKeys: ['type'] }),
+  fc.record({ type: fc.constant('SMTP_CHECK' as const), ...timing, heloName: word, hosts: fc.array(fc.record(conn, { requiredKeys: [] }), { maxLength: 2 }) }, { requiredKeys: ['type'] }),
+  fc.record({ type: fc.constant('DNS_CHECK' as const), ...timing, queryType: fc.constantFrom('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'), name: word }, { requiredKeys: ['type'] }),
+  fc.record({ type: fc.constant('MISC_CHECK' as const), ...timing, miscPath: script, miscTimeoutMs: opt(ms(60)), miscDynamic: fc.boolean() }, { requiredKeys: ['type', 'miscPath'] }),
+  fc.record({ type: fc.constant('PING_CHECK' as const), ...timing }, { requiredKeys: ['type'] }),
+  fc.record({ type: fc.constant('UDP_CHECK' as const), ...conn, payload: opt(fc.stringMatching(/^([0-9a-f]{2}){1,8}$/)), requireReply: fc.oneof(fc.boolean(), fc.stringMatching(/^([0-9a-fx]{2}){1,4}$/)), minReplyLength: fc.integer({ min: 0, max: 100 }), maxReplyLength: fc.integer({ min: 0, max: 1000 }) }, { requiredKeys: ['type'] }),
+);
+const realServer = fc.record(
+  {
+    ip,
+    port,
+    weight: fc.integer({ min: 0, max: 1000 }),
+    inhibitOnFailure: opt(fc.boolean()),
+    notifyUp: opt(script),
+    notifyDown: opt(script),
+    alpha: opt(fc.boolean()),
+    virtualhost: opt(word),
+    ...timing,
+    checks: fc.array(check, { maxLength: 3 }),
+  },
+  { requiredKeys: ['ip', 'port', 'checks'] },
+);
+const lvsMethod = fc.oneof(
+  fc.constant({ kind: 'NAT' as const }),
+  fc.constant({ kind: 'DR' as const }),
+  fc.record({ kind: fc.constant('TUN' as const), tunnelType: fc.constantFrom('ipip' as const, 'gre' as const) }),
+  fc.record({ kind: fc.constant('TUN' as const), tunnelType: fc.constant('gue' as const), tunnelPort: port, tunnelChecksum: fc.constantFrom('csum' as const, 'nocsum' as const) }),
+);
+const vsCommon = {
+  protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const),
+  lbAlgo: fc.constantFrom('rr' as const, 'wrr' as const, 'lc' as const, 'wlc' as const, 'sh' as const, 'mh' as const),
+  lvsMethod,
+  persistenceTimeoutS: opt(fc.integer({ min: 1, max: 10_000 })),
+  quorum: fc.integer({ min: 1, max: 50 }),
+  hysteresis: fc.integer({ min: 0, max: 5 }),
+  quorumUp: opt(script),
+  quorumDown: opt(script),
+  sorryServer: opt(fc.record({ ip, port }, { requiredKeys: ['ip'] })),
+  inhibitOnFailure: fc.boolean(),
+  alpha: fc.boolean(),
+  omega: fc.boolean(),
+  delayLoopMs: ms(600),
+  virtualhost: opt(word),
+  realServers: fc.array(realServer, { maxLength: 4 }),
+};
+const virtualServer = fc.oneof(
+  fc.record({ ip, port, ...vsCommon }, { requiredKeys: ['ip', 'port', 'realServers'] }),
+  fc.record({ fwmark: fc.integer({ min: 1, max: 100000 }), ...vsCommon, protocol: fc.constant(undefined) }, { requiredKeys: ['fwmark', 'realServers'] }),
+);
+const vip = fc.record({ address: fc.tuple(ipv4, fc.integer({ min: 8, max: 32 })).map(([a, p]) => `${a}/${p}`), dev: opt(name), label: opt(name), scope: opt(fc.constantFrom('link', 'host', 'global')) }, { requiredKeys: ['address'] });
+const track = fc.record({ name, weight: opt(fc.integer({ min: -253, max: 253 })), reverse: opt(fc.boolean()) }, { requiredKeys: ['name'] });
+const vrrpInstance = (vrName: string) =>
+  fc.record(
+    {
+      name: fc.constant(vrName),
+      state: fc.constantFrom('MASTER' as const, 'BACKUP' as const),
+      interface: name,
+      virtualRouterId: fc.integer({ min: 1, max: 255 }),
+      priority: fc.integer({ min: 1, max: 255 }),
+      advertIntMs: fc.integer({ min: 1, max: 2550 }).map((cs) => cs * 10),
+      version: opt(fc.constantFrom(2 as const, 3 as const)),
+      authentication: opt(fc.record({ type: fc.constantFrom('PASS' as const, 'AH' as const), pass: fc.stringMatching(/^[A-Za-z0-9]{1,8}$/) })),
+      virtualIpaddress: fc.array(vip, { maxLength: 3 }),
+      unicastSrcIp: opt(ipv4),
+      unicastPeers: fc.array(fc.record({ ip: ipv4 }), { maxLength: 2 }),
+      nopreempt: fc.boolean(),
+      preemptDelayMs: ms(1000),
+      trackInterface: fc.array(track, { maxLength: 2 }),
+      trackScript: fc.array(track, { maxLength: 2 }),
+      notifyMaster: opt(script),
+      notifyBackup: opt(script),
+      garpMasterDelayMs: opt(ms(100)),
+      v3ChecksumAsV2: opt(fc.boolean()),
+    },
+    { requiredKeys: ['name', 'interface', 'virtualRouterId'] },
+  );
+
+export const arbConfig: fc.Arbitrary<ConfigInput> = fc
+  .record({
+    routerId: opt(name),
+    vrrpVersion: fc.constantFrom(2 as const, 3 as const),
+    vrrpStrict: fc.boolean(),
+    emails: fc.array(fc.stringMatching(/^[a-z]{1,6}@[a-z]{1,6}\.org$/), { maxLength: 2 }),
+    vs: fc.array(virtualServer, { maxLength: 3 }),
+    instanceNames: fc.uniqueArray(name, { maxLength: 3 }),
+    scripts: fc.uniqueArray(fc.record({ name, script, intervalMs: ms(60), weight: fc.integer({ min: -253, max: 253 }), rise: fc.integer({ min: 1, max: 5 }), fall: fc.integer({ min: 1, max: 5 }) }), { maxLength: 2, selector: (s) => s.name }),
+    vantage: fc.uniqueArray(fc.record({ name, kind: fc.constantFrom('edge' as const, 'self-hosted' as const), region: opt(fc.constantFrom('weur', 'enam', 'apac')) }, { requiredKeys: ['name', 'kind'] }), { maxLength: 3, selector: (v) => v.name }),
+  })
+  .chain((c) =>
+    fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))).map((instances) => ({
+      globalDefs: { routerId: c.routerId, vrrpVersion: c.vrrpVersion, vrrpStrict: c.vrrpStrict, notificationEmail: c.emails },
+      virtualServers: c.vs,
+      vrrpInstances: instances,
+      vrrpScripts: c.scripts,
+      vrrpSyncGroups: instances.length >= 2 ? [{ name: 'SG', group: instances.map((i) => i.name) }] : [],
+      vigil: { vantagePoints: c.vantage },
+    })),
+  ) as fc.Arbitrary<ConfigInput>;
