@@ -16,12 +16,14 @@ export interface SrcLine {
 }
 
 export function posAt(l: SrcLine, i: number): Pos {
-  if (l.map) {
-    const j = Math.min(Math.max(i, 0), l.map.cols.length - 1);
-    if (j < 0) return { file: l.file, line: l.line, col: l.colBase };
-    return { file: l.file, line: l.map.lines[j]!, col: l.map.cols[j]! };
-  }
-  return { file: l.file, line: l.line, col: l.colBase + i };
+  return l.map ? posAtMapped(l, i) : { file: l.file, line: l.line, col: l.colBase + i };
+}
+
+function posAtMapped(l: SrcLine, i: number): Pos {
+  const map = l.map!;
+  const j = Math.min(Math.max(i, 0), map.cols.length - 1);
+  if (j < 0) return { file: l.file, line: l.line, col: l.colBase };
+  return { file: l.file, line: map.lines[j]!, col: map.cols[j]! };
 }
 
 /** Materialises the per-character map of a line (used before editing it). */
@@ -112,6 +114,8 @@ export interface Token {
  */
 export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Token[] {
   const s = l.text;
+  // Untouched lines (the vast majority) map column = colBase + index without a lookup.
+  const posAt = l.map ? (_l: SrcLine, i: number) => posAtMapped(l, i) : (_l: SrcLine, i: number): Pos => ({ file: l.file, line: l.line, col: l.colBase + i });
   const out: Token[] = [];
   let i = 0;
   const n = s.length;

@@ -116,6 +116,7 @@ export class Preprocessor {
   }
 
   private maybeInclude(line: SrcLine): boolean {
+    if (!line.text.startsWith('include')) return false;
     const m = /^(\S+)\s+(.+)$/.exec(line.text);
     if (!m || !INCLUDE_WORDS.has(m[1]!)) return false;
     const kind = m[1]!;
@@ -183,12 +184,12 @@ export class Preprocessor {
       text = line.text;
       if (text === '') return;
     }
-    const def = DEF_RE.exec(text);
+    const def = text.charCodeAt(0) === 36 /* $ */ ? DEF_RE.exec(text) : null;
     if (def) {
       this.defs.set(def[1]!, { lines: [sliceLine(line, def[0].length)], multiline: false });
       return;
     }
-    if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
+    if (text.charCodeAt(0) === 126 /* ~ */ && (text.startsWith('~SEQ') || text.startsWith('~LST'))) {
       this.generate(line, depth);
       return;
     }
