@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ok, readFiles, readText } from './test-helpers.ts';
+import { ok, readFiles, readText } from '../../test/helpers/read-config.ts';
 
 const VS = (body: string, head = '10.0.0.1 80') => `virtual_server ${head} {\n  protocol TCP\n${body}\n}\n`;
 
@@ -47,6 +47,15 @@ describe('comments, quoting and words', () => {
   it('joins a line ending in a backslash with the next', () => {
     const c = ok(readText(VS('  real_server 10.0.0.2 \\\n     8080 {\n    weight 3\n  }')));
     expect(c.virtualServers[0]!.realServers[0]).toMatchObject({ port: 8080, weight: 3 });
+  });
+});
+
+describe('interfaces', () => {
+  it('never checks interface names against this machine (configs are checked away from their director)', () => {
+    const r = readText('vrrp_instance V {\n  interface bond7.4000\n  virtual_router_id 9\n  track_interface {\n    no-such-nic0 weight 10\n  }\n  virtual_ipaddress {\n    10.9.9.9/24 dev nowhere1 label nowhere1:vip\n  }\n}\n');
+    const c = ok(r);
+    expect(r.lines).toEqual([]);
+    expect(c.vrrpInstances[0]!.virtualIpaddress[0]).toMatchObject({ dev: 'nowhere1', label: 'nowhere1:vip' });
   });
 });
 

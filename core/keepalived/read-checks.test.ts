@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveTiming, effectiveVirtualhost } from '../config/effective.ts';
-import { ok, readText } from './test-helpers.ts';
+import { ok, readText } from '../../test/helpers/read-config.ts';
 
 const conf = `
 vrrp_track_file tf {

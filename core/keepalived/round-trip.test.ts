@@ -7,7 +7,7 @@ import { Config } from '../config/model.ts';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
 import { formatDiagnostics, readKeepalivedConfig } from './index.ts';
 import { printKeepalivedConfig } from './printer.ts';
-import { arbConfig } from './arbitraries.ts';
+import { arbConfig } from '../../test/helpers/config-arbitraries.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ConfigInput } from '../config/model.ts';
+import type { ConfigInput } from '../../core/config/model.ts';
 
 /** fast-check generators for configs that keepalived.conf can express (for round-trip tests). */
 

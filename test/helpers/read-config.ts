@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
-import { formatDiagnostic, readKeepalivedConfig, type ReadResult } from './index.ts';
+import { formatDiagnostic, readKeepalivedConfig, type ReadResult } from '../../core/keepalived/index.ts';
 
 /**
  * Writes a small tree of config files into a fresh temp directory and reads
