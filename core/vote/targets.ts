@@ -1,0 +1,72 @@
+import { runnableOn, type CheckType } from '../config/checks.ts';
+import { isIPv4, ipv4ToInt } from '../config/ip.ts';
+import type { RealServer, VirtualServer } from '../config/lvs.ts';
+import type { Config } from '../config/model.ts';
+import type { VantagePoint } from '../config/vigil.ts';
+
+/** A virtual service's stable key: `tcp/10.0.0.1:80`, `fwmark/7`, `group/NAME`. */
+export function virtualServerKey(vs: VirtualServer): string {
+  if (vs.fwmark !== undefined) return `fwmark/${vs.fwmark}`;
+  if (vs.group !== undefined) return `group/${vs.group}`;
+  const host = vs.ip!.includes(':') ? `[${vs.ip}]` : vs.ip!;
+  return `${(vs.protocol ?? 'UDP').toLowerCase()}/${host}:${vs.port ?? 0}`;
+}
+
+/** A real server's key within the cluster: `<vs key>|<ip>:<port>`. */
+export function realServerKey(vs: VirtualServer, rs: RealServer): string {
+  const host = rs.ip.includes(':') ? `[${rs.ip}]` : rs.ip;
+  return `${virtualServerKey(vs)}|${host}:${rs.port ?? vs.port ?? 0}`;
+}
+
+/** RFC 1918, loopback, link-local, CGNAT and ULA: addresses the edge cannot reach. */
+export function isPrivateAddress(ip: string): boolean {
+  if (isIPv4(ip)) {
+    const n = ipv4ToInt(ip);
+    const inNet = (base: string, bits: number) => (n >>> (32 - bits)) === (ipv4ToInt(base) >>> (32 - bits));
+    return inNet('10.0.0.0', 8) || inNet('172.16.0.0', 12) || inNet('192.168.0.0', 16) || inNet('127.0.0.0', 8) || inNet('169.254.0.0', 16) || inNet('100.64.0.0', 10) || inNet('0.0.0.0', 8);
+  }
+  const l = ip.toLowerCase();
+  return l === '::1' || l === '::' || l.startsWith('fe80:') || l.startsWith('fc') || l.startsWith('fd');
+}
+
+export interface TargetAssignment {
+  key: string;
+  vsKey: string;
+  vantagePoints: string[];
+  /** Why some vantage points were left out (private address, check not runnable at the edge). */
+  excluded: { vantagePoint: string; why: string }[];
+}
+
+/**
+ * Which vantage points check which real server. Edge vantage points get a real
+ * server only when it is public and every one of its checks can run at the
+ * edge; self-hosted ones get everything. The vote's default quorum is then a
+ * majority of exactly these.
+ */
+export function assignTargets(config: Config, vantagePoints: VantagePoint[] = config.vigil.vantagePoints): TargetAssignment[] {
+  const out: TargetAssignment[] = [];
+  for (const vs of config.virtualServers) {
+    for (const rs of vs.realServers) {
+      const types = rs.checks.map((c) => c.type as CheckType);
+      const addrs = [rs.ip, ...rs.checks.flatMap((c) => ('connectIp' in c && c.connectIp ? [c.connectIp] : []))];
+      const a: TargetAssignment = { key: realServerKey(vs, rs), vsKey: virtualServerKey(vs), vantagePoints: [], excluded: [] };
+      for (const vp of vantagePoints) {
+        if (vp.kind === 'edge') {
+          const priv = addrs.find(isPrivateAddress);
+          const notHere = types.find((t) => !runnableOn(t).includes('edge'));
+          if (priv) {
+            a.excluded.push({ vantagePoint: vp.name, why: `${priv} is not reachable from the edge` });
+            continue;
+          }
+          if (notHere) {
+            a.excluded.push({ vantagePoint: vp.name, why: `${notHere} cannot run at the edge` });
+            continue;
+          }
+        }
+        a.vantagePoints.push(vp.name);
+      }
+      out.push(a);
+    }
+  }
+  return out;
+}
