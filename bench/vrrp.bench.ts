@@ -46,7 +46,8 @@ async function takeover(lab: Lab, impl: Impl, mode: Mode, stop: Stop, run: numbe
     // Let the backup hear a few adverts so it is timing the master, not still starting.
     await sleep(mode.version === 2 ? 3_000 : 600);
     const t0 = performance.now();
-    pm.child.kill(stop === 'kill -9' ? 'SIGKILL' : 'SIGTERM');
+    if (stop === 'kill -9') void lab.kill9(pm);
+    else pm.child.kill('SIGTERM');
     let doubles = 0;
     for (;;) {
       const onBackup = holds(b.ns, vip);

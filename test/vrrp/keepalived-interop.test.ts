@@ -113,7 +113,7 @@ describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
     const pShim = start(shimHost, 'shim', c, 100);
     expect(await steady(kaHost, 1000), why(pKa, pShim)).toEqual([]);
     watch.dead.add(kaHost);
-    await lab.stop(pKa, 'SIGKILL');
+    await lab.kill9(pKa);
     expect(await waitFor(() => (lab.addresses(shimHost).includes(vip) ? true : undefined), c.deadlineMs), why(pShim)).toBe(true);
     watch.stop();
     expect(watch.doubles(), why(pKa, pShim)).toEqual([]);

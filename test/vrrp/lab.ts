@@ -47,6 +47,8 @@ export interface Proc {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** keepalived only: its VRRP child's pid file (the parent is not the process that speaks VRRP). */
+  vrrpPidFile?: string;
 }
 
 export class Lab {
@@ -152,7 +154,21 @@ export class Lab {
   keepalived(d: Director, name: string, configFile: string): Proc {
     const pid = (k: string) => join(this.dir, `${name}.${k}.pid`);
     // -n no fork, -l log to console, -D details, -P VRRP only; own pid files so several run at once.
-    return this.spawnIn(d, name, ['/usr/sbin/keepalived', '-n', '-l', '-D', '-P', '-f', configFile, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('chk')]);
+    const p = this.spawnIn(d, name, ['/usr/sbin/keepalived', '-n', '-l', '-D', '-P', '-f', configFile, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('chk')]);
+    p.vrrpPidFile = pid('vrrp');
+    return p;
+  }
+
+  /**
+   * A master's sudden death. For keepalived that is its VRRP child: killing
+   * only the parent makes the child shut down gracefully (priority 0).
+   */
+  async kill9(p: Proc): Promise<void> {
+    if (p.vrrpPidFile) {
+      const pid = Number(readFileSync(p.vrrpPidFile, 'utf8').trim());
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+    await this.stop(p, 'SIGKILL');
   }
 
   status(name: string): { instances: Array<{ name: string; state: string; priority: number; stats: Record<string, unknown> & { dropped: Record<string, number> } }>; links: Array<{ dropped: Record<string, number> }> } | null {
