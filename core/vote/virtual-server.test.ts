@@ -49,7 +49,7 @@ describe("virtual server state with keepalived's meaning", () => {
 
   it('uses a dynamic weight (misc_dynamic) in place of the configured one', () => {
     const vs = pool({ quorum: 5, hysteresis: 0 });
-    const m = new Map([[realServerKey(vs, vs.realServers[0]!), { alive: true, weight: 5 }]]);
+    const m = new Map<string, { alive: boolean; weight?: number }>([[realServerKey(vs, vs.realServers[0]!), { alive: true, weight: 5 }]]);
     for (const rs of vs.realServers.slice(1)) m.set(realServerKey(vs, rs), { alive: false });
     const d = foldVirtualServer(vs, m, undefined);
     expect(d).toMatchObject({ quorumUp: true, aliveWeight: 5 });
