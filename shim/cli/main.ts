@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerGenhashCommand } from './genhash-command.ts';
 import { registerShimCommand } from './shim-command.ts';
+import { registerStartCommand } from './start-command.ts';
 
 /**
  * Builds the `vigil` command. Each area registers its own subcommands from its
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   registerConfigCommands(program, setExit);
   registerGenhashCommand(program, setExit);
   registerShimCommand(program, setExit);
+  registerStartCommand(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
