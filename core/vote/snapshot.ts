@@ -35,6 +35,7 @@ export const Snapshot = z.object({
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 export type SnapshotRealServer = z.infer<typeof SnapshotRealServer>;
+export type SnapshotVirtualServer = z.infer<typeof SnapshotVirtualServer>;
 
 export const SIGNATURE_HEADER = 'Vigil-Signature';
 
