@@ -30,11 +30,13 @@ export type FeedOutcome =
   | { kind: 'header_too_large' }
   | { kind: 'body_too_large' };
 
-const CRLFCRLF = [13, 10, 13, 10];
+const EMPTY = new Uint8Array(0);
 
 export class ResponseReader {
-  private header: Uint8Array;
+  private header: Uint8Array = EMPTY;
   private headerLen = 0;
+  /** The header block as text (one char per byte), set once its end is seen. */
+  headerText = '';
   private headerDone = false;
   private scanFrom = 0;
   statusLine = '';
@@ -51,7 +53,6 @@ export class ResponseReader {
     private readonly alg: HashAlgorithm | null,
     private readonly keepForRegex: boolean,
   ) {
-    this.header = new Uint8Array(Math.min(4096, limits.maxHeaderBytes + 4));
     this.hasher = alg ? createHasher(alg) : null;
   }
 
@@ -59,12 +60,16 @@ export class ResponseReader {
     return this.headerDone;
   }
 
-  get headerText(): string {
-    return latin1(this.header.subarray(0, this.headerLen));
-  }
-
   feed(chunk: Uint8Array): FeedOutcome {
     if (this.headerDone) return this.feedBody(chunk);
+    if (this.headerLen === 0) {
+      // Fast path: the whole header block in the first read (nearly always) is parsed in place, no copy.
+      const end = findTerminator(chunk, 0, Math.min(chunk.length, this.limits.maxHeaderBytes + 4));
+      if (end >= 0) {
+        this.finishHeader(chunk.subarray(0, end));
+        return this.feedBody(chunk.subarray(end));
+      }
+    }
     const room = this.limits.maxHeaderBytes + 4 - this.headerLen;
     const take = chunk.subarray(0, Math.min(chunk.length, room));
     this.growHeader(this.headerLen + take.length);
@@ -77,9 +82,7 @@ export class ResponseReader {
     }
     // `end` is the index just past CRLFCRLF; bytes of this chunk beyond it are body.
     const bodyStartInChunk = end - (this.headerLen - take.length);
-    this.headerLen = end;
-    this.headerDone = true;
-    this.parseHeader();
+    this.finishHeader(this.header.subarray(0, end));
     return this.feedBody(chunk.subarray(bodyStartInChunk));
   }
 
@@ -119,13 +122,16 @@ export class ResponseReader {
 
   private growHeader(need: number): void {
     if (need <= this.header.length) return;
-    const next = new Uint8Array(Math.min(Math.max(need, this.header.length * 2), this.limits.maxHeaderBytes + 4));
+    const next = new Uint8Array(Math.min(Math.max(need, this.header.length * 2, 1024), this.limits.maxHeaderBytes + 4));
     next.set(this.header.subarray(0, this.headerLen));
     this.header = next;
   }
 
-  private parseHeader(): void {
-    const text = this.headerText;
+  private finishHeader(block: Uint8Array): void {
+    this.headerDone = true;
+    this.header = EMPTY;
+    const text = latin1(block);
+    this.headerText = text;
     const eol = text.indexOf('\r\n');
     this.statusLine = eol >= 0 ? text.slice(0, eol) : text;
     this.statusCode = parseStatusLine(this.statusLine);

@@ -8,12 +8,12 @@ export async function runTcpCheck(check: TcpCheck, target: Target, ports: CheckP
   const start = ports.clock.nowMs();
   const host = check.connectIp ?? target.ip;
   const port = check.connectPort ?? target.port;
-  const r = await withSession(ports.dial, { host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async () => ({
-    ok: true as const,
-    value: null,
-  }));
+  // No exchange follows the handshake, so no session and no second deadline: the hottest path of a prober.
+  const r = await ports.dial({ host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
   const latencyMs = ports.clock.nowMs() - start;
-  return r.ok ? okResult(latencyMs) : failResult(r.reason, latencyMs, `${host}:${port}: ${r.message}`);
+  if (!r.ok) return failResult(r.reason, latencyMs, `${host}:${port}: ${r.message}`);
+  r.stream.close();
+  return okResult(latencyMs);
 }
 
 /** SMTP replies are short; a server sending more than this on one reply is not an SMTP server. */

@@ -1,57 +1,19 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ByteStream, Dial, DialFailure, DialOptions, ReadResult, WriteResult } from '../../core/ports/dial.ts';
+import type { ByteStream, Dial, DialFailure, DialOptions, DialResult, ReadResult, WriteResult } from '../../core/ports/dial.ts';
 
 /**
  * The Dial port over node:net / node:tls. Reads are pull-based: the socket is
  * paused whenever a chunk waits for the reader, so a backend sending as fast as
  * it can never makes us hold more than one chunk (plus the kernel's buffer).
+ * One object carries a connection through both phases (connecting, then
+ * streaming) with one set of socket listeners: at tens of thousands of checks
+ * a second, per-connection closures and listener churn are most of the cost.
  */
 export const nodeDial: Dial = (opts) =>
-  new Promise((resolve) => {
-    const started = performance.now();
-    if (opts.signal.aborted) return resolve({ ok: false, reason: 'aborted', message: 'aborted before connect' });
-    let settled = false;
-    let socket: net.Socket;
-    const finish = (r: Awaited<ReturnType<Dial>>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      if (!r.ok) socket.destroy();
-      resolve(r);
-    };
-    const failWith = (reason: DialFailure, message: string) => finish({ ok: false, reason, message });
-    const onAbort = () => failWith('aborted', 'aborted while connecting');
-    const timer = setTimeout(
-      () => failWith('connect_timeout', `no ${opts.tls ? 'TLS session' : 'connection'} within ${opts.timeoutMs} ms`),
-      opts.timeoutMs,
-    );
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-
-    const connected = () => finish({ ok: true, stream: new NodeStream(socket, opts.signal), connectMs: performance.now() - started });
-    if (opts.tls) {
-      let tcpUp = false;
-      socket = tls.connect({
-        host: opts.host,
-        port: opts.port,
-        servername: opts.tls.servername ?? '',
-        rejectUnauthorized: opts.tls.verify,
-        // Verification names the SNI name when one is sent, else the address dialled.
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(opts.tls?.servername ?? opts.host, cert),
-      });
-      socket.once('connect', () => (tcpUp = true));
-      socket.once('secureConnect', connected);
-      socket.once('error', (err: NodeJS.ErrnoException) =>
-        tcpUp ? failWith('tls_error', err.message) : failWith(classify(err), err.message),
-      );
-    } else {
-      socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
-      socket.once('connect', connected);
-      socket.once('error', (err: NodeJS.ErrnoException) => failWith(classify(err), err.message));
-    }
-    socket.once('close', () => failWith(opts.tls ? 'tls_error' : 'connect_error', 'closed while connecting'));
-  });
+  opts.signal.aborted
+    ? Promise.resolve({ ok: false, reason: 'aborted', message: 'aborted before connect' })
+    : new Promise((resolve) => new NodeConn(opts, resolve));
 
 function classify(err: NodeJS.ErrnoException): DialFailure {
   if (err.code === 'ECONNREFUSED') return 'connect_refused';
@@ -59,45 +21,107 @@ function classify(err: NodeJS.ErrnoException): DialFailure {
   return 'connect_error';
 }
 
-class NodeStream implements ByteStream {
-  private chunks: Uint8Array[] = [];
+class NodeConn implements ByteStream {
+  private readonly socket: net.Socket;
+  private readonly started = performance.now();
+  private connecting = true;
+  private tcpUp = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private chunk: Uint8Array | null = null;
   private ended = false;
   private failure: ReadResult | null = null;
   private waiter: ((r: ReadResult) => void) | null = null;
   private closed = false;
 
   constructor(
-    private readonly socket: net.Socket,
-    private readonly signal: AbortSignal,
+    private readonly opts: DialOptions,
+    private resolveDial: ((r: DialResult) => void) | null,
   ) {
-    socket.removeAllListeners('error');
-    socket.removeAllListeners('close');
-    socket.on('data', (b: Buffer) => {
-      this.chunks.push(b);
-      socket.pause();
-      this.wake();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const tlsLike = err.code?.startsWith('ERR_SSL') || err.code?.startsWith('ERR_TLS');
-      this.failure ??= { kind: 'error', reason: tlsLike ? 'tls_error' : 'reset', message: err.message };
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-    signal.addEventListener('abort', this.onAbort, { once: true });
+    const t = opts.tls;
+    this.socket = t
+      ? tls.connect({
+          host: opts.host,
+          port: opts.port,
+          servername: t.servername ?? '',
+          rejectUnauthorized: t.verify,
+          // Verification names the SNI name when one is sent, else the address dialled.
+          checkServerIdentity: (_h, cert) => tls.checkServerIdentity(t.servername ?? opts.host, cert),
+        })
+      : net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    this.timer = setTimeout(this.onTimeout, opts.timeoutMs);
+    if (t) {
+      this.socket.once('connect', () => (this.tcpUp = true));
+      this.socket.once('secureConnect', this.onConnect);
+    } else {
+      this.socket.once('connect', this.onConnect);
+    }
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+    opts.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  private onAbort = () => this.close();
+  private settleDial(r: DialResult): void {
+    const resolve = this.resolveDial;
+    this.resolveDial = null;
+    this.connecting = false;
+    clearTimeout(this.timer);
+    if (!r.ok) this.close();
+    resolve?.(r);
+  }
+
+  private readonly onConnect = () => {
+    if (!this.connecting) return;
+    // Data listeners only once connected: a TCP_CHECK that never reads never pays for them.
+    this.socket.on('data', this.onData);
+    this.socket.on('end', this.onEnd);
+    this.socket.pause();
+    this.settleDial({ ok: true, stream: this, connectMs: performance.now() - this.started });
+  };
+
+  private readonly onTimeout = () => {
+    if (this.connecting)
+      this.settleDial({ ok: false, reason: 'connect_timeout', message: `no ${this.opts.tls ? 'TLS session' : 'connection'} within ${this.opts.timeoutMs} ms` });
+  };
+
+  private readonly onAbort = () => {
+    if (this.connecting) this.settleDial({ ok: false, reason: 'aborted', message: 'aborted while connecting' });
+    else this.close();
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException) => {
+    if (this.connecting) {
+      const reason = this.opts.tls && this.tcpUp ? 'tls_error' : classify(err);
+      return this.settleDial({ ok: false, reason, message: err.message });
+    }
+    const tlsLike = err.code?.startsWith('ERR_SSL') || err.code?.startsWith('ERR_TLS');
+    this.failure ??= { kind: 'error', reason: tlsLike ? 'tls_error' : 'reset', message: err.message };
+    this.wake();
+  };
+
+  private readonly onClose = () => {
+    if (this.connecting) return this.settleDial({ ok: false, reason: this.opts.tls ? 'tls_error' : 'connect_error', message: 'closed while connecting' });
+    this.ended = true;
+    this.wake();
+  };
+
+  private readonly onData = (b: Buffer) => {
+    // pause() stops further 'data' events; concatenating is only a guard, not a path taken.
+    this.chunk = this.chunk ? Buffer.concat([this.chunk, b]) : b;
+    this.socket.pause();
+    this.wake();
+  };
+
+  private readonly onEnd = () => {
+    this.ended = true;
+    this.wake();
+  };
 
   private next(): ReadResult | null {
-    const c = this.chunks.shift();
-    if (c) return { kind: 'data', bytes: c };
+    const c = this.chunk;
+    if (c) {
+      this.chunk = null;
+      return { kind: 'data', bytes: c };
+    }
     if (this.failure) return this.failure;
     if (this.ended) return { kind: 'eof' };
     return null;
@@ -123,7 +147,7 @@ class NodeStream implements ByteStream {
     if (this.closed) return Promise.resolve({ ok: false, reason: 'aborted', message: 'closed' });
     return new Promise((resolve) => {
       this.socket.write(bytes, (err) =>
-        resolve(err ? { ok: false, reason: this.closed || this.signal.aborted ? 'aborted' : 'reset', message: err.message } : { ok: true }),
+        resolve(err ? { ok: false, reason: this.closed || this.opts.signal.aborted ? 'aborted' : 'reset', message: err.message } : { ok: true }),
       );
     });
   }
@@ -132,11 +156,9 @@ class NodeStream implements ByteStream {
     if (this.closed) return;
     this.closed = true;
     this.failure ??= { kind: 'error', reason: 'aborted', message: 'closed' };
-    this.chunks.length = 0;
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.chunk = null;
+    this.opts.signal.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
     this.wake();
   }
 }
-
-export type { DialOptions };
