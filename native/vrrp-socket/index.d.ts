@@ -11,3 +11,5 @@ export function openPacket(ifname: string): SocketHandle;
 export function sendFrame(socket: SocketHandle, frame: Buffer): void;
 export function close(socket: SocketHandle): void;
 export function ifIndex(ifname: string): number;
+/** RTM_NEWADDR / RTM_DELADDR; returns 0 or a negative errno (EEXIST on add, EADDRNOTAVAIL on delete mean "already so"). */
+export function address(add: boolean, family: 4 | 6, ifname: string, address: string, prefixLength: number, label: string, scope: number, broadcast: string, nodad: boolean): number;

@@ -1,11 +1,39 @@
 /**
- * Virtual addresses on and off the host through iproute2, each call an
- * argument list with a deadline. Idempotent: "already there" on add and
- * "not there" on delete both count as done.
+ * Virtual addresses on and off the host. The usual case goes over rtnetlink
+ * through the addon (answered in microseconds, as keepalived does it): a new
+ * master adds while the old one removes, and a spawned `ip` took long enough
+ * for both to hold the address for a moment. Addresses with options netlink
+ * here does not speak (preferred_lft, noprefixroute...) go through iproute2 as
+ * an argument list with a deadline. Idempotent either way: "already there" on
+ * add and "not there" on delete count as done.
  */
+import { constants } from 'node:os';
 import type { VirtualAddress } from '../../core/config/vrrp.ts';
 import { parsePrefix } from '../../core/config/ip.ts';
+import { loadAddon } from './link.ts';
 import { runCommand } from './run-command.ts';
+
+const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+/** Scope as a number, or null when netlink cannot carry this address as configured. */
+function netlinkScope(v: VirtualAddress): number | null {
+  if (v.options.some((o) => PASS_THROUGH.has(o) || WITH_VALUE.has(o))) return null;
+  if (v.scope === undefined) return 0;
+  if (/^\d+$/.test(v.scope)) return Number(v.scope) <= 255 ? Number(v.scope) : null;
+  return SCOPES[v.scope] ?? null;
+}
+
+function viaNetlink(add: boolean, v: VirtualAddress, defaultDev: string): AddressResult | null {
+  const scope = netlinkScope(v);
+  if (scope === null) return null;
+  const p = parsePrefix(v.address)!;
+  const len = p.prefixLength ?? (p.family === 4 ? 32 : 128);
+  const broadcast = v.broadcast && v.broadcast !== '+' && v.broadcast !== '-' ? v.broadcast : '';
+  const rc = loadAddon().address(add, p.family, v.dev ?? defaultDev, p.address, len, v.label ?? '', scope, broadcast, p.family === 6);
+  const e = constants.errno;
+  const ok = rc === 0 || (add ? rc === -e.EEXIST : rc === -e.EADDRNOTAVAIL || rc === -e.ENODEV);
+  return { address: v.address, ok, detail: ok ? undefined : `netlink error ${-rc}` };
+}
 
 const IP_TIMEOUT_MS = 5_000;
 /** `ip address add` words that may pass through from keepalived's virtual_ipaddress options. */
@@ -45,12 +73,16 @@ export function delArgs(v: VirtualAddress, defaultDev: string): string[] {
 }
 
 export async function addAddress(v: VirtualAddress, defaultDev: string): Promise<AddressResult> {
+  const fast = viaNetlink(true, v, defaultDev);
+  if (fast) return fast;
   const r = await runCommand(addArgs(v, defaultDev), { timeoutMs: IP_TIMEOUT_MS });
   const ok = r.code === 0 || /File exists/.test(r.stderr);
   return { address: v.address, ok, detail: ok ? undefined : (r.timedOut ? 'timed out' : r.stderr.trim()) };
 }
 
 export async function removeAddress(v: VirtualAddress, defaultDev: string): Promise<AddressResult> {
+  const fast = viaNetlink(false, v, defaultDev);
+  if (fast) return fast;
   const r = await runCommand(delArgs(v, defaultDev), { timeoutMs: IP_TIMEOUT_MS });
   const ok = r.code === 0 || /Cannot assign requested address|Address not found|No such device/.test(r.stderr);
   return { address: v.address, ok, detail: ok ? undefined : (r.timedOut ? 'timed out' : r.stderr.trim()) };

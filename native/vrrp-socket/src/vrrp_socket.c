@@ -13,7 +13,10 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -411,6 +414,99 @@ static napi_value if_index(napi_env env, napi_callback_info info) {
   return out;
 }
 
+
+/* Appends one rtattr to a netlink request; returns -1 when it would overflow. */
+static int add_attr(struct nlmsghdr *n, size_t cap, unsigned short type, const void *data, size_t len) {
+  size_t at = NLMSG_ALIGN(n->nlmsg_len);
+  size_t need = RTA_SPACE(len);
+  if (at + need > cap) return -1;
+  struct rtattr *rta = (struct rtattr *)((char *)n + at);
+  rta->rta_type = type;
+  rta->rta_len = (unsigned short)RTA_LENGTH(len);
+  memcpy(RTA_DATA(rta), data, len);
+  n->nlmsg_len = (unsigned)(at + need);
+  return 0;
+}
+
+/*
+ * address(add, family, ifname, address, prefixLength, label, scope, broadcast, nodad) -> 0 or -errno
+ * One RTM_NEWADDR / RTM_DELADDR over rtnetlink, answered before it returns:
+ * a spawned `ip` costs milliseconds, and while a new master adds the address
+ * the old one must already be removing it (keepalived uses netlink too).
+ */
+static napi_value address_change(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 9) return throw_msg(env, "address(add, family, ifname, address, prefixLength, label, scope, broadcast, nodad)");
+  bool add = false, nodad = false;
+  int32_t fam = 0, prefix = 0, scope = 0;
+  napi_get_value_bool(env, argv[0], &add);
+  napi_get_value_int32(env, argv[1], &fam);
+  char ifname[IFNAMSIZ + 1], addr[INET6_ADDRSTRLEN + 1], label[IFNAMSIZ + 1], brd[INET_ADDRSTRLEN + 1];
+  if (get_string(env, argv[2], ifname, sizeof ifname) <= 0) return throw_msg(env, "bad interface name");
+  if (get_string(env, argv[3], addr, sizeof addr) <= 0) return throw_msg(env, "bad address");
+  napi_get_value_int32(env, argv[4], &prefix);
+  int labellen = get_string(env, argv[5], label, sizeof label);
+  napi_get_value_int32(env, argv[6], &scope);
+  int brdlen = get_string(env, argv[7], brd, sizeof brd);
+  napi_get_value_bool(env, argv[8], &nodad);
+  unsigned ifindex = if_nametoindex(ifname);
+  napi_value out;
+  if (ifindex == 0) {
+    napi_create_int32(env, -errno, &out);
+    return out;
+  }
+  int family = fam == 6 ? AF_INET6 : AF_INET;
+  unsigned char bin[16];
+  if (inet_pton(family, addr, bin) != 1) return throw_msg(env, "bad address");
+  size_t alen = family == AF_INET ? 4 : 16;
+  struct {
+    struct nlmsghdr n;
+    struct ifaddrmsg ifa;
+    char attrs[256];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  req.n.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+  req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  req.n.nlmsg_seq = 1;
+  req.ifa.ifa_family = (unsigned char)family;
+  req.ifa.ifa_prefixlen = (unsigned char)prefix;
+  req.ifa.ifa_scope = (unsigned char)scope;
+  req.ifa.ifa_index = ifindex;
+  if (nodad) req.ifa.ifa_flags |= IFA_F_NODAD;
+  add_attr(&req.n, sizeof req, IFA_LOCAL, bin, alen);
+  add_attr(&req.n, sizeof req, IFA_ADDRESS, bin, alen);
+  if (family == AF_INET && labellen > 0) add_attr(&req.n, sizeof req, IFA_LABEL, label, (size_t)labellen + 1);
+  if (family == AF_INET && brdlen > 0) {
+    unsigned char b4[4];
+    if (inet_pton(AF_INET, brd, b4) == 1) add_attr(&req.n, sizeof req, IFA_BROADCAST, b4, 4);
+  }
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, "socket(AF_NETLINK)", errno);
+  /* The kernel answers at once; the timeout only guards against the impossible. */
+  struct timeval tv = {.tv_sec = 5, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  int result = 0;
+  if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    result = -errno;
+  } else {
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) result = -errno;
+    else {
+      struct nlmsghdr *h = (struct nlmsghdr *)buf;
+      if (NLMSG_OK(h, (unsigned)n) && h->nlmsg_type == NLMSG_ERROR) result = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+      else result = -EPROTO;
+    }
+  }
+  close(fd);
+  napi_create_int32(env, result, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openVrrp", NULL, open_vrrp, NULL, NULL, NULL, napi_default, NULL},
@@ -420,6 +516,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendFrame", NULL, send_frame, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
       {"ifIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
+      {"address", NULL, address_change, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
