@@ -42,6 +42,17 @@ export class HolderWatch {
     return this.samples.filter((s) => s.holders.length > 1);
   }
 
+  /**
+   * Doubles seen on two polls in a row. A handover is "advert out, then
+   * address on" at the new master against "advert in, then address off" at the
+   * old one, so for a moment (well under one poll interval, keepalived alike,
+   * longer in unicast while the new master's ARP entry for its peer resolves)
+   * both can hold it. What must never happen is that overlap lasting.
+   */
+  lastingDoubles(): Sample[] {
+    return this.samples.filter((s, i) => s.holders.length > 1 && (this.samples[i - 1]?.holders.length ?? 0) > 1);
+  }
+
   describe(): string {
     return this.samples.map((s) => `${s.atMs}ms:[${s.holders.join(',')}]`).join(' ');
   }
