@@ -83,3 +83,14 @@ describe('keepalived checker state machine', () => {
     expect(realServerAlive([up, down])).toBe(false);
   });
 });
+
+describe('run deadlines', () => {
+  it('MISC_CHECK waits misc_timeout, else delay_loop; network checks connect_timeout', async () => {
+    const { timeoutFor } = await import('./run-check.ts');
+    const { Check } = await import('../config/checks.ts');
+    const t = { connectTimeoutMs: 5000, delayLoopMs: 60_000 };
+    expect(timeoutFor(Check.parse({ type: 'MISC_CHECK', miscPath: { command: '/bin/true' } }), t)).toBe(60_000);
+    expect(timeoutFor(Check.parse({ type: 'MISC_CHECK', miscPath: { command: '/bin/true' }, miscTimeoutMs: 2000 }), t)).toBe(2000);
+    expect(timeoutFor(Check.parse({ type: 'TCP_CHECK' }), t)).toBe(5000);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Check } from '../config/checks.ts';
+import type { EffectiveTiming } from '../config/effective.ts';
 import { runDnsCheck } from './dns.ts';
 import { runMiscCheck, runPingCheck, runUdpCheck } from './host-checks.ts';
 import { runHttpCheck, type HttpTarget } from './http-get.ts';
@@ -36,4 +37,13 @@ export async function runCheck(check: Check, target: HttpTarget, ports: CheckPor
   } catch (err) {
     return failResult('protocol_error', 0, `internal error: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The deadline one run gets: connect_timeout for network checks (each phase,
+ * see session.ts); for MISC_CHECK misc_timeout, else delay_loop, as keepalived.
+ */
+export function timeoutFor(check: Check, timing: Pick<EffectiveTiming, 'connectTimeoutMs' | 'delayLoopMs'>): number {
+  if (check.type === 'MISC_CHECK') return check.miscTimeoutMs ?? timing.delayLoopMs;
+  return timing.connectTimeoutMs;
 }
