@@ -122,28 +122,34 @@ export class Scheduler {
     return this.o.clock.sleep(ms, this.sleeping.signal);
   }
 
+  private async runOne(e: Entry, ac: AbortController, now: number, latenessMs: number): Promise<void> {
+    let result: CheckResult;
+    try {
+      result = await this.o.run(e.job, ac.signal);
+    } catch (err) {
+      // A runner that throws is a bug; count it as a failed run so the checker keeps its schedule.
+      result = failResult('protocol_error', 0, `runner threw: ${(err as Error)?.message}`);
+    }
+    this.runSignals.delete(ac);
+    this.inFlight--;
+    const step = onResult(e.state, result.ok, e.job.timing, e.job.type);
+    try {
+      this.o.onReport?.({ job: e.job, result, state: step.state, transition: step.transition, latenessMs, startedAtMs: now });
+    } finally {
+      const end = this.o.clock.nowMs();
+      const jitter = Math.min(this.o.maxJitterMs ?? 1000, step.nextDelayMs * (this.o.jitterFraction ?? 0.02)) * this.random();
+      const due = end + step.nextDelayMs + jitter;
+      if (!this.stop.signal.aborted) this.queue.push(due, { job: e.job, state: step.state, dueAtMs: due });
+      this.poke();
+    }
+  }
+
   private start(e: Entry, now: number): void {
     this.inFlight++;
     this.runs++;
     const latenessMs = now - e.dueAtMs;
     const ac = new AbortController();
     this.runSignals.add(ac);
-    void this.o
-      .run(e.job, ac.signal)
-      // A runner that throws is a bug; count it as a failed run so the checker keeps its schedule.
-      .catch((err: unknown) => failResult('protocol_error', 0, `runner threw: ${(err as Error)?.message}`))
-      .then((result) => {
-        const step = onResult(e.state, result.ok, e.job.timing, e.job.type);
-        this.o.onReport?.({ job: e.job, result, state: step.state, transition: step.transition, latenessMs, startedAtMs: now });
-        const end = this.o.clock.nowMs();
-        const jitter = Math.min(this.o.maxJitterMs ?? 1000, step.nextDelayMs * (this.o.jitterFraction ?? 0.02)) * this.random();
-        const due = end + step.nextDelayMs + jitter;
-        if (!this.stop.signal.aborted) this.queue.push(due, { job: e.job, state: step.state, dueAtMs: due });
-      })
-      .finally(() => {
-        this.runSignals.delete(ac);
-        this.inFlight--;
-        this.poke();
-      });
+    void this.runOne(e, ac, now, latenessMs);
   }
 }

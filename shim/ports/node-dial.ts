@@ -15,6 +15,32 @@ export const nodeDial: Dial = (opts) =>
     ? Promise.resolve({ ok: false, reason: 'aborted', message: 'aborted before connect' })
     : new Promise((resolve) => new NodeConn(opts, resolve));
 
+/** The socket's owner, so listeners can be shared functions instead of closures made per connection. */
+const OWNER = Symbol('vigil.dial.owner');
+type Owned = net.Socket & { [OWNER]: NodeConn };
+function owner(s: net.Socket): NodeConn {
+  return (s as Owned)[OWNER];
+}
+function onConnect(this: net.Socket) {
+  owner(this).connected();
+}
+function onTlsTcpUp(this: net.Socket) {
+  owner(this).tcpUp = true;
+}
+function onError(this: net.Socket, err: NodeJS.ErrnoException) {
+  owner(this).errored(err);
+}
+function onClose(this: net.Socket) {
+  owner(this).closedBySocket();
+}
+function onData(this: net.Socket, b: Buffer) {
+  owner(this).data(b);
+}
+function onEnd(this: net.Socket) {
+  owner(this).ended_();
+}
+const ONCE = { once: true } as const;
+
 function classify(err: NodeJS.ErrnoException): DialFailure {
   if (err.code === 'ECONNREFUSED') return 'connect_refused';
   if (err.code === 'ETIMEDOUT') return 'connect_timeout';
@@ -25,7 +51,7 @@ class NodeConn implements ByteStream {
   private readonly socket: net.Socket;
   private readonly started = performance.now();
   private connecting = true;
-  private tcpUp = false;
+  tcpUp = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chunk: Uint8Array | null = null;
   private ended = false;
@@ -48,16 +74,17 @@ class NodeConn implements ByteStream {
           checkServerIdentity: (_h, cert) => tls.checkServerIdentity(t.servername ?? opts.host, cert),
         })
       : net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    (this.socket as Owned)[OWNER] = this;
     this.timer = setTimeout(this.onTimeout, opts.timeoutMs);
     if (t) {
-      this.socket.once('connect', () => (this.tcpUp = true));
-      this.socket.once('secureConnect', this.onConnect);
+      this.socket.once('connect', onTlsTcpUp);
+      this.socket.once('secureConnect', onConnect);
     } else {
-      this.socket.once('connect', this.onConnect);
+      this.socket.once('connect', onConnect);
     }
-    this.socket.on('error', this.onError);
-    this.socket.on('close', this.onClose);
-    opts.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.socket.on('error', onError);
+    this.socket.on('close', onClose);
+    opts.signal.addEventListener('abort', this.onAbort, ONCE);
   }
 
   private settleDial(r: DialResult): void {
@@ -69,14 +96,14 @@ class NodeConn implements ByteStream {
     resolve?.(r);
   }
 
-  private readonly onConnect = () => {
+  connected(): void {
     if (!this.connecting) return;
     // Data listeners only once connected: a TCP_CHECK that never reads never pays for them.
-    this.socket.on('data', this.onData);
-    this.socket.on('end', this.onEnd);
+    this.socket.on('data', onData);
+    this.socket.on('end', onEnd);
     this.socket.pause();
     this.settleDial({ ok: true, stream: this, connectMs: performance.now() - this.started });
-  };
+  }
 
   private readonly onTimeout = () => {
     if (this.connecting)
@@ -88,7 +115,7 @@ class NodeConn implements ByteStream {
     else this.close();
   };
 
-  private readonly onError = (err: NodeJS.ErrnoException) => {
+  errored(err: NodeJS.ErrnoException): void {
     if (this.connecting) {
       const reason = this.opts.tls && this.tcpUp ? 'tls_error' : classify(err);
       return this.settleDial({ ok: false, reason, message: err.message });
@@ -96,25 +123,25 @@ class NodeConn implements ByteStream {
     const tlsLike = err.code?.startsWith('ERR_SSL') || err.code?.startsWith('ERR_TLS');
     this.failure ??= { kind: 'error', reason: tlsLike ? 'tls_error' : 'reset', message: err.message };
     this.wake();
-  };
+  }
 
-  private readonly onClose = () => {
+  closedBySocket(): void {
     if (this.connecting) return this.settleDial({ ok: false, reason: this.opts.tls ? 'tls_error' : 'connect_error', message: 'closed while connecting' });
     this.ended = true;
     this.wake();
-  };
+  }
 
-  private readonly onData = (b: Buffer) => {
+  data(b: Buffer): void {
     // pause() stops further 'data' events; concatenating is only a guard, not a path taken.
     this.chunk = this.chunk ? Buffer.concat([this.chunk, b]) : b;
     this.socket.pause();
     this.wake();
-  };
+  }
 
-  private readonly onEnd = () => {
+  ended_(): void {
     this.ended = true;
     this.wake();
-  };
+  }
 
   private next(): ReadResult | null {
     const c = this.chunk;
