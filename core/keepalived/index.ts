@@ -138,6 +138,23 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
   return { raw, origins };
 }
 
+/**
+ * A host that holds one uploaded file and nothing else: what the Board uses for
+ * a keepalived.conf PUT over the API. An `include` there is an error naming the
+ * file it wanted, since the Board cannot see the director's disk.
+ */
+export function singleFileHost(name: string, text: string): ConfigHost {
+  return {
+    readFile(p) {
+      if (p === name) return text;
+      throw new Error('include is not available in an uploaded config: upload the assembled file');
+    },
+    glob: () => [],
+    env: () => undefined,
+    random: Math.random,
+  };
+}
+
 export function formatDiagnostics(list: Diagnostic[]): string {
   return list.map(formatDiagnostic).join('\n');
 }

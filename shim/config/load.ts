@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Config } from '../../core/config/model.ts';
-import { readKeepalivedConfig, type Diagnostic, type ReadResult } from '../../core/keepalived/index.ts';
+import { readKeepalivedConfig, type ReadResult } from '../../core/keepalived/index.ts';
+import { parseVigilJson } from '../../core/config/json.ts';
 import { defaultConfigId, nodeConfigHost } from './node-host.ts';
-import { jsonDiagnostics } from '../../core/config/json-errors.ts';
 
 /**
  * Loads a configuration file as the CLI and the shim see it: Vigil JSON when
@@ -20,18 +19,4 @@ export function loadConfigFile(file: string, configId = defaultConfigId(), as?: 
   return parseVigilJson(file, text);
 }
 
-export function parseVigilJson(file: string, text: string): ReadResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    const at = m ? Number(m[1]) : 0;
-    const before = text.slice(0, at).split('\n');
-    const d: Diagnostic = { severity: 'error', file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1, message: `invalid JSON: ${(e as Error).message}` };
-    return { ok: false, diagnostics: [d] };
-  }
-  const parsed = Config.safeParse(doc);
-  if (!parsed.success) return { ok: false, diagnostics: jsonDiagnostics(file, text, parsed.error.issues) };
-  return { ok: true, config: parsed.data, diagnostics: [] };
-}
+export { parseVigilJson };

@@ -1,0 +1,21 @@
+import type { Diagnostic } from '../keepalived/diagnostics.ts';
+import { jsonDiagnostics } from './json-errors.ts';
+import { Config } from './model.ts';
+
+export type JsonReadResult = { ok: true; config: Config; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Reads the Vigil JSON form; errors carry the JSON path and the line:col where it stands. */
+export function parseVigilJson(file: string, text: string): JsonReadResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const at = m ? Number(m[1]) : 0;
+    const before = text.slice(0, at).split('\n');
+    return { ok: false, diagnostics: [{ severity: 'error', file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1, message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  const parsed = Config.safeParse(doc);
+  if (!parsed.success) return { ok: false, diagnostics: jsonDiagnostics(file, text, parsed.error.issues) };
+  return { ok: true, config: parsed.data, diagnostics: [] };
+}
