@@ -1,3 +1,4 @@
+/// <reference path="./cloudflare-sockets.d.ts" />
 import { connect } from 'cloudflare:sockets';
 import type { ByteStream, Dial, DialFailure, ReadResult, WriteResult } from '../../core/ports/dial.ts';
 
