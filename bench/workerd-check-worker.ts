@@ -1,3 +1,4 @@
+/// <reference path="../workers/ports/cloudflare-sockets.d.ts" />
 /**
  * A bench-only Worker: runs `n` checks of one kind against loopback ports with
  * at most six sockets open (the Workers limit per invocation) and answers how

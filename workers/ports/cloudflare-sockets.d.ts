@@ -1,7 +1,8 @@
 /**
- * The slice of workerd's `cloudflare:sockets` the Dial port uses, so the repo's
- * Node-typed `tsc` run checks workers/ports too (no @cloudflare/workers-types here).
- * Shapes follow the Workers TCP sockets API.
+ * The slice of workerd's `cloudflare:sockets` the Dial port uses, for the
+ * repo's Node-typed `tsc` run, which reaches workers/ports through
+ * bench/workerd-check-worker.ts (referenced there, not from the port itself, so
+ * workers/tsconfig.json keeps wrangler's own declaration without a clash).
  */
 declare module 'cloudflare:sockets' {
   export interface SocketAddress {

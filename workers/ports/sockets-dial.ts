@@ -1,4 +1,3 @@
-/// <reference path="./cloudflare-sockets.d.ts" />
 import { connect } from 'cloudflare:sockets';
 import type { ByteStream, Dial, DialFailure, ReadResult, WriteResult } from '../../core/ports/dial.ts';
 
@@ -34,7 +33,7 @@ export const socketsDial: Dial = async (opts) => {
     );
   });
   if (!outcome.ok) {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     void socket.close().catch(() => {});
     return outcome;
   }
@@ -52,12 +51,12 @@ export const socketsDial: Dial = async (opts) => {
       );
     });
     if (!hs.ok) {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       void socket.close().catch(() => {});
       return hs;
     }
   }
-  clearTimeout(timer);
+  if (timer !== undefined) clearTimeout(timer);
   return { ok: true, stream: new SocketStream(socket, opts.signal, !!opts.tls), connectMs: Date.now() - started };
 };
 
