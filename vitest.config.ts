@@ -1,5 +1,9 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { localSecrets } from './test/control-plane/test-secrets.ts';
+
+// Fresh for every run, never committed: the control plane's signing key and tokens.
+const secrets = localSecrets(['dc1', 'dc2', 'dc3']);
 
 export default defineConfig({
   test: {
@@ -22,8 +26,28 @@ export default defineConfig({
         plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-01', compatibilityFlags: ['nodejs_compat'] } })],
         test: {
           name: 'workerd',
-          include: ['workers/**/*.test.ts'],
+          include: ['workers/ports/**/*.test.ts'],
           globalSetup: ['workers/test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The edge control plane (Board, Prober) in workerd, with Durable Objects and SQLite storage from wrangler.jsonc.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './workers/wrangler.jsonc' },
+            miniflare: {
+              bindings: { VIGIL_SIGNING_KEY: secrets.signingKey, VIGIL_TOKENS: secrets.records, EDGE_PRIVATE_TARGETS: 'probe', SNAPSHOT_TTL_MS: '30000' },
+            },
+          }),
+        ],
+        test: {
+          name: 'control-plane',
+          include: ['workers/src/**/*.test.ts'],
+          globalSetup: ['test/control-plane/workerd-global-setup.ts'],
+          provide: { tokens: secrets.tokens },
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -52,7 +52,8 @@ export interface PublicJwk {
 }
 
 const te = new TextEncoder();
-const td = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM spelled out (its default): workerd's generated types require it.
+const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 function b64(bytes: Uint8Array): string {
   let s = '';

@@ -1,0 +1,121 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
+import { requireToken } from './auth.ts';
+import { ApiError, unwrap } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
+import { signingKey } from './signing-key.ts';
+
+export const MAX_CONFIG_BYTES = 1 << 20;
+export const MAX_VOTES_BYTES = 2 << 20;
+
+type Ctx = Context<{ Bindings: Env }>;
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = [where, ...(issue?.path ?? [])].filter((p) => p !== '').join('.');
+  throw new ApiError('bad_request', issue?.message ?? 'invalid input', { path });
+}
+
+function board(c: Ctx) {
+  const cluster = parse(ClusterName, c.req.param('cluster'), 'cluster');
+  return { cluster, stub: c.env.BOARD.get(c.env.BOARD.idFromName(cluster)) };
+}
+
+const limit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError('payload_too_large', `the body is larger than ${maxSize} bytes`);
+    },
+  });
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.onError((err, c) => {
+  if (err instanceof ApiError) return c.json(err.body(), err.status);
+  // Unexpected: log the message (never a header or body, which may hold a token), answer generically.
+  console.error(`vigil api: ${err.name}: ${err.message}`);
+  return c.json({ code: 'internal', message: 'internal error' }, 500);
+});
+app.notFound((c) => c.json({ code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
+
+app.get('/v1/keys', async (c) => {
+  const key = await signingKey(c.env.VIGIL_SIGNING_KEY);
+  return c.json({ keys: [key.jwk] });
+});
+
+app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'admin');
+  const { cluster, stub } = board(c);
+  const q = parse(ConfigQuery, c.req.query(), 'query');
+  const text = await c.req.text();
+  if (text.trim() === '') throw new ApiError('bad_request', 'the config is empty', { path: 'body' });
+  const out = unwrap(await stub.putConfig(cluster, text, c.req.header('Content-Type') ?? null, c.req.header('If-Match') ?? null, q.config_id ?? null));
+  c.header('ETag', out.etag);
+  return c.json(out, out.version === 1 ? 201 : 200);
+});
+
+app.get('/v1/clusters/:cluster/config', async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'admin');
+  const { stub } = board(c);
+  const cfg = unwrap(await stub.getConfig());
+  c.header('ETag', cfg.etag);
+  if (c.req.header('Accept')?.includes('application/json')) return c.json(cfg.config);
+  return c.body(cfg.source, 200, { 'Content-Type': cfg.format === 'json' ? 'application/json' : 'text/plain; charset=utf-8' });
+});
+
+app.get('/v1/clusters/:cluster/assignment', async (c) => {
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
+  const { stub } = board(c);
+  const q = parse(AssignmentQuery, c.req.query(), 'query');
+  if (token.scope === 'prober' && token.vantagePoint !== q.vantage) throw new ApiError('forbidden', `this token is for vantage point ${token.vantagePoint ?? '(none)'}`, { path: 'query.vantage' });
+  const out = unwrap(await stub.assignment(q.vantage));
+  c.header('ETag', out.etag);
+  return c.json(out);
+});
+
+app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
+  const { stub } = board(c);
+  if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) throw new ApiError('unsupported_media_type', 'votes are posted as application/json');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError('bad_request', 'the body is not JSON', { path: 'body' });
+  }
+  const batch = parse(VoteBatch, doc, '');
+  if (token.scope === 'prober' && !token.vantagePoint) throw new ApiError('forbidden', 'this prober token names no vantage point');
+  return c.json(unwrap(await stub.submitVotes(batch.votes, token.scope === 'prober' ? token.vantagePoint! : null)));
+});
+
+app.get('/v1/clusters/:cluster/verdict', async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
+  const { stub } = board(c);
+  const q = parse(VerdictQuery, c.req.query(), 'query');
+  const snap = unwrap(await stub.verdict(q.since, q.wait * 1000));
+  if (!snap) return c.body(null, 204);
+  // The exact bytes the Board signed: never re-serialised on the way out.
+  return c.body(snap.body, 200, { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: snap.signature, 'Vigil-Seq': String(snap.seq), 'Cache-Control': 'no-store' });
+});
+
+app.get('/v1/clusters/:cluster/stream', async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
+  const { stub } = board(c);
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new ApiError('upgrade_required', 'this endpoint speaks WebSocket (Upgrade: websocket)');
+  return stub.fetch(c.req.raw);
+});
+
+app.get('/v1/clusters/:cluster/events', async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
+  const { stub } = board(c);
+  const q = parse(EventsQuery, c.req.query(), 'query');
+  return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
+});

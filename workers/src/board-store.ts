@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { Config } from '../../core/config/model.ts';
+import { Vote } from '../../core/vote/fold.ts';
+import type { VerdictMemory } from '../../core/vote/verdict.ts';
+
+/**
+ * The Board's SQLite tables. Every row read back is parsed with zod: storage
+ * written by an older version of this code is input like any other.
+ */
+export const ConfigRow = z.object({
+  version: z.number().int().min(1),
+  etag: z.string(),
+  format: z.enum(['keepalived', 'json']),
+  source: z.string(),
+  model: z.string(),
+  created_at_ms: z.number(),
+});
+export type ConfigRow = z.infer<typeof ConfigRow>;
+
+export const StoredEvent = z.object({
+  id: z.number().int(),
+  seq: z.number().int(),
+  kind: z.enum(['real_server', 'virtual_server', 'config']),
+  key: z.string(),
+  from: z.string(),
+  to: z.string(),
+  atMs: z.number(),
+  votes: z.record(z.string(), z.object({ up: z.boolean(), reason: z.string(), atMs: z.number(), fresh: z.boolean() })).optional(),
+  detail: z.string().optional(),
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+const Memory = z.object({ targets: z.record(z.string(), z.enum(['up', 'down'])), quorum: z.record(z.string(), z.boolean()) });
+const ProberNames = z.array(z.object({ name: z.string(), region: z.string().optional() }));
+export type ProberNames = z.infer<typeof ProberNames>;
+
+const CONFIG_VERSIONS_KEPT = 20;
+
+export class BoardStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS config (version INTEGER PRIMARY KEY, etag TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL, model TEXT NOT NULL, created_at_ms INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS votes (target TEXT NOT NULL, vantage TEXT NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (target, vantage))`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL)`);
+  }
+
+  private meta<T>(key: string, schema: z.ZodType<T>): T | undefined {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
+    if (!row) return undefined;
+    const parsed = schema.safeParse(JSON.parse(row.value));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  private setMeta(key: string, value: unknown): void {
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, JSON.stringify(value));
+  }
+
+  cluster(): string | undefined {
+    return this.meta('cluster', z.string());
+  }
+  setCluster(name: string): void {
+    this.setMeta('cluster', name);
+  }
+
+  /** The last sequence number handed out; the next snapshot takes one more (so it grows across restarts). */
+  seq(): number {
+    return this.meta('seq', z.number().int().min(0)) ?? 0;
+  }
+  setSeq(seq: number): void {
+    this.setMeta('seq', seq);
+  }
+
+  memory(): VerdictMemory {
+    return this.meta('memory', Memory) ?? { targets: {}, quorum: {} };
+  }
+  setMemory(m: VerdictMemory): void {
+    this.setMeta('memory', m);
+  }
+
+  probers(): ProberNames {
+    return this.meta('probers', ProberNames) ?? [];
+  }
+  setProbers(p: ProberNames): void {
+    this.setMeta('probers', p);
+  }
+
+  clusters(): string[] {
+    return this.meta('clusters', z.array(z.string())) ?? [];
+  }
+  setClusters(c: string[]): void {
+    this.setMeta('clusters', c);
+  }
+
+  currentConfig(): { row: ConfigRow; config: Config } | undefined {
+    const raw = this.sql.exec(`SELECT * FROM config ORDER BY version DESC LIMIT 1`).toArray()[0];
+    if (!raw) return undefined;
+    const row = ConfigRow.parse(raw);
+    return { row, config: Config.parse(JSON.parse(row.model)) };
+  }
+
+  addConfig(row: ConfigRow): void {
+    this.sql.exec(`INSERT INTO config (version, etag, format, source, model, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)`, row.version, row.etag, row.format, row.source, row.model, row.created_at_ms);
+    this.sql.exec(`DELETE FROM config WHERE version <= ?`, row.version - CONFIG_VERSIONS_KEPT);
+  }
+
+  /** Latest vote per (target, vantage point). Rows that no longer parse are dropped, not trusted. */
+  votes(): Map<string, Map<string, Vote>> {
+    const out = new Map<string, Map<string, Vote>>();
+    for (const r of this.sql.exec<{ vote: string }>(`SELECT vote FROM votes`)) {
+      const v = Vote.safeParse(JSON.parse(r.vote));
+      if (!v.success) continue;
+      let m = out.get(v.data.target);
+      if (!m) out.set(v.data.target, (m = new Map()));
+      m.set(v.data.vantagePoint, v.data);
+    }
+    return out;
+  }
+
+  putVote(v: Vote): void {
+    this.sql.exec(`INSERT INTO votes (target, vantage, vote) VALUES (?, ?, ?) ON CONFLICT (target, vantage) DO UPDATE SET vote = excluded.vote`, v.target, v.vantagePoint, JSON.stringify(v));
+  }
+
+  /** Votes for targets the new config no longer has. */
+  dropVotesExcept(targets: ReadonlySet<string>): void {
+    for (const r of this.sql.exec<{ target: string }>(`SELECT DISTINCT target FROM votes`).toArray()) {
+      if (!targets.has(r.target)) this.sql.exec(`DELETE FROM votes WHERE target = ?`, r.target);
+    }
+  }
+
+  addEvent(e: Omit<StoredEvent, 'id'>, maxAgeMs: number, maxCount: number): void {
+    this.sql.exec(`INSERT INTO events (at_ms, event) VALUES (?, ?)`, e.atMs, JSON.stringify(e));
+    this.sql.exec(`DELETE FROM events WHERE at_ms < ? OR id <= (SELECT MAX(id) FROM events) - ?`, e.atMs - maxAgeMs, maxCount);
+  }
+
+  events(sinceId: number, limit: number): StoredEvent[] {
+    const rows = this.sql.exec<{ id: number; event: string }>(`SELECT id, event FROM events WHERE id > ? ORDER BY id LIMIT ?`, sinceId, limit).toArray();
+    const out: StoredEvent[] = [];
+    for (const r of rows) {
+      const e = StoredEvent.safeParse({ ...JSON.parse(r.event), id: r.id });
+      if (e.success) out.push(e.data);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,312 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Config } from '../../core/config/model.ts';
+import type { Vote } from '../../core/vote/fold.ts';
+import { signSnapshot } from '../../core/vote/snapshot.ts';
+import { assignTargets } from '../../core/vote/targets.ts';
+import { foldCluster, sameDesiredState, snapshotOf, type VerdictMemory } from '../../core/vote/verdict.ts';
+import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
+import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
+import { fail, type Outcome } from './errors.ts';
+import { BoardStore, type ConfigRow, type StoredEvent } from './board-store.ts';
+import { BoardProbers } from './board-probers.ts';
+import { ClientMessage, type ConfigAccepted, type StreamMessage, type VotesAccepted } from './schemas.ts';
+import { signingKey } from './signing-key.ts';
+
+export interface Published {
+  seq: number;
+  configVersion: number;
+  /** The snapshot's exact JSON: the signature covers its UTF-8 bytes. */
+  body: string;
+  signature: string;
+  issuedAtMs: number;
+  expiresAtMs: number;
+}
+
+interface Loaded {
+  row: ConfigRow;
+  config: Config;
+  /** The config as core's assignment sees it (see assignmentView). */
+  view: Config;
+  /** target → vantage points assigned to it. */
+  assigned: Map<string, Set<string>>;
+  refoldEveryMs: number;
+}
+
+const td = new TextDecoder();
+export const REGISTRY = '__registry__';
+
+/**
+ * One per cluster: the config, the latest vote per (target, vantage point), the
+ * verdict memory, the event history and the subscribers. Every change of
+ * desired state becomes a new snapshot whose sequence number is written to
+ * storage before anyone sees it, so it keeps growing across restarts.
+ */
+export class Board extends DurableObject<Env> {
+  private readonly store: BoardStore;
+  private readonly probers: BoardProbers;
+  private cfg: Loaded | undefined;
+  private latest: Map<string, Map<string, Vote>>;
+  private memory: VerdictMemory;
+  private current: (Published & { vss: SnapshotVirtualServer[]; reissueAtMs: number }) | undefined;
+  private readonly waiters = new Set<() => void>();
+  /** Folds and publications run one at a time, so sequence numbers reach subscribers in order. */
+  private chain: Promise<void> = Promise.resolve();
+  private pendingFold: Promise<void> | null = null;
+  private alarmAtMs: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new BoardStore(ctx.storage.sql);
+    this.probers = new BoardProbers(env, this.store);
+    const c = this.store.currentConfig();
+    if (c) this.cfg = this.load(c.row, c.config);
+    this.latest = this.store.votes();
+    this.memory = this.store.memory();
+    // Keep-alive pings are answered by the runtime without waking a hibernated Board.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  private ttlMs(): number {
+    return Math.max(3000, Number(this.env.SNAPSHOT_TTL_MS) || 60_000);
+  }
+
+  private load(row: ConfigRow, config: Config): Loaded {
+    const view = assignmentView(config, this.env.EDGE_PRIVATE_TARGETS);
+    const assigned = new Map(assignTargets(view).map((a) => [a.key, new Set(a.vantagePoints)]));
+    const loops = config.virtualServers.flatMap((vs) => vs.realServers.flatMap((rs) => rs.checks.map((c) => ('delayLoopMs' in c && c.delayLoopMs) || rs.delayLoopMs || vs.delayLoopMs || 60_000)));
+    // Re-fold at least once per shortest delay_loop so a silent vantage point turns stale on time.
+    const refoldEveryMs = Math.min(60_000, Math.max(1000, Math.min(...loops, 60_000)));
+    return { row, config, view, assigned, refoldEveryMs };
+  }
+
+  // ── config ────────────────────────────────────────────────────────────
+
+  async putConfig(cluster: string, text: string, contentType: string | null, ifMatch: string | null, configId: string | null): Promise<Outcome<ConfigAccepted>> {
+    const have = this.cfg?.row.etag;
+    if (ifMatch !== null && ifMatch.trim() !== '*' && !ifMatch.split(',').some((t) => t.trim() === have)) return fail('precondition_failed', `If-Match ${ifMatch} does not match the running config (${have ?? 'none'})`);
+    if (ifMatch?.trim() === '*' && !have) return fail('precondition_failed', 'If-Match: * but there is no running config');
+    const format = formatOf(contentType);
+    const parsed = parseConfigUpload(cluster, text, format, configId ?? cluster);
+    if (!parsed.ok) return fail('invalid_config', parsed.first, { errors: parsed.errors });
+    const version = (this.cfg?.row.version ?? 0) + 1;
+    const row: ConfigRow = { version, etag: etagOf(version, text), format, source: text, model: JSON.stringify(parsed.config), created_at_ms: Date.now() };
+    this.store.addConfig(row);
+    this.store.setCluster(cluster);
+    this.cfg = this.load(row, parsed.config);
+    this.store.dropVotesExcept(new Set(this.cfg.assigned.keys()));
+    this.latest = this.store.votes();
+    this.addEvent({ seq: this.store.seq() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
+    if (version === 1) await this.register(cluster);
+    const probers = await this.probers.configure(cluster, this.cfg.config, this.cfg.view, version);
+    await this.refold(true);
+    return { ok: true, value: { version, etag: row.etag, warnings: parsed.warnings, probers } };
+  }
+
+  async getConfig(): Promise<Outcome<{ version: number; etag: string; format: string; source: string; config: Config }>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    const { row, config } = this.cfg;
+    return { ok: true, value: { version: row.version, etag: row.etag, format: row.format, source: row.source, config } };
+  }
+
+  /** What a self-hosted prober needs: the config and which real servers are its to check. */
+  async assignment(vantagePoint: string): Promise<Outcome<{ version: number; etag: string; config: Config; targets: string[] }>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    const vp = this.cfg.config.vigil.vantagePoints.find((v) => v.name === vantagePoint);
+    if (!vp) return fail('not_found', `vantage point ${vantagePoint} is not declared in the config`, { path: 'vantage' });
+    const targets = [...this.cfg.assigned].filter(([, vps]) => vps.has(vantagePoint)).map(([k]) => k);
+    return { ok: true, value: { version: this.cfg.row.version, etag: this.cfg.row.etag, config: this.cfg.config, targets } };
+  }
+
+  // ── votes ─────────────────────────────────────────────────────────────
+
+  /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
+  async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    const kinds = new Map(this.cfg.config.vigil.vantagePoints.map((v) => [v.name, v.kind]));
+    for (const [i, v] of votes.entries()) {
+      if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('forbidden', `this token votes only as ${onlyAs}`, { path: `votes.${i}.vantagePoint` });
+      const kind = kinds.get(v.vantagePoint);
+      if (kind === undefined) return fail('forbidden', `vantage point ${v.vantagePoint} is not declared in the config`, { path: `votes.${i}.vantagePoint` });
+      if (kind !== 'self-hosted') return fail('forbidden', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path: `votes.${i}.vantagePoint` });
+    }
+    return { ok: true, value: await this.ingest(votes) };
+  }
+
+  /** Votes from this cluster's own Prober Durable Objects. */
+  async submitEdgeVotes(cluster: string, vantagePoint: string, votes: Vote[]): Promise<VotesAccepted> {
+    if (!this.cfg || this.store.cluster() !== cluster) return { accepted: 0, ignored: votes.length, seq: this.store.seq() };
+    return this.ingest(votes.filter((v) => v.vantagePoint === vantagePoint));
+  }
+
+  private async ingest(votes: Vote[]): Promise<VotesAccepted> {
+    let accepted = 0;
+    for (const v of votes) {
+      if (!this.cfg?.assigned.get(v.target)?.has(v.vantagePoint)) continue;
+      let m = this.latest.get(v.target);
+      if (!m) this.latest.set(v.target, (m = new Map()));
+      const prev = m.get(v.vantagePoint);
+      accepted++;
+      if (prev && prev.atMs > v.atMs) continue; // a late batch never overwrites a newer word
+      m.set(v.vantagePoint, v);
+      this.store.putVote(v);
+    }
+    if (accepted > 0) await this.refoldSoon();
+    return { accepted, ignored: votes.length - accepted, seq: this.current?.seq ?? this.store.seq() };
+  }
+
+  // ── verdicts ──────────────────────────────────────────────────────────
+
+  /** The newest snapshot if its sequence is past `since`; else waits up to waitMs for one (null on timeout). */
+  async verdict(since: number, waitMs: number): Promise<Outcome<Published | null>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.current || Date.now() >= this.current.reissueAtMs) await this.refoldSoon();
+    if (this.current && this.current.seq > since) return { ok: true, value: this.strip(this.current) };
+    if (waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        this.waiters.add(done);
+      });
+    }
+    return { ok: true, value: this.current && this.current.seq > since ? this.strip(this.current) : null };
+  }
+
+  async events(since: number, limit: number): Promise<Outcome<StoredEvent[]>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    return { ok: true, value: this.store.events(since, limit) };
+  }
+
+  private strip(p: Published): Published {
+    return { seq: p.seq, configVersion: p.configVersion, body: p.body, signature: p.signature, issuedAtMs: p.issuedAtMs, expiresAtMs: p.expiresAtMs };
+  }
+
+  private refoldSoon(): Promise<void> {
+    if (!this.pendingFold) {
+      const run = this.chain.then(async () => {
+        this.pendingFold = null;
+        await this.refold(false);
+      });
+      this.pendingFold = run;
+      this.chain = run.catch((err) => console.error(`board: fold failed: ${(err as Error).message}`));
+    }
+    return this.pendingFold;
+  }
+
+  /** Folds the latest votes; publishes a new snapshot when the desired state or config changed, or re-issue is due. */
+  private async refold(force: boolean): Promise<void> {
+    const cfg = this.cfg;
+    if (!cfg) return;
+    const now = Date.now();
+    const f = foldCluster(cfg.view, this.latest, this.memory, now);
+    const cur = this.current;
+    const publish = force || !cur || cur.configVersion !== cfg.row.version || now >= cur.reissueAtMs || !sameDesiredState(cur.vss, f.virtualServers);
+    const seq = this.store.seq() + 1;
+    for (const t of f.transitions) this.addEvent({ seq, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
+    if (JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
+    this.memory = f.memory;
+    if (publish) await this.publish(seq, f.virtualServers, now);
+    await this.armAlarm();
+  }
+
+  private async publish(seq: number, vss: SnapshotVirtualServer[], now: number): Promise<void> {
+    const cfg = this.cfg!;
+    // Written before anyone can see the snapshot; the output gate also holds
+    // every reply and WebSocket send until this write is durable.
+    this.store.setSeq(seq);
+    const ttl = this.ttlMs();
+    const snap = snapshotOf(this.store.cluster() ?? 'unknown', seq, cfg.row.version, now, ttl, vss);
+    const key = await signingKey(this.env.VIGIL_SIGNING_KEY);
+    const signed = await signSnapshot(snap, key.privateKey, key.keyId);
+    this.current = { seq, configVersion: cfg.row.version, body: td.decode(signed.body), signature: signed.signature, issuedAtMs: now, expiresAtMs: now + ttl, vss, reissueAtMs: now + Math.floor(ttl / 3) };
+    for (const w of [...this.waiters]) w();
+    const msg: StreamMessage = { type: 'snapshot', seq, signature: signed.signature, body: this.current.body };
+    const text = JSON.stringify(msg);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing as we send: its close handler tidies up.
+      }
+    }
+  }
+
+  private addEvent(e: Omit<StoredEvent, 'id'>): void {
+    this.store.addEvent(e, Number(this.env.EVENTS_MAX_AGE_MS) || 7 * 86_400_000, Number(this.env.EVENTS_MAX) || 2000);
+  }
+
+  private async armAlarm(): Promise<void> {
+    if (!this.cfg || !this.current) return;
+    const want = Math.min(this.current.reissueAtMs, Date.now() + this.cfg.refoldEveryMs);
+    if (this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
+    this.alarmAtMs = want;
+    await this.ctx.storage.setAlarm(want);
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAtMs = null;
+    if (!this.cfg) return;
+    await this.refoldSoon();
+  }
+
+  // ── subscribers (hibernatable WebSockets) ─────────────────────────────
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return Response.json({ code: 'upgrade_required', message: 'WebSocket upgrade expected' }, { status: 426 });
+    if (!this.cfg) return Response.json({ code: 'not_found', message: 'this cluster has no config' }, { status: 404 });
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    if (this.current && Date.now() < this.current.reissueAtMs) {
+      const msg: StreamMessage = { type: 'snapshot', seq: this.current.seq, signature: this.current.signature, body: this.current.body };
+      pair[1].send(JSON.stringify(msg));
+    } else this.ctx.waitUntil(this.refoldSoon());
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let doc: unknown = null;
+    try {
+      doc = typeof message === 'string' ? JSON.parse(message) : null;
+    } catch {
+      doc = null;
+    }
+    if (!ClientMessage.safeParse(doc).success) ws.close(1008, 'unexpected message');
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // already closed
+    }
+  }
+
+  // ── cron and registry ─────────────────────────────────────────────────
+
+  /** Called by the cron every minute: re-sends the Prober plans (which re-arms lost alarms) and this Board's own alarm. */
+  async rearm(): Promise<{ probers: number }> {
+    if (!this.cfg) return { probers: 0 };
+    const probers = await this.probers.configure(this.store.cluster() ?? '', this.cfg.config, this.cfg.view, this.cfg.row.version);
+    this.alarmAtMs = null;
+    await this.refoldSoon();
+    return { probers };
+  }
+
+  private async register(cluster: string): Promise<void> {
+    const reg = this.env.BOARD.get(this.env.BOARD.idFromName(REGISTRY));
+    await reg.registerCluster(cluster);
+  }
+
+  /** Registry Board only: the clusters that exist, so the cron can find every Prober. */
+  async registerCluster(cluster: string): Promise<void> {
+    const list = this.store.clusters();
+    if (!list.includes(cluster)) this.store.setClusters([...list, cluster].sort());
+  }
+
+  async listClusters(): Promise<string[]> {
+    return this.store.clusters();
+  }
+}

@@ -1,0 +1,52 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { Config } from '../../core/config/model.ts';
+import { parseVigilJson } from '../../core/config/json.ts';
+import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
+import type { VantagePoint } from '../../core/config/vigil.ts';
+
+export type ConfigFormat = 'keepalived' | 'json';
+
+export type ConfigParse =
+  | { ok: true; config: Config; format: ConfigFormat; warnings: string[] }
+  | { ok: false; errors: string[]; first: string };
+
+/** JSON by Content-Type, anything else (text/plain, none) is keepalived.conf. */
+export function formatOf(contentType: string | undefined | null): ConfigFormat {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType ?? '') ? 'json' : 'keepalived';
+}
+
+/**
+ * Reads an uploaded config with the same parser the CLI uses. An upload is one
+ * file, so `include` finds nothing beyond it (the diagnostics say so). Every
+ * message carries `file:line:col`; any error means the running config stays.
+ */
+export function parseConfigUpload(cluster: string, text: string, format: ConfigFormat, configId: string): ConfigParse {
+  const file = format === 'json' ? `${cluster}.json` : 'keepalived.conf';
+  const res = format === 'json' ? parseVigilJson(file, text) : readKeepalivedConfig(file, { host: singleFileHost(file, text), configId });
+  const lines = res.diagnostics.map(formatDiagnostic);
+  if (!res.ok) {
+    const errors = res.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    return { ok: false, errors: errors.length ? errors : lines, first: errors[0] ?? lines[0] ?? `${file}:1:1: invalid config` };
+  }
+  const warnings = lines.filter((l) => !res.diagnostics.some((d) => d.severity === 'error' && formatDiagnostic(d) === l));
+  if (res.config.vigil.vantagePoints.length === 0) warnings.push(`${file}:1:1: warning: no vigil { vantage_point … } declared: every verdict will stay unknown`);
+  return { ok: true, config: res.config, format, warnings };
+}
+
+export function etagOf(version: number, text: string): string {
+  const h = Array.from(sha256(new TextEncoder().encode(text)).slice(0, 6), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `"${version}-${h}"`;
+}
+
+/**
+ * Local mode (EDGE_PRIVATE_TARGETS=probe): workerd on the operator's own machine
+ * reaches loopback and private addresses, which a real edge never can. The
+ * vote logic (core/vote) excludes edge vantage points from private targets, so
+ * in that mode the Board hands core a copy where edge vantage points count as
+ * self-hosted for assignment. Production leaves it `skip`.
+ */
+export function assignmentView(config: Config, edgePrivate: string | undefined): Config {
+  if (edgePrivate !== 'probe') return config;
+  const vps: VantagePoint[] = config.vigil.vantagePoints.map((v) => ({ ...v, kind: 'self-hosted' as const }));
+  return { ...config, vigil: { ...config.vigil, vantagePoints: vps } };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Snapshot } from '../../core/vote/snapshot.ts';
+import { StoredEvent } from './board-store.ts';
+import { ConfigAccepted, StreamMessage, VoteBatch, VotesAccepted } from './schemas.ts';
+
+/**
+ * The API's OpenAPI 3.1 description. Schemas come from the same zod objects
+ * the handlers parse with, so the document cannot drift from the code.
+ */
+const ErrorBody = z.object({
+  code: z.enum(['bad_request', 'invalid_config', 'unauthorized', 'forbidden', 'not_found', 'precondition_failed', 'payload_too_large', 'unsupported_media_type', 'upgrade_required', 'internal']),
+  message: z.string(),
+  path: z.string().optional(),
+  errors: z.array(z.string()).optional(),
+});
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: 'error', content: json('Error') }]));
+const cluster = { name: 'cluster', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } };
+const sec = (scope: string) => [{ bearer: [scope] }];
+
+let doc: unknown;
+
+export function openApiDocument(): unknown {
+  doc ??= {
+    openapi: '3.1.0',
+    info: { title: 'Vigil edge control plane', version: '1' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim' } },
+      schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent) },
+    },
+    paths: {
+      '/v1/keys': { get: { summary: 'Public Ed25519 key(s) as JWK', responses: { '200': { description: '{ keys: JWK[] }' } } } },
+      '/v1/clusters/{cluster}/config': {
+        put: {
+          summary: 'Replace the config (keepalived.conf as text/plain, Vigil JSON as application/json)',
+          security: sec('admin'),
+          parameters: [cluster, { name: 'If-Match', in: 'header', schema: { type: 'string' } }, { name: 'config_id', in: 'query', schema: { type: 'string' } }],
+          requestBody: { content: { 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
+          responses: { '200': { description: 'applied', content: json('ConfigAccepted') }, '201': { description: 'first config', content: json('ConfigAccepted') }, ...errors(400, 401, 403, 412, 413) },
+        },
+        get: { summary: 'The running config and its ETag', security: sec('admin'), parameters: [cluster], responses: { '200': { description: 'config source' }, ...errors(401, 403, 404) } },
+      },
+      '/v1/clusters/{cluster}/assignment': {
+        get: { summary: "A self-hosted vantage point's targets and the config", security: sec('prober'), parameters: [cluster, { name: 'vantage', in: 'query', required: true, schema: { type: 'string' } }], responses: { '200': { description: '{ version, etag, config, targets }' }, ...errors(400, 401, 403, 404) } },
+      },
+      '/v1/clusters/{cluster}/votes': {
+        post: { summary: 'A batch of votes from a self-hosted prober', security: sec('prober'), parameters: [cluster], requestBody: { content: json('VoteBatch') }, responses: { '200': { description: 'ingested', content: json('VotesAccepted') }, ...errors(400, 401, 403, 404, 413, 415) } },
+      },
+      '/v1/clusters/{cluster}/verdict': {
+        get: {
+          summary: 'Long-poll for the next signed snapshot (header Vigil-Signature over the exact body bytes)',
+          security: sec('shim'),
+          parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 55 } }],
+          responses: { '200': { description: 'snapshot', content: json('Snapshot') }, '204': { description: 'nothing newer within wait' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/clusters/{cluster}/stream': {
+        get: { summary: 'WebSocket: every new snapshot pushed as a StreamMessage; send {"type":"ping"} to keep alive', security: sec('shim'), parameters: [cluster], responses: { '101': { description: 'switching protocols' }, ...errors(401, 403, 404, 426) } },
+      },
+      '/v1/clusters/{cluster}/events': {
+        get: { summary: 'Verdict history with what each vantage point said', security: sec('shim'), parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } }], responses: { '200': { description: '{ events: Event[] }' }, ...errors(400, 401, 403, 404) } },
+      },
+    },
+  };
+  return doc;
+}

@@ -1,0 +1,92 @@
+/**
+ * Shared by the control-plane tests (which run in workerd): requests through
+ * the real Worker (SELF), tokens from the test project, and small configs.
+ */
+import { SELF } from 'cloudflare:test';
+import { inject } from 'vitest';
+import type { Vote } from '../../core/vote/fold.ts';
+import { importPublicJwk, type CryptoKey } from '../../core/vote/snapshot.ts';
+
+export const tokens = inject('tokens');
+export const BASE = 'http://vigil.test';
+
+export function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const token = init.token === undefined ? tokens.admin : init.token;
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
+}
+
+export function putConfig(cluster: string, text: string, headers: Record<string, string> = {}): Promise<Response> {
+  return api(`/v1/clusters/${cluster}/config`, { method: 'PUT', body: text, headers: { 'Content-Type': 'text/plain', ...headers } });
+}
+
+export async function postVotes(cluster: string, vp: string, votes: Vote[]): Promise<Response> {
+  return api(`/v1/clusters/${cluster}/votes`, { method: 'POST', body: JSON.stringify({ votes }), headers: { 'Content-Type': 'application/json' }, token: tokens.probers[vp] });
+}
+
+export interface SnapshotDoc {
+  seq: number;
+  expiresAtMs: number;
+  virtualServers: { key: string; quorumUp: boolean; realServers: { key: string; state: string; effective: string; present: boolean; weight: number; votes: Record<string, { up: boolean; fresh: boolean }> }[] }[];
+}
+
+export async function verdict(cluster: string, since = 0, waitS = 0): Promise<{ status: number; seq: number; doc: SnapshotDoc | null; bytes: Uint8Array; signature: string | null }> {
+  const res = await api(`/v1/clusters/${cluster}/verdict?since=${since}&wait=${waitS}`, { token: tokens.shim });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const doc = res.status === 200 ? (JSON.parse(new TextDecoder().decode(bytes)) as SnapshotDoc) : null;
+  return { status: res.status, seq: doc?.seq ?? 0, doc, bytes, signature: res.headers.get('Vigil-Signature') };
+}
+
+export function realServer(doc: SnapshotDoc, keyPart: string) {
+  const rs = doc.virtualServers.flatMap((v) => v.realServers).find((r) => r.key.includes(keyPart));
+  if (!rs) throw new Error(`no real server ${keyPart} in snapshot`);
+  return rs;
+}
+
+export async function publicKeys(): Promise<Map<string, CryptoKey>> {
+  const res = await api('/v1/keys', { token: null });
+  const { keys } = (await res.json()) as { keys: { kid: string; x: string }[] };
+  return new Map(await Promise.all(keys.map(async (k) => [k.kid, await importPublicJwk(k)] as const)));
+}
+
+/** Three self-hosted vantage points (quorum 2 by default) over two real servers. */
+export function threeVantageConfig(extra = ''): string {
+  return `
+virtual_server 192.0.2.10 80 {
+    delay_loop 5
+    protocol TCP
+    real_server 10.1.0.1 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+    real_server 10.1.0.2 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+}
+vigil {
+    vantage_point dc1 {
+        kind self-hosted
+    }
+    vantage_point dc2 {
+        kind self-hosted
+    }
+    vantage_point dc3 {
+        kind self-hosted
+    }
+${extra}
+}
+`;
+}
+
+export const RS1 = 'tcp/192.0.2.10:80|10.1.0.1:80';
+export const RS2 = 'tcp/192.0.2.10:80|10.1.0.2:80';
+
+export function vote(target: string, vantagePoint: string, up: boolean, atMs = Date.now()): Vote {
+  return { target, vantagePoint, up, reason: up ? 'ok' : 'connect_refused', latencyMs: 3, atMs, intervalMs: 5000, timeoutMs: 2000 };
+}
