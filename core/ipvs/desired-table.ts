@@ -89,6 +89,17 @@ function toDest(method: LvsMethod, ip: string, port: number | undefined, weight:
   };
 }
 
+/**
+ * The port the kernel will hold: IPVS forces a direct-routing or tunnelled
+ * destination onto the service's own port (seen in the UML kernel: -g with
+ * :8080 under a :80 service reads back as :80), so the desired table says so
+ * too, or every reconcile would try to "fix" it.
+ */
+function destPort(s: IpvsService, d: IpvsDest): number {
+  if (d.method !== 'masq') return s.port ?? 0;
+  return s.proto === 'fwmark' || d.port ? d.port : (s.port ?? 0);
+}
+
 export interface DesiredTable {
   table: IpvsTable;
   /** Every service the configuration names, with or without a verdict yet: the only ones the shim may ever touch. */
@@ -123,7 +134,7 @@ export function desiredTable(config: Config, folded: ReadonlyMap<string, Desired
     for (const s of services) {
       const id = serviceId(s);
       if (table.has(id)) problems.push(`${id} is named by more than one virtual_server; the last one wins`);
-      table.set(id, { service: s, dests: dests.map((x) => ({ ...x, port: s.proto === 'fwmark' || x.port ? x.port : (s.port ?? 0) })) });
+      table.set(id, { service: s, dests: dests.map((x) => ({ ...x, port: destPort(s, x) })) });
     }
   }
   return { table, scope, problems };
