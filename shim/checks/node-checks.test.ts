@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Check } from '../../core/config/checks.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import { nodeCheckPorts } from './node-check-ports.ts';
+import { nodeTcpPorts } from '../ports/node-ports.ts';
 
 /** Each check against a real loopback peer speaking its protocol, as an operator's backend would. */
 const ctx = (timeoutMs = 2000) => ({ timeoutMs, signal: new AbortController().signal });
@@ -97,6 +98,34 @@ describe('DNS_CHECK over UDP', () => {
     rcode = 2;
     wrongIdFirst = false;
     expect((await run({ type: 'DNS_CHECK' }, port)).reason).toBe('dns_error');
+  });
+});
+
+describe('DNS_CHECK over TCP (the edge has no UDP)', () => {
+  it('frames the query with its length and reads the framed reply', async () => {
+    let rcode = 0;
+    const srv = await tcpServer((s) => {
+      let buf = Buffer.alloc(0);
+      s.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+        const reply = Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        reply[2] = 0x81;
+        reply[3] = 0x80 | rcode;
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(reply.length);
+        // Split the reply across writes: the reader must reassemble it.
+        s.write(Buffer.concat([len, reply.subarray(0, 3)]));
+        setTimeout(() => s.end(reply.subarray(3)), 20);
+      });
+    });
+    const check = Check.parse({ type: 'DNS_CHECK', name: 'example.test' });
+    const ok = await runCheck(check, { ip: '127.0.0.1', port: srv.port }, nodeTcpPorts, ctx());
+    rcode = 3;
+    const nx = await runCheck(check, { ip: '127.0.0.1', port: srv.port }, nodeTcpPorts, ctx());
+    srv.close();
+    expect(ok.reason).toBe('ok');
+    expect(nx.reason).toBe('dns_error');
   });
 });
 
