@@ -1,0 +1,79 @@
+import { abortAllDurableObjects, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { verifySnapshot } from '../../core/vote/snapshot.ts';
+import { StreamMessage } from './schemas.ts';
+import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, threeVantageConfig, tokens, verdict, vote } from './test-helpers.ts';
+
+describe('Board restart', () => {
+  it('keeps the config and continues the sequence', async () => {
+    const put = await putConfig('restart-a', threeVantageConfig());
+    const etag = put.headers.get('ETag');
+    for (const vp of ['dc1', 'dc2']) await postVotes('restart-a', vp, [vote(RS1, vp, false)]);
+    const before = await verdict('restart-a');
+    await abortAllDurableObjects();
+    expect((await api('/v1/clusters/restart-a/config')).headers.get('ETag')).toBe(etag);
+    const after = await verdict('restart-a');
+    expect(after.seq).toBeGreaterThan(before.seq);
+    expect(realServer(after.doc!, '10.1.0.1').effective).toBe('down');
+  });
+});
+
+describe('signed snapshots', () => {
+  it('verify against /v1/keys, and fail once one byte changes', async () => {
+    await putConfig('sign-a', threeVantageConfig());
+    const v = await verdict('sign-a');
+    const keys = await publicKeys();
+    const ok = await verifySnapshot(v.bytes, v.signature, { cluster: 'sign-a', nowMs: Date.now(), lastSeq: 0, keys });
+    expect(ok.ok).toBe(true);
+    const tampered = v.bytes.slice();
+    tampered[20] = tampered[20]! ^ 1;
+    const bad = await verifySnapshot(tampered, v.signature, { cluster: 'sign-a', nowMs: Date.now(), lastSeq: 0, keys });
+    expect(bad).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(v.doc!.expiresAtMs).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('delivery', () => {
+  it('long-poll returns the next snapshot when a vote flips a verdict', async () => {
+    await putConfig('poll-a', threeVantageConfig());
+    const first = await verdict('poll-a');
+    const waiting = verdict('poll-a', first.seq, 20);
+    for (const vp of ['dc1', 'dc2']) await postVotes('poll-a', vp, [vote(RS1, vp, false)]);
+    const next = await waiting;
+    expect(next.status).toBe(200);
+    expect(next.seq).toBeGreaterThan(first.seq);
+    expect(realServer(next.doc!, '10.1.0.1').effective).toBe('down');
+  });
+
+  it('long-poll answers 204 when nothing newer comes within wait', async () => {
+    await putConfig('poll-b', threeVantageConfig());
+    const first = await verdict('poll-b');
+    expect((await verdict('poll-b', first.seq, 0.2)).status).toBe(204);
+  });
+
+  it('WebSocket subscribers get the current snapshot at once and the next one pushed', async () => {
+    await putConfig('ws-a', threeVantageConfig());
+    const res = await SELF.fetch(`${BASE}/v1/clusters/ws-a/stream`, { headers: { Upgrade: 'websocket', Authorization: `Bearer ${tokens.shim}` } });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket!;
+    const got: StreamMessage[] = [];
+    let wake: (() => void) | null = null;
+    ws.addEventListener('message', (e) => {
+      got.push(StreamMessage.parse(JSON.parse(e.data as string)));
+      wake?.();
+    });
+    ws.accept();
+    const until = async (n: number) => {
+      while (got.length < n) await new Promise<void>((r) => (wake = r));
+    };
+    await until(1);
+    for (const vp of ['dc1', 'dc2']) await postVotes('ws-a', vp, [vote(RS1, vp, false)]);
+    await until(2);
+    const keys = await publicKeys();
+    const last = got[got.length - 1]!;
+    expect(last.seq).toBeGreaterThan(got[0]!.seq);
+    const checked = await verifySnapshot(new TextEncoder().encode(last.body), last.signature, { cluster: 'ws-a', nowMs: Date.now(), lastSeq: got[0]!.seq, keys });
+    expect(checked.ok).toBe(true);
+    ws.close(1000, 'done');
+  });
+});
