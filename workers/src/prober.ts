@@ -117,11 +117,12 @@ export class Prober extends DurableObject<Env> {
     };
   }
 
-  private async arm(): Promise<number | null> {
+  /** `inAlarm`: the running alarm still reads as set until its handler returns, so the next one must be set regardless. */
+  private async arm(inAlarm = false): Promise<number | null> {
     const slots = this.slots();
     if (slots.length === 0) return null;
     const next = Math.min(...slots.map((s) => s.dueMs));
-    const current = await this.ctx.storage.getAlarm();
+    const current = inAlarm ? null : await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
     return Math.min(next, current ?? Infinity);
   }
@@ -148,7 +149,7 @@ export class Prober extends DurableObject<Env> {
     };
     await Promise.all(Array.from({ length: Math.min(CONNECTIONS_PER_INVOCATION, due.length) }, worker));
     const votes = this.votesFor(spec, slots, new Set(due.map((s) => s.job.target)));
-    await this.arm();
+    await this.arm(true);
     if (votes.length === 0) return;
     const board = this.env.BOARD.get(this.env.BOARD.idFromName(spec.cluster));
     try {
