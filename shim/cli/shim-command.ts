@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 
@@ -23,8 +24,9 @@ function readVerdict(path: string): boolean | null {
   }
 }
 
-interface ShimOptions {
+interface ShimOptions extends IpvsCliOptions {
   config: string;
+  dontReleaseIpvs?: boolean;
   configId: string;
   dontReleaseVrrp?: boolean;
   statusFile?: string;
@@ -33,19 +35,32 @@ interface ShimOptions {
 }
 
 /**
- * `vigil shim`: the director daemon. For now it runs the configuration's VRRP
- * instances alone, as `keepalived -P` would; the IPVS side joins later.
+ * `vigil shim`: the director daemon. VRRP for the configuration's
+ * vrrp_instances (keepalived -P), and the IPVS table for its virtual servers
+ * (keepalived -C), following the Board's signed verdicts or, with --local,
+ * its own checks. Either side runs when the config has something for it.
  */
 export function registerShimCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('shim')
-    .description('Run the director daemon: VRRP v2/v3 for the configuration’s vrrp_instances (keepalived -P)')
+    .description('Run the director daemon: VRRP for vrrp_instances (keepalived -P) and the IPVS table for virtual_servers (keepalived -C)')
     .requiredOption('-f, --config <file>', 'keepalived.conf, or a .json file in the Vigil form')
     .option('-i, --config-id <id>', 'the id @id lines are matched against (keepalived -i); default: host name', defaultConfigId())
     .option('--dont-release-vrrp', 'at exit, send no priority 0 and leave the virtual addresses (keepalived -V)')
     .option('--status-file <file>', 'keep a JSON snapshot of states and counters here')
     .option('--board-weight <n>', 'track the Board’s verdict on this director with this weight (0: FAULT when down)')
     .option('--board-verdict-file <file>', 'until the Board feed exists: a file holding up, down or unknown')
+    .option('--board <url>', 'the Board (control plane) base URL: follow its signed snapshots for the IPVS table')
+    .option('--cluster <name>', 'the cluster on the Board')
+    .option('--token <token>', 'shim token (visible in ps: prefer --token-file or VIGIL_SHIM_TOKEN)')
+    .option('--token-file <file>', 'file holding the shim token')
+    .option('--board-key <file|jwk>', 'the Board’s public key: a JWK or {"keys": [...]}, inline or in a file (pinned; never fetched)')
+    .option('--local', 'run the virtual servers’ checks here, no Board (a drop-in for keepalived -C)')
+    .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
+    .option('--ipvs-backend <kind>', 'ipvsadm or dry-run', 'ipvsadm')
+    .option('--ipvs-timeout <s>', 'deadline for one ipvsadm call', '10')
+    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
+    .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
     .action(async (opts: ShimOptions) => {
       const res = loadConfigFile(opts.config, opts.configId);
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
@@ -54,10 +69,22 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         return;
       }
       const plan = planVrrp(res.config);
-      for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
-      if (plan.problems.length || plan.instances.length === 0) {
-        if (plan.instances.length === 0) process.stderr.write(`${opts.config}: no usable vrrp_instance\n`);
+      const hasVrrp = res.config.vrrpInstances.length > 0;
+      if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
+      const wantsIpvs = res.config.virtualServers.length > 0 && !!(opts.board || opts.local);
+      if ((hasVrrp && plan.problems.length) || (plan.instances.length === 0 && !wantsIpvs)) {
+        if (plan.instances.length === 0 && !wantsIpvs) {
+          process.stderr.write(
+            res.config.virtualServers.length ? `${opts.config}: no usable vrrp_instance; for the virtual servers give --board … or --local\n` : `${opts.config}: no usable vrrp_instance\n`,
+          );
+        }
         setExit(1);
+        return;
+      }
+      const ipvsProblem = wantsIpvs ? ipvsOptionsProblem(opts) : null;
+      if (ipvsProblem) {
+        process.stderr.write(`${ipvsProblem}\n`);
+        setExit(64);
         return;
       }
       const boardWeight = opts.boardWeight === undefined ? undefined : Number(opts.boardWeight);
@@ -66,22 +93,28 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      const daemon = new VrrpDaemon(plan, {
-        releaseOnStop: !opts.dontReleaseVrrp,
-        log,
-        statusFile: opts.statusFile,
-        board: boardWeight === undefined ? undefined : { weight: boardWeight, reverse: false },
-      });
+      const daemon =
+        plan.instances.length > 0
+          ? new VrrpDaemon(plan, {
+              releaseOnStop: !opts.dontReleaseVrrp,
+              log,
+              statusFile: opts.statusFile,
+              board: boardWeight === undefined ? undefined : { weight: boardWeight, reverse: false },
+            })
+          : null;
+      let ipvs: IpvsSide | null = null;
       try {
-        daemon.start();
+        daemon?.start();
+        if (wantsIpvs) ipvs = await startIpvsSide(res.config, opts, log);
       } catch (err) {
         log('start failed', { error: String(err) });
-        await daemon.stop();
+        await daemon?.stop();
+        await ipvs?.stop(!opts.dontReleaseIpvs);
         setExit(1);
         return;
       }
       let boardTimer: NodeJS.Timeout | null = null;
-      if (opts.boardVerdictFile) {
+      if (opts.boardVerdictFile && daemon) {
         const file = opts.boardVerdictFile;
         const poll = () => {
           daemon.setBoardVerdict(readVerdict(file));
@@ -89,18 +122,31 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         };
         poll();
       }
+      // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
+      const onHup = () => {
+        const next = loadConfigFile(opts.config, opts.configId);
+        for (const d of next.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+        if (!next.ok) {
+          log('reload refused: config has errors; the running one stays', { file: opts.config });
+          return;
+        }
+        log('reloading', { file: opts.config });
+        void ipvs?.reload(next.config);
+      };
+      if (ipvs) process.on('SIGHUP', onHup);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log('stopping', { signal });
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
+          process.off('SIGHUP', onHup);
           if (boardTimer) clearTimeout(boardTimer);
-          void daemon.stop().then(resolve);
+          void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs)]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
         // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', () => daemon.writeStatus());
+        process.on('SIGUSR2', () => daemon?.writeStatus());
       });
       log('stopped');
       setExit(0);

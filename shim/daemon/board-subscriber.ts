@@ -1,0 +1,230 @@
+import { request, WebSocket } from 'undici';
+import { z } from 'zod';
+import type { Clock } from '../../core/ports/clock.ts';
+import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
+
+/** The Board's WebSocket message (workers/src/schemas.ts StreamMessage): the snapshot's exact bytes as a string, and its signature. */
+const StreamMessage = z.object({ type: z.literal('snapshot'), seq: z.number().int().min(1), signature: z.string(), body: z.string() });
+
+export type RejectReason = Extract<VerifyOutcome, { ok: false }>['reason'] | 'bad_message';
+
+export interface BoardSubscriberOptions {
+  url: string;
+  cluster: string;
+  token: string;
+  keys: ReadonlyMap<string, CryptoKey>;
+  clock: Clock;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+  onSnapshot: (s: Snapshot) => void;
+  /** The highest sequence already applied (after a restart, from the status file): replays of it are refused. */
+  startSeq?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** WebSocket attempts in a row that bring no snapshot before falling back to long-poll. */
+  wsFailuresBeforePoll?: number;
+  /** Long-poll rounds before trying the WebSocket again. */
+  pollRoundsBeforeWs?: number;
+  pollWaitS?: number;
+  pingEveryMs?: number;
+  /** A connected socket that brings nothing for this long is treated as dead (the Board re-issues at a third of the TTL). */
+  idleReconnectMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface SubscriberStats {
+  accepted: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  transport: 'websocket' | 'long-poll' | 'none';
+  wsConnects: number;
+  pollRequests: number;
+  errors: number;
+  lastSeq: number;
+}
+
+/**
+ * Follows the Board's signed snapshots: WebSocket first, with reconnect and
+ * exponential backoff; long-poll when the socket keeps failing; every snapshot
+ * verified (signature over the exact bytes, cluster, expiry, sequence) before
+ * anyone sees it. Anything that fails is counted and logged, never passed on.
+ */
+export class BoardSubscriber {
+  readonly stats: SubscriberStats = { accepted: 0, rejected: {}, transport: 'none', wsConnects: 0, pollRequests: 0, errors: 0, lastSeq: 0 };
+  private stopped = false;
+  private readonly stopCtl = new AbortController();
+  private verifyChain: Promise<void> = Promise.resolve();
+  private ws: WebSocket | null = null;
+  private loopDone: Promise<void> | null = null;
+
+  constructor(private readonly o: BoardSubscriberOptions) {
+    this.stats.lastSeq = o.startSeq ?? 0;
+  }
+
+  start(): void {
+    this.loopDone ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopCtl.abort();
+    this.ws?.close();
+    await this.loopDone;
+  }
+
+  private base(): string {
+    return this.o.url.replace(/\/+$/, '') + `/v1/clusters/${encodeURIComponent(this.o.cluster)}`;
+  }
+
+  private async loop(): Promise<void> {
+    let wsFailures = 0;
+    let attempt = 0;
+    const maxFailures = this.o.wsFailuresBeforePoll ?? 3;
+    while (!this.stopped) {
+      if (wsFailures < maxFailures) {
+        const got = await this.runWebSocket();
+        if (this.stopped) break;
+        if (got > 0) {
+          wsFailures = 0;
+          attempt = 0;
+        } else wsFailures++;
+        await this.sleep(this.backoffMs(attempt++));
+        continue;
+      }
+      for (let round = 0; round < (this.o.pollRoundsBeforeWs ?? 4) && !this.stopped; round++) {
+        const ok = await this.pollOnce();
+        if (ok) attempt = 0;
+        else await this.sleep(this.backoffMs(attempt++));
+      }
+      wsFailures = 0;
+    }
+    this.stats.transport = 'none';
+  }
+
+  private backoffMs(attempt: number): number {
+    const base = this.o.backoffBaseMs ?? 500;
+    const cap = this.o.backoffMaxMs ?? 30_000;
+    const ms = Math.min(cap, base * 2 ** Math.min(attempt, 16));
+    // Full jitter keeps a fleet of shims from reconnecting in step after a Board outage.
+    return ms / 2 + Math.random() * (ms / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve();
+      const t = setTimeout(done, ms);
+      const sig = this.stopCtl.signal;
+      function done() {
+        clearTimeout(t);
+        sig.removeEventListener('abort', done);
+        resolve();
+      }
+      sig.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Resolves when the socket closes, with how many snapshots it brought (accepted or not). */
+  private runWebSocket(): Promise<number> {
+    return new Promise((resolve) => {
+      const url = this.base().replace(/^http/, 'ws') + '/stream';
+      let messages = 0;
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, { headers: { Authorization: `Bearer ${this.o.token}` } });
+      } catch (err) {
+        this.stats.errors++;
+        this.o.log('board websocket failed', { error: String(err) });
+        return resolve(0);
+      }
+      this.ws = ws;
+      const idleMs = this.o.idleReconnectMs ?? 90_000;
+      let idle: NodeJS.Timeout | undefined;
+      const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          this.o.log('board websocket idle, reconnecting', { idleMs });
+          ws.close();
+        }, idleMs);
+      };
+      const connectTimer = setTimeout(() => ws.close(), this.o.connectTimeoutMs ?? 10_000);
+      let ping: NodeJS.Timeout | undefined;
+      ws.addEventListener('open', () => {
+        clearTimeout(connectTimer);
+        this.stats.wsConnects++;
+        this.stats.transport = 'websocket';
+        this.o.log('board websocket connected', { url });
+        armIdle();
+        ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), this.o.pingEveryMs ?? 20_000);
+      });
+      ws.addEventListener('message', (ev) => {
+        if (typeof ev.data !== 'string') return this.reject('bad_message', 'binary frame');
+        let doc: unknown;
+        try {
+          doc = JSON.parse(ev.data);
+        } catch {
+          return this.reject('bad_message', 'not JSON');
+        }
+        if ((doc as { type?: unknown })?.type === 'pong') return armIdle();
+        const m = StreamMessage.safeParse(doc);
+        if (!m.success) return this.reject('bad_message', m.error.issues[0]?.message ?? 'schema');
+        messages++;
+        armIdle();
+        this.handle(new TextEncoder().encode(m.data.body), m.data.signature);
+      });
+      ws.addEventListener('error', (ev) => {
+        this.stats.errors++;
+        this.o.log('board websocket error', { error: String((ev as { error?: unknown }).error ?? ev.type) });
+      });
+      ws.addEventListener('close', (ev) => {
+        clearTimeout(connectTimer);
+        clearTimeout(idle);
+        clearInterval(ping);
+        this.ws = null;
+        if (!this.stopped) this.o.log('board websocket closed', { code: ev.code, messages });
+        void this.verifyChain.then(() => resolve(messages));
+      });
+    });
+  }
+
+  /** One long-poll request; false on a transport or HTTP failure. */
+  private async pollOnce(): Promise<boolean> {
+    this.stats.transport = 'long-poll';
+    this.stats.pollRequests++;
+    const wait = this.o.pollWaitS ?? 25;
+    const url = `${this.base()}/verdict?since=${this.stats.lastSeq}&wait=${wait}`;
+    try {
+      const signal = AbortSignal.any([this.stopCtl.signal, AbortSignal.timeout((wait + 10) * 1000)]);
+      const res = await request(url, { headers: { Authorization: `Bearer ${this.o.token}` }, signal });
+      const body = new Uint8Array(await res.body.arrayBuffer());
+      if (res.statusCode === 204) return true;
+      if (res.statusCode !== 200) {
+        this.stats.errors++;
+        this.o.log('board long-poll failed', { status: res.statusCode });
+        return false;
+      }
+      const sig = res.headers[SIGNATURE_HEADER.toLowerCase()];
+      this.handle(body, Array.isArray(sig) ? sig[0] : sig);
+      await this.verifyChain;
+      return true;
+    } catch (err) {
+      if (this.stopped) return true;
+      this.stats.errors++;
+      this.o.log('board long-poll failed', { error: (err as Error).message });
+      return false;
+    }
+  }
+
+  /** Verifies in arrival order, so the sequence check sees every earlier acceptance. */
+  private handle(body: Uint8Array, signature: string | undefined): void {
+    this.verifyChain = this.verifyChain.then(async () => {
+      const v = await verifySnapshot(body, signature, { cluster: this.o.cluster, nowMs: this.o.clock.nowMs(), lastSeq: this.stats.lastSeq, keys: this.o.keys });
+      if (!v.ok) return this.reject(v.reason, v.detail);
+      this.stats.accepted++;
+      this.stats.lastSeq = v.snapshot.seq;
+      this.o.onSnapshot(v.snapshot);
+    });
+  }
+
+  private reject(reason: RejectReason, detail: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+    this.o.log('snapshot rejected', { reason, detail });
+  }
+}

@@ -1,0 +1,220 @@
+import type { Config } from '../../core/config/model.ts';
+import { desiredTable, foldFromSnapshot } from '../../core/ipvs/desired-table.ts';
+import { initialFailStatic, onSnapshot, onTick, type FailStaticAction, type FailStaticState } from '../../core/ipvs/fail-static.ts';
+import { lvsNotifications } from '../../core/ipvs/notify-format.ts';
+import type { Clock } from '../../core/ports/clock.ts';
+import type { Snapshot } from '../../core/vote/snapshot.ts';
+import { virtualServerKey } from '../../core/vote/targets.ts';
+import { foldVirtualServer, type DesiredVirtualServer, type RealServerInput } from '../../core/vote/virtual-server.ts';
+import type { IpvsBackend } from '../ipvs/backend.ts';
+import { reconcile } from '../ipvs/reconcile.ts';
+import { LocalVerdicts } from './local-verdicts.ts';
+import { LvsNotifier } from './lvs-notifier.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface IpvsDaemonOptions {
+  backend: IpvsBackend;
+  clock: Clock;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+  metrics: Metrics;
+  /** --local: the shim's own checks decide from the start; no Board. */
+  localOnly?: boolean;
+  /** Held this long without a valid snapshot, local checks take over; undefined: hold for ever. */
+  localAfterMs?: number;
+  /** Re-read and repair drift this often while someone valid decides. */
+  resyncEveryMs?: number;
+  tickEveryMs?: number;
+  notifyScriptTimeoutMs?: number;
+}
+
+/**
+ * The IPVS half of the director: decides who is in charge (fail-static),
+ * folds their verdict through the local config with keepalived's meaning,
+ * sends keepalived's notifications, and reconciles the kernel table. While
+ * nobody valid decides, the table is not read, not repaired, not touched.
+ */
+export class IpvsDaemon {
+  private fs: FailStaticState;
+  private folded = new Map<string, DesiredVirtualServer>();
+  private lastSnapshot: Snapshot | null = null;
+  private local: LocalVerdicts | null = null;
+  private notifier: LvsNotifier;
+  private timers: NodeJS.Timeout[] = [];
+  private busy: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private pendingRemove = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private config: Config,
+    private readonly o: IpvsDaemonOptions,
+  ) {
+    this.fs = initialFailStatic(o.clock.nowMs(), o.localOnly);
+    this.notifier = new LvsNotifier(config, o.log, o.notifyScriptTimeoutMs);
+    const m = o.metrics;
+    m.define('vigil_shim_snapshot_age_seconds', 'gauge', 'Age of the snapshot in force (since the Board issued it); NaN before the first');
+    m.define('vigil_shim_applied_sequence', 'gauge', 'Sequence number of the last snapshot applied');
+    m.define('vigil_shim_mode', 'gauge', 'Who decides the IPVS table: 1 for the current mode');
+    m.define('vigil_shim_ipvs_operations_total', 'counter', 'IPVS table operations applied, by kind');
+    m.define('vigil_shim_ipvs_errors_total', 'counter', 'Failed IPVS reads or applies, by stage');
+    m.define('vigil_shim_ipvs_reconciles_total', 'counter', 'Reconcile passes run');
+    m.define('vigil_shim_ipvs_last_apply_seconds', 'gauge', 'Duration of the last reconcile (read + apply)');
+    m.collect(() => {
+      m.set('vigil_shim_snapshot_age_seconds', this.lastSnapshot ? (o.clock.nowMs() - this.lastSnapshot.issuedAtMs) / 1000 : NaN);
+      m.set('vigil_shim_applied_sequence', this.lastSnapshot?.seq ?? 0);
+      for (const mode of ['waiting', 'board', 'holding', 'local']) m.set('vigil_shim_mode', this.fs.mode === mode ? 1 : 0, { mode });
+    });
+  }
+
+  mode(): FailStaticState['mode'] {
+    return this.fs.mode;
+  }
+
+  start(): void {
+    this.o.log('ipvs starting', { mode: this.fs.mode, backend: this.o.backend.kind, virtualServers: this.config.virtualServers.length });
+    if (this.fs.mode === 'local') this.startLocal(new Map());
+    this.timers.push(setInterval(() => this.tick(), this.o.tickEveryMs ?? 1000));
+    this.timers.push(setInterval(() => this.deciding() && this.requestReconcile(), this.o.resyncEveryMs ?? 30_000));
+  }
+
+  /** A snapshot that passed verification (BoardSubscriber does that). */
+  acceptSnapshot(s: Snapshot): void {
+    const r = onSnapshot(this.fs, s.expiresAtMs, this.o.clock.nowMs());
+    this.transition(r.state, r.action);
+    if (r.action !== 'apply-board') return;
+    this.lastSnapshot = s;
+    const byKey = new Map(s.virtualServers.map((v) => [v.key, v]));
+    const next = new Map<string, DesiredVirtualServer>();
+    for (const vs of this.config.virtualServers) {
+      const key = virtualServerKey(vs);
+      const d = foldFromSnapshot(vs, byKey.get(key), this.folded.get(key)?.quorumUp);
+      if (d) next.set(key, d);
+      else if (this.folded.has(key)) next.set(key, this.folded.get(key)!);
+    }
+    this.setFolded(next);
+  }
+
+  private tick(): void {
+    const r = onTick(this.fs, this.o.clock.nowMs(), { localAfterMs: this.o.localAfterMs });
+    this.transition(r.state, r.action);
+  }
+
+  private transition(next: FailStaticState, action: FailStaticAction): void {
+    const prev = this.fs.mode;
+    this.fs = next;
+    if (prev !== next.mode) this.o.log('ipvs mode', { from: prev, to: next.mode, action });
+    if (action === 'start-local') this.startLocal(this.seedFromFolded());
+    if (action === 'apply-board' && this.local) {
+      this.local.stop();
+      this.local = null;
+      this.o.log('local checks stopped: the Board decides again');
+    }
+  }
+
+  private deciding(): boolean {
+    return this.fs.mode === 'board' || this.fs.mode === 'local';
+  }
+
+  /** The Board's last word, per real server, as the local checks' starting point. */
+  private seedFromFolded(): Map<string, RealServerInput> {
+    const seed = new Map<string, RealServerInput>();
+    for (const d of this.folded.values()) for (const r of d.realServers) if (!r.sorry) seed.set(r.key, { alive: r.alive });
+    return seed;
+  }
+
+  private startLocal(seed: Map<string, RealServerInput>): void {
+    this.local?.stop();
+    const lv = new LocalVerdicts(this.config, seed, this.o.clock, (inputs) => this.foldLocal(inputs));
+    this.local = lv;
+    this.o.log('local checks started', { seeded: seed.size });
+    this.foldLocal(lv.current());
+    lv.start();
+  }
+
+  private foldLocal(inputs: ReadonlyMap<string, RealServerInput>): void {
+    if (this.fs.mode !== 'local') return;
+    const next = new Map<string, DesiredVirtualServer>();
+    for (const vs of this.config.virtualServers) {
+      const key = virtualServerKey(vs);
+      next.set(key, foldVirtualServer(vs, inputs, this.folded.get(key)?.quorumUp));
+    }
+    this.setFolded(next);
+  }
+
+  private setFolded(next: Map<string, DesiredVirtualServer>): void {
+    for (const vs of this.config.virtualServers) {
+      const key = virtualServerKey(vs);
+      const after = next.get(key);
+      if (after) for (const n of lvsNotifications(vs, this.folded.get(key), after)) this.notifier.notify(n);
+    }
+    this.folded = next;
+    this.requestReconcile();
+  }
+
+  /** One reconcile at a time; requests during one coalesce into one more pass. */
+  requestReconcile(): Promise<void> {
+    this.dirty = true;
+    this.busy = this.busy.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await this.reconcileNow();
+    });
+    return this.busy;
+  }
+
+  private async reconcileNow(): Promise<void> {
+    if (!this.deciding() && this.pendingRemove.size === 0) return;
+    const { table, problems } = desiredTable(this.config, this.deciding() ? this.folded : new Map());
+    for (const p of problems) this.o.log('ipvs config problem', { problem: p });
+    const remove = [...this.pendingRemove];
+    const t0 = performance.now();
+    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000));
+    const m = this.o.metrics;
+    m.inc('vigil_shim_ipvs_reconciles_total');
+    m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);
+    if (!r.ok) {
+      m.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
+      this.o.log('ipvs reconcile failed', { stage: r.stage, code: r.code, error: r.message, ops: r.ops.length });
+      return;
+    }
+    for (const x of remove) this.pendingRemove.delete(x);
+    for (const op of r.ops) m.inc('vigil_shim_ipvs_operations_total', 1, { op: op.op });
+    if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
+  }
+
+  /** SIGHUP: the new config's services are reconciled; services the old one had and the new one lacks are removed. */
+  async reload(config: Config): Promise<void> {
+    const before = desiredTable(this.config, new Map()).scope;
+    const after = desiredTable(config, new Map()).scope;
+    for (const id of before) if (!after.has(id)) this.pendingRemove.add(id);
+    this.config = config;
+    await this.notifier.close();
+    this.notifier = new LvsNotifier(config, this.o.log, this.o.notifyScriptTimeoutMs);
+    if (this.fs.mode === 'local') this.startLocal(this.seedFromFolded());
+    else if (this.lastSnapshot && this.fs.mode === 'board') {
+      const s = this.lastSnapshot;
+      this.lastSnapshot = null;
+      this.fs = { ...this.fs, mode: 'waiting' };
+      this.acceptSnapshot(s);
+    }
+    this.o.log('ipvs config reloaded', { removed: [...this.pendingRemove] });
+    await this.requestReconcile();
+  }
+
+  /** Stops deciding; with `release`, removes every service of the config (keepalived without -I). */
+  async stop(release: boolean): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.local?.stop();
+    this.local = null;
+    this.fs = { mode: 'holding', heldSinceMs: this.o.clock.nowMs() };
+    await this.busy;
+    if (release) {
+      for (const id of desiredTable(this.config, new Map()).scope) this.pendingRemove.add(id);
+      await this.requestReconcile();
+    }
+    await this.notifier.close();
+    this.o.log('ipvs stopped', { released: release });
+  }
+}
