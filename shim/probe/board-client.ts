@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { Config } from '../../core/config/model.ts';
+import type { Vote } from '../../core/vote/fold.ts';
+import { importPublicJwk, SIGNATURE_HEADER, type CryptoKey } from '../../core/vote/snapshot.ts';
+
+/**
+ * The Board's HTTP API as a self-hosted prober or a shim uses it. Every call
+ * has a deadline (AbortSignal.timeout, joined with the caller's signal). The
+ * token travels only in the Authorization header and is never logged.
+ */
+export const Assignment = z.object({ version: z.number(), etag: z.string(), config: Config, targets: z.array(z.string()) });
+export type Assignment = z.infer<typeof Assignment>;
+const ApiErrorBody = z.object({ code: z.string(), message: z.string(), path: z.string().optional() });
+const Keys = z.object({ keys: z.array(z.object({ kid: z.string(), x: z.string() })) });
+
+export class BoardError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BoardError';
+  }
+}
+
+export interface SignedBytes {
+  body: Uint8Array;
+  signature: string | null;
+}
+
+export class BoardClient {
+  /** `clusterUrl`: http(s)://host/v1/clusters/NAME. */
+  constructor(
+    readonly clusterUrl: string,
+    private readonly token: string,
+    private readonly deadlineMs = 10_000,
+  ) {
+    if (!/\/v1\/clusters\/[a-z0-9][a-z0-9_-]*\/?$/.test(new URL(clusterUrl).pathname)) throw new Error(`--board must be a cluster URL (…/v1/clusters/NAME), got ${clusterUrl}`);
+    this.clusterUrl = clusterUrl.replace(/\/$/, '');
+  }
+
+  get cluster(): string {
+    return this.clusterUrl.slice(this.clusterUrl.lastIndexOf('/') + 1);
+  }
+
+  private async call(path: string, init: RequestInit & { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<Response> {
+    const signals = [AbortSignal.timeout(init.deadlineMs ?? this.deadlineMs)];
+    if (init.signal) signals.push(init.signal);
+    const url = path.startsWith('/v1/keys') ? new URL('/v1/keys', this.clusterUrl).href : `${this.clusterUrl}${path}`;
+    const res = await fetch(url, { ...init, signal: AbortSignal.any(signals), headers: { Authorization: `Bearer ${this.token}`, ...(init.headers as Record<string, string> | undefined) } });
+    if (res.status >= 400) {
+      const text = await res.text();
+      const body = ApiErrorBody.safeParse((() => { try { return JSON.parse(text); } catch { return null; } })());
+      throw new BoardError(res.status, body.success ? body.data.code : 'http_error', body.success ? body.data.message : `HTTP ${res.status}`);
+    }
+    return res;
+  }
+
+  /** The assignment, or null when `etag` is still current. */
+  async assignment(vantage: string, signal?: AbortSignal): Promise<Assignment> {
+    const res = await this.call(`/assignment?vantage=${encodeURIComponent(vantage)}`, { signal });
+    return Assignment.parse(await res.json());
+  }
+
+  async postVotes(votes: Vote[], signal?: AbortSignal): Promise<{ accepted: number; ignored: number }> {
+    const res = await this.call('/votes', { method: 'POST', body: JSON.stringify({ votes }), headers: { 'Content-Type': 'application/json' }, signal });
+    return z.object({ accepted: z.number(), ignored: z.number() }).parse(await res.json());
+  }
+
+  async putConfig(text: string, contentType = 'text/plain', signal?: AbortSignal): Promise<{ version: number; etag: string; warnings: string[] }> {
+    const res = await this.call('/config', { method: 'PUT', body: text, headers: { 'Content-Type': contentType }, signal });
+    return z.object({ version: z.number(), etag: z.string(), warnings: z.array(z.string()) }).parse(await res.json());
+  }
+
+  /** Long-poll: the next snapshot after `since` as exact bytes, or null if none came within waitS. */
+  async verdict(since: number, waitS: number, signal?: AbortSignal): Promise<SignedBytes | null> {
+    const res = await this.call(`/verdict?since=${since}&wait=${waitS}`, { signal, deadlineMs: waitS * 1000 + this.deadlineMs });
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return null;
+    }
+    return { body: new Uint8Array(await res.arrayBuffer()), signature: res.headers.get(SIGNATURE_HEADER) };
+  }
+
+  async keys(signal?: AbortSignal): Promise<Map<string, CryptoKey>> {
+    const res = await this.call('/v1/keys', { signal });
+    const { keys } = Keys.parse(await res.json());
+    return new Map(await Promise.all(keys.map(async (k) => [k.kid, await importPublicJwk(k)] as const)));
+  }
+}
