@@ -51,7 +51,8 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
-    for (const line of d.toString().split('\n')) if (line.trim() && /error|✘/i.test(line)) o.log?.(`wrangler: ${line.trim()}`);
+    // Offline, wrangler's own update check fails (ENOTFOUND workers.cloudflare.com): not worth a line.
+    for (const line of d.toString().split('\n')) if (line.trim() && /error|✘/i.test(line) && !/ENOTFOUND/.test(line)) o.log?.(`wrangler: ${line.trim()}`);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
