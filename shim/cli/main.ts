@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerGenhashCommand } from './genhash-command.ts';
+import { registerProbeCommands } from './probe-command.ts';
 import { registerShimCommand } from './shim-command.ts';
 import { registerStartCommand } from './start-command.ts';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerGenhashCommand(program, setExit);
   registerShimCommand(program, setExit);
   registerStartCommand(program, setExit);
+  registerProbeCommands(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

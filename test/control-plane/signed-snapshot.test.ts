@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
+import { DemoBackend } from '../../shim/local/demo-backends.ts';
 import { localSecrets } from '../../shim/local/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../shim/local/wrangler-dev.ts';
 
@@ -40,5 +42,30 @@ describe('signed snapshots, verified in Node', () => {
     }
     // A replay of the same snapshot is refused too.
     expect(await verifySnapshot(got!.body, got!.signature, { ...exp, lastSeq: ok.ok ? ok.snapshot.seq : 0 })).toMatchObject({ ok: false, reason: 'stale_sequence' });
+  }, 60_000);
+});
+
+describe('vigil probe (a self-hosted vantage point as its own process)', () => {
+  it('fetches its assignment, checks, and its votes reach the verdict', async () => {
+    const backend = new DemoBackend('probe-target');
+    await backend.start();
+    try {
+      const conf = `virtual_server 10.9.0.1 80 {\n    delay_loop 1\n    protocol TCP\n    real_server 127.0.0.1 ${backend.port} {\n        TCP_CHECK {\n            connect_timeout 1\n        }\n    }\n}\nvigil {\n    vantage_point dc1 {\n        kind self-hosted\n    }\n}\n`;
+      await new BoardClient(`${dev.url}/v1/clusters/node-probe`, secrets.tokens.admin).putConfig(conf);
+      const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/vigil.js'), 'probe', '--board', `${dev.url}/v1/clusters/node-probe`, '--vantage', 'dc1', '--for-ms', '4000'], { env: { ...process.env, VIGIL_TOKEN: secrets.tokens.probers.dc1 } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise<number | null>((r) => child.on('exit', r)), out).toBe(0);
+      expect(out).toContain('1 real server(s)');
+      expect(out).not.toContain(secrets.tokens.probers.dc1!); // the token never reaches the log
+      const got = await new BoardClient(`${dev.url}/v1/clusters/node-probe`, secrets.tokens.shim).verdict(0, 0);
+      const snap = JSON.parse(new TextDecoder().decode(got!.body)) as { virtualServers: { realServers: { state: string; votes: Record<string, { up: boolean }> }[] }[] };
+      const rs = snap.virtualServers[0]!.realServers[0]!;
+      expect(rs.votes.dc1?.up, out).toBe(true);
+      expect(rs.state).toBe('up');
+    } finally {
+      await backend.stop();
+    }
   }, 60_000);
 });

@@ -1,0 +1,74 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { Command } from 'commander';
+import { hashToken, newToken, Scope, type StoredToken } from '../../core/auth/tokens.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import { nodeCheckPorts } from '../checks/node-check-ports.ts';
+import { BoardClient } from '../probe/board-client.ts';
+import { SelfHostedProber } from '../probe/self-hosted-prober.ts';
+
+/**
+ * The control plane's commands on the Node side: `vigil probe` (a self-hosted
+ * vantage point), and `vigil keygen` / `vigil token new` to provision the
+ * Worker's secrets (see README, "Keys and tokens").
+ */
+export function registerProbeCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('probe')
+    .description('Run a self-hosted vantage point: fetch its assignment from the Board, run the checks, post votes')
+    .requiredOption('--board <url>', 'the cluster URL, e.g. https://vigil.example.workers.dev/v1/clusters/prod')
+    .requiredOption('--vantage <name>', 'the vantage point this prober is (its token must name it)')
+    .option('--token <token>', 'prober token (prefer the VIGIL_TOKEN environment variable: arguments show in ps)')
+    .option('--refresh-ms <ms>', 'how often to fetch the assignment again', '10000')
+    .option('--for-ms <ms>', 'stop by itself after this long')
+    .action(async (opts: { board: string; vantage: string; token?: string; refreshMs: string; forMs?: string }) => {
+      const token = opts.token ?? process.env.VIGIL_TOKEN;
+      if (!token) {
+        process.stderr.write('vigil probe: no token (--token or VIGIL_TOKEN)\n');
+        setExit(64);
+        return;
+      }
+      const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
+      const prober = new SelfHostedProber({ vantagePoint: opts.vantage, board: new BoardClient(opts.board, token), ports: nodeCheckPorts, clock: systemClock, refreshMs: Number(opts.refreshMs), log });
+      const stop = () => prober.close();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const limit = opts.forMs ? setTimeout(stop, Number(opts.forMs)) : undefined;
+      log(`probe ${opts.vantage}: board ${opts.board}`);
+      await prober.run();
+      clearTimeout(limit);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      log(`probe ${opts.vantage}: stopped`);
+    });
+
+  program
+    .command('keygen')
+    .description('Make an Ed25519 signing key for the Board: prints the VIGIL_SIGNING_KEY secret (to stdout only) and its public JWK')
+    .action(() => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      process.stderr.write(`public key (JWK): ${JSON.stringify(publicKey.export({ format: 'jwk' }))}\n`);
+      process.stderr.write('store the line below with: npx wrangler secret put VIGIL_SIGNING_KEY --config workers/wrangler.jsonc\n');
+      process.stdout.write(privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') + '\n');
+    });
+
+  program
+    .command('token')
+    .description('API tokens for the Worker')
+    .command('new')
+    .description('Make a token: prints the token once (stdout) and the hashed record to add to VIGIL_TOKENS (stderr)')
+    .requiredOption('--scope <scope>', 'admin | prober | shim')
+    .option('--vantage <name>', 'for prober tokens: the only vantage point it may vote as')
+    .option('--id <id>', 'a name for the record', '')
+    .action((opts: { scope: string; vantage?: string; id: string }) => {
+      const scope = Scope.safeParse(opts.scope);
+      if (!scope.success || (scope.data === 'prober' && !opts.vantage)) {
+        process.stderr.write('vigil token new: --scope admin|prober|shim; prober tokens need --vantage\n');
+        setExit(64);
+        return;
+      }
+      const token = newToken(scope.data);
+      const record: StoredToken = { id: opts.id || `${scope.data}${opts.vantage ? `-${opts.vantage}` : ''}-${Date.now().toString(36)}`, scope: scope.data, hash: hashToken(token), ...(opts.vantage ? { vantagePoint: opts.vantage } : {}) };
+      process.stderr.write(`add to the VIGIL_TOKENS JSON array: ${JSON.stringify(record)}\n`);
+      process.stdout.write(token + '\n');
+    });
+}
