@@ -1,6 +1,5 @@
 import { request, WebSocket } from 'undici';
 import { z } from 'zod';
-import type { Clock } from '../../core/ports/clock.ts';
 import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
 
 /** The Board's WebSocket message (workers/src/schemas.ts StreamMessage): the snapshot's exact bytes as a string, and its signature. */
@@ -13,7 +12,8 @@ export interface BoardSubscriberOptions {
   cluster: string;
   token: string;
   keys: ReadonlyMap<string, CryptoKey>;
-  clock: Clock;
+  /** Wall-clock milliseconds (snapshot expiry is a wall time set by the Board); Date.now by default. */
+  wallNowMs?: () => number;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   onSnapshot: (s: Snapshot) => void;
   /** The highest sequence already applied (after a restart, from the status file): replays of it are refused. */
@@ -215,7 +215,7 @@ export class BoardSubscriber {
   /** Verifies in arrival order, so the sequence check sees every earlier acceptance. */
   private handle(body: Uint8Array, signature: string | undefined): void {
     this.verifyChain = this.verifyChain.then(async () => {
-      const v = await verifySnapshot(body, signature, { cluster: this.o.cluster, nowMs: this.o.clock.nowMs(), lastSeq: this.stats.lastSeq, keys: this.o.keys });
+      const v = await verifySnapshot(body, signature, { cluster: this.o.cluster, nowMs: (this.o.wallNowMs ?? Date.now)(), lastSeq: this.stats.lastSeq, keys: this.o.keys });
       if (!v.ok) return this.reject(v.reason, v.detail);
       this.stats.accepted++;
       this.stats.lastSeq = v.snapshot.seq;

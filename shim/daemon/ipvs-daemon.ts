@@ -14,7 +14,10 @@ import type { Metrics } from './metrics.ts';
 
 export interface IpvsDaemonOptions {
   backend: IpvsBackend;
+  /** Monotonic, for the local checks' scheduler. */
   clock: Clock;
+  /** Wall-clock milliseconds: snapshot expiry and issue times are the Board's wall times. Date.now by default. */
+  wallNowMs?: () => number;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   metrics: Metrics;
   /** --local: the shim's own checks decide from the start; no Board. */
@@ -49,7 +52,7 @@ export class IpvsDaemon {
     private config: Config,
     private readonly o: IpvsDaemonOptions,
   ) {
-    this.fs = initialFailStatic(o.clock.nowMs(), o.localOnly);
+    this.fs = initialFailStatic((o.wallNowMs ?? Date.now)(), o.localOnly);
     this.notifier = new LvsNotifier(config, o.log, o.notifyScriptTimeoutMs);
     const m = o.metrics;
     m.define('vigil_shim_snapshot_age_seconds', 'gauge', 'Age of the snapshot in force (since the Board issued it); NaN before the first');
@@ -60,10 +63,14 @@ export class IpvsDaemon {
     m.define('vigil_shim_ipvs_reconciles_total', 'counter', 'Reconcile passes run');
     m.define('vigil_shim_ipvs_last_apply_seconds', 'gauge', 'Duration of the last reconcile (read + apply)');
     m.collect(() => {
-      m.set('vigil_shim_snapshot_age_seconds', this.lastSnapshot ? (o.clock.nowMs() - this.lastSnapshot.issuedAtMs) / 1000 : NaN);
+      m.set('vigil_shim_snapshot_age_seconds', this.lastSnapshot ? (this.now() - this.lastSnapshot.issuedAtMs) / 1000 : NaN);
       m.set('vigil_shim_applied_sequence', this.lastSnapshot?.seq ?? 0);
       for (const mode of ['waiting', 'board', 'holding', 'local']) m.set('vigil_shim_mode', this.fs.mode === mode ? 1 : 0, { mode });
     });
+  }
+
+  private now(): number {
+    return (this.o.wallNowMs ?? Date.now)();
   }
 
   mode(): FailStaticState['mode'] {
@@ -79,7 +86,7 @@ export class IpvsDaemon {
 
   /** A snapshot that passed verification (BoardSubscriber does that). */
   acceptSnapshot(s: Snapshot): void {
-    const r = onSnapshot(this.fs, s.expiresAtMs, this.o.clock.nowMs());
+    const r = onSnapshot(this.fs, s.expiresAtMs, this.now());
     this.transition(r.state, r.action);
     if (r.action !== 'apply-board') return;
     this.lastSnapshot = s;
@@ -95,7 +102,7 @@ export class IpvsDaemon {
   }
 
   private tick(): void {
-    const r = onTick(this.fs, this.o.clock.nowMs(), { localAfterMs: this.o.localAfterMs });
+    const r = onTick(this.fs, this.now(), { localAfterMs: this.o.localAfterMs });
     this.transition(r.state, r.action);
   }
 
@@ -208,7 +215,7 @@ export class IpvsDaemon {
     for (const t of this.timers) clearInterval(t);
     this.local?.stop();
     this.local = null;
-    this.fs = { mode: 'holding', heldSinceMs: this.o.clock.nowMs() };
+    this.fs = { mode: 'holding', heldSinceMs: this.now() };
     await this.busy;
     if (release) {
       for (const id of desiredTable(this.config, new Map()).scope) this.pendingRemove.add(id);

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importPublicJwk, type Snapshot } from '../../core/vote/snapshot.ts';
+import { BoardSubscriber } from '../../shim/daemon/board-subscriber.ts';
+import { waitFor } from '../vrrp/lab.ts';
+import { TestBoard } from './test-board.ts';
+
+const VSS: Snapshot['virtualServers'] = [{ key: 'tcp/10.0.0.1:80', quorumUp: true, aliveWeight: 1, realServers: [] }];
+
+describe('Board subscriber: WebSocket, long-poll fallback, verification', () => {
+  let board: TestBoard;
+  let sub: BoardSubscriber;
+  let got: Snapshot[];
+  let logs: Array<{ msg: string } & Record<string, unknown>>;
+
+  async function subscribe(over: Partial<ConstructorParameters<typeof BoardSubscriber>[0]> = {}) {
+    const jwk = await board.jwk();
+    sub = new BoardSubscriber({
+      url: board.url(),
+      cluster: 'c1',
+      token: 'shim-token',
+      keys: new Map([[jwk.kid, await importPublicJwk(jwk)]]),
+      log: (msg, f) => logs.push({ msg, ...f }),
+      onSnapshot: (s) => got.push(s),
+      backoffBaseMs: 50,
+      backoffMaxMs: 200,
+      pollWaitS: 1,
+      ...over,
+    });
+    sub.start();
+  }
+
+  beforeEach(async () => {
+    board = await new TestBoard({ cluster: 'c1', token: 'shim-token' }).init();
+    await board.start();
+    got = [];
+    logs = [];
+  });
+  afterEach(async () => {
+    await sub?.stop();
+    await board.stop();
+  });
+
+  it('takes pushed snapshots over the WebSocket, in order', async () => {
+    await board.publish(VSS);
+    await subscribe();
+    await waitFor(() => got.length >= 1 || undefined, 5000);
+    await board.publish(VSS);
+    await waitFor(() => got.length >= 2 || undefined, 5000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
+    expect(sub.stats.transport).toBe('websocket');
+  });
+
+  it('forged, replayed, expired and wrong-cluster snapshots are refused, counted and logged; the next good one still lands', async () => {
+    const first = await board.publish(VSS);
+    await subscribe();
+    await waitFor(() => got.length >= 1 || undefined, 5000);
+    const now = Date.now();
+    const base: Snapshot = { v: 1, cluster: 'c1', seq: 50, configVersion: 1, issuedAtMs: now, expiresAtMs: now + 60_000, virtualServers: VSS };
+    const forged = await board.forge(base);
+    board.pushRaw(forged.body, forged.signature, 50);
+    board.pushRaw(first.body, first.signature, 1); // replay of seq 1
+    const expired = await board.sign({ ...base, seq: 51, issuedAtMs: now - 120_000, expiresAtMs: now - 60_000 });
+    board.pushRaw(expired.body, expired.signature, 51);
+    const other = await board.sign({ ...base, seq: 52, cluster: 'c2' });
+    board.pushRaw(other.body, other.signature, 52);
+    board.pushRaw(first.body, 'keyid=test-board-1, ed25519=AAAA', 1);
+    await waitFor(() => (Object.values(sub.stats.rejected).reduce((a, b) => a + (b ?? 0), 0) >= 5 ? true : undefined), 5000);
+    expect(sub.stats.rejected).toEqual({ bad_signature: 2, stale_sequence: 1, expired: 1, wrong_cluster: 1 });
+    expect(logs.filter((l) => l.msg === 'snapshot rejected').map((l) => l.reason)).toEqual(['bad_signature', 'stale_sequence', 'expired', 'wrong_cluster', 'bad_signature']);
+    expect(got.map((s) => s.seq)).toEqual([1]);
+    await board.publish(VSS);
+    await waitFor(() => got.length >= 2 || undefined, 5000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
+    // the token never reaches the logs
+    expect(JSON.stringify(logs)).not.toContain('shim-token');
+  });
+
+  it('falls back to long-poll when the WebSocket is refused', async () => {
+    board.websocket = false;
+    await board.publish(VSS);
+    await subscribe({ wsFailuresBeforePoll: 2 });
+    await waitFor(() => got.length >= 1 || undefined, 8000);
+    expect(sub.stats.transport).toBe('long-poll');
+    expect(board.requests.some((r) => r.startsWith('GET /v1/clusters/c1/verdict?since=0'))).toBe(true);
+    await board.publish(VSS);
+    await waitFor(() => got.length >= 2 || undefined, 8000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
+  });
+
+  it('reconnects with backoff after the Board goes away and comes back on the same port', async () => {
+    await board.publish(VSS);
+    await subscribe();
+    await waitFor(() => got.length >= 1 || undefined, 5000);
+    await board.stop();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(got.length).toBe(1);
+    await board.start();
+    await board.publish(VSS);
+    await waitFor(() => got.length >= 2 || undefined, 10_000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
+    expect(sub.stats.wsConnects + sub.stats.pollRequests).toBeGreaterThanOrEqual(2);
+  });
+});

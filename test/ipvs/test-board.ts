@@ -1,0 +1,153 @@
+/**
+ * A stand-in for the Board's shim-facing API (workers/src/app.ts): the same
+ * routes, the same StreamMessage over the WebSocket, the same Vigil-Signature
+ * over the exact bytes, signed with core/vote/snapshot.ts. It exists for what
+ * the real Board will never do on purpose: forge, replay and send expired
+ * snapshots, refuse WebSockets, and go away and come back on the same port.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { webcrypto } from 'node:crypto';
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { exportPublicJwk, signSnapshot, SIGNATURE_HEADER, type CryptoKey, type PublicJwk, type Snapshot, type SignedSnapshot } from '../../core/vote/snapshot.ts';
+
+export interface TestBoardOptions {
+  cluster: string;
+  token: string;
+  host?: string;
+  port?: number;
+}
+
+export class TestBoard {
+  private server: Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private key!: CryptoKeyPair;
+  private readonly keyId = 'test-board-1';
+  private current: (SignedSnapshot & { seq: number }) | null = null;
+  private waiters = new Set<() => void>();
+  seq = 0;
+  port = 0;
+  /** When false, WebSocket upgrades are answered 404, so subscribers must long-poll. */
+  websocket = true;
+  requests: string[] = [];
+
+  constructor(private readonly o: TestBoardOptions) {}
+
+  async init(): Promise<this> {
+    this.key = (await crypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as CryptoKeyPair;
+    return this;
+  }
+
+  async jwk(): Promise<PublicJwk> {
+    return exportPublicJwk(this.key.publicKey as unknown as CryptoKey, this.keyId);
+  }
+
+  url(): string {
+    return `http://${this.o.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      this.requests.push(`${req.method} ${req.url}`);
+      if (!this.authorised(req)) return void res.writeHead(401).end('{"code":"unauthorized"}');
+      const u = new URL(req.url ?? '/', 'http://x');
+      if (u.pathname === `/v1/clusters/${this.o.cluster}/verdict`) {
+        const since = Number(u.searchParams.get('since') ?? 0);
+        const waitMs = Number(u.searchParams.get('wait') ?? 0) * 1000;
+        const answer = () => {
+          if (res.writableEnded) return;
+          const c = this.current;
+          if (!c || c.seq <= since) return void res.writeHead(204).end();
+          res.writeHead(200, { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: c.signature });
+          res.end(Buffer.from(c.body));
+        };
+        if (this.current && this.current.seq > since) return answer();
+        const done = () => {
+          clearTimeout(t);
+          this.waiters.delete(done);
+          answer();
+        };
+        const t = setTimeout(done, waitMs);
+        this.waiters.add(done);
+        res.on('close', () => {
+          clearTimeout(t);
+          this.waiters.delete(done);
+        });
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => {
+      this.requests.push(`WS ${req.url}`);
+      if (!this.websocket || req.url !== `/v1/clusters/${this.o.cluster}/stream` || !this.authorised(req)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (this.current) this.sendTo(ws, this.current.body, this.current.signature, this.current.seq);
+        ws.on('message', (m) => {
+          if (String(m) === '{"type":"ping"}') ws.send('{"type":"pong"}');
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, this.o.host ?? '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+    this.wss = wss;
+  }
+
+  /** The Board goes away: listening socket closed, every connection dropped. */
+  async stop(): Promise<void> {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    this.wss?.close();
+    for (const w of [...this.waiters]) w();
+    const s = this.server;
+    this.server = null;
+    if (s) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  }
+
+  private authorised(req: IncomingMessage): boolean {
+    return req.headers.authorization === `Bearer ${this.o.token}`;
+  }
+
+  private sendTo(ws: WebSocket, body: Uint8Array | string, signature: string, seq: number): void {
+    ws.send(JSON.stringify({ type: 'snapshot', seq, signature, body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8') }));
+  }
+
+  /** Signs and publishes the next snapshot (sequence grows), pushing it to every subscriber. */
+  async publish(vss: Snapshot['virtualServers'], ttlMs = 60_000, over: Partial<Snapshot> = {}): Promise<SignedSnapshot & { seq: number }> {
+    const now = Date.now();
+    const seq = ++this.seq;
+    const snap: Snapshot = { v: 1, cluster: this.o.cluster, seq, configVersion: 1, issuedAtMs: now, expiresAtMs: now + ttlMs, virtualServers: vss, ...over };
+    const signed = await signSnapshot(snap, this.key.privateKey as unknown as CryptoKey, this.keyId);
+    this.current = { ...signed, seq: snap.seq };
+    for (const w of [...this.waiters]) w();
+    for (const ws of this.wss?.clients ?? []) this.sendTo(ws, signed.body, signed.signature, snap.seq);
+    return this.current;
+  }
+
+  /** Pushes bytes and a signature as they are (forged, replayed...), over every open WebSocket. */
+  pushRaw(body: Uint8Array | string, signature: string, seq = 1): void {
+    for (const ws of this.wss?.clients ?? []) this.sendTo(ws, body, signature, seq);
+  }
+
+  /** Signs with a key the shim does not trust, under this Board's key id. */
+  async forge(s: Snapshot): Promise<SignedSnapshot> {
+    const other = (await crypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as CryptoKeyPair;
+    return signSnapshot(s, other.privateKey as unknown as CryptoKey, this.keyId);
+  }
+
+  /** Signs correctly without publishing: for expired or replayed snapshots. */
+  sign(s: Snapshot): Promise<SignedSnapshot> {
+    return signSnapshot(s, this.key.privateKey as unknown as CryptoKey, this.keyId);
+  }
+
+  openSockets(): number {
+    return this.wss?.clients.size ?? 0;
+  }
+}
