@@ -7,7 +7,7 @@ import { readSsl, readVirtualServer, readVirtualServerGroup } from './read-lvs.t
 import { readVigil } from './read-vigil.ts';
 import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from './read-vrrp.ts';
 import { Reader, statementLines } from './reader.ts';
-import { buildTree, type Statement } from './tree.ts';
+import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck } from './cross-check.ts';
 
 export { formatDiagnostic, type Diagnostic, type Pos } from './diagnostics.ts';
@@ -44,9 +44,10 @@ export type Origins = Record<string, Pos[]>;
  */
 export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResult {
   const diags = new Diagnostics();
-  const pre = new Preprocessor({ configId: opts.configId, host: opts.host, maxLines: opts.maxLines, maxWork: opts.maxWork }, diags);
+  const builder = new TreeBuilder(diags);
+  const pre = new Preprocessor({ configId: opts.configId, host: opts.host, maxLines: opts.maxLines, maxWork: opts.maxWork }, diags, (l) => builder.line(l));
   pre.processFile(path);
-  const tree = buildTree(pre.out, diags);
+  const tree = builder.finish();
   const { raw, origins } = interpret(tree, new Reader(diags));
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

@@ -100,11 +100,20 @@ export function decomment(raw: string): Decommented {
   return result;
 }
 
-export interface Token {
-  text: string;
-  pos: Pos;
-  /** Written in double quotes: never a brace, never a keyword. */
-  quoted: boolean;
+/** A word with its position; it is its own Pos, so the hot path allocates one object per word. */
+export class Token implements Pos {
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    /** Written in double quotes: never a brace, never a keyword. */
+    readonly quoted: boolean,
+  ) {}
+
+  get pos(): Pos {
+    return this;
+  }
 }
 
 /**
@@ -114,9 +123,13 @@ export interface Token {
  */
 export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Token[] {
   const s = l.text;
-  // Untouched lines (the vast majority) map column = colBase + index without a lookup.
-  const posAt = l.map ? (_l: SrcLine, i: number) => posAtMapped(l, i) : (_l: SrcLine, i: number): Pos => ({ file: l.file, line: l.line, col: l.colBase + i });
   const out: Token[] = [];
+  // Untouched lines (the vast majority) map column = colBase + index without a lookup.
+  const make = (start: number, text: string, quoted: boolean): Token => {
+    if (!l.map) return new Token(text, l.file, l.line, l.colBase + start, quoted);
+    const p = posAtMapped(l, start);
+    return new Token(text, p.file, p.line, p.col, quoted);
+  };
   let i = 0;
   const n = s.length;
   while (i < n) {
@@ -128,10 +141,10 @@ export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Toke
       const close = s.indexOf('"', i + 1);
       if (close < 0) {
         onUnmatchedQuote(posAt(l, start));
-        out.push({ text: s.slice(i + 1), pos: posAt(l, start), quoted: true });
+        out.push(make(start, s.slice(i + 1), true));
         break;
       }
-      out.push({ text: s.slice(i + 1, close), pos: posAt(l, start), quoted: true });
+      out.push(make(start, s.slice(i + 1, close), true));
       i = close + 1;
       continue;
     }
@@ -140,7 +153,7 @@ export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Toke
       if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 10 || c === 34) break;
       i++;
     }
-    out.push({ text: s.slice(start, i), pos: posAt(l, start), quoted: false });
+    out.push(make(start, s.slice(start, i), false));
   }
   return out;
 }

@@ -43,16 +43,18 @@ const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'i
  * still pointing at its origin.
  */
 export class Preprocessor {
-  readonly out: SrcLine[] = [];
+  private emitted = 0;
   private readonly defs = new Map<string, Def>();
   private readonly includeStack: string[] = [];
   private work = 0;
   /** Set once a limit is hit: everything after is skipped, the error already reported. */
   private stopped = false;
 
+  /** `emit` receives each logical line as soon as it is ready, so lines need not all live at once. */
   constructor(
     private readonly opts: PreprocessOptions,
     private readonly diags: Diagnostics,
+    private readonly emit: (line: SrcLine) => void,
   ) {}
 
   processFile(path: string, from?: Pos): void {
@@ -200,11 +202,12 @@ export class Preprocessor {
         return;
       }
     }
-    if (this.out.length >= (this.opts.maxLines ?? MAX_LINES)) {
+    if (this.emitted >= (this.opts.maxLines ?? MAX_LINES)) {
       this.stop(line, `configuration expands to more than ${this.opts.maxLines ?? MAX_LINES} lines`);
       return;
     }
-    this.out.push(line);
+    this.emitted++;
+    this.emit(line);
   }
 
   private stop(line: SrcLine, why: string): void {

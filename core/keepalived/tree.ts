@@ -11,49 +11,61 @@ export interface Statement {
 }
 
 /**
- * Builds the block tree. Braces are words of their own; a `{` alone on a line
- * opens the block of the statement above it. An unbalanced brace is an error
- * at its own position (or at the unclosed `{`).
+ * Builds the block tree line by line. Braces are words of their own; a `{`
+ * alone on a line opens the block of the statement above it. An unbalanced
+ * brace is an error at its own position (or at the unclosed `{`).
  */
-export function buildTree(lines: SrcLine[], diags: Diagnostics): Statement[] {
-  const root: Statement[] = [];
-  const stack: { list: Statement[]; open: Pos }[] = [];
-  let list = root;
-  const onQuote = (pos: Pos) => diags.error(pos, 'unterminated quoted string');
-  for (const line of lines) {
-    const tokens = tokenize(line, onQuote);
+export class TreeBuilder {
+  readonly root: Statement[] = [];
+  private list: Statement[] = this.root;
+  private readonly stack: { list: Statement[]; open: Pos }[] = [];
+  private readonly onQuote: (pos: Pos) => void;
+
+  constructor(private readonly diags: Diagnostics) {
+    this.onQuote = (pos) => diags.error(pos, 'unterminated quoted string');
+  }
+
+  line(line: SrcLine): void {
+    const tokens = tokenize(line, this.onQuote);
     let cur: Statement | undefined;
     for (const tok of tokens) {
       if (!tok.quoted && tok.text === '{') {
-        const owner = cur ?? list[list.length - 1];
+        const owner = cur ?? this.list[this.list.length - 1];
+        this.stack.push({ list: this.list, open: tok.pos });
         if (!owner || owner.block) {
-          diags.error(tok.pos, "'{' without a keyword before it");
+          this.diags.error(tok.pos, "'{' without a keyword before it");
           // Still track it, so the matching '}' does not close an outer block.
-          stack.push({ list, open: tok.pos });
-          list = [];
-          cur = undefined;
-          continue;
+          this.list = [];
+        } else {
+          owner.block = [];
+          owner.blockPos = tok.pos;
+          this.list = owner.block;
         }
-        owner.block = [];
-        owner.blockPos = tok.pos;
-        stack.push({ list, open: tok.pos });
-        list = owner.block;
         cur = undefined;
         continue;
       }
       if (!tok.quoted && tok.text === '}') {
-        const top = stack.pop();
-        if (!top) diags.error(tok.pos, "unbalanced '}': no block is open here");
-        else list = top.list;
+        const top = this.stack.pop();
+        if (!top) this.diags.error(tok.pos, "unbalanced '}': no block is open here");
+        else this.list = top.list;
         cur = undefined;
         continue;
       }
       if (!cur) {
         cur = { keyword: tok, args: [] };
-        list.push(cur);
+        this.list.push(cur);
       } else cur.args.push(tok);
     }
   }
-  for (const open of stack) diags.error(open.open, "unbalanced '{': this block is never closed");
-  return root;
+
+  finish(): Statement[] {
+    for (const open of this.stack) this.diags.error(open.open, "unbalanced '{': this block is never closed");
+    return this.root;
+  }
+}
+
+export function buildTree(lines: Iterable<SrcLine>, diags: Diagnostics): Statement[] {
+  const b = new TreeBuilder(diags);
+  for (const l of lines) b.line(l);
+  return b.finish();
 }
