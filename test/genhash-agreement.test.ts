@@ -17,12 +17,7 @@ import { expectedDigest, FIXTURE_PATHS, keepalivedRequest, startHttpFixture, typ
 const run = promisify(execFile);
 const GENHASH = '/usr/bin/genhash';
 const VIGIL = fileURLToPath(new URL('../bin/vigil.js', import.meta.url));
-// The real binary when the whole CLI loads; else genhash's command alone under tsx.
-const cliLoads = existsSync(fileURLToPath(new URL('../shim/cli/config-commands.ts', import.meta.url)));
-const CLI = cliLoads
-  ? [VIGIL, 'genhash']
-  : ['--import', 'tsx', fileURLToPath(new URL('./fixtures/genhash-cli.ts', import.meta.url)), 'genhash'];
-if (!cliLoads) console.warn('genhash agreement: shim/cli/main.ts cannot load yet; running genhash-command.ts directly');
+const CLI = [VIGIL, 'genhash'];
 const haveGenhash = existsSync(GENHASH);
 if (!haveGenhash) console.warn(`genhash agreement: skipped, ${GENHASH} is absent (apt-get install keepalived)`);
 
