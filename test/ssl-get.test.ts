@@ -97,8 +97,7 @@ describe.skipIf(!existsSync('/usr/bin/genhash'))('genhash -S agreement over TLS'
     seenSni.length = 0;
     const theirs = (await run('/usr/bin/genhash', args, { timeout: 10_000 })).stdout.trim();
     const vigil = fileURLToPath(new URL('../bin/vigil.js', import.meta.url));
-    const cliLoads = existsSync(fileURLToPath(new URL('../shim/cli/config-commands.ts', import.meta.url)));
-    const cli = cliLoads ? [vigil] : ['--import', 'tsx', fileURLToPath(new URL('./fixtures/genhash-cli.ts', import.meta.url))];
+    const cli = [vigil];
     const ours = (await run(process.execPath, [...cli, 'genhash', ...args], { timeout: 20_000 })).stdout.trim();
     expect(theirs).toMatch(/^[0-9a-f]{32}$/);
     expect(ours).toBe(theirs);
