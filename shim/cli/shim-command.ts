@@ -55,6 +55,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--token <token>', 'shim token (visible in ps: prefer --token-file or VIGIL_SHIM_TOKEN)')
     .option('--token-file <file>', 'file holding the shim token')
     .option('--board-key <file|jwk>', 'the Board’s public key: a JWK or {"keys": [...]}, inline or in a file (pinned; never fetched)')
+    .option('--board-backoff-max <s>', 'longest wait between reconnects to the Board', '30')
     .option('--local', 'run the virtual servers’ checks here, no Board (a drop-in for keepalived -C)')
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
     .option('--ipvs-backend <kind>', 'ipvsadm or dry-run', 'ipvsadm')

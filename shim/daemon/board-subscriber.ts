@@ -171,7 +171,8 @@ export class BoardSubscriber {
       });
       ws.addEventListener('error', (ev) => {
         this.stats.errors++;
-        this.o.log('board websocket error', { error: String((ev as { error?: unknown }).error ?? ev.type) });
+        const e = ev as { error?: { message?: string; cause?: unknown }; message?: string };
+        this.o.log('board websocket error', { error: e.error?.message ?? e.message ?? ev.type, cause: e.error?.cause ? String(e.error.cause) : undefined });
       });
       ws.addEventListener('close', (ev) => {
         clearTimeout(connectTimer);
@@ -201,9 +202,11 @@ export class BoardSubscriber {
         return false;
       }
       const sig = res.headers[SIGNATURE_HEADER.toLowerCase()];
+      const accepted = this.stats.accepted;
       this.handle(body, Array.isArray(sig) ? sig[0] : sig);
       await this.verifyChain;
-      return true;
+      // A refused answer backs off like a failure: whoever serves bad snapshots gets no tight loop.
+      return this.stats.accepted > accepted;
     } catch (err) {
       if (this.stopped) return true;
       this.stats.errors++;

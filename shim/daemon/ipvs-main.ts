@@ -19,6 +19,7 @@ export interface IpvsCliOptions {
   ipvsBackend: string;
   ipvsTimeout?: string;
   metricsListen?: string;
+  boardBackoffMax?: string;
 }
 
 export interface IpvsSide {
@@ -53,7 +54,7 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     // The token is a secret: read from a file or the environment when given so, never logged.
     const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
     const keys = await loadBoardKeys(o.boardKey!);
-    subscriber = new BoardSubscriber({ url: o.board!, cluster: o.cluster!, token, keys, log, onSnapshot: (s) => daemon.acceptSnapshot(s) });
+    subscriber = new BoardSubscriber({ url: o.board!, cluster: o.cluster!, token, keys, log, onSnapshot: (s) => daemon.acceptSnapshot(s), backoffMaxMs: o.boardBackoffMax ? Number(o.boardBackoffMax) * 1000 : undefined });
     metrics.define('vigil_shim_snapshots_accepted_total', 'counter', 'Snapshots that passed signature, sequence and expiry checks');
     metrics.define('vigil_shim_snapshots_rejected_total', 'counter', 'Snapshots refused, by reason');
     metrics.define('vigil_shim_board_connected', 'gauge', 'Transport to the Board in use');

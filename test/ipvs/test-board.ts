@@ -24,7 +24,7 @@ export class TestBoard {
   private wss: WebSocketServer | null = null;
   private key!: CryptoKeyPair;
   private readonly keyId = 'test-board-1';
-  private current: (SignedSnapshot & { seq: number }) | null = null;
+  private current: (SignedSnapshot & { seq: number; raw?: boolean }) | null = null;
   private waiters = new Set<() => void>();
   seq = 0;
   port = 0;
@@ -58,11 +58,12 @@ export class TestBoard {
         const answer = () => {
           if (res.writableEnded) return;
           const c = this.current;
-          if (!c || c.seq <= since) return void res.writeHead(204).end();
+          // Offered bytes are served whatever `since` says: a replay is exactly an old sequence.
+          if (!c || (c.seq <= since && !c.raw)) return void res.writeHead(204).end();
           res.writeHead(200, { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: c.signature });
           res.end(Buffer.from(c.body));
         };
-        if (this.current && this.current.seq > since) return answer();
+        if (this.current && (this.current.seq > since || this.current.raw)) return answer();
         const done = () => {
           clearTimeout(t);
           this.waiters.delete(done);
@@ -134,6 +135,16 @@ export class TestBoard {
   /** Pushes bytes and a signature as they are (forged, replayed...), over every open WebSocket. */
   pushRaw(body: Uint8Array | string, signature: string, seq = 1): void {
     for (const ws of this.wss?.clients ?? []) this.sendTo(ws, body, signature, seq);
+  }
+
+  /**
+   * Serves bytes and a signature as they are (forged, replayed, expired) on
+   * every transport: as the long-poll answer and pushed over every WebSocket.
+   */
+  offer(body: Uint8Array, signature: string, seq: number): void {
+    this.current = { body, signature, seq, raw: true };
+    for (const w of [...this.waiters]) w();
+    this.pushRaw(body, signature, seq);
   }
 
   /** Signs with a key the shim does not trust, under this Board's key id. */
