@@ -34,7 +34,8 @@ export const Digest = z
   .string()
   .regex(/^(?:[0-9a-f]{32}|sha256:[0-9a-f]{64})$/, 'digest must be 32 hex digits (MD5) or sha256:<64 hex digits>');
 
-function validRegex(s: string): boolean {
+/** Whether a `regex` is one JavaScript's RegExp accepts (the engine matches with it). */
+export function isValidRegex(s: string): boolean {
   try {
     new RegExp(s);
     return true;
@@ -50,7 +51,7 @@ export const HttpUrl = z.object({
   statusCodes: z.array(StatusRange).default([]),
   virtualhost: z.string().optional(),
   /** Matched with JavaScript RegExp semantics (keepalived uses PCRE2; common patterns agree). */
-  regex: z.string().refine(validRegex, { message: 'not a valid regular expression' }).optional(),
+  regex: z.string().refine(isValidRegex, { message: 'not a valid regular expression' }).optional(),
   regexNoMatch: z.boolean().default(false),
   regexOptions: z.array(z.string()).default([]),
   regexMinOffset: z.number().int().min(0).optional(),

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fuzz } from '../../core/keepalived/fuzz.ts';
+import { fuzz } from './keepalived-mutator.ts';
 
 const iterations = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? Date.now() % 1_000_000);

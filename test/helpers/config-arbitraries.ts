@@ -1,16 +1,8 @@
 import fc from 'fast-check';
+import { isValidRegex } from '../../core/config/checks.ts';
 import type { ConfigInput } from '../../core/config/model.ts';
 
 /** fast-check generators for configs that keepalived.conf can express (for round-trip tests). */
-
-function validRegex(s: string): boolean {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,10}$/);
 const octet = fc.integer({ min: 0, max: 255 });
@@ -41,7 +33,7 @@ const url = fc.record(
     digest: opt(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => 'sha256:' + h))),
     statusCodes: fc.array(statusRange, { maxLength: 3 }),
     virtualhost: opt(word),
-    regex: opt(fc.stringMatching(/^[A-Za-z0-9 |.*+]{1,12}$/).filter((r) => r.trim() === r && r !== '' && validRegex(r))),
+    regex: opt(fc.stringMatching(/^[A-Za-z0-9 |.*+]{1,12}$/).filter((r) => r.trim() === r && r !== '' && isValidRegex(r))),
     regexNoMatch: fc.boolean(),
   },
   { requiredKeys: ['path'] },

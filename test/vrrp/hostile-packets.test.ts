@@ -9,23 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAdvert, encodeIpv4, passwordBytes, type Advert } from '../../shim/vrrp/codec.ts';
 import { keepalivedConf } from './conf.ts';
 import { Lab, labUnavailable, REPO, waitFor, type Director, type Proc } from './lab.ts';
+import { prng } from '../helpers/prng.ts';
 
 const skip = labUnavailable();
 if (skip) console.log(`test/vrrp/hostile-packets: skipped: ${skip}`);
 
 const GROUP = '224.0.0.18';
-
-/** mulberry32: a tiny seeded PRNG so the fuzz corpus is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(!!skip)('hostile packets against a running shim', () => {
   let lab: Lab;

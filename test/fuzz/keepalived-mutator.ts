@@ -1,16 +1,5 @@
-import { readKeepalivedConfig, type ConfigHost, type Diagnostic } from './index.ts';
-
-/** A tiny seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { readKeepalivedConfig, type ConfigHost, type Diagnostic } from '../../core/keepalived/index.ts';
+import { prng } from '../helpers/prng.ts';
 
 const SNIPPETS = [
   '{', '}', '"', "'", '\\', '#', '!', '$X', '${X}', '$X=1', '$M= \\', '~SEQ(I, 1, 3)', '~LST(A, 1, 2)', '~SEQx(H, 0x10)', '@a', '@^b',
@@ -97,7 +86,7 @@ export function fuzz(corpus: string[], iterations: number, seed: number): { runs
   const failures: FuzzFailure[] = [];
   for (let n = 0; n < iterations; n++) {
     const s = seed + n;
-    const rand = rng(s);
+    const rand = prng(s);
     const text = mutate(corpus[Math.floor(rand() * corpus.length)]!, rand);
     const files = new Map([['/etc/keepalived/keepalived.conf', text], ['/etc/keepalived/other.conf', mutate(corpus[0]!, rand)]]);
     let problem: string | undefined;

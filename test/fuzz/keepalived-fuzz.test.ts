@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fuzz } from './fuzz.ts';
+import { fuzz } from './keepalived-mutator.ts';
 
 const SAMPLES = join(import.meta.dirname, '../../../shared/keepalived-samples');
 const corpus = existsSync(SAMPLES) ? readdirSync(SAMPLES).map((f) => readFileSync(join(SAMPLES, f), 'utf8')) : [];
