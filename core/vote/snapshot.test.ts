@@ -38,6 +38,19 @@ describe('signed snapshots', () => {
     expect(await verifySnapshot(signed.body, null, base)).toMatchObject({ ok: false, reason: 'bad_signature' });
   });
 
+  it('lean snapshots (no per-vantage detail) and older ones with it both verify and parse', async () => {
+    const k = await keys();
+    const full = snap(5);
+    const lean: Snapshot = { ...full, virtualServers: full.virtualServers.map((v) => ({ ...v, realServers: v.realServers.map(({ votes: _v, ...r }) => r) })) };
+    const exp = { cluster: 'prod', nowMs: 1_000_500, lastSeq: 4, keys: k.pub };
+    const a = await signSnapshot(lean, k.priv, 'k1');
+    const b = await signSnapshot(full, k.priv, 'k1');
+    expect(new TextDecoder().decode(a.body)).not.toContain('"votes"');
+    expect(a.body.length).toBeLessThan(b.body.length);
+    expect(await verifySnapshot(a.body, a.signature, exp)).toMatchObject({ ok: true, snapshot: { seq: 5 } });
+    expect(await verifySnapshot(b.body, b.signature, exp)).toMatchObject({ ok: true, snapshot: { seq: 5 } });
+  });
+
   it('property: a consumer applying what verifies never goes back in sequence', async () => {
     const k = await keys();
     const signedBySeq = new Map<number, Awaited<ReturnType<typeof signSnapshot>>>();

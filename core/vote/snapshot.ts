@@ -15,7 +15,12 @@ export const SnapshotRealServer = z.object({
   state: z.enum(['up', 'down', 'unknown']),
   effective: z.enum(['up', 'down']),
   sorry: z.boolean(),
-  votes: z.record(z.string(), z.object({ up: z.boolean(), reason: ReasonCode, atMs: z.number(), fresh: z.boolean() })),
+  /**
+   * Per-vantage detail. Boards before the lean snapshot sent it; a Board now
+   * leaves it out (it made every push ~3× larger for nothing a shim acts on)
+   * and serves it at GET /v1/clusters/{c}/votes. Optional so both parse.
+   */
+  votes: z.record(z.string(), z.object({ up: z.boolean(), reason: ReasonCode, atMs: z.number(), fresh: z.boolean() })).optional(),
 });
 export const SnapshotVirtualServer = z.object({
   key: z.string(),

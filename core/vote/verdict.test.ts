@@ -26,6 +26,9 @@ describe('the Board fold', () => {
     expect(t).toMatchObject({ kind: 'real_server', from: 'up', to: 'down' });
     expect(t!.votes).toMatchObject({ a: { up: false, fresh: true }, b: { up: false }, c: { up: true } });
     expect(f.virtualServers[0]!.realServers[0]).toMatchObject({ present: false, state: 'down' });
+    // The detail stays with the fold (events, /votes), not in the signed desired state.
+    expect(f.virtualServers[0]!.realServers[0]!.votes).toBeUndefined();
+    expect(f.verdicts.get(keys[0]!)!.votes).toMatchObject({ a: { up: false } });
   });
 
   it('losing quorum puts the sorry server in, and the event says so', () => {

@@ -63,7 +63,7 @@ export function foldCluster(config: Config, latest: ReadonlyMap<string, Readonly
       aliveWeight: d.aliveWeight,
       realServers: d.realServers.map((r) => {
         const v = verdicts.get(r.key);
-        return { key: r.key, ip: r.ip, port: r.port, present: r.present, weight: r.weight, state: r.sorry ? 'up' : (v?.state ?? 'unknown'), effective: r.alive ? 'up' : 'down', sorry: r.sorry, votes: v?.votes ?? {} };
+        return { key: r.key, ip: r.ip, port: r.port, present: r.present, weight: r.weight, state: r.sorry ? 'up' : (v?.state ?? 'unknown'), effective: r.alive ? 'up' : 'down', sorry: r.sorry };
       }),
     });
   }
@@ -72,6 +72,7 @@ export function foldCluster(config: Config, latest: ReadonlyMap<string, Readonly
 
 /** Whether two folds would publish the same desired state (so only a re-issue is needed, not a new version). */
 export function sameDesiredState(a: SnapshotVirtualServer[], b: SnapshotVirtualServer[]): boolean {
+  // Per-vantage detail (old snapshots carried it) is not desired state.
   const strip = (x: SnapshotVirtualServer[]) => JSON.stringify(x.map((v) => ({ ...v, realServers: v.realServers.map(({ votes: _v, ...r }) => r) })));
   return strip(a) === strip(b);
 }

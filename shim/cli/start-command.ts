@@ -92,8 +92,8 @@ export function registerStartCommand(program: Command, setExit: (code: number) =
         out(`  vantage points ${VANTAGE_POINTS.join(', ')} (self-hosted, in this process); quorum 2`);
         watcher = new VerdictWatcher({
           board: new BoardClient(clusterUrl, secrets.tokens.shim),
-          onSnapshot: (s, prev) => {
-            for (const line of describeChanges(s, prev)) out(line);
+          onSnapshot: (s, prev, detail) => {
+            for (const line of describeChanges(s, prev, detail)) out(line);
           },
           onReject: (why) => out(`snapshot rejected: ${why}`),
           log: out,

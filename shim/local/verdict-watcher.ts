@@ -1,11 +1,13 @@
 import { verifySnapshot, type CryptoKey, type Snapshot } from '../../core/vote/snapshot.ts';
+import type { VoteDetail } from '../../core/vote/vote-detail.ts';
 import type { BoardClient } from '../probe/board-client.ts';
 
 export interface WatcherOptions {
   board: BoardClient;
   /** Long-poll wait per request, seconds. */
   waitS?: number;
-  onSnapshot: (s: Snapshot, prev: Snapshot | null) => void;
+  /** `detail`: what each vantage point said (GET /votes), fetched when something changed; null if it could not be had. */
+  onSnapshot: (s: Snapshot, prev: Snapshot | null, detail: VoteDetail | null) => void;
   onReject?: (reason: string) => void;
   log?: (line: string) => void;
 }
@@ -42,7 +44,9 @@ export class VerdictWatcher {
         }
         const prev = this.last;
         this.last = v.snapshot;
-        this.o.onSnapshot(v.snapshot, prev);
+        // Snapshots carry the desired state only; the vantage points' words are a separate, unsigned read.
+        const detail = prev && !changed(v.snapshot, prev) ? null : await this.o.board.voteDetail(signal).catch(() => null);
+        this.o.onSnapshot(v.snapshot, prev, detail);
       } catch (err) {
         if (signal.aborted) break;
         this.o.log?.(`watch: ${(err as Error).message}`);
@@ -62,9 +66,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** What changed between two snapshots, as lines an operator reads. */
-export function describeChanges(s: Snapshot, prev: Snapshot | null): string[] {
+function changed(s: Snapshot, prev: Snapshot): boolean {
+  const state = (x: Snapshot) => JSON.stringify(x.virtualServers.map((v) => [v.quorumUp, v.realServers.map((r) => [r.key, r.state, r.effective])]));
+  return state(s) !== state(prev);
+}
+
+/** What changed between two snapshots, as lines an operator reads; the vantage points' words from `detail` (or an older snapshot's own). */
+export function describeChanges(s: Snapshot, prev: Snapshot | null, detail: VoteDetail | null = null): string[] {
   const out: string[] = [];
+  const words = new Map(detail?.realServers.map((r) => [r.key, r.votes]) ?? []);
   const before = new Map(prev?.virtualServers.flatMap((v) => v.realServers.map((r) => [r.key, r] as const)) ?? []);
   const quorumBefore = new Map(prev?.virtualServers.map((v) => [v.key, v.quorumUp]) ?? []);
   for (const vs of s.virtualServers) {
@@ -72,7 +82,7 @@ export function describeChanges(s: Snapshot, prev: Snapshot | null): string[] {
       if (rs.sorry) continue;
       const b = before.get(rs.key);
       if (b && b.effective === rs.effective && b.state === rs.state) continue;
-      const said = Object.entries(rs.votes).map(([vp, v]) => `${vp} ${v.up ? 'up' : v.reason}${v.fresh ? '' : ' (stale)'}`).join(', ');
+      const said = Object.entries(rs.votes ?? words.get(rs.key) ?? {}).map(([vp, v]) => `${vp} ${v.up ? 'up' : v.reason}${v.fresh ? '' : ' (stale)'}`).join(', ');
       const label = rs.state === 'unknown' ? `UNKNOWN (holding ${rs.effective.toUpperCase()})` : rs.effective.toUpperCase();
       out.push(`real server ${rs.key} ${label}${said ? `  [${said}]` : ''}`);
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Config } from '../../core/config/model.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, SIGNATURE_HEADER, type CryptoKey } from '../../core/vote/snapshot.ts';
+import { VoteDetail } from '../../core/vote/vote-detail.ts';
 
 /**
  * The Board's HTTP API as a self-hosted prober or a shim uses it. Every call
@@ -81,6 +82,12 @@ export class BoardClient {
       return null;
     }
     return { body: new Uint8Array(await res.arrayBuffer()), signature: res.headers.get(SIGNATURE_HEADER) };
+  }
+
+  /** Per-vantage detail of the latest fold (lean snapshots leave it out). */
+  async voteDetail(signal?: AbortSignal): Promise<VoteDetail> {
+    const res = await this.call('/votes', { signal });
+    return VoteDetail.parse(await res.json());
   }
 
   async keys(signal?: AbortSignal): Promise<Map<string, CryptoKey>> {

@@ -96,6 +96,12 @@ app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
   return c.json(unwrap(await stub.submitVotes(batch.votes, token.scope === 'prober' ? token.vantagePoint! : null)));
 });
 
+app.get('/v1/clusters/:cluster/votes', async (c) => {
+  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
+  const { stub } = board(c);
+  return c.json(unwrap(await stub.voteDetail()));
+});
+
 app.get('/v1/clusters/:cluster/verdict', async (c) => {
   requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
   const { stub } = board(c);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Config } from '../../core/config/model.ts';
-import { Vote } from '../../core/vote/fold.ts';
 import type { VerdictMemory } from '../../core/vote/verdict.ts';
 
 /**
@@ -39,7 +38,6 @@ const CONFIG_VERSIONS_KEPT = 20;
 export class BoardStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS config (version INTEGER PRIMARY KEY, etag TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL, model TEXT NOT NULL, created_at_ms INTEGER NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS votes (target TEXT NOT NULL, vantage TEXT NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (target, vantage))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL)`);
   }
@@ -62,7 +60,11 @@ export class BoardStore {
     this.setMeta('cluster', name);
   }
 
-  /** The last sequence number handed out; the next snapshot takes one more (so it grows across restarts). */
+  /**
+   * The highest sequence number that may have been handed out: the Board
+   * reserves numbers in blocks (see SeqCounter), so this is at or past the
+   * last one published, and the next Board to start takes one more.
+   */
   seq(): number {
     return this.meta('seq', z.number().int().min(0)) ?? 0;
   }
@@ -103,30 +105,6 @@ export class BoardStore {
     this.sql.exec(`DELETE FROM config WHERE version <= ?`, row.version - CONFIG_VERSIONS_KEPT);
   }
 
-  /** Latest vote per (target, vantage point). Rows that no longer parse are dropped, not trusted. */
-  votes(): Map<string, Map<string, Vote>> {
-    const out = new Map<string, Map<string, Vote>>();
-    for (const r of this.sql.exec<{ vote: string }>(`SELECT vote FROM votes`)) {
-      const v = Vote.safeParse(JSON.parse(r.vote));
-      if (!v.success) continue;
-      let m = out.get(v.data.target);
-      if (!m) out.set(v.data.target, (m = new Map()));
-      m.set(v.data.vantagePoint, v.data);
-    }
-    return out;
-  }
-
-  putVote(v: Vote): void {
-    this.sql.exec(`INSERT INTO votes (target, vantage, vote) VALUES (?, ?, ?) ON CONFLICT (target, vantage) DO UPDATE SET vote = excluded.vote`, v.target, v.vantagePoint, JSON.stringify(v));
-  }
-
-  /** Votes for targets the new config no longer has. */
-  dropVotesExcept(targets: ReadonlySet<string>): void {
-    for (const r of this.sql.exec<{ target: string }>(`SELECT DISTINCT target FROM votes`).toArray()) {
-      if (!targets.has(r.target)) this.sql.exec(`DELETE FROM votes WHERE target = ?`, r.target);
-    }
-  }
-
   addEvent(e: Omit<StoredEvent, 'id'>, maxAgeMs: number, maxCount: number): void {
     this.sql.exec(`INSERT INTO events (at_ms, event) VALUES (?, ?)`, e.atMs, JSON.stringify(e));
     this.sql.exec(`DELETE FROM events WHERE at_ms < ? OR id <= (SELECT MAX(id) FROM events) - ?`, e.atMs - maxAgeMs, maxCount);
@@ -140,5 +118,38 @@ export class BoardStore {
       if (e.success) out.push(e.data);
     }
     return out;
+  }
+}
+
+/**
+ * Sequence numbers from a reservation: one row written per SEQ_BLOCK
+ * snapshots instead of one per snapshot, and never between a flip and its
+ * push. A restart starts past the whole reserved block, so numbers only grow
+ * (gaps are harmless: consumers only need each to be larger than the last).
+ */
+export const SEQ_BLOCK = 1000;
+export class SeqCounter {
+  private last: number;
+  private reserved: number;
+
+  constructor(private readonly store: BoardStore) {
+    this.reserved = store.seq();
+    this.last = this.reserved;
+  }
+
+  /** The last number handed out. */
+  current(): number {
+    return this.last;
+  }
+
+  /** The next number; writes a new reservation only when the block is used up. */
+  next(): number {
+    const seq = this.last + 1;
+    if (seq > this.reserved) {
+      this.reserved = seq + SEQ_BLOCK - 1;
+      this.store.setSeq(this.reserved);
+    }
+    this.last = seq;
+    return seq;
   }
 }

@@ -1,14 +1,16 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Config } from '../../core/config/model.ts';
-import type { Vote } from '../../core/vote/fold.ts';
+import type { TargetVerdict, Vote } from '../../core/vote/fold.ts';
 import { signSnapshot } from '../../core/vote/snapshot.ts';
 import { assignTargets } from '../../core/vote/targets.ts';
 import { foldCluster, sameDesiredState, snapshotOf, type VerdictMemory } from '../../core/vote/verdict.ts';
 import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
 import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
 import { fail, type Outcome } from './errors.ts';
-import { BoardStore, type ConfigRow, type StoredEvent } from './board-store.ts';
+import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
+import { BoardVotes } from './board-votes.ts';
 import { BoardProbers } from './board-probers.ts';
+import type { VoteDetail } from '../../core/vote/vote-detail.ts';
 import { ClientMessage, type ConfigAccepted, type StreamMessage, type VotesAccepted } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
 
@@ -34,19 +36,31 @@ interface Loaded {
 
 const td = new TextDecoder();
 export const REGISTRY = '__registry__';
+/**
+ * Votes are compacted to storage at most this often while they change. Below
+ * the ~10 s an idle Durable Object waits before it may hibernate (and lose
+ * memory), so a quiet Board has written what it knows before it sleeps.
+ */
+export const VOTE_FLUSH_EVERY_MS = 8000;
 
 /**
  * One per cluster: the config, the latest vote per (target, vantage point), the
  * verdict memory, the event history and the subscribers. Every change of
- * desired state becomes a new snapshot whose sequence number is written to
- * storage before anyone sees it, so it keeps growing across restarts.
+ * desired state becomes a new snapshot. What must survive a restart is in
+ * storage: the config, the sequence reservation (numbers keep growing), the
+ * verdict memory and events (written with each change, before the push), and
+ * votes compacted every few seconds. Votes themselves live in memory: writing
+ * one row per vote was most of the edge's cost (see BoardVotes).
  */
 export class Board extends DurableObject<Env> {
   private readonly store: BoardStore;
   private readonly probers: BoardProbers;
+  private readonly seq: SeqCounter;
+  private readonly votes: BoardVotes;
   private cfg: Loaded | undefined;
-  private latest: Map<string, Map<string, Vote>>;
   private memory: VerdictMemory;
+  /** The last fold's per-target verdicts with what each vantage point said (GET /votes). */
+  private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict> } | null = null;
   private current: (Published & { vss: SnapshotVirtualServer[]; reissueAtMs: number }) | undefined;
   private readonly waiters = new Set<() => void>();
   /** Folds and publications run one at a time, so sequence numbers reach subscribers in order. */
@@ -60,7 +74,8 @@ export class Board extends DurableObject<Env> {
     this.probers = new BoardProbers(env, this.store);
     const c = this.store.currentConfig();
     if (c) this.cfg = this.load(c.row, c.config);
-    this.latest = this.store.votes();
+    this.seq = new SeqCounter(this.store);
+    this.votes = new BoardVotes(ctx.storage.sql, VOTE_FLUSH_EVERY_MS, Date.now());
     this.memory = this.store.memory();
     // Keep-alive pings are answered by the runtime without waking a hibernated Board.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -93,9 +108,8 @@ export class Board extends DurableObject<Env> {
     this.store.addConfig(row);
     this.store.setCluster(cluster);
     this.cfg = this.load(row, parsed.config);
-    this.store.dropVotesExcept(new Set(this.cfg.assigned.keys()));
-    this.latest = this.store.votes();
-    this.addEvent({ seq: this.store.seq() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
+    this.votes.keepOnly(new Set(this.cfg.assigned.keys()));
+    this.addEvent({ seq: this.seq.current() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
     if (version === 1) await this.register(cluster);
     const probers = await this.probers.configure(cluster, this.cfg.config, this.cfg.view, version);
     await this.refold(true);
@@ -134,7 +148,7 @@ export class Board extends DurableObject<Env> {
 
   /** Votes from this cluster's own Prober Durable Objects. */
   async submitEdgeVotes(cluster: string, vantagePoint: string, votes: Vote[]): Promise<VotesAccepted> {
-    if (!this.cfg || this.store.cluster() !== cluster) return { accepted: 0, ignored: votes.length, seq: this.store.seq() };
+    if (!this.cfg || this.store.cluster() !== cluster) return { accepted: 0, ignored: votes.length, seq: this.seq.current() };
     return this.ingest(votes.filter((v) => v.vantagePoint === vantagePoint));
   }
 
@@ -142,16 +156,11 @@ export class Board extends DurableObject<Env> {
     let accepted = 0;
     for (const v of votes) {
       if (!this.cfg?.assigned.get(v.target)?.has(v.vantagePoint)) continue;
-      let m = this.latest.get(v.target);
-      if (!m) this.latest.set(v.target, (m = new Map()));
-      const prev = m.get(v.vantagePoint);
       accepted++;
-      if (prev && prev.atMs > v.atMs) continue; // a late batch never overwrites a newer word
-      m.set(v.vantagePoint, v);
-      this.store.putVote(v);
+      this.votes.put(v);
     }
     if (accepted > 0) await this.refoldSoon();
-    return { accepted, ignored: votes.length - accepted, seq: this.current?.seq ?? this.store.seq() };
+    return { accepted, ignored: votes.length - accepted, seq: this.current?.seq ?? this.seq.current() };
   }
 
   // ── verdicts ──────────────────────────────────────────────────────────
@@ -180,6 +189,15 @@ export class Board extends DurableObject<Env> {
     return { ok: true, value: this.store.events(since, limit) };
   }
 
+  /** What each vantage point said about each real server at the latest fold: the detail lean snapshots leave out. */
+  async voteDetail(): Promise<Outcome<VoteDetail>> {
+    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    await this.refoldSoon();
+    const fold = this.lastFold;
+    const realServers = [...(fold?.verdicts ?? [])].map(([key, v]) => ({ key, state: v.state, effective: v.effective, quorum: v.quorum, fresh: v.fresh, upVotes: v.upVotes, downVotes: v.downVotes, votes: v.votes }));
+    return { ok: true, value: { seq: this.current?.seq ?? this.seq.current(), atMs: fold?.atMs ?? Date.now(), realServers } };
+  }
+
   private strip(p: Published): Published {
     return { seq: p.seq, configVersion: p.configVersion, body: p.body, signature: p.signature, issuedAtMs: p.issuedAtMs, expiresAtMs: p.expiresAtMs };
   }
@@ -201,28 +219,34 @@ export class Board extends DurableObject<Env> {
     const cfg = this.cfg;
     if (!cfg) return;
     const now = Date.now();
-    const f = foldCluster(cfg.view, this.latest, this.memory, now);
+    const f = foldCluster(cfg.view, this.votes.latest, this.memory, now);
+    this.lastFold = { atMs: now, verdicts: f.verdicts };
     const cur = this.current;
     const publish = force || !cur || cur.configVersion !== cfg.row.version || now >= cur.reissueAtMs || !sameDesiredState(cur.vss, f.virtualServers);
-    const seq = this.store.seq() + 1;
-    for (const t of f.transitions) this.addEvent({ seq, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
-    if (JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
+    // Events and the verdict memory are written only when something changed,
+    // and before the push (the output gate holds the sends until they are
+    // durable): a shim must never act on a state a restarted Board would not
+    // hold. Steady folds write nothing.
+    for (const t of f.transitions) this.addEvent({ seq: this.seq.current() + 1, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
+    if (f.transitions.length > 0 || JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
     this.memory = f.memory;
-    if (publish) await this.publish(seq, f.virtualServers, now);
+    if (publish) await this.publish(f.virtualServers, now);
+    // After the sends: a compaction never holds a push.
+    this.votes.flush(now);
     await this.armAlarm();
   }
 
-  private async publish(seq: number, vss: SnapshotVirtualServer[], now: number): Promise<void> {
+  private async publish(vss: SnapshotVirtualServer[], now: number): Promise<void> {
     const cfg = this.cfg!;
-    // Written before anyone can see the snapshot; the output gate also holds
-    // every reply and WebSocket send until this write is durable.
-    this.store.setSeq(seq);
+    // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
+    const seq = this.seq.next();
     const ttl = this.ttlMs();
     const snap = snapshotOf(this.store.cluster() ?? 'unknown', seq, cfg.row.version, now, ttl, vss);
     const key = await signingKey(this.env.VIGIL_SIGNING_KEY);
     const signed = await signSnapshot(snap, key.privateKey, key.keyId);
     this.current = { seq, configVersion: cfg.row.version, body: td.decode(signed.body), signature: signed.signature, issuedAtMs: now, expiresAtMs: now + ttl, vss, reissueAtMs: now + Math.floor(ttl / 3) };
     for (const w of [...this.waiters]) w();
+    // Signed once, serialised once: every subscriber gets the same string.
     const msg: StreamMessage = { type: 'snapshot', seq, signature: signed.signature, body: this.current.body };
     const text = JSON.stringify(msg);
     for (const ws of this.ctx.getWebSockets()) {
@@ -240,7 +264,7 @@ export class Board extends DurableObject<Env> {
 
   private async armAlarm(): Promise<void> {
     if (!this.cfg || !this.current) return;
-    const want = Math.min(this.current.reissueAtMs, Date.now() + this.cfg.refoldEveryMs);
+    const want = Math.min(this.current.reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity);
     if (this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
     this.alarmAtMs = want;
     await this.ctx.storage.setAlarm(want);

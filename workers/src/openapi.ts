@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Snapshot } from '../../core/vote/snapshot.ts';
 import { StoredEvent } from './board-store.ts';
-import { ConfigAccepted, StreamMessage, VoteBatch, VotesAccepted } from './schemas.ts';
+import { ConfigAccepted, StreamMessage, VoteBatch, VoteDetail, VotesAccepted } from './schemas.ts';
 
 /**
  * The API's OpenAPI 3.1 description. Schemas come from the same zod objects
@@ -28,7 +28,7 @@ export function openApiDocument(): unknown {
     info: { title: 'Vigil edge control plane', version: '1' },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim' } },
-      schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent) },
+      schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent), VoteDetail: schema(VoteDetail) },
     },
     paths: {
       '/v1/keys': { get: { summary: 'Public Ed25519 key(s) as JWK', responses: { '200': { description: '{ keys: JWK[] }' } } } },
@@ -47,6 +47,7 @@ export function openApiDocument(): unknown {
       },
       '/v1/clusters/{cluster}/votes': {
         post: { summary: 'A batch of votes from a self-hosted prober', security: sec('prober'), parameters: [cluster], requestBody: { content: json('VoteBatch') }, responses: { '200': { description: 'ingested', content: json('VotesAccepted') }, ...errors(400, 401, 403, 404, 413, 415) } },
+        get: { summary: 'What each vantage point said about each real server at the latest fold (kept out of the signed snapshot)', security: sec('shim'), parameters: [cluster], responses: { '200': { description: 'detail', content: json('VoteDetail') }, ...errors(401, 403, 404) } },
       },
       '/v1/clusters/{cluster}/verdict': {
         get: {

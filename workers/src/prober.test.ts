@@ -1,8 +1,8 @@
-import { createExecutionContext, createScheduledController, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
+import { abortAllDurableObjects, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from './index.ts';
 import { proberName } from './prober-plan.ts';
-import { putConfig, realServer, verdict } from './test-helpers.ts';
+import { putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
@@ -42,6 +42,14 @@ vigil {
 
 const prober = (cluster: string) => env.PROBER.get(env.PROBER.idFromName(proberName(cluster, 'weur', 0)));
 
+/** The Prober's in-memory checkers, as the tests reach into them. */
+interface ProberInside {
+  slots: Map<string, { dueMs: number }>;
+  env: Env;
+}
+/** First runs are spread over warmup (= delay_loop, 30 s) as keepalived does: make them due now. */
+const makeDue = (stub: ReturnType<typeof prober>) => runInDurableObject(stub, (instance) => void [...(instance as unknown as ProberInside).slots.values()].forEach((s) => (s.dueMs = 0)));
+
 describe('Prober alarms run real checks', () => {
   it('checks loopback servers over cloudflare:sockets on its alarm and the Board turns the votes into a verdict', async () => {
     const put = await putConfig('edge-a', edgeConfig());
@@ -52,8 +60,7 @@ describe('Prober alarms run real checks', () => {
     expect(before.jobs).toHaveLength(2);
     expect(before.alarmAtMs).not.toBeNull();
     expect(before.jobs.every((j) => !j.hasRun)).toBe(true);
-    // First runs are spread over warmup (= delay_loop, 30 s) as keepalived does; make them due now and run the alarm.
-    await runInDurableObject(stub, (_i, state) => void state.storage.sql.exec('UPDATE jobs SET due_ms = 0'));
+    await makeDue(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const after = await stub.status();
     const byPort = (p: number) => after.jobs.find((j) => j.target.endsWith(`:${p}`))!;
@@ -65,7 +72,60 @@ describe('Prober alarms run real checks', () => {
     const v = await verdict('edge-a');
     expect(realServer(v.doc!, `:${upPort}`).state).toBe('up');
     expect(realServer(v.doc!, `:${downPort}`).state).toBe('down');
-    expect(realServer(v.doc!, `:${downPort}`).votes.weur?.up).toBe(false);
+    expect((await saidAbout('edge-a', `:${downPort}`)).weur?.up).toBe(false);
+  });
+
+  it('sends one batched vote RPC per alarm, and writes no rows for a run', async () => {
+    await putConfig('edge-d', edgeConfig());
+    const stub = prober('edge-d');
+    await makeDue(stub);
+    const calls: { vantagePoint: string; targets: string[] }[] = [];
+    const rows = await runInDurableObject(stub, (instance, state) => {
+      const inside = instance as unknown as ProberInside;
+      const real = inside.env.BOARD;
+      // A Board namespace that records each call before passing it on.
+      inside.env = {
+        ...inside.env,
+        BOARD: {
+          idFromName: (n: string) => real.idFromName(n),
+          get: (id: DurableObjectId) => {
+            const board = real.get(id);
+            return { submitEdgeVotes: (c: string, vp: string, votes: { target: string }[]) => (calls.push({ vantagePoint: vp, targets: votes.map((v) => v.target) }), board.submitEdgeVotes(c, vp, votes as never)) };
+          },
+        } as never,
+      };
+      return state.storage.sql.exec(`SELECT COUNT(*) AS n FROM spec`).one().n;
+    });
+    expect(rows).toBe(1); // the plan, and nothing per checker
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.targets.sort()).toEqual([`tcp/127.0.0.1:8080|127.0.0.1:${downPort}`, `tcp/127.0.0.1:8080|127.0.0.1:${upPort}`].sort());
+    const tables = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'`).toArray().map((r) => r.name));
+    expect(tables).toEqual(['spec']);
+    // The next alarm is at least ALARM_MIN_GAP_MS away, so runs falling due meanwhile share it.
+    expect((await stub.status()).alarmAtMs).not.toBeNull();
+  });
+
+  it('an evicted Prober resumes from its stored plan with checkers in their initial state', async () => {
+    await putConfig('edge-e', edgeConfig());
+    const first = prober('edge-e');
+    await makeDue(first);
+    await runDurableObjectAlarm(first);
+    expect((await first.status()).jobs.every((j) => j.hasRun)).toBe(true);
+    await abortAllDurableObjects(); // memory gone, storage and alarm kept
+    const stub = prober('edge-e');
+    const after = await stub.status();
+    expect(after.jobs).toHaveLength(2);
+    expect(after.jobs.every((j) => !j.hasRun && j.up)).toBe(true); // keepalived's initial state (no alpha)
+    expect(after.alarmAtMs).not.toBeNull();
+    // The Board (evicted too, its votes in memory lost) holds the verdict meanwhile; the next run votes again.
+    expect(realServer((await verdict('edge-e')).doc!, `:${downPort}`)).toMatchObject({ state: 'unknown', effective: 'down' });
+    await makeDue(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const again = await stub.status();
+    expect(again.jobs.every((j) => j.hasRun)).toBe(true);
+    expect(again.jobs.find((j) => j.target.endsWith(`:${downPort}`))!.up).toBe(false);
+    expect(realServer((await verdict('edge-e')).doc!, `:${downPort}`).state).toBe('down');
   });
 
   it('the cron re-arms a Prober whose alarm was lost', async () => {

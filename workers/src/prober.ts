@@ -1,18 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import { firstDelayMs, initialState, onResult, type CheckerState } from '../../core/check/checker-state.ts';
-import { ReasonCode } from '../../core/check/result.ts';
+import type { ReasonCode } from '../../core/check/result.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
 import { withDeadline } from './deadline.ts';
-import { ProberJob, ProberSpec } from './prober-plan.ts';
+import { ProberSpec, type ProberJob } from './prober-plan.ts';
 
-const JobRow = z.object({ id: z.string(), job: z.string(), state: z.string(), due_ms: z.number(), last: z.string().nullable() });
-const State = z.object({ up: z.boolean(), hasRun: z.boolean(), retryIt: z.number().int() });
-const Last = z.object({ reason: ReasonCode, latencyMs: z.number(), atMs: z.number(), detail: z.string() });
-type Last = z.infer<typeof Last>;
+interface Last {
+  reason: ReasonCode;
+  latencyMs: number;
+  atMs: number;
+  detail: string;
+}
 
 interface Slot {
   job: ProberJob;
@@ -30,126 +32,162 @@ export interface ProberStatus {
 
 /** Runs that start within this of their due time share one alarm, instead of one alarm each. */
 const BATCH_WINDOW_MS = 25;
+/**
+ * Alarms come at most this often. Every alarm is a billed request and its
+ * setAlarm a billed row, so checks falling due in between wait for the next
+ * one and run together: at most this much after keepalived's schedule (10%
+ * of a 10 s delay_loop; a vote stays fresh for 3 intervals plus the timeout).
+ */
+export const ALARM_MIN_GAP_MS = 1000;
 const BOARD_DEADLINE_MS = 10_000;
+
+const SpecRow = z.object({ spec: z.string() });
 
 /**
  * One edge vantage point's shard of checks for one cluster, at the region its
  * locationHint puts it. Alarms drive keepalived's schedule (warmup, retry,
- * delay_before_retry, delay_loop from the end of each run); each alarm runs what
- * is due with at most six sockets open (the per-invocation limit) and sends
- * the Board one vote per real server it checked, which is also its heartbeat.
+ * delay_before_retry, delay_loop from the end of each run); each alarm runs
+ * everything due with at most six sockets open (the per-invocation limit) and
+ * sends the Board one batch with a vote per real server it checked, which is
+ * also its heartbeat.
+ *
+ * Only the plan is stored (written when it changes, not per run). Checker
+ * state lives in memory: after an eviction every checker starts again in
+ * keepalived's initial state (up unless alpha, first run after warmup), as
+ * keepalived's checkers do when it restarts. The Board holds its verdicts
+ * meanwhile: the old votes stay fresh for three intervals.
  */
 export class Prober extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** undefined: not read from storage yet. */
+  private spec: ProberSpec | null | undefined;
+  private specText: string | null = null;
+  private slots = new Map<string, Slot>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS spec (k INTEGER PRIMARY KEY CHECK (k = 1), spec TEXT NOT NULL)`);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, job TEXT NOT NULL, state TEXT NOT NULL, due_ms INTEGER NOT NULL, last TEXT)`);
+    // The first version wrote every checker's state here after every run.
+    this.sql.exec(`DROP TABLE IF EXISTS jobs`);
   }
 
-  private spec(): ProberSpec | null {
-    const row = this.sql.exec<{ spec: string }>(`SELECT spec FROM spec WHERE k = 1`).toArray()[0];
-    if (!row) return null;
-    const p = ProberSpec.safeParse(JSON.parse(row.spec));
-    return p.success ? p.data : null;
-  }
-
-  private slots(): Slot[] {
-    const out: Slot[] = [];
-    for (const raw of this.sql.exec(`SELECT * FROM jobs`).toArray()) {
-      const r = JobRow.safeParse(raw);
-      if (!r.success) continue;
-      const job = ProberJob.safeParse(JSON.parse(r.data.job));
-      const state = State.safeParse(JSON.parse(r.data.state));
-      const last = r.data.last ? Last.safeParse(JSON.parse(r.data.last)) : null;
-      if (!job.success || !state.success) continue;
-      out.push({ job: job.data, state: state.data, dueMs: r.data.due_ms, last: last?.success ? last.data : null });
+  private loadSpec(): ProberSpec | null {
+    if (this.spec !== undefined) return this.spec;
+    const row = SpecRow.safeParse(this.sql.exec(`SELECT spec FROM spec WHERE k = 1`).toArray()[0]);
+    let parsed: ProberSpec | null = null;
+    if (row.success) {
+      try {
+        const p = ProberSpec.safeParse(JSON.parse(row.data.spec));
+        parsed = p.success ? p.data : null;
+      } catch {
+        parsed = null;
+      }
     }
-    return out;
+    this.spec = parsed;
+    this.specText = parsed ? JSON.stringify(parsed) : null;
+    return parsed;
   }
 
-  private save(s: Slot): void {
-    this.sql.exec(
-      `INSERT INTO jobs (id, job, state, due_ms, last) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET job = excluded.job, state = excluded.state, due_ms = excluded.due_ms, last = excluded.last`,
-      s.job.id, JSON.stringify(s.job), JSON.stringify(s.state), s.dueMs, s.last ? JSON.stringify(s.last) : null,
-    );
+  /** Checkers for the plan: unchanged ones keep their state and due time; new ones (or all, after an eviction) start fresh. */
+  private reslot(spec: ProberSpec, nowMs: number): void {
+    const next = new Map<string, Slot>();
+    for (const job of spec.jobs) {
+      const prev = this.slots.get(job.id);
+      const same = prev && JSON.stringify(prev.job) === JSON.stringify(job);
+      next.set(job.id, same ? prev : { job, state: initialState(job.timing.alpha), dueMs: nowMs + firstDelayMs(job.timing, Math.random), last: null });
+    }
+    this.slots = next;
+  }
+
+  private ready(): ProberSpec | null {
+    const spec = this.loadSpec();
+    if (spec && this.slots.size === 0) this.reslot(spec, Date.now());
+    return spec;
   }
 
   /**
    * Takes a new plan from the Board. A checker whose definition is unchanged
    * keeps its state and its next due time, so a re-sent plan (every cron
-   * minute) never disturbs the schedule; an empty plan retires this Prober.
+   * minute) never disturbs the schedule, and writes nothing; an empty plan
+   * retires this Prober.
    */
   async configure(input: ProberSpec): Promise<{ jobs: number; alarmAtMs: number | null }> {
     const spec = ProberSpec.parse(input);
-    const now = Date.now();
-    const old = new Map(this.slots().map((s) => [s.job.id, s]));
-    this.sql.exec(`DELETE FROM jobs`);
+    this.ready();
     if (spec.jobs.length === 0) {
       this.sql.exec(`DELETE FROM spec`);
+      this.spec = null;
+      this.specText = null;
+      this.slots.clear();
       await this.ctx.storage.deleteAlarm();
       return { jobs: 0, alarmAtMs: null };
     }
-    this.sql.exec(`INSERT INTO spec (k, spec) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET spec = excluded.spec`, JSON.stringify(spec));
-    for (const job of spec.jobs) {
-      const prev = old.get(job.id);
-      const same = prev && JSON.stringify(prev.job) === JSON.stringify(job);
-      this.save(same ? prev : { job, state: initialState(job.timing.alpha), dueMs: now + firstDelayMs(job.timing, Math.random), last: null });
+    const text = JSON.stringify(spec);
+    if (text !== this.specText) {
+      this.sql.exec(`INSERT INTO spec (k, spec) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET spec = excluded.spec`, text);
+      this.spec = spec;
+      this.specText = text;
     }
+    this.reslot(spec, Date.now());
     return { jobs: spec.jobs.length, alarmAtMs: await this.arm() };
   }
 
   /** The cron's heal: an alarm that was lost (or never set) is set again. */
   async rearm(): Promise<number | null> {
-    if (!this.spec()) return null;
+    if (!this.ready()) return null;
     return this.arm();
   }
 
   async status(): Promise<ProberStatus> {
-    const spec = this.spec();
+    const spec = this.ready();
     return {
       vantagePoint: spec?.vantagePoint ?? null,
       configVersion: spec?.configVersion ?? null,
       alarmAtMs: await this.ctx.storage.getAlarm(),
-      jobs: this.slots().map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, last: s.last })),
+      jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, last: s.last })),
     };
   }
 
   /** `inAlarm`: the running alarm still reads as set until its handler returns, so the next one must be set regardless. */
-  private async arm(inAlarm = false): Promise<number | null> {
-    const slots = this.slots();
-    if (slots.length === 0) return null;
-    const next = Math.min(...slots.map((s) => s.dueMs));
+  private async arm(inAlarm = false, notBeforeMs = 0): Promise<number | null> {
+    if (this.slots.size === 0) return null;
+    let next = Infinity;
+    for (const s of this.slots.values()) next = Math.min(next, s.dueMs);
+    next = Math.max(next, notBeforeMs);
     const current = inAlarm ? null : await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
     return Math.min(next, current ?? Infinity);
   }
 
   override async alarm(): Promise<void> {
-    const spec = this.spec();
+    const spec = this.ready();
     if (!spec) return;
-    const slots = this.slots();
-    const due = slots.filter((s) => s.dueMs <= Date.now() + BATCH_WINDOW_MS);
-    let next = 0;
+    const startMs = Date.now();
+    const ran = new Set<Slot>();
+    // Checks that fall due while this alarm runs join it: one alarm, one vote batch.
+    const nextDue = (): Slot | undefined => {
+      const horizon = Date.now() + BATCH_WINDOW_MS;
+      for (const s of this.slots.values()) if (!ran.has(s) && s.dueMs <= horizon) return s;
+      return undefined;
+    };
     const worker = async () => {
-      while (next < due.length) {
-        const s = due[next++]!;
-        const signal = AbortSignal.timeout(s.job.timing.connectTimeoutMs * 3 + 1000);
-        const target = { ip: s.job.ip, port: s.job.port, realServerVirtualhost: s.job.realServerVirtualhost, virtualServerVirtualhost: s.job.virtualServerVirtualhost };
-        const r = await runCheck(s.job.check, target, workersCheckPorts, { timeoutMs: s.job.timing.connectTimeoutMs, signal });
-        const step = onResult(s.state, r.ok, s.job.timing, s.job.check.type);
+      for (let s = nextDue(); s; s = nextDue()) {
+        ran.add(s);
+        const slot = s;
+        const signal = AbortSignal.timeout(slot.job.timing.connectTimeoutMs * 3 + 1000);
+        const target = { ip: slot.job.ip, port: slot.job.port, realServerVirtualhost: slot.job.realServerVirtualhost, virtualServerVirtualhost: slot.job.virtualServerVirtualhost };
+        const r = await runCheck(slot.job.check, target, workersCheckPorts, { timeoutMs: slot.job.timing.connectTimeoutMs, signal });
+        const step = onResult(slot.state, r.ok, slot.job.timing, slot.job.check.type);
         const end = Date.now();
-        s.state = step.state;
-        s.dueMs = end + step.nextDelayMs;
-        s.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
-        this.save(s);
+        slot.state = step.state;
+        slot.dueMs = end + step.nextDelayMs;
+        slot.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONNECTIONS_PER_INVOCATION, due.length) }, worker));
-    const votes = this.votesFor(spec, slots, new Set(due.map((s) => s.job.target)));
-    await this.arm(true);
+    await Promise.all(Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker));
+    const votes = this.votesFor(spec, new Set([...ran].map((s) => s.job.target)));
+    await this.arm(true, startMs + ALARM_MIN_GAP_MS);
     if (votes.length === 0) return;
     const board = this.env.BOARD.get(this.env.BOARD.idFromName(spec.cluster));
     try {
@@ -161,10 +199,11 @@ export class Prober extends DurableObject<Env> {
   }
 
   /** One vote per real server touched: up only while all its checkers are up (keepalived's rule). */
-  private votesFor(spec: ProberSpec, slots: Slot[], targets: Set<string>): Vote[] {
+  private votesFor(spec: ProberSpec, targets: Set<string>): Vote[] {
     const votes: Vote[] = [];
-    for (const target of targets) {
-      const mine = slots.filter((s) => s.job.target === target);
+    const byTarget = new Map<string, Slot[]>();
+    for (const s of this.slots.values()) if (targets.has(s.job.target)) byTarget.set(s.job.target, [...(byTarget.get(s.job.target) ?? []), s]);
+    for (const [target, mine] of byTarget) {
       const failing = mine.find((s) => !s.state.up);
       const latest = mine.reduce((a, b) => ((b.last?.atMs ?? 0) > (a.last?.atMs ?? 0) ? b : a));
       votes.push({

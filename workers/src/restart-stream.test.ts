@@ -1,8 +1,8 @@
-import { abortAllDurableObjects, SELF } from 'cloudflare:test';
+import { abortAllDurableObjects, env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { StreamMessage } from './schemas.ts';
-import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, threeVantageConfig, tokens, verdict, vote } from './test-helpers.ts';
+import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from './test-helpers.ts';
 
 describe('Board restart', () => {
   it('keeps the config and continues the sequence', async () => {
@@ -15,6 +15,46 @@ describe('Board restart', () => {
     const after = await verdict('restart-a');
     expect(after.seq).toBeGreaterThan(before.seq);
     expect(realServer(after.doc!, '10.1.0.1').effective).toBe('down');
+  });
+
+  it('loses votes held only in memory: verdicts come back unknown and hold their state, never flip', async () => {
+    await putConfig('restart-b', threeVantageConfig());
+    for (const vp of ['dc1', 'dc2']) await postVotes('restart-b', vp, [vote(RS1, vp, false), vote(RS2, vp, true)]);
+    const before = await verdict('restart-b');
+    expect(realServer(before.doc!, '10.1.0.1')).toMatchObject({ state: 'down', effective: 'down' });
+    // Votes are compacted every few seconds, not per vote: none of these reached storage.
+    const rows = await runInDurableObject(env.BOARD.get(env.BOARD.idFromName('restart-b')), (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM vote_chunks`).one().n);
+    expect(rows).toBe(0);
+    await abortAllDurableObjects();
+    const after = await verdict('restart-b');
+    expect(after.seq).toBeGreaterThan(before.seq);
+    expect(realServer(after.doc!, '10.1.0.1')).toMatchObject({ state: 'unknown', effective: 'down' });
+    expect(realServer(after.doc!, '10.1.0.2')).toMatchObject({ state: 'unknown', effective: 'up' });
+    // One vantage point saying up is short of quorum (2): still held down.
+    await postVotes('restart-b', 'dc3', [vote(RS1, 'dc3', true)]);
+    expect(realServer((await verdict('restart-b')).doc!, '10.1.0.1')).toMatchObject({ state: 'unknown', effective: 'down' });
+    expect(await saidAbout('restart-b', '10.1.0.1')).toMatchObject({ dc3: { up: true } });
+    // The next votes bring the verdict back.
+    for (const vp of ['dc1', 'dc2']) await postVotes('restart-b', vp, [vote(RS1, vp, false)]);
+    expect(realServer((await verdict('restart-b')).doc!, '10.1.0.1')).toMatchObject({ state: 'down', effective: 'down' });
+  });
+
+  it('compacted votes survive a restart, and steady votes write no rows', async () => {
+    await putConfig('restart-c', threeVantageConfig());
+    for (const vp of ['dc1', 'dc2']) await postVotes('restart-c', vp, [vote(RS1, vp, false)]);
+    const stub = env.BOARD.get(env.BOARD.idFromName('restart-c'));
+    const written = await runInDurableObject(stub, (instance) => (instance as unknown as { votes: { flush(nowMs: number, force: boolean): number } }).votes.flush(Date.now(), true));
+    expect(written).toBe(1);
+    const seqRow = async () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'seq'`).one().value);
+    const reserved = await seqRow();
+    // More votes that change nothing: no new sequence reservation, no event.
+    const events = async () => ((await (await api('/v1/clusters/restart-c/events')).json()) as { events: unknown[] }).events.length;
+    const n = await events();
+    for (const vp of ['dc1', 'dc2']) await postVotes('restart-c', vp, [vote(RS1, vp, false, Date.now() + 1)]);
+    expect(await seqRow()).toBe(reserved);
+    expect(await events()).toBe(n);
+    await abortAllDurableObjects();
+    expect(realServer((await verdict('restart-c')).doc!, '10.1.0.1')).toMatchObject({ state: 'down', effective: 'down' });
   });
 });
 

@@ -37,3 +37,7 @@ export const ConfigAccepted = z.object({ version: z.number(), etag: z.string(), 
 export type ConfigAccepted = z.infer<typeof ConfigAccepted>;
 export const VotesAccepted = z.object({ accepted: z.number(), ignored: z.number(), seq: z.number() });
 export type VotesAccepted = z.infer<typeof VotesAccepted>;
+
+
+/** GET /v1/clusters/{c}/votes (core/vote/vote-detail.ts): shared with the shim's client. */
+export { VoteDetail } from '../../core/vote/vote-detail.ts';

@@ -28,7 +28,7 @@ export async function postVotes(cluster: string, vp: string, votes: Vote[]): Pro
 export interface SnapshotDoc {
   seq: number;
   expiresAtMs: number;
-  virtualServers: { key: string; quorumUp: boolean; realServers: { key: string; state: string; effective: string; present: boolean; weight: number; votes: Record<string, { up: boolean; fresh: boolean }> }[] }[];
+  virtualServers: { key: string; quorumUp: boolean; realServers: { key: string; state: string; effective: string; present: boolean; weight: number; votes?: unknown }[] }[];
 }
 
 export async function verdict(cluster: string, since = 0, waitS = 0): Promise<{ status: number; seq: number; doc: SnapshotDoc | null; bytes: Uint8Array; signature: string | null }> {
@@ -42,6 +42,15 @@ export function realServer(doc: SnapshotDoc, keyPart: string) {
   const rs = doc.virtualServers.flatMap((v) => v.realServers).find((r) => r.key.includes(keyPart));
   if (!rs) throw new Error(`no real server ${keyPart} in snapshot`);
   return rs;
+}
+
+/** GET /votes: what each vantage point said about one real server (lean snapshots leave it out). */
+export async function saidAbout(cluster: string, keyPart: string): Promise<Record<string, { up: boolean; reason: string; fresh: boolean }>> {
+  const res = await api(`/v1/clusters/${cluster}/votes`, { token: tokens.shim });
+  const doc = (await res.json()) as { realServers: { key: string; votes: Record<string, { up: boolean; reason: string; fresh: boolean }> }[] };
+  const rs = doc.realServers.find((r) => r.key.includes(keyPart));
+  if (!rs) throw new Error(`no real server ${keyPart} in /votes`);
+  return rs.votes;
 }
 
 export async function publicKeys(): Promise<Map<string, CryptoKey>> {

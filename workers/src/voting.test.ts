@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, postVotes, putConfig, realServer, RS1, RS2, threeVantageConfig, verdict, vote } from './test-helpers.ts';
+import { api, postVotes, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, verdict, vote } from './test-helpers.ts';
 
 /** Self-hosted vantage points vote over HTTP; the Board folds with core/vote (quorum 2 of 3). */
 describe('voting through the Board', () => {
@@ -59,7 +59,7 @@ describe('voting through the Board', () => {
     const rs = realServer(v.doc!, '10.1.0.1');
     expect(rs.state).toBe('unknown');
     expect(rs.effective).toBe('up'); // never went down: held
-    expect(Object.values(rs.votes).every((x) => !x.fresh)).toBe(true);
+    expect(Object.values(await saidAbout('vote-f', '10.1.0.1')).every((x) => !x.fresh)).toBe(true);
   });
 
   it('the sequence only grows as verdicts change', async () => {
