@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerGenhashCommand } from './genhash-command.ts';
+import { registerIamPolicyCommand } from './iam-policy-command.ts';
 import { registerProbeCommands } from './probe-command.ts';
 import { registerShimCommand } from './shim-command.ts';
 import { registerStartCommand } from './start-command.ts';
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   registerShimCommand(program, setExit);
   registerStartCommand(program, setExit);
   registerProbeCommands(program, setExit);
+  registerIamPolicyCommand(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

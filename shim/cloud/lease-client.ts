@@ -4,33 +4,9 @@
  * The interface is small so the mover can be driven by an in-process keeper
  * in unit tests and by the real LeaseKeeper (workerd) in the chaos suite.
  */
-import { z } from 'zod';
+import { HeartbeatReply, type Heartbeat } from './lease-wire.ts';
 
-export const ObservedPlacement = z.enum(['here', 'elsewhere', 'unassigned', 'unknown']);
-
-export const Heartbeat = z.object({
-  /** The director's own checks (local checker, tracked scripts). */
-  healthy: z.boolean(),
-  /** The bindings this director serves; the keeper steps only these. */
-  bindings: z.array(z.string().min(1)).max(256),
-  /** Where the director last saw each address, for the Board's view and the dashboard. */
-  observed: z.record(z.string(), ObservedPlacement).default({}),
-});
-export type Heartbeat = z.infer<typeof Heartbeat>;
-
-export const BindingLease = z.object({
-  holder: z.boolean(),
-  /** The fencing token of the current lease (anyone's), null when none is granted. */
-  token: z.number().int().min(1).nullable(),
-  /** For the holder: how long its lease has left on the keeper's clock. 0 otherwise. */
-  remainingMs: z.number().int().min(0),
-  /** For the others: when the current lease ends, so they can ask again right after. */
-  leaseEndsInMs: z.number().int().min(0).nullable(),
-});
-export type BindingLease = z.infer<typeof BindingLease>;
-
-export const HeartbeatReply = z.object({ leases: z.record(z.string(), BindingLease) });
-export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
+export { BindingLease, Heartbeat, HeartbeatReply, ObservedPlacement } from './lease-wire.ts';
 
 export type HeartbeatOutcome = { ok: true; reply: HeartbeatReply } | { ok: false; reason: string };
 

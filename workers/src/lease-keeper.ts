@@ -1,0 +1,129 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { LeaseState } from '../../core/lease/lease.ts';
+import { Snapshot } from '../../core/vote/snapshot.ts';
+import type { Config } from '../../core/config/model.ts';
+import type { CloudBinding } from '../../core/config/vigil.ts';
+import { answerHeartbeat, type DirectorRecord, type PathVerdict } from '../../shim/cloud/lease-table.ts';
+import { Heartbeat, type HeartbeatReply } from '../../shim/cloud/lease-wire.ts';
+import { requireToken } from './auth.ts';
+import type { Board } from './board.ts';
+import { withDeadline } from './deadline.ts';
+import { ApiError, fail, unwrap, type Outcome } from './errors.ts';
+
+/**
+ * Leases for cloud address bindings, one LeaseKeeper per cluster, apart from
+ * the Board so lease traffic never queues behind vote folding. Directors
+ * heartbeat here; each heartbeat records the director, then steps the lease of
+ * every binding it serves (core/lease: grant only after expiry, highest
+ * eligible priority, fencing token +1). Leases, the last token per binding and
+ * the heartbeats live in SQLite and are written before the answer leaves, so a
+ * restarted keeper never grants a lease early or reuses a token.
+ * The config and the path verdicts come from the Board over RPC.
+ */
+export type LeaseEnv = Env & { LEASE_KEEPER: DurableObjectNamespace<LeaseKeeper> };
+
+const LeaseRow = z.object({ binding: z.string(), state: z.string() });
+const DirectorRow = z.object({ id: z.string(), last_heartbeat_ms: z.number(), healthy: z.number() });
+const BOARD_DEADLINE_MS = 3_000;
+/** The Board's config and verdict are read at most this often; lease timing never depends on them. */
+const BOARD_CACHE_MS = 500;
+
+export class LeaseKeeper extends DurableObject<LeaseEnv> {
+  private readonly sql: SqlStorage;
+  private board: { atMs: number; bindings: CloudBinding[]; verdicts: PathVerdict[] } | null = null;
+
+  constructor(ctx: DurableObjectState, env: LeaseEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec('CREATE TABLE IF NOT EXISTS leases (binding TEXT PRIMARY KEY, state TEXT NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS directors (id TEXT PRIMARY KEY, last_heartbeat_ms INTEGER NOT NULL, healthy INTEGER NOT NULL)');
+  }
+
+  private leases(): Map<string, LeaseState> {
+    const out = new Map<string, LeaseState>();
+    for (const raw of this.sql.exec('SELECT binding, state FROM leases').toArray()) {
+      const row = LeaseRow.parse(raw);
+      out.set(row.binding, LeaseState.parse(JSON.parse(row.state)));
+    }
+    return out;
+  }
+
+  private directors(): Map<string, DirectorRecord> {
+    const out = new Map<string, DirectorRecord>();
+    for (const raw of this.sql.exec('SELECT id, last_heartbeat_ms, healthy FROM directors').toArray()) {
+      const r = DirectorRow.parse(raw);
+      out.set(r.id, { id: r.id, lastHeartbeatMs: r.last_heartbeat_ms, healthy: r.healthy === 1 });
+    }
+    return out;
+  }
+
+  private async fromBoard(cluster: string): Promise<Outcome<{ bindings: CloudBinding[]; verdicts: PathVerdict[] }>> {
+    if (this.board && Date.now() - this.board.atMs < BOARD_CACHE_MS) return { ok: true, value: this.board };
+    const stub = this.env.BOARD.get(this.env.BOARD.idFromName(cluster)) as unknown as DurableObjectStub<Board>;
+    // RPC stubs wrap results in Disposable unions that defeat inference; the Board's own return types, named.
+    const cfg = await withDeadline(stub.getConfig() as Promise<Outcome<{ config: Config }>>, BOARD_DEADLINE_MS, 'Board.getConfig');
+    if (!cfg.ok) return cfg;
+    const bindings = cfg.value.config.vigil.cloudBindings;
+    const verdicts: PathVerdict[] = [];
+    const snap = await withDeadline(stub.verdict(0, 0) as Promise<Outcome<{ body: string } | null>>, BOARD_DEADLINE_MS, 'Board.verdict');
+    if (snap.ok && snap.value) {
+      const parsed = Snapshot.safeParse(JSON.parse(snap.value.body));
+      if (parsed.success) for (const vs of parsed.data.virtualServers) for (const rs of vs.realServers) verdicts.push({ ip: rs.ip, state: rs.state });
+    }
+    this.board = { atMs: Date.now(), bindings, verdicts };
+    return { ok: true, value: this.board };
+  }
+
+  /** RPC: one director's heartbeat; answers each binding's lease as this director should see it. */
+  async heartbeat(cluster: string, directorId: string, body: Heartbeat): Promise<Outcome<HeartbeatReply>> {
+    let board: Awaited<ReturnType<LeaseKeeper['fromBoard']>>;
+    try {
+      board = await this.fromBoard(cluster);
+    } catch (err) {
+      // Without the config there is nothing to step; no lease changes, the holder's deadline runs on.
+      return fail('internal', `the Board did not answer: ${(err as Error).message}`);
+    }
+    if (!board.ok) return board;
+    // Date.now() after the awaits: the lease clock is read once, after all I/O, for this step.
+    const nowMs = Date.now();
+    this.sql.exec('INSERT INTO directors (id, last_heartbeat_ms, healthy) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET last_heartbeat_ms = excluded.last_heartbeat_ms, healthy = excluded.healthy', directorId, nowMs, body.healthy ? 1 : 0);
+    const answer = answerHeartbeat({ directorId, body, nowMs, bindings: board.value.bindings, directors: this.directors(), leases: this.leases(), verdicts: board.value.verdicts });
+    if (!answer.ok) return fail('bad_request', answer.message, { path: answer.path });
+    for (const [binding, state] of answer.changed) {
+      this.sql.exec('INSERT INTO leases (binding, state) VALUES (?, ?) ON CONFLICT(binding) DO UPDATE SET state = excluded.state', binding, JSON.stringify(state));
+    }
+    // SQLite writes above are committed before this answer leaves the object (the output gate).
+    return { ok: true, value: answer.reply };
+  }
+
+  /** RPC for tests and the dashboard: every binding's lease state. */
+  async leaseStates(): Promise<Record<string, LeaseState>> {
+    return Object.fromEntries(this.leases());
+  }
+}
+
+const ClusterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
+const DirectorId = z.string().min(1).max(64);
+
+/** `POST /v1/clusters/{cluster}/directors/{id}/heartbeat` (shim token; a token naming a director heartbeats only as it). */
+export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
+  const cluster = ClusterName.safeParse(c.req.param('cluster'));
+  const id = DirectorId.safeParse(c.req.param('id'));
+  if (!cluster.success) throw new ApiError('bad_request', 'invalid cluster name', { path: 'cluster' });
+  if (!id.success) throw new ApiError('bad_request', 'invalid director id', { path: 'id' });
+  if (token.director !== undefined && token.director !== id.data) throw new ApiError('forbidden', `this token heartbeats as director ${token.director}`, { path: 'id' });
+  let doc: unknown;
+  try {
+    doc = await c.req.json();
+  } catch {
+    throw new ApiError('bad_request', 'the body is not JSON', { path: 'body' });
+  }
+  const body = Heartbeat.safeParse(doc);
+  if (!body.success) throw new ApiError('bad_request', body.error.issues[0]?.message ?? 'invalid heartbeat', { path: ['body', ...(body.error.issues[0]?.path ?? [])].join('.') });
+  const env = c.env as LeaseEnv;
+  const keeper = env.LEASE_KEEPER.get(env.LEASE_KEEPER.idFromName(cluster.data));
+  return c.json(unwrap(await withDeadline(keeper.heartbeat(cluster.data, id.data, body.data) as Promise<Outcome<HeartbeatReply>>, BOARD_DEADLINE_MS * 2, 'LeaseKeeper.heartbeat')));
+}
