@@ -1,21 +1,27 @@
 /**
- * The edge control plane on local workerd (wrangler dev, local mode):
+ * The edge control plane on local workerd:
  * - votes one Board ingests per second from batched posts (3 vantage points in parallel);
- * - time from the vote that flips a verdict to the snapshot arriving at 100 WebSocket subscribers;
+ * - time from the vote that flips a verdict to the snapshot arriving at 100 WebSocket
+ *   subscribers, on Miniflare directly (as production: Worker → Board) and through
+ *   wrangler dev (one more proxy process in the path), in the same run;
  * - CPU ms per check in workerd (the check engine's harness, bench/workerd-checks.ts) and
- *   from it and the Prober's per-run operations, a cost per check-month at published prices.
+ *   the Board's CPU and round trip per vote batch; from them, a cost per check-month at
+ *   published prices, per component.
  * Bounded loops, loopback only.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket } from 'undici';
+import WebSocket from 'ws';
 import type { Vote } from '../core/vote/fold.ts';
+import { CONNECTIONS_PER_INVOCATION, PLANNED_UTILISATION } from '../core/vote/shards.ts';
 import { localSecrets } from '../shim/local/local-secrets.ts';
 import { startWranglerDev } from '../shim/local/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
+import { ALARM_MIN_GAP_MS, CRON_EVERY_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
+import { startMiniflare } from './control-plane-miniflare.ts';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
-import { measureWorkerd } from './workerd-checks.ts';
+import { measureWorkerd, workerdCpuMs } from './workerd-checks.ts';
 
 const VPS = ['dc1', 'dc2', 'dc3'];
 const TARGETS = 500;
@@ -52,46 +58,91 @@ async function ingest(url: string, tokens: Record<string, string>): Promise<numb
   return rates;
 }
 
-async function push(url: string, tokens: Record<string, string>, shim: string): Promise<number[]> {
+interface PushResult {
+  samples: number[];
+  /** Per flip, the first subscriber's arrival: the Board's own latency without the fan-out queue. */
+  first: number[];
+  /** Size of one pushed message (the signed snapshot inside its StreamMessage). */
+  messageBytes: number;
+}
+
+async function push(url: string, tokens: Record<string, string>, shim: string): Promise<PushResult> {
   const sockets: WebSocket[] = [];
   const arrivals: ((seq: number, at: number) => void)[] = [];
   let lastSeq = 0;
+  let messageBytes = 0;
   await Promise.all(
     Array.from({ length: SUBSCRIBERS }, (_, i) =>
       new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(`${url.replace('http', 'ws')}/stream`, { headers: { Authorization: `Bearer ${shim}` } } as never);
+        // ws (a leaner frame parser) rather than the shim's undici client: the
+        // 100 subscribers share this one Node thread, and what is measured is the Board's fan-out.
+        const ws = new WebSocket(`${url.replace('http', 'ws')}/stream`, { headers: { Authorization: `Bearer ${shim}` }, skipUTF8Validation: true, perMessageDeflate: false });
         const timer = setTimeout(() => reject(new Error('subscriber did not get its first snapshot')), 20_000);
-        ws.onmessage = (e) => {
-          const seq = (JSON.parse(String(e.data)) as { seq: number }).seq;
+        ws.on('message', (data: Buffer) => {
+          // Arrival is stamped before any parsing: the 100 subscribers share this one Node
+          // thread, and each one's JSON work would queue behind the others' (on a director
+          // each shim has its own). The seq comes first in the message ({"type","seq",…}).
           const at = performance.now();
+          const seq = Number(/"seq":(\d+)/.exec(data.subarray(0, 64).toString('latin1'))?.[1] ?? 0);
+          messageBytes = data.length;
           lastSeq = Math.max(lastSeq, seq);
           arrivals[i]?.(seq, at);
           clearTimeout(timer);
           resolve();
-        };
-        ws.onerror = () => reject(new Error('WebSocket error'));
+        });
+        ws.on('error', () => reject(new Error('WebSocket error')));
         sockets.push(ws);
       }),
     ),
   );
   const samples: number[] = [];
+  const first: number[] = [];
   const voters = VPS.slice(0, 2).map((vp) => new BoardClient(url, tokens[vp]!));
   let clock = Date.now() + 10_000;
   for (let f = 0; f < FLIPS; f++) {
     // A fresh target each time (all up after the ingestion rounds): dc1's down vote alone changes
     // nothing, dc2's makes the quorum of 2, so that post is the one that flips the verdict.
     const target = f + 1;
-    const up = false;
-    await voters[0]!.postVotes([vote(target, 'dc1', up, ++clock)]);
+    await voters[0]!.postVotes([vote(target, 'dc1', false, ++clock)]);
     const before = lastSeq;
     const got = Array.from({ length: SUBSCRIBERS }, (_, i) => new Promise<number>((resolve) => (arrivals[i] = (seq, at) => seq > before && resolve(at))));
     const t0 = performance.now();
-    await voters[1]!.postVotes([vote(target, 'dc2', up, ++clock)]);
+    await voters[1]!.postVotes([vote(target, 'dc2', false, ++clock)]);
     const ats = await Promise.race([Promise.all(got), new Promise<number[]>((_, rej) => setTimeout(() => rej(new Error(`push ${f} did not arrive within 10 s (last seq ${lastSeq}, before ${before})`)), 10_000))]);
     samples.push(...ats.map((a) => a - t0));
+    first.push(Math.min(...ats) - t0);
+    await new Promise((r) => setTimeout(r, 50)); // let the sockets drain between flips
   }
   for (const ws of sockets) ws.close();
-  return samples;
+  return { samples, first, messageBytes };
+}
+
+/** What one Prober alarm's vote batch costs the Board: workerd CPU (all of it, Worker included) and round trip. */
+async function boardBatch(url: string, tokens: Record<string, string>, perBatch: number, n: number): Promise<{ cpuMs: number; roundTripMs: number }> {
+  const c = new BoardClient(url, tokens.dc3!);
+  let clock = Date.now() + 20_000;
+  const post = (b: number) => c.postVotes(Array.from({ length: perBatch }, (_, j) => vote((b * perBatch + j) % TARGETS, 'dc3', true, ++clock)));
+  for (let b = 0; b < 20; b++) await post(b); // warm-up
+  const rtts: number[] = [];
+  const cpu0 = workerdCpuMs();
+  for (let b = 0; b < n; b++) {
+    const t0 = performance.now();
+    await post(b);
+    rtts.push(performance.now() - t0);
+  }
+  return { cpuMs: (workerdCpuMs() - cpu0) / n, roundTripMs: stats(rtts).median };
+}
+
+interface Target {
+  name: string;
+  rates: number[];
+  push: PushResult;
+}
+
+async function measure(name: string, url: string, secrets: ReturnType<typeof localSecrets>): Promise<Target> {
+  await new BoardClient(url, secrets.tokens.admin).putConfig(config());
+  const rates = await ingest(url, secrets.tokens.probers);
+  return { name, rates, push: await push(url, secrets.tokens.probers, secrets.tokens.shim) };
 }
 
 async function engineCpu(): Promise<{ tcp: number; http: number; note: string }> {
@@ -112,56 +163,119 @@ async function engineCpu(): Promise<{ tcp: number; http: number; note: string }>
 }
 
 /**
- * Prices as published by Cloudflare (Workers Paid, Durable Objects on SQLite
- * storage) and AWS (Route 53 health checks), as known on 2025-06-01.
+ * Prices as published by Cloudflare (Workers Paid: Durable Objects on SQLite
+ * storage, developers.cloudflare.com/durable-objects/platform/pricing) and AWS
+ * (Route 53 health checks), as read on the date below.
  */
 const PRICES = {
-  date: '2025-06-01',
+  date: '2026-01-07',
+  /** Alarm invocations and every RPC method call count. */
   doRequestPerM: 0.15,
+  /** Wall-clock while active or idle-but-not-hibernatable, at 128 MB per object. */
   doGbSecondPerM: 12.5,
+  doGb: 0.125,
+  /** SQLite storage, billed from 2026-01-07. A setAlarm() is counted as one row (alarms live in the object's storage). */
   rowsWrittenPerM: 1.0,
   route53NonAws: 0.75,
   route53FastInterval: 2.0,
 };
 
+const INTERVAL_S = 10;
+const REGIONS = 3;
+const RUNS_PER_CHECK_MONTH = ((30.44 * 86_400) / INTERVAL_S) * REGIONS;
+/** The bench cluster: 500 real servers × 3 regions share one Board. */
+const CLUSTER_RUNS_PER_S = (TARGETS * REGIONS) / INTERVAL_S;
+
+interface CostLine {
+  label: string;
+  checksPerShard: number;
+  checksPerAlarm: number;
+  requests: number;
+  duration: number;
+  rows: number;
+  total: number;
+}
+
+/**
+ * Dollars per check-month by component, for a shard of `shard` checks whose
+ * connections are held `holdMs` each. One alarm runs what fell due since the
+ * last (≥ ALARM_MIN_GAP_MS apart) with six sockets at a time, then sends one
+ * vote RPC; the Prober is billed wall-clock for the alarm (the checks, its CPU,
+ * the RPC round trip) and is hibernatable between alarms; the Board is billed
+ * for its CPU per batch, and hibernatable between (WebSockets hibernate;
+ * a pending long-poll would keep it awake, see the note).
+ */
+function cost(label: string, shard: number, holdMs: number, m: { cpuPerCheckMs: number; boardCpuMs: number; rpcMs: number }): CostLine {
+  const perAlarm = Math.max(1, Math.min(shard, (shard * ALARM_MIN_GAP_MS) / (INTERVAL_S * 1000)));
+  const proberWallMs = holdMs * Math.ceil(perAlarm / CONNECTIONS_PER_INVOCATION) + m.cpuPerCheckMs * perAlarm + m.rpcMs;
+  const gbS = ((proberWallMs + m.boardCpuMs) / 1000) * PRICES.doGb / perAlarm;
+  const cronPerRun = (INTERVAL_S * 1000) / CRON_EVERY_MS / shard; // one configure RPC per Prober per minute
+  const boardAlarmPerRun = 1 / (INTERVAL_S * CLUSTER_RUNS_PER_S); // the Board's re-fold alarm, every delay_loop
+  const requests = (2 / perAlarm + cronPerRun + boardAlarmPerRun) * PRICES.doRequestPerM / 1e6;
+  const compactionPerRun = 1000 / VOTE_FLUSH_EVERY_MS / CLUSTER_RUNS_PER_S;
+  const rows = (1 / perAlarm + compactionPerRun + boardAlarmPerRun) * PRICES.rowsWrittenPerM / 1e6;
+  const duration = gbS * PRICES.doGbSecondPerM / 1e6;
+  const month = (x: number) => x * RUNS_PER_CHECK_MONTH;
+  return { label, checksPerShard: shard, checksPerAlarm: perAlarm, requests: month(requests), duration: month(duration), rows: month(rows), total: month(requests + duration + rows) };
+}
+
 export async function run(): Promise<BenchSection[]> {
   const secrets = localSecrets(VPS);
-  const dev = await startWranglerDev({ secrets });
-  let rates: number[];
-  let pushMs: number[];
+  const targets: Target[] = [];
+  let batch: { cpuMs: number; roundTripMs: number };
+  const mf = await startMiniflare(secrets);
   try {
-    const url = `${dev.url}/v1/clusters/bench`;
-    await new BoardClient(url, secrets.tokens.admin).putConfig(config());
-    rates = await ingest(url, secrets.tokens.probers);
-    pushMs = await push(url, secrets.tokens.probers, secrets.tokens.shim);
+    const url = `${mf.url}/v1/clusters/bench`;
+    targets.push(await measure('Miniflare (workerd, no proxy)', url, secrets));
+    batch = await boardBatch(url, secrets.tokens.probers, 60, 200);
+  } finally {
+    await mf.stop();
+  }
+  const dev = await startWranglerDev({ secrets });
+  try {
+    targets.push(await measure('wrangler dev --local (+ its proxy)', `${dev.url}/v1/clusters/bench`, secrets));
   } finally {
     await dev.stop();
   }
   const cpu = await engineCpu();
-  const r = stats(rates);
-  const p = stats(pushMs);
 
-  // One check run as the Prober does it today: one alarm (a DO request) per run in the worst case
-  // (first runs spread by warmup rarely share an alarm), one RPC to the Board, one job row written
-  // by the Prober and one vote row by the Board; duration: an alarm held ~100 ms at 128 MB.
-  const runsPerMonth = (30.44 * 86_400) / 10 * 3;
-  const perRun = (checksPerAlarm: number) => (2 * PRICES.doRequestPerM) / 1e6 / checksPerAlarm + (2 * PRICES.rowsWrittenPerM) / 1e6 + ((0.1 * 0.125) / checksPerAlarm) * (PRICES.doGbSecondPerM / 1e6);
-  const costNow = perRun(1) * runsPerMonth;
-  const costBatched = perRun(6) * runsPerMonth;
+  // Shards: the safety bound (core/vote/shards.ts: every check hanging for its whole
+  // connect_timeout, at half of six sockets) versus shards sized by real hold times
+  // at the same half load. The bound is what the Board plans; the others show what
+  // the edge costs once shards may grow to what real latencies need.
+  const timeoutMs = 2000;
+  const safetyShard = Math.floor((CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION * INTERVAL_S * 1000) / timeoutMs);
+  const sized = (holdMs: number) => Math.floor((CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION * INTERVAL_S * 1000) / holdMs);
+  const m = { cpuPerCheckMs: cpu.tcp, boardCpuMs: batch.cpuMs, rpcMs: batch.roundTripMs };
+  const lines = [
+    cost(`safety bound (${timeoutMs} ms timeout), checks held 50 ms`, safetyShard, 50, m),
+    cost('safety bound, every check hanging to its timeout (worst case)', safetyShard, timeoutMs, m),
+    cost('shards sized for 20 ms holds, checks held 20 ms', sized(20), 20, m),
+    cost('shards sized for 50 ms holds, checks held 50 ms', sized(50), 50, m),
+    cost('shards sized for 100 ms holds, checks held 100 ms', sized(100), 100, m),
+  ];
   const route53 = PRICES.route53NonAws + PRICES.route53FastInterval;
+  const $ = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(3)}`;
+  const pushRows = targets.map((t) => {
+    const p = stats(t.push.samples);
+    const f = stats(t.push.first);
+    return [
+      [`vote that flips a verdict → snapshot at ${SUBSCRIBERS} WebSocket subscribers (ms), ${t.name}`, fmt(p.median), fmt(p.p99), 'p99 < 50', p.n],
+      [`  the same, first of the ${SUBSCRIBERS} subscribers per flip (ms), ${t.name}`, fmt(f.median), fmt(f.p99), '', f.n],
+    ];
+  }).flat();
+  const rateRows = targets.map((t) => {
+    const r = stats(t.rates);
+    return [`votes ingested/s by one Board (batches of ${BATCH}, ${VPS.length} vantage points in parallel, ${TARGETS} targets), ${t.name}`, fmt(r.median, 0), fmt(r.min, 0) + ' (worst round)', '≥ 20,000', r.n];
+  });
   return [
     {
       title: 'Control plane: vote ingestion and push (local workerd)',
       markdown: [
-        table(
-          ['measure', 'median', 'p99', 'goal', 'n'],
-          [
-            [`votes ingested/s by one Board (batches of ${BATCH}, ${VPS.length} vantage points in parallel, ${TARGETS} targets)`, fmt(r.median, 0), fmt(r.min, 0) + ' (worst round)', '≥ 20,000', r.n],
-            [`vote that flips a verdict → snapshot at ${SUBSCRIBERS} WebSocket subscribers (ms)`, fmt(p.median), fmt(p.p99), 'p99 < 50', p.n],
-          ],
-        ),
+        table(['measure', 'median', 'p99', 'goal', 'n'], [...rateRows, ...pushRows]),
         '',
-        'wrangler dev --local (workerd) on this machine; the posting clients, the 100 subscribers and workerd share its cores.',
+        `Pushed message: ${fmt(targets[0]!.push.messageBytes / 1024)} KiB (lean snapshot: every virtual and real server with weight and state, seq, times; per-vantage detail at GET /v1/clusters/{c}/votes), signed once and sent as the same string to every subscriber. ${FLIPS} flips × ${SUBSCRIBERS} subscribers per target, 50 ms apart; arrival stamped before parsing.`,
+        'Miniflare is the production path (client → Worker → Board); wrangler dev puts its live-reload proxy (another workerd process) in front, which production has not. The posting clients, the subscribers and workerd share this machine\'s two cores.',
       ].join('\n'),
     },
     {
@@ -172,16 +286,21 @@ export async function run(): Promise<BenchSection[]> {
           [
             ['CPU ms per TCP_CHECK in workerd (engine over cloudflare:sockets)', fmt(cpu.tcp, 3)],
             ['CPU ms per HTTP_GET in workerd (engine, MD5 digest)', fmt(cpu.http, 3)],
-            ['check runs per check-month (10 s interval, 3 regions)', fmt(runsPerMonth, 0)],
-            ['Vigil edge, as built (1 check per alarm; 2 DO requests + 2 rows written per run)', `$${fmt(costNow, 3)} per check-month`],
-            ['Vigil edge, 6 checks per alarm (still 2 rows written per run)', `$${fmt(costBatched, 3)} per check-month`],
-            ['goal', '≤ $0.01 per check-month'],
-            ['Route 53 health check, non-AWS endpoint, fast (10 s) interval', `$${fmt(route53, 2)} per check-month ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval} fast interval)`],
+            ['Board: workerd CPU ms per vote batch of 60 (Worker + Board, HTTP path)', fmt(batch.cpuMs, 2)],
+            ['Board: round trip ms per vote batch of 60 (charged to the Prober as wall-clock)', fmt(batch.roundTripMs, 2)],
+            [`check runs per check-month (${INTERVAL_S} s interval, ${REGIONS} regions)`, fmt(RUNS_PER_CHECK_MONTH, 0)],
           ],
         ),
         '',
-        `Prices as published (date ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarms and RPC count), $${PRICES.doGbSecondPerM}/M GB-s duration (128 MB per object), SQLite rows written $${PRICES.rowsWrittenPerM}/M; Route 53 $${PRICES.route53NonAws}/month per non-AWS health check plus $${PRICES.route53FastInterval} for the 10 s interval. DO CPU is not billed apart from duration, so the CPU figures matter for capacity, not price. ${cpu.note}.`,
-        'Rows written dominate: the goal needs the Prober to keep checker state in memory and write it rarely, and the Board to persist votes in batches, not per vote.',
+        table(
+          ['shards', 'checks/shard', 'checks/alarm', 'requests', 'duration (GB-s)', 'rows written', 'total per check-month'],
+          lines.map((l) => [l.label, l.checksPerShard, fmt(l.checksPerAlarm, 1), $(l.requests), $(l.duration), $(l.rows), $(l.total)]),
+        ),
+        '',
+        `Goal: ≤ $0.01 per check-month. Route 53 health check, non-AWS endpoint, 10 s interval: $${fmt(route53, 2)} ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval}). As first built (a DO request and a row written per check run, per-run job rows): $1.94.`,
+        `Prices (read ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarm invocations and each RPC call), $${PRICES.doGbSecondPerM}/M GB-s duration at ${PRICES.doGb * 1024} MB per object (wall-clock while active or idle but not hibernatable), SQLite rows written $${PRICES.rowsWrittenPerM}/M (each setAlarm counted as one row); first 1M requests / 400,000 GB-s / 50M rows a month included, not subtracted here. CPU is not billed apart from duration. ${cpu.note}.`,
+        `Per alarm: 1 alarm request + 1 vote RPC + 1 setAlarm row, amortised over the checks that fell due since the last alarm (alarms ≥ ${ALARM_MIN_GAP_MS} ms apart); Prober duration = hold time × ⌈checks / ${CONNECTIONS_PER_INVOCATION} sockets⌉ + CPU + the vote RPC round trip; Board duration = its CPU per batch. Per cluster (${TARGETS} real servers × ${REGIONS} regions): one vote compaction row per ${VOTE_FLUSH_EVERY_MS / 1000} s, a re-fold alarm (request + row) per delay_loop; per Prober one cron configure RPC per minute (writes nothing when the plan is unchanged). Writes on verdict changes only (memory, events, a sequence reservation per 1000 snapshots) are not counted.`,
+        'Hold times are not measured here (loopback answers in well under a millisecond): 20–100 ms is the range of a TCP connect or a small HTTP GET from a nearby region. The safety bound keeps shards small enough that a region where every target hangs still keeps its schedule; at that size an alarm rarely holds more than one or two checks, so per-alarm requests and rows dominate.',
       ].join('\n'),
     },
   ];

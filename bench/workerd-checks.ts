@@ -17,7 +17,7 @@ export interface WorkerdFigure {
   note: string;
 }
 
-function workerdCpuMs(): number {
+export function workerdCpuMs(): number {
   const ticks = 100; // USER_HZ on Linux
   let total = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

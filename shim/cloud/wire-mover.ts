@@ -9,7 +9,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { AddressBackend } from './backend.ts';
 import { createBackend } from './create-backend.ts';
 import { CloudMover, LeaseStore, type MoverEvent } from './cloud-mover.ts';
-import { createEc2Client, sdkCaller } from './ec2-caller.ts';
+import { createEc2Client, sdkCaller, type Caller } from './ec2-caller.ts';
 import type { LeaseClient } from './lease-client.ts';
 import { withLeaseGuard } from './lease-guard.ts';
 import type { LocalAddress } from './local-address.ts';
@@ -27,6 +27,8 @@ export interface WireOptions {
   retry?: RetryPolicy;
   /** Tests only (an explicit endpoint beside AWS_ENDPOINT_URL_EC2); production leaves the SDK's defaults. */
   sdk?: Partial<EC2ClientConfig>;
+  /** Wraps the bare SDK caller (innermost, under the guard and the retry): metrics, or a test's in-flight count. */
+  wrapCaller?: (c: Caller) => Caller;
   onEvent?: (e: MoverEvent) => void;
 }
 
@@ -37,10 +39,13 @@ export function wireMover(o: WireOptions): Wired {
   const mine = o.bindings.filter((b) => b.directors.some((d) => d.id === o.directorId));
   const backends: AddressBackend[] = [];
   const reasons: string[] = [];
-  const clients = new Map<string, ReturnType<typeof sdkCaller>>();
+  const clients = new Map<string, Caller>();
   for (const b of mine) {
     const region = b.region ?? '';
-    if (!clients.has(region)) clients.set(region, sdkCaller(createEc2Client({ region: b.region, directorId: o.directorId, overrides: o.sdk })));
+    if (!clients.has(region)) {
+      const bare = sdkCaller(createEc2Client({ region: b.region, directorId: o.directorId, overrides: o.sdk }));
+      clients.set(region, o.wrapCaller ? o.wrapCaller(bare) : bare);
+    }
     const caller = withRetry(withLeaseGuard(clients.get(region)!, () => leases.get(b.name), o.clock), o.clock, o.retry ?? DEFAULT_RETRY, (action, code, attempt) =>
       o.onEvent?.({ type: 'error', binding: b.name, code: 'retry', message: `${action} ${code}, attempt ${attempt + 1}` }),
     );

@@ -9,6 +9,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import { LeaseStore, type CloudMover } from '../../shim/cloud/cloud-mover.ts';
 import type { HeldLease } from '../../shim/cloud/lease-guard.ts';
 import type { LeaseClient } from '../../shim/cloud/lease-client.ts';
+import type { Caller } from '../../shim/cloud/ec2-caller.ts';
 import { DryRunLocalAddress } from '../../shim/cloud/local-address.ts';
 import { wireMover } from '../../shim/cloud/wire-mover.ts';
 import type { RetryPolicy } from '../../shim/cloud/with-retry.ts';
@@ -33,7 +34,7 @@ export class Fleet {
   private readonly shims = new Map<string, Shim>();
 
   constructor(
-    private readonly o: { binding: CloudBinding; clientFor: (id: string) => LeaseClient; clock: Clock; heartbeatMs: number; retry: RetryPolicy },
+    private readonly o: { binding: CloudBinding; clientFor: (id: string) => LeaseClient; clock: Clock; heartbeatMs: number; retry: RetryPolicy; wrapCaller?: (c: Caller) => Caller },
   ) {}
 
   start(id: string): void {
@@ -42,7 +43,7 @@ export class Fleet {
     this.spans.set(id, spans);
     const inner = this.o.clientFor(id);
     const client: LeaseClient = { heartbeat: async (b, s) => (this.cut.has(id) ? { ok: false, reason: 'partitioned from the Board' } : inner.heartbeat(b, s)) };
-    const wired = wireMover({ directorId: id, bindings: [this.o.binding], client, clock, local: new DryRunLocalAddress(), heartbeatMs: this.o.heartbeatMs, healthy: () => true, releaseOnShutdown: false, retry: this.o.retry });
+    const wired = wireMover({ directorId: id, bindings: [this.o.binding], client, clock, local: new DryRunLocalAddress(), heartbeatMs: this.o.heartbeatMs, healthy: () => true, releaseOnShutdown: false, retry: this.o.retry, wrapCaller: this.o.wrapCaller });
     if (!wired.ok) throw new Error(wired.reasons.join('; '));
     // Every lease the director takes or renews is recorded with its own deadline.
     const set = wired.leases.set.bind(wired.leases);

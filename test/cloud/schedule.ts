@@ -21,6 +21,8 @@ export interface ChaosWorld {
   ids: string[];
   ttlMs: number;
   restartBoard: () => Promise<void>;
+  /** Runs `check` often while the schedule runs; returns a stop function. Default: every 20 ms of real time. */
+  sampler?: (check: () => void) => () => void;
 }
 
 /** mulberry32: small, seedable, good enough to pick steps and fault rolls. */
@@ -45,10 +47,16 @@ export function pickSchedule(rng: () => number, length: number): Step[] {
 export async function runSchedule(w: ChaosWorld, steps: readonly Step[], log: (line: string) => void = () => {}): Promise<string[]> {
   const violations: string[] = [];
   const { fleet, endpoint, clock } = w;
-  const sampler = setInterval(() => {
+  const check = () => {
     const b = fleet.believers();
     if (b.length > 1) violations.push(`at ${clock.nowMs()} ${b.join(' and ')} both believe they hold the lease`);
-  }, 20);
+  };
+  const stopSampling =
+    w.sampler?.(check) ??
+    (() => {
+      const t = setInterval(check, 20);
+      return () => clearInterval(t);
+    })();
   const wait = (ms: number) => clock.sleep(ms);
   const holder = () => fleet.believers()[0];
   try {
@@ -108,7 +116,7 @@ export async function runSchedule(w: ChaosWorld, steps: readonly Step[], log: (l
     }
     if (!settled) violations.push(`the address did not settle on the lease holder (believers ${fleet.believers().join(',') || 'none'}, address on ${endpoint.world.addresses.get(ALLOCATION_ID)?.instanceId ?? 'nothing'})`);
   } finally {
-    clearInterval(sampler);
+    stopSampling();
   }
   violations.push(...checkCallLog(endpoint.calls, fleet.spans));
   return violations;

@@ -69,9 +69,17 @@ export class Ec2Endpoint {
   private seq = 0;
   private random: () => number;
 
-  constructor(seed: WorldSeed, opts: { random?: () => number } = {}) {
+  /** Requests waiting out injected latency (a simulated clock's driver counts them as idle). */
+  parked = 0;
+  private now: () => number;
+  private delay: (ms: number) => Promise<void>;
+
+  /** `now` and `delay` default to the wall clock; a simulated-clock run passes its own. */
+  constructor(seed: WorldSeed, opts: { random?: () => number; now?: () => number; delay?: (ms: number) => Promise<void> } = {}) {
     this.world = new Ec2World(seed);
     this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.delay = opts.delay ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
   async start(): Promise<string> {
@@ -99,7 +107,7 @@ export class Ec2Endpoint {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAtMs = Date.now();
+    const receivedAtMs = this.now();
     const requestId = crypto.randomUUID();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -110,12 +118,15 @@ export class Ec2Endpoint {
     const record: CallRecord = { seq: ++this.seq, action, mutating: MUTATING.has(action), director, params, receivedAtMs, answeredAtMs: receivedAtMs, outcome: 'ok' };
     this.calls.push(record);
     const send = (status: number, xml: string) => {
-      record.answeredAtMs = Date.now();
+      record.answeredAtMs = this.now();
       res.writeHead(status, { 'Content-Type': 'text/xml;charset=UTF-8', 'x-amzn-RequestId': requestId });
       res.end(xml);
     };
     try {
-      if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
+      if (this.faults.latencyMs > 0) {
+        this.parked++;
+        await this.delay(this.faults.latencyMs).finally(() => this.parked--);
+      }
       const roll = this.random();
       if (roll < this.faults.throttleRate) throw new Ec2Fault('RequestLimitExceeded', 'Request limit exceeded.', 503);
       if (roll < this.faults.throttleRate + this.faults.serverErrorRate) {

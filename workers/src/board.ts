@@ -9,6 +9,7 @@ import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-in
 import { fail, type Outcome } from './errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
 import { BoardVotes } from './board-votes.ts';
+import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
 import { BoardProbers } from './board-probers.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';
 import { ClientMessage, type ConfigAccepted, type StreamMessage, type VotesAccepted } from './schemas.ts';
@@ -36,12 +37,6 @@ interface Loaded {
 
 const td = new TextDecoder();
 export const REGISTRY = '__registry__';
-/**
- * Votes are compacted to storage at most this often while they change. Below
- * the ~10 s an idle Durable Object waits before it may hibernate (and lose
- * memory), so a quiet Board has written what it knows before it sleeps.
- */
-export const VOTE_FLUSH_EVERY_MS = 8000;
 
 /**
  * One per cluster: the config, the latest vote per (target, vantage point), the

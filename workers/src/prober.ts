@@ -7,6 +7,7 @@ import type { Vote } from '../../core/vote/fold.ts';
 import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
 import { withDeadline } from './deadline.ts';
+import { ALARM_MIN_GAP_MS } from './hot-path.ts';
 import { ProberSpec, type ProberJob } from './prober-plan.ts';
 
 interface Last {
@@ -32,13 +33,6 @@ export interface ProberStatus {
 
 /** Runs that start within this of their due time share one alarm, instead of one alarm each. */
 const BATCH_WINDOW_MS = 25;
-/**
- * Alarms come at most this often. Every alarm is a billed request and its
- * setAlarm a billed row, so checks falling due in between wait for the next
- * one and run together: at most this much after keepalived's schedule (10%
- * of a 10 s delay_loop; a vote stays fresh for 3 intervals plus the timeout).
- */
-export const ALARM_MIN_GAP_MS = 1000;
 const BOARD_DEADLINE_MS = 10_000;
 
 const SpecRow = z.object({ spec: z.string() });
