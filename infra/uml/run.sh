@@ -48,6 +48,8 @@ setsid env TMPDIR="$memdir" "$uml" mem="$mem" rootfstype=hostfs rootflags=/ rw \
   init="$here/init.sh" VIGIL_UML_DIR="$dir" VIGIL_UML_CWD="$PWD" VIGIL_UML_ADDRS="$addrs" \
   con=null con0=null,fd:2 ssl=null quiet > "$dir/console" 2>&1 < /dev/null &
 pid=$!
+# Killed on purpose at the end: keep bash from reporting it.
+disown "$pid" 2>/dev/null || true
 deadline=$((SECONDS + timeout_s))
 while kill -0 "$pid" 2>/dev/null && [ ! -e "$dir/rc" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
 if [ ! -e "$dir/rc" ]; then

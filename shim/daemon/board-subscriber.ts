@@ -150,7 +150,7 @@ export class BoardSubscriber {
         clearTimeout(connectTimer);
         this.stats.wsConnects++;
         this.stats.transport = 'websocket';
-        this.o.log('board websocket connected', { url });
+        this.o.log('board websocket connected', { url: new URL(url).origin });
         armIdle();
         ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), this.o.pingEveryMs ?? 20_000);
       });

@@ -6,6 +6,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { virtualServerKey } from '../../core/vote/targets.ts';
 import { foldVirtualServer, type DesiredVirtualServer, type RealServerInput } from '../../core/vote/virtual-server.ts';
+import type { IpvsTable } from '../../core/ipvs/table.ts';
 import type { IpvsBackend } from '../ipvs/backend.ts';
 import { reconcile } from '../ipvs/reconcile.ts';
 import { LocalVerdicts } from './local-verdicts.ts';
@@ -47,6 +48,8 @@ export class IpvsDaemon {
   private dirty = false;
   private pendingRemove = new Set<string>();
   private stopped = false;
+  /** The table as our last successful pass left it; dropped to force a fresh read (resync timer, any failure). */
+  private observed: IpvsTable | undefined;
 
   constructor(
     private config: Config,
@@ -81,7 +84,13 @@ export class IpvsDaemon {
     this.o.log('ipvs starting', { mode: this.fs.mode, backend: this.o.backend.kind, virtualServers: this.config.virtualServers.length });
     if (this.fs.mode === 'local') this.startLocal(new Map());
     this.timers.push(setInterval(() => this.tick(), this.o.tickEveryMs ?? 1000));
-    this.timers.push(setInterval(() => this.deciding() && this.requestReconcile(), this.o.resyncEveryMs ?? 30_000));
+    this.timers.push(
+      setInterval(() => {
+        if (!this.deciding()) return;
+        this.observed = undefined;
+        void this.requestReconcile();
+      }, this.o.resyncEveryMs ?? 30_000),
+    );
   }
 
   /** A snapshot that passed verification (BoardSubscriber does that). */
@@ -109,7 +118,11 @@ export class IpvsDaemon {
   private transition(next: FailStaticState, action: FailStaticAction): void {
     const prev = this.fs.mode;
     this.fs = next;
-    if (prev !== next.mode) this.o.log('ipvs mode', { from: prev, to: next.mode, action });
+    if (prev !== next.mode) {
+      this.o.log('ipvs mode', { from: prev, to: next.mode, action });
+      // Whatever happened to the table while someone else (or no one) decided, the next pass reads it afresh.
+      this.observed = undefined;
+    }
     if (action === 'start-local') this.startLocal(this.seedFromFolded());
     if (action === 'apply-board' && this.local) {
       this.local.stop();
@@ -175,7 +188,8 @@ export class IpvsDaemon {
     for (const p of problems) this.o.log('ipvs config problem', { problem: p });
     const remove = [...this.pendingRemove];
     const t0 = performance.now();
-    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000));
+    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), this.observed);
+    this.observed = r.ok ? r.after : undefined;
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
     m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);

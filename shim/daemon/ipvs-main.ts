@@ -64,7 +64,8 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
       for (const [reason, n] of Object.entries(sub.stats.rejected)) metrics.set('vigil_shim_snapshots_rejected_total', n ?? 0, { reason });
       for (const t of ['websocket', 'long-poll', 'none']) metrics.set('vigil_shim_board_connected', sub.stats.transport === t ? 1 : 0, { transport: t });
     });
-    log('board', { url: o.board, cluster: o.cluster, keys: [...keys.keys()] });
+    // Only the origin: a URL's user-info part would be a secret.
+    log('board', { url: new URL(o.board!).origin, cluster: o.cluster, keys: [...keys.keys()] });
   }
   let server: Server | null = null;
   if (o.metricsListen) {

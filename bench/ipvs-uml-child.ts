@@ -1,0 +1,127 @@
+/**
+ * Runs inside UML for bench/ipvs.bench.ts: the shim's reconcile through the
+ * real ipvsadm -R against the real kernel, keepalived -C on the same kernel
+ * and config size, and the idle shim's RSS. Prints one JSON line of samples.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { desiredTable } from '../core/ipvs/desired-table.ts';
+import { readKeepalivedConfig, singleFileHost } from '../core/keepalived/index.ts';
+import { realServerKey, virtualServerKey } from '../core/vote/targets.ts';
+import { foldVirtualServer, type DesiredVirtualServer } from '../core/vote/virtual-server.ts';
+import { ipvsadmBackend } from '../shim/ipvs/ipvsadm-backend.ts';
+import { reconcile } from '../shim/ipvs/reconcile.ts';
+
+const VS = Number(process.argv[2] ?? 500);
+const RS = Number(process.argv[3] ?? 20);
+const RUNS = Number(process.argv[4] ?? 7);
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ipvs-'));
+const REPO = join(import.meta.dirname, '..');
+
+function conf(check: string): string {
+  const out: string[] = [];
+  for (let v = 0; v < VS; v++) {
+    out.push(`virtual_server 10.${1 + (v >> 8)}.${v & 255}.1 80 {`, '  protocol TCP', '  lb_algo wrr', '  delay_loop 60');
+    for (let r = 0; r < RS; r++) out.push(`  real_server 192.168.${Math.floor((v * RS + r) / 250)}.${((v * RS + r) % 250) + 1} 80 {`, '    weight 1', ...(check ? [check] : []), '  }');
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+const ipvsLines = () => spawnSync('ipvsadm', ['-Sn'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }).stdout.split('\n').filter(Boolean).length;
+const clear = () => spawnSync('ipvsadm', ['-C'], { timeout: 60_000 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const text = conf('');
+const read = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', text), configId: 'b' });
+if (!read.ok) throw new Error('config');
+const config = read.config;
+function folded(downEvery: number, offset: number): Map<string, DesiredVirtualServer> {
+  const m = new Map<string, DesiredVirtualServer>();
+  let i = 0;
+  for (const vs of config.virtualServers) {
+    const alive = new Map(vs.realServers.map((rs) => [realServerKey(vs, rs), { alive: downEvery === 0 || (i++ + offset) % downEvery !== 0 }]));
+    m.set(virtualServerKey(vs), foldVirtualServer(vs, alive, undefined));
+  }
+  return m;
+}
+
+const backend = ipvsadmBackend({ timeoutMs: 60_000 });
+const full: number[] = [];
+const diff: number[] = [];
+const diffRead: number[] = [];
+const diffOps: number[] = [];
+const fullTable = desiredTable(config, folded(0, 0)).table;
+for (let run = 0; run < RUNS; run++) {
+  clear();
+  let t = performance.now();
+  const r = await reconcile(backend, fullTable);
+  full.push(performance.now() - t);
+  if (!r.ok) throw new Error(r.message);
+  // 1% of real servers change (every 100th goes down), from a different offset each time:
+  // as the daemon does it (diff against the table its last pass left), and with a fresh read first.
+  let last = r.after;
+  for (let k = 0; k < 3; k++) {
+    const changed = desiredTable(config, folded(100, run * 3 + k)).table;
+    t = performance.now();
+    const d = await reconcile(backend, changed, [], undefined, last);
+    diff.push(performance.now() - t);
+    if (!d.ok) throw new Error(d.message);
+    diffOps.push(d.ops.length);
+    const back = await reconcile(backend, fullTable, [], undefined, d.after);
+    if (!back.ok) throw new Error(back.message);
+    t = performance.now();
+    const d2 = await reconcile(backend, changed);
+    diffRead.push(performance.now() - t);
+    if (!d2.ok) throw new Error(d2.message);
+    const again = await reconcile(backend, fullTable, [], undefined, d2.after);
+    if (!again.ok) throw new Error(again.message);
+    last = again.after;
+  }
+}
+const lines = ipvsLines();
+// The floor under every pass here: starting one ipvsadm process from this Node process in this kernel.
+const spawnFloor: number[] = [];
+for (let i = 0; i < 10; i++) {
+  const t = performance.now();
+  spawnSync('ipvsadm', ['-v'], { timeout: 10_000 });
+  spawnFloor.push(performance.now() - t);
+}
+
+// keepalived -C on the same kernel: config load to a complete table, and its RSS once idle.
+clear();
+const kaConf = join(dir, 'keepalived.conf');
+writeFileSync(kaConf, text);
+const kaStart: number[] = [];
+const kaRss: number[] = [];
+for (let run = 0; run < Math.min(RUNS, 3); run++) {
+  clear();
+  const t = performance.now();
+  const ka = spawn('/usr/sbin/keepalived', ['-C', '-n', '-l', '-D', '-f', kaConf, '-p', join(dir, `ka${run}.pid`), '-c', join(dir, `kac${run}.pid`)], { stdio: 'ignore' });
+  while (ipvsLines() < VS * (RS + 1) && performance.now() - t < 60_000) await sleep(20);
+  kaStart.push(performance.now() - t);
+  await sleep(1000);
+  const pids = spawnSync('pgrep', ['-f', `kac${run}.pid`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  kaRss.push(pids.reduce((n, p) => n + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0), 0) / 1024);
+  ka.kill('SIGTERM');
+  await new Promise((r) => ka.on('close', r));
+}
+
+// The shim itself: start (--local, the same config without checks) to a complete table, then idle RSS.
+const shimConf = join(dir, 'shim.conf');
+writeFileSync(shimConf, text);
+const shimStart: number[] = [];
+const shimRss: number[] = [];
+for (let run = 0; run < Math.min(RUNS, 3); run++) {
+  clear();
+  const t = performance.now();
+  const shim = spawn(process.execPath, [join(REPO, 'bin/vigil.js'), 'shim', '--config', shimConf, '--local'], { stdio: 'ignore' });
+  while (ipvsLines() < VS * (RS + 1) && performance.now() - t < 60_000) await sleep(20);
+  shimStart.push(performance.now() - t);
+  await sleep(3000);
+  shimRss.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${shim.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  shim.kill('SIGTERM');
+  await new Promise((r) => shim.on('close', r));
+}
+process.stdout.write('BENCH ' + JSON.stringify({ full, diff, diffRead, diffOps, spawnFloor, lines, kaStart, kaRss, shimStart, shimRss }) + '\n');
