@@ -39,7 +39,7 @@ export class WorkerdKeeper {
 
   async start(readyDeadlineMs = 90_000): Promise<void> {
     if (!this.port) [this.port, this.inspector] = [await freePort(), await freePort()];
-    const args = ['dev', '--config', join(ROOT, 'test/cloud/wrangler.chaos.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-port', String(this.inspector), '--env-file', join(this.dir, 'dev.env'), '--persist-to', join(this.dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    const args = ['dev', '--config', join(ROOT, 'workers/wrangler.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-port', String(this.inspector), '--env-file', join(this.dir, 'dev.env'), '--persist-to', join(this.dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', 'EDGE_PRIVATE_TARGETS:probe'];
     let output = '';
     const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' } });
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-3000)));

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
 import { requireToken } from './auth.ts';
 import { ApiError, unwrap } from './errors.ts';
+import { heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
@@ -125,3 +126,6 @@ app.get('/v1/clusters/:cluster/events', async (c) => {
   const q = parse(EventsQuery, c.req.query(), 'query');
   return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
 });
+
+// Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.
+app.post('/v1/clusters/:cluster/directors/:id/heartbeat', heartbeatRoute);
