@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config/model.ts';
 import type { BoardStore, ProberNames } from './board-store.ts';
+import type { BoardShards } from './board-shards.ts';
 import { withDeadline } from './deadline.ts';
 import { locationHint, proberName, proberSpecs, type ProberSpec } from './prober-plan.ts';
 
@@ -14,6 +15,7 @@ export class BoardProbers {
   constructor(
     private readonly env: Env,
     private readonly store: BoardStore,
+    private readonly shards: BoardShards,
   ) {}
 
   private stub(name: string, region: string | undefined) {
@@ -21,8 +23,15 @@ export class BoardProbers {
     return this.env.PROBER.get(this.env.PROBER.idFromName(name), hint ? { locationHint: hint } : undefined);
   }
 
+  /**
+   * Re-plans (latency-sized, see board-shards.ts) and sends every Prober its
+   * plan. A target that moves keeps its vote freshness (it votes as the same
+   * vantage point; only the shard changes): the old shard stops checking it
+   * and the new one starts its checker in keepalived's initial state.
+   */
   async configure(cluster: string, config: Config, view: Config, version: number): Promise<number> {
-    const specs = proberSpecs(cluster, config, view, version);
+    const plans = this.shards.planAll(config, view, Date.now());
+    const specs = proberSpecs(cluster, config, version, (vp) => plans.get(vp)?.shardOf);
     const names: ProberNames = specs.map((s) => ({ name: proberName(cluster, s.vantagePoint, s.shard), region: s.region }));
     const keep = new Set(names.map((n) => n.name));
     const retired = this.store.probers().filter((p) => !keep.has(p.name));

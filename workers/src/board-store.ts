@@ -79,6 +79,14 @@ export class BoardStore {
     this.setMeta('memory', m);
   }
 
+  /** The edge shard plan (board-shards.ts), written only when it changes. */
+  shardPlan<T>(schema: z.ZodType<T>): T | undefined {
+    return this.meta('shards', schema);
+  }
+  setShardPlan(plan: unknown): void {
+    this.setMeta('shards', plan);
+  }
+
   probers(): ProberNames {
     return this.meta('probers', ProberNames) ?? [];
   }

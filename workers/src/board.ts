@@ -11,6 +11,7 @@ import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './boar
 import { BoardVotes } from './board-votes.ts';
 import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
 import { BoardProbers } from './board-probers.ts';
+import { BoardShards, ProberHealth } from './board-shards.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';
 import { ClientMessage, type ConfigAccepted, type StreamMessage, type VotesAccepted } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
@@ -50,6 +51,9 @@ export const REGISTRY = '__registry__';
 export class Board extends DurableObject<Env> {
   private readonly store: BoardStore;
   private readonly probers: BoardProbers;
+  private readonly shards: BoardShards;
+  /** Re-plans run one at a time (a Prober's lag report, the cron, a config). */
+  private planning: Promise<unknown> = Promise.resolve();
   private readonly seq: SeqCounter;
   private readonly votes: BoardVotes;
   private cfg: Loaded | undefined;
@@ -66,7 +70,8 @@ export class Board extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BoardStore(ctx.storage.sql);
-    this.probers = new BoardProbers(env, this.store);
+    this.shards = new BoardShards(this.store);
+    this.probers = new BoardProbers(env, this.store, this.shards);
     const c = this.store.currentConfig();
     if (c) this.cfg = this.load(c.row, c.config);
     this.seq = new SeqCounter(this.store);
@@ -106,7 +111,7 @@ export class Board extends DurableObject<Env> {
     this.votes.keepOnly(new Set(this.cfg.assigned.keys()));
     this.addEvent({ seq: this.seq.current() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
     if (version === 1) await this.register(cluster);
-    const probers = await this.probers.configure(cluster, this.cfg.config, this.cfg.view, version);
+    const probers = await this.configureProbers(cluster);
     await this.refold(true);
     return { ok: true, value: { version, etag: row.etag, warnings: parsed.warnings, probers } };
   }
@@ -141,10 +146,32 @@ export class Board extends DurableObject<Env> {
     return { ok: true, value: await this.ingest(votes) };
   }
 
-  /** Votes from this cluster's own Prober Durable Objects. */
-  async submitEdgeVotes(cluster: string, vantagePoint: string, votes: Vote[]): Promise<VotesAccepted> {
+  /**
+   * Votes from this cluster's own Prober Durable Objects; their latencies size
+   * the shards. `health` comes only from a Prober that is behind: the Board
+   * re-plans at once (not waiting for the cron), without holding the reply.
+   */
+  async submitEdgeVotes(cluster: string, vantagePoint: string, votes: Vote[], health?: ProberHealth): Promise<VotesAccepted> {
     if (!this.cfg || this.store.cluster() !== cluster) return { accepted: 0, ignored: votes.length, seq: this.seq.current() };
-    return this.ingest(votes.filter((v) => v.vantagePoint === vantagePoint));
+    const mine = votes.filter((v) => v.vantagePoint === vantagePoint);
+    this.shards.observe(mine);
+    const h = health === undefined ? undefined : ProberHealth.safeParse(health);
+    if (h?.success) {
+      if (this.shards.report(vantagePoint, h.data, Date.now(), this.cfg.config, this.cfg.view)) this.ctx.waitUntil(this.configureProbers(cluster).catch((err) => console.warn(`board ${cluster}: re-plan failed: ${(err as Error).message}`)));
+    }
+    return this.ingest(mine);
+  }
+
+  private configureProbers(cluster: string): Promise<number> {
+    const run = this.planning.then(() => (this.cfg ? this.probers.configure(cluster, this.cfg.config, this.cfg.view, this.cfg.row.version) : 0));
+    this.planning = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Each edge vantage point's placement: shard → real servers. */
+  async shardPlacement(): Promise<Record<string, Record<number, string[]>>> {
+    if (this.cfg && !this.shards.hasPlan()) this.shards.planAll(this.cfg.config, this.cfg.view, Date.now());
+    return this.shards.placement();
   }
 
   private async ingest(votes: Vote[]): Promise<VotesAccepted> {
@@ -308,7 +335,7 @@ export class Board extends DurableObject<Env> {
   /** Called by the cron every minute: re-sends the Prober plans (which re-arms lost alarms) and this Board's own alarm. */
   async rearm(): Promise<{ probers: number }> {
     if (!this.cfg) return { probers: 0 };
-    const probers = await this.probers.configure(this.store.cluster() ?? '', this.cfg.config, this.cfg.view, this.cfg.row.version);
+    const probers = await this.configureProbers(this.store.cluster() ?? '');
     this.alarmAtMs = null;
     await this.refoldSoon();
     return { probers };

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { Check } from '../../core/config/checks.ts';
 import { effectiveTiming } from '../../core/config/effective.ts';
 import type { Config } from '../../core/config/model.ts';
-import { planShards } from '../../core/vote/shards.ts';
-import { assignTargets, realServerKey } from '../../core/vote/targets.ts';
+import { realServerKey } from '../../core/vote/targets.ts';
 
 /** One checker a Prober runs: everything it needs, so the Prober never parses a config. */
 export const ProberJob = z.object({
@@ -45,30 +44,30 @@ export function proberName(cluster: string, vantagePoint: string, shard: number)
 }
 
 /**
- * The Prober specs for every edge vantage point. The shard count and the deal
- * come from core's planShards; then every checker of a real server follows the
- * real server's first checker, because a vote speaks for the whole real server
- * (alive only while all its checks are up) and two shards voting for the same
- * (target, vantage point) would overwrite each other.
+ * The Prober specs for every edge vantage point, from the Board's placement
+ * (board-shards.ts: latency-sized, sticky): shard number → its real servers,
+ * every checker of a real server on the same shard, because a vote speaks for
+ * the whole real server (alive only while all its checks are up) and two
+ * shards voting for the same (target, vantage point) would overwrite each
+ * other. Shard numbers need not be contiguous (slow shards start at 1000).
  */
-export function proberSpecs(cluster: string, config: Config, view: Config, configVersion: number): ProberSpec[] {
-  const assignments = assignTargets(view);
+export function proberSpecs(cluster: string, config: Config, configVersion: number, shardOf: (vantagePoint: string) => ReadonlyMap<string, number> | undefined): ProberSpec[] {
   const out: ProberSpec[] = [];
   for (const vp of config.vigil.vantagePoints) {
     if (vp.kind !== 'edge') continue;
-    const plan = planShards(view, assignments, vp.name);
-    const shardOf = new Map<string, number>();
-    plan.shards.forEach((s, i) => s.forEach((c) => shardOf.has(c.target) || shardOf.set(c.target, i)));
-    const jobs: ProberJob[][] = plan.shards.map(() => []);
+    const placed = shardOf(vp.name);
+    if (!placed) continue;
+    const jobs = new Map<number, ProberJob[]>();
     for (const vs of config.virtualServers) {
       for (const rs of vs.realServers) {
         const target = realServerKey(vs, rs);
-        const shard = shardOf.get(target);
+        const shard = placed.get(target);
         if (shard === undefined) continue;
         rs.checks.forEach((check, i) => {
           if (check.type === 'FILE_CHECK' || check.type === 'BFD_CHECK') return;
           const c = check as Check & { connectIp?: string; connectPort?: number };
-          jobs[shard]!.push({
+          if (!jobs.has(shard)) jobs.set(shard, []);
+          jobs.get(shard)!.push({
             id: `${target}#${i}`,
             target,
             check,
@@ -81,7 +80,7 @@ export function proberSpecs(cluster: string, config: Config, view: Config, confi
         });
       }
     }
-    jobs.forEach((j, shard) => out.push({ cluster, vantagePoint: vp.name, region: vp.region, shard, configVersion, jobs: j }));
+    for (const [shard, j] of [...jobs].sort((a, b) => a[0] - b[0])) out.push({ cluster, vantagePoint: vp.name, region: vp.region, shard, configVersion, jobs: j });
   }
   return out;
 }

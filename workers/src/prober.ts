@@ -7,7 +7,9 @@ import type { Vote } from '../../core/vote/fold.ts';
 import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
 import { withDeadline } from './deadline.ts';
-import { ALARM_MIN_GAP_MS } from './hot-path.ts';
+import { isLate, isTimingOut } from './board-shards.ts';
+import { alarmGapMs, BATCH_WINDOW_MS } from './hot-path.ts';
+import { LatenessWindow } from './prober-health.ts';
 import { ProberSpec, type ProberJob } from './prober-plan.ts';
 
 interface Last {
@@ -31,8 +33,6 @@ export interface ProberStatus {
   jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; last: Last | null }[];
 }
 
-/** Runs that start within this of their due time share one alarm, instead of one alarm each. */
-const BATCH_WINDOW_MS = 25;
 const BOARD_DEADLINE_MS = 10_000;
 
 const SpecRow = z.object({ spec: z.string() });
@@ -43,7 +43,9 @@ const SpecRow = z.object({ spec: z.string() });
  * delay_before_retry, delay_loop from the end of each run); each alarm runs
  * everything due with at most six sockets open (the per-invocation limit) and
  * sends the Board one batch with a vote per real server it checked, which is
- * also its heartbeat.
+ * also its heartbeat. Alarms are at least alarmGapMs apart (hot-path.ts), so
+ * a check starts at most one gap late; a Prober later than that (p99 over a
+ * minute) says so with its batch and the Board splits its shard.
  *
  * Only the plan is stored (written when it changes, not per run). Checker
  * state lives in memory: after an eviction every checker starts again in
@@ -57,6 +59,7 @@ export class Prober extends DurableObject<Env> {
   private spec: ProberSpec | null | undefined;
   private specText: string | null = null;
   private slots = new Map<string, Slot>();
+  private readonly lateness = new LatenessWindow();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,6 +89,7 @@ export class Prober extends DurableObject<Env> {
   /** Checkers for the plan: unchanged ones keep their state and due time; new ones (or all, after an eviction) start fresh. */
   private reslot(spec: ProberSpec, nowMs: number): void {
     const next = new Map<string, Slot>();
+    if (spec.jobs.length !== this.slots.size || spec.jobs.some((j) => !this.slots.has(j.id))) this.lateness.reset();
     for (const job of spec.jobs) {
       const prev = this.slots.get(job.id);
       const same = prev && JSON.stringify(prev.job) === JSON.stringify(job);
@@ -158,6 +162,7 @@ export class Prober extends DurableObject<Env> {
     const spec = this.ready();
     if (!spec) return;
     const startMs = Date.now();
+    const minLoopMs = Math.min(...spec.jobs.map((j) => j.timing.delayLoopMs));
     const ran = new Set<Slot>();
     // Checks that fall due while this alarm runs join it: one alarm, one vote batch.
     const nextDue = (): Slot | undefined => {
@@ -169,6 +174,8 @@ export class Prober extends DurableObject<Env> {
       for (let s = nextDue(); s; s = nextDue()) {
         ran.add(s);
         const slot = s;
+        const dueMs = slot.dueMs;
+        const runStartMs = Date.now();
         const signal = AbortSignal.timeout(slot.job.timing.connectTimeoutMs * 3 + 1000);
         const target = { ip: slot.job.ip, port: slot.job.port, realServerVirtualhost: slot.job.realServerVirtualhost, virtualServerVirtualhost: slot.job.virtualServerVirtualhost };
         const r = await runCheck(slot.job.check, target, workersCheckPorts, { timeoutMs: slot.job.timing.connectTimeoutMs, signal });
@@ -177,15 +184,18 @@ export class Prober extends DurableObject<Env> {
         slot.state = step.state;
         slot.dueMs = end + step.nextDelayMs;
         slot.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
+        this.lateness.record(runStartMs, dueMs, r.reason);
       }
     };
     await Promise.all(Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker));
     const votes = this.votesFor(spec, new Set([...ran].map((s) => s.job.target)));
-    await this.arm(true, startMs + ALARM_MIN_GAP_MS);
+    await this.arm(true, startMs + alarmGapMs(minLoopMs));
     if (votes.length === 0) return;
+    // Behind (late p99 > 20% of the shortest loop, or timing out en masse): say so with the votes, and the Board re-plans.
+    const health = this.lateness.report(spec.shard, minLoopMs, Date.now(), (h) => isLate(h) || isTimingOut(h));
     const board = this.env.BOARD.get(this.env.BOARD.idFromName(spec.cluster));
     try {
-      await withDeadline(board.submitEdgeVotes(spec.cluster, spec.vantagePoint, votes), BOARD_DEADLINE_MS, 'Board.submitEdgeVotes');
+      await withDeadline(board.submitEdgeVotes(spec.cluster, spec.vantagePoint, votes, health), BOARD_DEADLINE_MS, 'Board.submitEdgeVotes');
     } catch (err) {
       // The votes are lost, not the schedule: the next run votes again, and the Board holds state meanwhile.
       console.warn(`prober ${spec.cluster}/${spec.vantagePoint}/${spec.shard}: votes not delivered: ${(err as Error).message}`);
