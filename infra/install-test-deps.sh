@@ -4,9 +4,10 @@
 #   iproute2       - network namespaces, veth pairs and bridges for multi-host tests
 #   ipvsadm, kmod, user-mode-linux - a real IPVS kernel as an ordinary process
 #   tcpdump        - capture in namespaces when a protocol test fails
+#   linux-libc-dev - <linux/ip_vs.h>, which the IPVS netlink addon is compiled against
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,6 +4,11 @@
       "target_name": "vrrp_socket",
       "sources": ["src/vrrp_socket.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "ipvs_netlink",
+      "sources": ["src/ipvs_netlink.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

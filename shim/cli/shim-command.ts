@@ -58,8 +58,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--board-backoff-max <s>', 'longest wait between reconnects to the Board', '30')
     .option('--local', 'run the virtual servers’ checks here, no Board (a drop-in for keepalived -C)')
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
-    .option('--ipvs-backend <kind>', 'ipvsadm or dry-run', 'ipvsadm')
-    .option('--ipvs-timeout <s>', 'deadline for one ipvsadm call', '10')
+    .option('--ipvs-backend <kind>', 'auto (netlink when its addon loads, else ipvsadm), netlink, ipvsadm or dry-run', 'auto')
+    .option('--ipvs-timeout <s>', 'deadline for one IPVS read or apply (a netlink exchange or an ipvsadm call)', '10')
     .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
     .action(async (opts: ShimOptions) => {

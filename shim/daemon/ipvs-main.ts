@@ -40,7 +40,7 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 /** Starts the IPVS side for a config that has virtual servers. */
 export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void): Promise<IpvsSide> {
   const metrics = new Metrics();
-  const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined });
+  const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
     clock: systemClock,

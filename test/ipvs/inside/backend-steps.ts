@@ -1,16 +1,16 @@
 /**
- * Runs inside UML (test/ipvs/uml-backend.test.ts): drives the ipvsadm backend
+ * Runs inside UML (test/ipvs/uml-backend.test.ts): drives one backend (argv[3]: ipvsadm or netlink)
  * against the real kernel through a series of tables and prints, per step, the
  * ops applied and what `ipvsadm -Sn` then shows, sorted, for the test to check.
  */
 import { spawnSync } from 'node:child_process';
 import { parseIpvsadmSave, renderRestore, renderTable } from '../../../core/ipvs/ipvsadm-format.ts';
 import type { IpvsTable } from '../../../core/ipvs/table.ts';
-import { ipvsadmBackend } from '../../../shim/ipvs/ipvsadm-backend.ts';
+import { createIpvsBackend } from '../../../shim/ipvs/create-backend.ts';
 import { reconcile } from '../../../shim/ipvs/reconcile.ts';
 
 const STEP = 'VIGIL-STEP ';
-const backend = ipvsadmBackend({ timeoutMs: 10_000 });
+const backend = createIpvsBackend(process.argv[3] ?? 'ipvsadm', { timeoutMs: 10_000 });
 
 function table(text: string): IpvsTable {
   const r = parseIpvsadmSave(text);
