@@ -19,6 +19,8 @@ mount -t tmpfs shm /dev/shm 2>/dev/null
   # IPVS refuses destinations it cannot route: a dummy interface owns the real servers' subnets.
   ip link add vigil0 type dummy && ip link set vigil0 up
   for a in $(echo "$VIGIL_UML_ADDRS" | tr , " "); do ip addr add "$a" dev vigil0; done
+  # eth0 exists only when run.sh was given a tap (-n): its link into the caller's namespace.
+  if [ -n "${VIGIL_UML_ETH:-}" ]; then ip addr add "$VIGIL_UML_ETH" dev eth0 && ip link set eth0 up; fi
 } > "$dir/setup.log" 2>&1
 cd "$VIGIL_UML_CWD" || cd /
 # The command is a NUL-separated argv file: run as it is, nothing is parsed by a shell.

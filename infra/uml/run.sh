@@ -3,19 +3,26 @@
 # user-mode-linux package: kernel 6.1, IPVS as modules), with the host's root
 # as its root file system, and prints the command's stdout; stderr goes to
 # stderr; the exit code is the command's.
-#   infra/uml/run.sh [-t TIMEOUT_S] [-a ADDR/PREFIX,...] [-m MEM] -- CMD ARGS...
+#   infra/uml/run.sh [-t TIMEOUT_S] [-a ADDR/PREFIX,...] [-m MEM] [-n TAP -e ADDR/PREFIX] -- CMD ARGS...
+# -n/-e give the kernel an eth0 on an existing tap device (tuntap transport) with
+# that address; run.sh creates no device: the caller makes the tap inside a
+# network namespace of its own and runs run.sh there (test/ipvs/uml-net.ts).
 # Exit 124 on timeout, 125 when UML itself is missing or does not run the command.
 # The UML process is always killed, and the host's own interfaces are never touched
-# (UML has no network device here; the dummy interface lives in the UML kernel).
+# (without -n UML has no network device; the dummy interface lives in the UML kernel).
 set -euo pipefail
 timeout_s=60
 addrs=192.168.0.254/16,10.0.0.254/8
 mem=384M
-while getopts "t:a:m:" o; do
+tap=
+eth_addr=
+while getopts "t:a:m:n:e:" o; do
   case $o in
     t) timeout_s=$OPTARG ;;
     a) addrs=$OPTARG ;;
     m) mem=$OPTARG ;;
+    n) tap=$OPTARG ;;
+    e) eth_addr=$OPTARG ;;
     *) exit 64 ;;
   esac
 done
@@ -43,9 +50,11 @@ ln -s "$moddir/kernel" "$dir/modules/lib/modules/$kver/kernel"
 cp "$moddir"/modules.order "$moddir"/modules.builtin* "$dir/modules/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$dir/modules" "$kver"
 printf '%s\0' "$@" > "$dir/cmd"
+net=()
+if [ -n "$tap" ]; then net=("eth0=tuntap,$tap"); fi
 # UML maps its memory from TMPDIR (tmpfs when there is one); each run gets its own.
-setsid env TMPDIR="$memdir" "$uml" mem="$mem" rootfstype=hostfs rootflags=/ rw \
-  init="$here/init.sh" VIGIL_UML_DIR="$dir" VIGIL_UML_CWD="$PWD" VIGIL_UML_ADDRS="$addrs" \
+setsid env TMPDIR="$memdir" "$uml" mem="$mem" rootfstype=hostfs rootflags=/ rw "${net[@]}" \
+  init="$here/init.sh" VIGIL_UML_DIR="$dir" VIGIL_UML_CWD="$PWD" VIGIL_UML_ADDRS="$addrs" VIGIL_UML_ETH="$eth_addr" \
   con=null con0=null,fd:2 ssl=null quiet > "$dir/console" 2>&1 < /dev/null &
 pid=$!
 # Killed on purpose at the end: keep bash from reporting it.

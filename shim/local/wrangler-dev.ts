@@ -12,6 +12,10 @@ export interface WranglerDevOptions {
   /** Extra `--var NAME:value` settings (not secrets: those go in the 0600 env file). */
   vars?: Record<string, string>;
   readyDeadlineMs?: number;
+  /** Listen on this port (a restart on the same address); default: a free one. */
+  port?: number;
+  /** Durable Object storage here, left in place by stop(), so a restart keeps it; default: a temporary folder removed at stop. */
+  persistTo?: string;
   log?: (line: string) => void;
 }
 
@@ -43,9 +47,9 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const envFile = join(dir, 'dev.env');
   writeFileSync(envFile, `VIGIL_SIGNING_KEY=${o.secrets.signingKey}\nVIGIL_TOKENS='${o.secrets.records}'\n`, { mode: 0o600 });
   chmodSync(envFile, 0o600);
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const inspector = await freePort();
-  const args = ['dev', '--config', join(ROOT, 'workers/wrangler.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--env-file', envFile, '--persist-to', join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  const args = ['dev', '--config', join(ROOT, 'workers/wrangler.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--env-file', envFile, '--persist-to', o.persistTo ?? join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' } });
   let output = '';

@@ -31,6 +31,10 @@ export interface UmlOptions {
   /** Addresses given to the dummy interface inside (real servers must be routable). */
   addrs?: string[];
   mem?: string;
+  /** Boot inside this network namespace with an eth0 on its tap device (see uml-net.ts). */
+  net?: { netns: string; tap: string; addr: string };
+  /** Ends the run early (run.sh's trap then kills the kernel). */
+  signal?: AbortSignal;
 }
 
 export function runInUml(argv: string[], o: UmlOptions = {}): Promise<UmlRun> {
@@ -38,23 +42,31 @@ export function runInUml(argv: string[], o: UmlOptions = {}): Promise<UmlRun> {
   const args = ['-t', String(Math.ceil(timeoutMs / 1000))];
   if (o.addrs) args.push('-a', o.addrs.join(','));
   if (o.mem) args.push('-m', o.mem);
+  if (o.net) args.push('-n', o.net.tap, '-e', o.net.addr);
+  // `ip netns exec` execs run.sh in place, so the process group below is still run.sh's.
+  const [file, ...pre] = o.net ? ['ip', 'netns', 'exec', o.net.netns, RUN] : [RUN];
   return new Promise((resolve) => {
-    const child = spawn(RUN, [...args, '--', ...argv], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, [...pre, ...args, '--', ...argv], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => {
-      timedOut = true;
+    const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGTERM');
       } catch {
         /* already gone */
       }
+    };
+    const killer = setTimeout(() => {
+      timedOut = true;
+      kill();
     }, timeoutMs + 10_000);
+    o.signal?.addEventListener('abort', kill, { once: true });
     child.on('close', (code) => {
       clearTimeout(killer);
+      o.signal?.removeEventListener('abort', kill);
       resolve({ code, stdout, stderr, timedOut: timedOut || code === 124 });
     });
   });
