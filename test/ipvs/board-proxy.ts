@@ -50,7 +50,8 @@ export class BoardProxy {
           const sig = up.headers['vigil-signature'];
           if (up.statusCode === 200 && typeof sig === 'string') {
             const s = this.record(body.toString('utf8'), sig);
-            if (this.withhold) return void res.writeHead(204).end();
+            // Held back: "nothing new" after a pause, so a long-polling shim does not spin against the proxy.
+            if (this.withhold) return void setTimeout(() => res.writeHead(204).end(), 2000);
             this.forwarded(s);
           }
           const headers: Record<string, string> = { 'content-type': String(up.headers['content-type'] ?? 'application/json') };

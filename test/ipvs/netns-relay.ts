@@ -41,3 +41,5 @@ const servers = process.argv.slice(2).map((arg) => {
 await Promise.all(servers);
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => process.exit(0));
+// The test holds our stdin: when it dies, however it dies, so do we.
+process.stdin.on('close', () => process.exit(0)).resume();

@@ -73,7 +73,7 @@ export function createUmlNet(name = `vigil-e2eb-${process.pid}`): UmlNet {
     ...net,
     destroy,
     relay(specs, deadlineMs = 20_000) {
-      const child = spawn('ip', ['netns', 'exec', name, process.execPath, '--import', 'tsx', join(REPO, 'test/ipvs/netns-relay.ts'), ...specs], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', name, process.execPath, '--import', 'tsx', join(REPO, 'test/ipvs/netns-relay.ts'), ...specs], { cwd: REPO, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       relay = child;
       return new Promise((resolve, reject) => {
         let out = '';
