@@ -1,6 +1,6 @@
 import type { HttpGetCheck, HttpUrl, SslGetCheck } from '../config/checks.ts';
 import type { HashAlgorithm } from '../ports/hasher.ts';
-import { buildRequest, encodeRequest, hostHeader, type HttpProtocol } from './http-request.ts';
+import { hostHeader, requestBytes, type HttpProtocol } from './http-request.ts';
 import { DEFAULT_LIMITS, ResponseReader, type ResponseLimits } from './http-response.ts';
 import type { CheckPorts, RunContext } from './ports.ts';
 import { failResult, okResult, type CheckResult, type Target } from './result.ts';
@@ -43,7 +43,7 @@ export async function fetchUrl(ports: CheckPorts, o: FetchOptions) {
     ports.dial,
     { host: o.host, port: o.port, tls: o.tls, timeoutMs: o.timeoutMs, signal: o.signal },
     async (conn) => {
-      const sent = await conn.write(encodeRequest(buildRequest(o.path, o.protocol, o.hostHeader)));
+      const sent = await conn.write(requestBytes(o.path, o.protocol, o.hostHeader));
       if (sent) return sent;
       const reader = new ResponseReader(o.limits, ports.createHasher, o.digest, o.keepForRegex);
       for (;;) {

@@ -20,5 +20,26 @@ export function buildRequest(path: string, protocol: HttpProtocol, host: string)
 
 /** Request text is ASCII by construction except a path or vhost with UTF-8: send their UTF-8 bytes, as keepalived does. */
 export function encodeRequest(request: string): Uint8Array {
-  return new TextEncoder().encode(request);
+  return ENCODER.encode(request);
+}
+
+const ENCODER = new TextEncoder();
+/** Encoded requests by their text: a checker sends the same bytes every run. Bounded: cleared when full. */
+const REQUESTS = new Map<string, Uint8Array>();
+const MAX_CACHED_REQUESTS = 20_000;
+
+/**
+ * The encoded request for (path, protocol, host), shared between runs and
+ * connections. Callers must not modify it; writers only read it.
+ */
+export function requestBytes(path: string, protocol: HttpProtocol, host: string): Uint8Array {
+  const text = buildRequest(path, protocol, host);
+  let bytes = REQUESTS.get(text);
+  // A runtime that detached a written buffer would leave it empty: encode afresh then.
+  if (bytes === undefined || bytes.byteLength === 0) {
+    if (REQUESTS.size >= MAX_CACHED_REQUESTS) REQUESTS.clear();
+    bytes = ENCODER.encode(text);
+    REQUESTS.set(text, bytes);
+  }
+  return bytes;
 }

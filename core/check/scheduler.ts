@@ -56,17 +56,28 @@ export class Scheduler {
   private readonly queue = new MinHeap<Entry>();
   private inFlight = 0;
   private runs = 0;
-  /** Wakes the loop from an untimed wait (slot freed, job added, closed). */
+  /** Wakes the loop from its wait (slot freed, job added, timer fired, closed). */
   private wakeUp: (() => void) | null = null;
-  /** Cancels a timed wait; aborted with a fixed reason because a default abort() builds a DOMException with a stack, per call. */
-  private sleeping: AbortController | null = null;
+  /**
+   * One timer, armed for the earliest due time the loop has waited for. A run
+   * finishing does not disarm it: re-arming a timer (and an AbortController)
+   * on every completion was a large share of the loop's cost at steady load.
+   * It is replaced only when an earlier wake is needed; a stale one wakes the
+   * loop once, harmlessly.
+   */
+  private timerAt = Infinity;
+  private timerCancel: AbortController | null = null;
   private readonly stop = new AbortController();
   /** One controller per run in flight, so each run's listeners stay few; close() aborts them all. */
   private readonly runSignals = new Set<AbortController>();
   private readonly random: () => number;
+  private readonly jitterFraction: number;
+  private readonly maxJitterMs: number;
 
   constructor(private readonly o: SchedulerOptions) {
     this.random = o.random ?? Math.random;
+    this.jitterFraction = o.jitterFraction ?? 0.02;
+    this.maxJitterMs = o.maxJitterMs ?? 1000;
   }
 
   add(job: Job): void {
@@ -83,6 +94,8 @@ export class Scheduler {
   close(): void {
     this.stop.abort(STOPPED);
     for (const c of this.runSignals) c.abort(STOPPED);
+    this.timerCancel?.abort(STOPPED);
+    this.timerCancel = null;
     this.poke();
   }
 
@@ -98,8 +111,7 @@ export class Scheduler {
       const nextDue = this.queue.peekKey();
       const now = clock.nowMs();
       if (nextDue !== undefined && nextDue <= now && this.inFlight < this.o.maxConcurrent) {
-        const e = this.queue.pop()!.value;
-        this.start(e, now);
+        this.start(this.queue.popValue()!, now);
         continue;
       }
       // Nothing startable: wait for the next due time, a free slot or a new job.
@@ -112,14 +124,27 @@ export class Scheduler {
     const w = this.wakeUp;
     this.wakeUp = null;
     w?.();
-    this.sleeping?.abort(WOKEN);
-    this.sleeping = null;
   }
 
   private idle(ms: number): Promise<void> {
-    if (ms === Infinity) return new Promise<void>((r) => (this.wakeUp = r));
-    this.sleeping = new AbortController();
-    return this.o.clock.sleep(ms, this.sleeping.signal);
+    const p = new Promise<void>((r) => (this.wakeUp = r));
+    if (ms !== Infinity) this.armTimer(ms);
+    return p;
+  }
+
+  private armTimer(ms: number): void {
+    const at = this.o.clock.nowMs() + ms;
+    if (this.timerAt <= at) return;
+    this.timerCancel?.abort(WOKEN);
+    const c = new AbortController();
+    this.timerCancel = c;
+    this.timerAt = at;
+    void this.o.clock.sleep(ms, c.signal).then(() => {
+      if (this.timerCancel !== c) return;
+      this.timerCancel = null;
+      this.timerAt = Infinity;
+      this.poke();
+    });
   }
 
   private async runOne(e: Entry, ac: AbortController, now: number, latenessMs: number): Promise<void> {
@@ -134,12 +159,14 @@ export class Scheduler {
     this.inFlight--;
     const step = onResult(e.state, result.ok, e.job.timing, e.job.type);
     try {
-      this.o.onReport?.({ job: e.job, result, state: step.state, transition: step.transition, latenessMs, startedAtMs: now });
+      if (this.o.onReport) this.o.onReport({ job: e.job, result, state: step.state, transition: step.transition, latenessMs, startedAtMs: now });
     } finally {
       const end = this.o.clock.nowMs();
-      const jitter = Math.min(this.o.maxJitterMs ?? 1000, step.nextDelayMs * (this.o.jitterFraction ?? 0.02)) * this.random();
-      const due = end + step.nextDelayMs + jitter;
-      if (!this.stop.signal.aborted) this.queue.push(due, { job: e.job, state: step.state, dueAtMs: due });
+      const jitter = Math.min(this.maxJitterMs, step.nextDelayMs * this.jitterFraction) * this.random();
+      // The entry is reused: one object per checker, not one per run.
+      e.state = step.state;
+      e.dueAtMs = end + step.nextDelayMs + jitter;
+      if (!this.stop.signal.aborted) this.queue.push(e.dueAtMs, e);
       this.poke();
     }
   }
@@ -147,9 +174,8 @@ export class Scheduler {
   private start(e: Entry, now: number): void {
     this.inFlight++;
     this.runs++;
-    const latenessMs = now - e.dueAtMs;
     const ac = new AbortController();
     this.runSignals.add(ac);
-    void this.runOne(e, ac, now, latenessMs);
+    void this.runOne(e, ac, now, now - e.dueAtMs);
   }
 }

@@ -1,4 +1,4 @@
-import type { Dial, TlsOptions } from '../ports/dial.ts';
+import type { ByteStream, Dial, TlsOptions } from '../ports/dial.ts';
 import type { ReasonCode } from './result.ts';
 
 /**
@@ -34,38 +34,64 @@ export async function withSession<T>(
   if (opts.signal.aborted) return { ok: false, reason: 'aborted', message: 'aborted before connect' };
   const dialed = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.timeoutMs, signal: opts.signal });
   if (!dialed.ok) return { ok: false, reason: dialed.reason, message: dialed.message };
-  const s = dialed.stream;
-  // The deadline closes the stream, which ends any pending read as `aborted`;
-  // the flag tells that apart from the prober being stopped.
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    s.close();
-  }, opts.timeoutMs);
-  const whyAborted = (): Failure =>
-    timedOut || !opts.signal.aborted
-      ? { ok: false, reason: 'read_timeout', message: `no complete answer within ${opts.timeoutMs} ms` }
-      : { ok: false, reason: 'aborted', message: 'prober stopped' };
-  const conn: Conn = {
-    async read() {
-      const r = await s.read();
-      if (r.kind === 'data') return r.bytes;
-      if (r.kind === 'eof') return null;
-      if (r.reason === 'aborted') return whyAborted();
-      return { ok: false, reason: r.reason, message: r.message };
-    },
-    async write(bytes) {
-      const w = await s.write(bytes);
-      if (w.ok) return null;
-      if (w.reason === 'aborted') return whyAborted();
-      return { ok: false, reason: w.reason, message: w.message };
-    },
-  };
+  const conn = new Session(dialed.stream, opts);
   try {
     const out = await talk(conn);
     return out.ok ? { ok: true, value: out.value, connectMs: dialed.connectMs } : out;
   } finally {
-    clearTimeout(timer);
-    s.close();
+    conn.end();
   }
+}
+
+/**
+ * The Conn a check talks through. A class with the stream, the deadline and
+ * the flag as fields, so a session costs one object instead of a closure per
+ * method (this runs once per HTTP check).
+ */
+class Session implements Conn {
+  /** The deadline closes the stream, which ends any pending read as `aborted`; the flag tells that apart from the prober being stopped. */
+  private timedOut = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly s: ByteStream,
+    private readonly opts: SessionOptions,
+  ) {
+    this.timer = setTimeout(expire, opts.timeoutMs, this);
+  }
+
+  expire(): void {
+    this.timedOut = true;
+    this.s.close();
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.s.close();
+  }
+
+  private whyAborted(): Failure {
+    return this.timedOut || !this.opts.signal.aborted
+      ? { ok: false, reason: 'read_timeout', message: `no complete answer within ${this.opts.timeoutMs} ms` }
+      : { ok: false, reason: 'aborted', message: 'prober stopped' };
+  }
+
+  async read(): Promise<Uint8Array | null | Failure> {
+    const r = await this.s.read();
+    if (r.kind === 'data') return r.bytes;
+    if (r.kind === 'eof') return null;
+    if (r.reason === 'aborted') return this.whyAborted();
+    return { ok: false, reason: r.reason, message: r.message };
+  }
+
+  async write(bytes: Uint8Array): Promise<null | Failure> {
+    const w = await this.s.write(bytes);
+    if (w.ok) return null;
+    if (w.reason === 'aborted') return this.whyAborted();
+    return { ok: false, reason: w.reason, message: w.message };
+  }
+}
+
+function expire(s: Session): void {
+  s.expire();
 }

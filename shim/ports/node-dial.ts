@@ -40,6 +40,9 @@ function onEnd(this: net.Socket) {
   owner(this).ended_();
 }
 const ONCE = { once: true } as const;
+function onTimeout(c: NodeConn) {
+  c.timedOut();
+}
 
 function classify(err: NodeJS.ErrnoException): DialFailure {
   if (err.code === 'ECONNREFUSED') return 'connect_refused';
@@ -75,7 +78,8 @@ class NodeConn implements ByteStream {
         })
       : net.connect({ host: opts.host, port: opts.port, noDelay: true });
     (this.socket as Owned)[OWNER] = this;
-    this.timer = setTimeout(this.onTimeout, opts.timeoutMs);
+    // The connection passes itself to the timer and to the signal (as a handleEvent listener): no closures per connection.
+    this.timer = setTimeout(onTimeout, opts.timeoutMs, this);
     if (t) {
       this.socket.once('connect', onTlsTcpUp);
       this.socket.once('secureConnect', onConnect);
@@ -84,7 +88,7 @@ class NodeConn implements ByteStream {
     }
     this.socket.on('error', onError);
     this.socket.on('close', onClose);
-    opts.signal.addEventListener('abort', this.onAbort, ONCE);
+    opts.signal.addEventListener('abort', this, ONCE);
   }
 
   private settleDial(r: DialResult): void {
@@ -105,15 +109,16 @@ class NodeConn implements ByteStream {
     this.settleDial({ ok: true, stream: this, connectMs: performance.now() - this.started });
   }
 
-  private readonly onTimeout = () => {
+  timedOut(): void {
     if (this.connecting)
       this.settleDial({ ok: false, reason: 'connect_timeout', message: `no ${this.opts.tls ? 'TLS session' : 'connection'} within ${this.opts.timeoutMs} ms` });
-  };
+  }
 
-  private readonly onAbort = () => {
+  /** The signal's abort listener (EventTarget calls handleEvent on listener objects). */
+  handleEvent(): void {
     if (this.connecting) this.settleDial({ ok: false, reason: 'aborted', message: 'aborted while connecting' });
     else this.close();
-  };
+  }
 
   errored(err: NodeJS.ErrnoException): void {
     if (this.connecting) {
@@ -184,7 +189,7 @@ class NodeConn implements ByteStream {
     this.closed = true;
     this.failure ??= { kind: 'error', reason: 'aborted', message: 'closed' };
     this.chunk = null;
-    this.opts.signal.removeEventListener('abort', this.onAbort);
+    this.opts.signal.removeEventListener('abort', this);
     this.socket.destroy();
     this.wake();
   }
