@@ -1,16 +1,29 @@
 import { Command, CommanderError } from 'commander';
-import { registerConfigCommands } from './config-commands.ts';
-import { registerGenhashCommand } from './genhash-command.ts';
-import { registerIamPolicyCommand } from './iam-policy-command.ts';
-import { registerProbeCommands } from './probe-command.ts';
-import { registerShimCommand } from './shim-command.ts';
-import { registerStartCommand } from './start-command.ts';
+
+type Register = (program: Command, setExit: (code: number) => void) => void;
 
 /**
- * Builds the `vigil` command. Each area registers its own subcommands from its
- * own file, so the check engine, the control plane and the shim stay apart.
- * Returns the process exit code instead of exiting, so tests can call it.
+ * Each area registers its own subcommands from its own file, so the check
+ * engine, the control plane and the shim stay apart. Only the file of the
+ * command being run is imported: `vigil shim` on a director must not pay (in
+ * start-up time and resident memory) for wrangler launchers, the AWS SDK or
+ * the check engine's HTTP client. Help and unknown commands load them all.
  */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  'check-config': async () => (await import('./config-commands.ts')).registerConfigCommands,
+  import: async () => (await import('./config-commands.ts')).registerConfigCommands,
+  export: async () => (await import('./config-commands.ts')).registerConfigCommands,
+  schema: async () => (await import('./config-commands.ts')).registerConfigCommands,
+  genhash: async () => (await import('./genhash-command.ts')).registerGenhashCommand,
+  shim: async () => (await import('./shim-command.ts')).registerShimCommand,
+  start: async () => (await import('./start-command.ts')).registerStartCommand,
+  probe: async () => (await import('./probe-command.ts')).registerProbeCommands,
+  keygen: async () => (await import('./probe-command.ts')).registerProbeCommands,
+  token: async () => (await import('./probe-command.ts')).registerProbeCommands,
+  'iam-policy': async () => (await import('./iam-policy-command.ts')).registerIamPolicyCommand,
+};
+
+/** Builds the `vigil` command; returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vigil')
     .description('Multi-vantage health checks and failover, keepalived-compatible')
@@ -21,12 +34,12 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
-  registerConfigCommands(program, setExit);
-  registerGenhashCommand(program, setExit);
-  registerShimCommand(program, setExit);
-  registerStartCommand(program, setExit);
-  registerProbeCommands(program, setExit);
-  registerIamPolicyCommand(program, setExit);
+  const name = argv.find((a) => !a.startsWith('-'));
+  const loaders = name && COMMANDS[name] ? [COMMANDS[name]] : Object.values(COMMANDS);
+  // Several names share a file; each file registers once, in the order help lists them.
+  const registers = new Set<Register>();
+  for (const load of loaders) registers.add(await load());
+  for (const register of registers) register(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

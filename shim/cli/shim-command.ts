@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { collectStartupGarbage } from '../daemon/heap.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
@@ -114,6 +115,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(1);
         return;
       }
+      const gcTimer = collectStartupGarbage();
       let boardTimer: NodeJS.Timeout | null = null;
       if (opts.boardVerdictFile && daemon) {
         const file = opts.boardVerdictFile;
@@ -142,6 +144,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           if (boardTimer) clearTimeout(boardTimer);
+          clearTimeout(gcTimer);
           void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs)]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);

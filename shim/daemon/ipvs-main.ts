@@ -3,8 +3,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createIpvsBackend } from '../ipvs/create-backend.ts';
-import { loadBoardKeys } from './board-keys.ts';
-import { BoardSubscriber } from './board-subscriber.ts';
+import type { BoardSubscriber } from './board-subscriber.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 
@@ -53,6 +52,8 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
   if (!o.local) {
     // The token is a secret: read from a file or the environment when given so, never logged.
     const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
+    // Loaded only when following a Board: undici and the signature code are most of a --local shim's heap otherwise.
+    const [{ loadBoardKeys }, { BoardSubscriber }] = await Promise.all([import('./board-keys.ts'), import('./board-subscriber.ts')]);
     const keys = await loadBoardKeys(o.boardKey!);
     subscriber = new BoardSubscriber({ url: o.board!, cluster: o.cluster!, token, keys, log, onSnapshot: (s) => daemon.acceptSnapshot(s), backoffMaxMs: o.boardBackoffMax ? Number(o.boardBackoffMax) * 1000 : undefined });
     metrics.define('vigil_shim_snapshots_accepted_total', 'counter', 'Snapshots that passed signature, sequence and expiry checks');

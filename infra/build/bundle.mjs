@@ -1,0 +1,41 @@
+// `npm ci` runs this (package.json "prepare"): the CLI as plain JavaScript in
+// dist/cli/, so a director runs `vigil shim` without tsx compiling TypeScript
+// at every start. Code splitting keeps each command in its own chunk, so only
+// the command being run is loaded (shim/cli/main.ts imports them lazily).
+// dist/cli sits two levels below the root like the sources, so paths built from
+// import.meta.dirname ('../..') resolve the same. bin/vigil.js uses the bundle
+// only while it is newer than every input listed in dist/cli/inputs.json.
+import { build } from 'esbuild';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const out = join(root, 'dist/cli');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const started = Date.now();
+const result = await build({
+  entryPoints: { main: join(root, 'shim/cli/main.ts') },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  metafile: true,
+  // V8 keeps every loaded module's source text for lazy compilation: whitespace is resident memory.
+  // Names are kept (no identifier minification) so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  // Development tools stay out: they are spawned by path or never used by the CLI at run time.
+  external: ['esbuild', 'tsx', 'wrangler', 'vitest', 'miniflare', '@cloudflare/*'],
+  // CommonJS dependencies call require(); ESM output has none unless given one.
+  banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+});
+const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/')).map((p) => relative(root, join(root, p)));
+inputs.push('package-lock.json');
+writeFileSync(join(out, 'inputs.json'), JSON.stringify(inputs));
+console.error(`vigil: bundled the CLI into dist/cli (${inputs.length} inputs, ${Date.now() - started} ms)`);
