@@ -15,6 +15,8 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import type { Vote } from '../core/vote/fold.ts';
 import { CONNECTIONS_PER_INVOCATION, PLANNED_UTILISATION } from '../core/vote/shards.ts';
+import { HOLD_FLOOR_MS, MAX_CHECKS_PER_SHARD, SLOW_HOLD_MS } from '../core/vote/shard-planner.ts';
+import { costLines, maxHoldForGoalMs, mixText, MIX_TARGETS, PRICES, REALISTIC, REGIONS, RUNS_PER_CHECK_MONTH, INTERVAL_MS, TIMEOUT_MS, type CostLine } from './control-plane-cost.ts';
 import { localSecrets } from '../shim/local/local-secrets.ts';
 import { startWranglerDev } from '../shim/local/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
@@ -145,7 +147,7 @@ async function measure(name: string, url: string, secrets: ReturnType<typeof loc
   return { name, rates, push: await push(url, secrets.tokens.probers, secrets.tokens.shim) };
 }
 
-async function engineCpu(): Promise<{ tcp: number; http: number; note: string }> {
+async function engineCpu(): Promise<{ tcp: number; http: number; loopTcp: number; loopHttp: number; note: string }> {
   const body = 'vigil bench\n';
   const server: Server = createServer((_q, r) => {
     r.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length), connection: 'close' });
@@ -156,67 +158,18 @@ async function engineCpu(): Promise<{ tcp: number; http: number; note: string }>
     const port = (server.address() as AddressInfo).port;
     const figs = await measureWorkerd([port], createHash('md5').update(body).digest('hex'), 2000);
     const by = (k: string) => figs.find((f) => f.kind === k)!;
-    return { tcp: by('TCP_CHECK').cpuMsPerCheck, http: by('HTTP_GET').cpuMsPerCheck, note: `${by('HTTP_GET').failures} HTTP failures, ${by('TCP_CHECK').failures} TCP failures in ${by('HTTP_GET').checks} each` };
+    return { tcp: by('TCP_CHECK').cpuMsPerCheck, http: by('HTTP_GET').cpuMsPerCheck, loopTcp: by('TCP_CHECK').latencyMsMedian, loopHttp: by('HTTP_GET').latencyMsMedian, note: `${by('HTTP_GET').failures} HTTP failures, ${by('TCP_CHECK').failures} TCP failures in ${by('HTTP_GET').checks} each` };
   } finally {
     server.close();
   }
 }
 
-/**
- * Prices as published by Cloudflare (Workers Paid: Durable Objects on SQLite
- * storage, developers.cloudflare.com/durable-objects/platform/pricing) and AWS
- * (Route 53 health checks), as read on the date below.
- */
-const PRICES = {
-  date: '2026-01-07',
-  /** Alarm invocations and every RPC method call count. */
-  doRequestPerM: 0.15,
-  /** Wall-clock while active or idle-but-not-hibernatable, at 128 MB per object. */
-  doGbSecondPerM: 12.5,
-  doGb: 0.125,
-  /** SQLite storage, billed from 2026-01-07. A setAlarm() is counted as one row (alarms live in the object's storage). */
-  rowsWrittenPerM: 1.0,
-  route53NonAws: 0.75,
-  route53FastInterval: 2.0,
-};
-
-const INTERVAL_S = 10;
-const REGIONS = 3;
-const RUNS_PER_CHECK_MONTH = ((30.44 * 86_400) / INTERVAL_S) * REGIONS;
-/** The bench cluster: 500 real servers × 3 regions share one Board. */
-const CLUSTER_RUNS_PER_S = (TARGETS * REGIONS) / INTERVAL_S;
-
-interface CostLine {
-  label: string;
-  checksPerShard: number;
-  checksPerAlarm: number;
-  requests: number;
-  duration: number;
-  rows: number;
-  total: number;
-}
-
-/**
- * Dollars per check-month by component, for a shard of `shard` checks whose
- * connections are held `holdMs` each. One alarm runs what fell due since the
- * last (≥ ALARM_MIN_GAP_MS apart) with six sockets at a time, then sends one
- * vote RPC; the Prober is billed wall-clock for the alarm (the checks, its CPU,
- * the RPC round trip) and is hibernatable between alarms; the Board is billed
- * for its CPU per batch, and hibernatable between (WebSockets hibernate;
- * a pending long-poll would keep it awake, see the note).
- */
-function cost(label: string, shard: number, holdMs: number, m: { cpuPerCheckMs: number; boardCpuMs: number; rpcMs: number }): CostLine {
-  const perAlarm = Math.max(1, Math.min(shard, (shard * ALARM_MIN_GAP_MS) / (INTERVAL_S * 1000)));
-  const proberWallMs = holdMs * Math.ceil(perAlarm / CONNECTIONS_PER_INVOCATION) + m.cpuPerCheckMs * perAlarm + m.rpcMs;
-  const gbS = ((proberWallMs + m.boardCpuMs) / 1000) * PRICES.doGb / perAlarm;
-  const cronPerRun = (INTERVAL_S * 1000) / CRON_EVERY_MS / shard; // one configure RPC per Prober per minute
-  const boardAlarmPerRun = 1 / (INTERVAL_S * CLUSTER_RUNS_PER_S); // the Board's re-fold alarm, every delay_loop
-  const requests = (2 / perAlarm + cronPerRun + boardAlarmPerRun) * PRICES.doRequestPerM / 1e6;
-  const compactionPerRun = 1000 / VOTE_FLUSH_EVERY_MS / CLUSTER_RUNS_PER_S;
-  const rows = (1 / perAlarm + compactionPerRun + boardAlarmPerRun) * PRICES.rowsWrittenPerM / 1e6;
-  const duration = gbS * PRICES.doGbSecondPerM / 1e6;
-  const month = (x: number) => x * RUNS_PER_CHECK_MONTH;
-  return { label, checksPerShard: shard, checksPerAlarm: perAlarm, requests: month(requests), duration: month(duration), rows: month(rows), total: month(requests + duration + rows) };
+function costTable(lines: CostLine[]): string {
+  const $ = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(3)}`;
+  return table(
+    ['shards', 'shards (largest, checks)', 'checks/alarm', 'late p99 (ms)', 'requests', 'duration (GB-s)', 'rows written', 'total per check-month'],
+    lines.map((l) => [l.label, `${l.shards} (${l.checksPerShard})`, fmt(l.checksPerAlarm, 1), fmt(l.lateP99Ms, 0), $(l.requests), $(l.duration), $(l.rows), $(l.total)]),
+  );
 }
 
 export async function run(): Promise<BenchSection[]> {
@@ -239,23 +192,9 @@ export async function run(): Promise<BenchSection[]> {
   }
   const cpu = await engineCpu();
 
-  // Shards: the safety bound (core/vote/shards.ts: every check hanging for its whole
-  // connect_timeout, at half of six sockets) versus shards sized by real hold times
-  // at the same half load. The bound is what the Board plans; the others show what
-  // the edge costs once shards may grow to what real latencies need.
-  const timeoutMs = 2000;
-  const safetyShard = Math.floor((CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION * INTERVAL_S * 1000) / timeoutMs);
-  const sized = (holdMs: number) => Math.floor((CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION * INTERVAL_S * 1000) / holdMs);
-  const m = { cpuPerCheckMs: cpu.tcp, boardCpuMs: batch.cpuMs, rpcMs: batch.roundTripMs };
-  const lines = [
-    cost(`safety bound (${timeoutMs} ms timeout), checks held 50 ms`, safetyShard, 50, m),
-    cost('safety bound, every check hanging to its timeout (worst case)', safetyShard, timeoutMs, m),
-    cost('shards sized for 20 ms holds, checks held 20 ms', sized(20), 20, m),
-    cost('shards sized for 50 ms holds, checks held 50 ms', sized(50), 50, m),
-    cost('shards sized for 100 ms holds, checks held 100 ms', sized(100), 100, m),
-  ];
+  const meas = { cpuTcpMs: cpu.tcp, cpuHttpMs: cpu.http, loopTcpMs: cpu.loopTcp, loopHttpMs: cpu.loopHttp, boardCpuMs: batch.cpuMs, rpcMs: batch.roundTripMs };
+  const costs = costLines(meas);
   const route53 = PRICES.route53NonAws + PRICES.route53FastInterval;
-  const $ = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(3)}`;
   const pushRows = targets.map((t) => {
     const p = stats(t.push.samples);
     const f = stats(t.push.first);
@@ -288,19 +227,22 @@ export async function run(): Promise<BenchSection[]> {
             ['CPU ms per HTTP_GET in workerd (engine, MD5 digest)', fmt(cpu.http, 3)],
             ['Board: workerd CPU ms per vote batch of 60 (Worker + Board, HTTP path)', fmt(batch.cpuMs, 2)],
             ['Board: round trip ms per vote batch of 60 (charged to the Prober as wall-clock)', fmt(batch.roundTripMs, 2)],
-            [`check runs per check-month (${INTERVAL_S} s interval, ${REGIONS} regions)`, fmt(RUNS_PER_CHECK_MONTH, 0)],
+            ['loopback latencyMs of a TCP_CHECK / HTTP_GET in workerd (median)', `${fmt(cpu.loopTcp, 2)} / ${fmt(cpu.loopHttp, 2)}`],
           ],
         ),
         '',
-        table(
-          ['shards', 'checks/shard', 'checks/alarm', 'requests', 'duration (GB-s)', 'rows written', 'total per check-month'],
-          lines.map((l) => [l.label, l.checksPerShard, fmt(l.checksPerAlarm, 1), $(l.requests), $(l.duration), $(l.rows), $(l.total)]),
-        ),
+        costTable(costs.main),
         '',
-        `Goal: ≤ $0.01 per check-month. Route 53 health check, non-AWS endpoint, 10 s interval: $${fmt(route53, 2)} ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval}). As first built (a DO request and a row written per check run, per-run job rows): $1.94.`,
-        `Prices (read ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarm invocations and each RPC call), $${PRICES.doGbSecondPerM}/M GB-s duration at ${PRICES.doGb * 1024} MB per object (wall-clock while active or idle but not hibernatable), SQLite rows written $${PRICES.rowsWrittenPerM}/M (each setAlarm counted as one row); first 1M requests / 400,000 GB-s / 50M rows a month included, not subtracted here. CPU is not billed apart from duration. ${cpu.note}.`,
-        `Per alarm: 1 alarm request + 1 vote RPC + 1 setAlarm row, amortised over the checks that fell due since the last alarm (alarms ≥ ${ALARM_MIN_GAP_MS} ms apart); Prober duration = hold time × ⌈checks / ${CONNECTIONS_PER_INVOCATION} sockets⌉ + CPU + the vote RPC round trip; Board duration = its CPU per batch. Per cluster (${TARGETS} real servers × ${REGIONS} regions): one vote compaction row per ${VOTE_FLUSH_EVERY_MS / 1000} s, a re-fold alarm (request + row) per delay_loop; per Prober one cron configure RPC per minute (writes nothing when the plan is unchanged). Writes on verdict changes only (memory, events, a sequence reservation per 1000 snapshots) are not counted.`,
-        'Hold times are not measured here (loopback answers in well under a millisecond): 20–100 ms is the range of a TCP connect or a small HTTP GET from a nearby region. The safety bound keeps shards small enough that a region where every target hangs still keeps its schedule; at that size an alarm rarely holds more than one or two checks, so per-alarm requests and rows dominate.',
+        `Mix (${MIX_TARGETS.toLocaleString('en')} real servers, half TCP_CHECK, half HTTP_GET, delay_loop ${INTERVAL_MS / 1000} s, connect_timeout ${TIMEOUT_MS / 1000} s, one edge vantage point's share): ${mixText(REALISTIC)}. Loopback checks measured here: TCP_CHECK ${fmt(cpu.loopTcp, 2)} ms, HTTP_GET ${fmt(cpu.loopHttp, 2)} ms (median latencyMs in workerd). The Board's estimate per target is max(p90, mean) of 16 votes drawn from its own distribution, floored at ${HOLD_FLOOR_MS} ms and capped at the timeout; shards hold ${CONNECTIONS_PER_INVOCATION} × ${PLANNED_UTILISATION} connection-seconds per second, ≤ ${MAX_CHECKS_PER_SHARD} checks, targets estimated ≥ ${SLOW_HOLD_MS} ms on slow shards of their own. The worst-case bound is core/vote/shards.ts (every check holding its connect_timeout) on the same mix.`,
+        `Each shard's alarms are simulated for 180 s as workers/src/prober.ts runs them: ${CONNECTIONS_PER_INVOCATION} sockets, an alarm serves every check due by its start + gap / 2, the next alarm no sooner than one gap (${ALARM_MIN_GAP_MS} ms) after; "late p99" is run start − keepalived's due time. Per alarm: 1 alarm request + 1 vote RPC + 1 setAlarm row + its wall-clock (checks, CPU, the vote RPC round trip) + the Board's CPU per batch (pro rata per 60 votes); per Prober one cron configure RPC a minute; per cluster one vote compaction row per ${VOTE_FLUSH_EVERY_MS / 1000} s and a re-fold alarm (request + row) per delay_loop. Writes on verdict changes only are not counted.`,
+        '',
+        '**Alarm gap** (cost vs lateness; the Prober uses min(1 s, 10% of its shortest delay_loop)) and **share of hanging targets**, latency-sized:',
+        '',
+        costTable([...costs.gaps, ...costs.hanging]),
+        '',
+        `Goal: ≤ $0.01 per check-month at ${INTERVAL_MS / 1000} s from ${REGIONS} regions (${fmt(RUNS_PER_CHECK_MONTH, 0)} runs). Route 53 health check, non-AWS endpoint, 10 s interval: $${fmt(route53, 2)} ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval}). As first built: $1.94.`,
+        `What prevents it: the Prober's duration and its per-alarm setAlarm row, both set by the hold time. Six sockets share one object's wall-clock, so each run costs ≈ hold / 6 of billed duration; and an alarm's request + vote RPC + row ($1.3 per million) is shared by at most 6 × gap × utilisation / hold checks. Together ≈ hold / 6 × ($1.5625e-6/s + $1.3e-6 / (gap × utilisation)) per run: $0.01 per check-month needs a mean estimated hold ≤ ${fmt(maxHoldForGoalMs(0.01, ALARM_MIN_GAP_MS / 1000, PLANNED_UTILISATION), 1)} ms at a 1 s gap and half the sockets (below the ${HOLD_FLOOR_MS} ms floor: even the all-20 ms row misses), ≤ ${fmt(maxHoldForGoalMs(0.01, 2, PLANNED_UTILISATION), 1)} ms at a 2 s gap. This mix: mean estimate ${fmt(costs.estimateMeanMs, 1)} ms (what sizes the shards), mean actual hold ${fmt(costs.trueMeanMs, 1)} ms (what the duration bills). The rows written (setAlarm) are the largest component at a 1 s gap, duration the next; a target hanging to its timeout costs its own slow shard's wall-clock (the "hanging" rows).`,
+        `Prices (read ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarm invocations and each RPC call), $${PRICES.doGbSecondPerM}/M GB-s duration at ${PRICES.doGb * 1024} MB per object (wall-clock while active or idle but not hibernatable), SQLite rows written $${PRICES.rowsWrittenPerM}/M (each setAlarm counted as one row); first 1M requests / 400,000 GB-s / 50M rows a month included, not subtracted here. CPU is not billed apart from duration. ${cpu.note}. Cron re-sends every ${CRON_EVERY_MS / 1000} s.`,
       ].join('\n'),
     },
   ];

@@ -20,11 +20,13 @@ export default {
     let next = 0;
     let failures = 0;
     let firstFailure = '';
+    const latencies: number[] = [];
     await Promise.all(
       Array.from({ length: 6 }, async () => {
         while (next < n) {
           const port = ports[next++ % ports.length]!;
           const r = await runCheck(check, { ip: '127.0.0.1', port }, workersCheckPorts, { timeoutMs: 5000, signal: request.signal });
+          latencies.push(r.latencyMs);
           if (!r.ok) {
             failures++;
             firstFailure ||= `${r.reason}: ${r.detail}`;
@@ -32,6 +34,7 @@ export default {
         }
       }),
     );
-    return Response.json({ n, failures, firstFailure });
+    latencies.sort((a, b) => a - b);
+    return Response.json({ n, failures, firstFailure, latencyMsMedian: latencies[Math.floor(latencies.length / 2)] ?? 0 });
   },
 };

@@ -14,6 +14,8 @@ export interface WorkerdFigure {
   checks: number;
   failures: number;
   cpuMsPerCheck: number;
+  /** Median latencyMs the engine reported (loopback: the runtime's own share of a hold). */
+  latencyMsMedian: number;
   note: string;
 }
 
@@ -59,9 +61,9 @@ export async function measureWorkerd(ports: number[], digest: string, n: number)
       const q = `n=${n}&kind=${kind}&digest=${digest}&ports=${ports.slice(0, 50).join(',')}`;
       await mf.dispatchFetch(`http://bench/?n=60&${q.slice(q.indexOf('&') + 1)}`); // warm-up: JIT and module load
       const before = workerdCpuMs();
-      const res = (await (await mf.dispatchFetch(`http://bench/?${q}`)).json()) as { n: number; failures: number; firstFailure: string };
+      const res = (await (await mf.dispatchFetch(`http://bench/?${q}`)).json()) as { n: number; failures: number; firstFailure: string; latencyMsMedian: number };
       const cpuMs = workerdCpuMs() - before;
-      out.push({ kind, checks: res.n, failures: res.failures, cpuMsPerCheck: cpuMs / res.n, note: res.firstFailure });
+      out.push({ kind, checks: res.n, failures: res.failures, cpuMsPerCheck: cpuMs / res.n, latencyMsMedian: res.latencyMsMedian, note: res.firstFailure });
     }
     return out;
   } finally {

@@ -4,7 +4,13 @@ import { realServerKey } from './targets.ts';
 import type { TargetAssignment } from './targets.ts';
 
 /**
- * How many Prober Durable Objects an edge vantage point needs.
+ * The worst-case bound: how many Prober Durable Objects an edge vantage point
+ * would need if every check held its connection for its whole connect_timeout.
+ * The Board no longer plans with it (shard-planner.ts sizes shards from
+ * measured holds: load_i = min(max(ĥ_i, 20 ms), T_i) / I_i, shards =
+ * ceil(Σ load_i / 3), hysteresis, slow targets apart); it stays as the
+ * reference the benchmark prices, and it is what a target gets until its
+ * first votes are in (ĥ = T).
  *
  * A Worker invocation may hold at most 6 outbound connections at once. A check
  * holds one connection for at most its connect_timeout (T) and recurs every

@@ -39,8 +39,17 @@ export function alarmGapMs(minDelayLoopMs: number): number {
   return Math.max(100, Math.min(ALARM_MIN_GAP_MS, Math.floor(minDelayLoopMs / 10)));
 }
 
-/** Runs that start within this of their due time share one alarm (they start at most this early). */
-export const BATCH_WINDOW_MS = 25;
+/**
+ * An alarm serves every check due by its start plus half a gap: the schedule
+ * is rounded to the nearest alarm instead of always up to the next, so a check
+ * starts at most gap / 2 early or gap / 2 late (plus, late, the wait for a
+ * free socket within the alarm). Rounding only up locked every check of a
+ * dense shard a whole gap late (due = end of run + delay_loop lands just
+ * after an alarm) and stretched every loop by one gap.
+ */
+export function batchWindowMs(gapMs: number): number {
+  return Math.floor(gapMs / 2);
+}
 
 /** A Prober is behind when the p99 lateness of its runs over LAG_WINDOW_MS passes this: 20% of the shortest loop, never below two gaps. */
 export function lateThresholdMs(minDelayLoopMs: number): number {

@@ -8,7 +8,7 @@ import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
 import { withDeadline } from './deadline.ts';
 import { isLate, isTimingOut } from './board-shards.ts';
-import { alarmGapMs, BATCH_WINDOW_MS } from './hot-path.ts';
+import { alarmGapMs, batchWindowMs } from './hot-path.ts';
 import { LatenessWindow } from './prober-health.ts';
 import { ProberSpec, type ProberJob } from './prober-plan.ts';
 
@@ -164,12 +164,15 @@ export class Prober extends DurableObject<Env> {
     const startMs = Date.now();
     const minLoopMs = Math.min(...spec.jobs.map((j) => j.timing.delayLoopMs));
     const ran = new Set<Slot>();
-    // Checks that fall due while this alarm runs join it: one alarm, one vote batch.
-    const nextDue = (): Slot | undefined => {
-      const horizon = Date.now() + BATCH_WINDOW_MS;
-      for (const s of this.slots.values()) if (!ran.has(s) && s.dueMs <= horizon) return s;
-      return undefined;
-    };
+    // The alarm serves what is due by its start plus half a gap (hot-path.ts), not what falls due while it
+    // runs: a moving horizon kept the last busy socket chasing arrivals alone (one socket at 100% in a
+    // dense shard) while five sat idle, so alarms ran for seconds and checks started seconds late.
+    // With a fixed horizon an alarm lasts about (its checks × hold) / 6 and the rest wait for the next.
+    const gapMs = alarmGapMs(minLoopMs);
+    const horizon = startMs + batchWindowMs(gapMs);
+    // Earliest due first, so the wait for a free socket falls on the checks due last.
+    const queue = [...this.slots.values()].filter((s) => s.dueMs <= horizon).sort((a, b) => a.dueMs - b.dueMs);
+    const nextDue = (): Slot | undefined => queue.shift();
     const worker = async () => {
       for (let s = nextDue(); s; s = nextDue()) {
         ran.add(s);
@@ -189,7 +192,7 @@ export class Prober extends DurableObject<Env> {
     };
     await Promise.all(Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker));
     const votes = this.votesFor(spec, new Set([...ran].map((s) => s.job.target)));
-    await this.arm(true, startMs + alarmGapMs(minLoopMs));
+    await this.arm(true, startMs + gapMs);
     if (votes.length === 0) return;
     // Behind (late p99 > 20% of the shortest loop, or timing out en masse): say so with the votes, and the Board re-plans.
     const health = this.lateness.report(spec.shard, minLoopMs, Date.now(), (h) => isLate(h) || isTimingOut(h));
