@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { proberName } from './prober-plan.ts';
 import { putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
@@ -81,6 +81,9 @@ describe('latency-sized shards re-plan when a Prober falls behind', () => {
     expect(realServer(v.doc!, `:${downPort}`).state).toBe('down');
     expect((await saidAbout('lag-a', `:${upPort}`)).weur).toMatchObject({ up: true, fresh: true });
     expect((await saidAbout('lag-a', `:${downPort}`)).weur).toMatchObject({ up: false, fresh: true });
+    // A restarted Board plans from the stored placement, estimates and correction: no merge back, no re-deal.
+    await abortAllDurableObjects();
+    expect(await board('lag-a').shardPlacement()).toEqual(placement);
   });
 
   it('a Prober on schedule never triggers a re-plan, and the plan survives a re-send unchanged', async () => {
