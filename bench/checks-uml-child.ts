@@ -24,7 +24,8 @@ import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
 
 export type Kind = 'TCP_CHECK' | 'HTTP_GET';
 export interface UmlSample {
-  who: 'keepalived' | 'vigil';
+  /** vigil-net: the engine with VIGIL_NATIVE_TCP=0, every connect through node:net (TCP_CHECK only). */
+  who: 'keepalived' | 'vigil' | 'vigil-net';
   kind: Kind;
   checks: number;
   seconds: number;
@@ -32,6 +33,8 @@ export interface UmlSample {
   /** Real servers still in the IPVS table at the end (keepalived: removed on a failed check). */
   alive?: number;
   failures?: number;
+  /** Vigil's failed checks by reason code. */
+  reasons?: Record<string, number>;
 }
 
 const PAGE = Buffer.alloc(1024, 'v');
@@ -45,14 +48,14 @@ async function vigil(kind: Kind, n: number, delayLoopMs: number): Promise<void> 
   const check: Check =
     kind === 'TCP_CHECK' ? TcpCheck.parse({ type: 'TCP_CHECK' }) : HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', digest: PAGE_MD5 }] });
   const timing = { connectTimeoutMs: 5000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: delayLoopMs, delayLoopMs, alpha: false };
-  let failures = 0;
+  const reasons: Record<string, number> = {};
   const sched = new Scheduler({
     clock: nodeTcpPorts.clock,
     maxConcurrent: n,
     jitterFraction: 0,
     run: (job, signal) => runCheck(check, { ip: '127.0.0.1', port: BASE_PORT + Number(job.id) }, nodeTcpPorts, { timeoutMs: 5000, signal }),
     onReport: (r) => {
-      if (!r.result.ok) failures++;
+      if (!r.result.ok) reasons[r.result.reason] = (reasons[r.result.reason] ?? 0) + 1;
     },
   });
   for (let i = 0; i < n; i++) sched.add({ id: String(i), type: kind, timing });
@@ -63,7 +66,7 @@ async function vigil(kind: Kind, n: number, delayLoopMs: number): Promise<void> 
   process.stdout.write('READY\n');
   await sched.loop();
   clearTimeout(cap);
-  process.stdout.write(`FAILURES ${failures}\n`);
+  process.stdout.write(`FAILURES ${JSON.stringify(reasons)}\n`);
   process.exit(0);
 }
 
@@ -107,7 +110,7 @@ async function waitLine(child: ChildProcess, want: string, ms: number): Promise<
   });
 }
 
-async function orchestrate(n: number, delayLoopS: number, warmupS: number, windowS: number, repeats: number): Promise<void> {
+async function orchestrate(n: number, delayLoopS: number, httpDelayLoopS: number, warmupS: number, windowS: number, repeats: number): Promise<void> {
   let accepts = 0;
   for (let i = 0; i < n; i++) {
     const srv = net.createServer({ noDelay: true }, (s) => {
@@ -130,10 +133,11 @@ async function orchestrate(n: number, delayLoopS: number, warmupS: number, windo
   };
   for (let rep = 0; rep < repeats; rep++) {
     for (const kind of ['TCP_CHECK', 'HTTP_GET'] as const) {
+      const delay = kind === 'TCP_CHECK' ? delayLoopS : httpDelayLoopS;
       // keepalived: -C checker only, -n foreground; the checker is the child that writes the -c pid file.
       spawnSync('ipvsadm', ['-C']);
       const conf = join(dir, `k-${kind}.conf`);
-      writeFileSync(conf, keepalivedConf(kind, n, delayLoopS));
+      writeFileSync(conf, keepalivedConf(kind, n, delay));
       const kpid = join(dir, `ka-${rep}-${kind}.pid`);
       const cpid = join(dir, `kc-${rep}-${kind}.pid`);
       const ka = spawn('/usr/sbin/keepalived', ['-C', '-n', '-l', '-f', conf, '-p', kpid, '-c', cpid], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -156,23 +160,27 @@ async function orchestrate(n: number, delayLoopS: number, warmupS: number, windo
       samples.push({ who: 'keepalived', kind, ...w, alive });
       process.stderr.write(`uml checks: keepalived ${kind} ${JSON.stringify(w)} alive ${alive}\n`);
 
-      const v = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'vigil', kind, String(n), String(delayLoopS * 1000)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      await waitLine(v, 'READY', 120_000);
-      const wv = await window(v.pid!);
-      const done = waitLine(v, 'FAILURES', 60_000);
-      v.stdin!.end();
-      const failures = Number((await done).split(' ')[1]);
-      await new Promise((r) => (v.exitCode !== null ? r(null) : v.once('close', r)));
-      samples.push({ who: 'vigil', kind, ...wv, failures });
-      process.stderr.write(`uml checks: vigil ${kind} ${JSON.stringify(wv)} failures ${failures}\n`);
+      for (const who of kind === 'TCP_CHECK' ? (['vigil', 'vigil-net'] as const) : (['vigil'] as const)) {
+        const v = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'vigil', kind, String(n), String(delay * 1000)], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+          env: { ...process.env, VIGIL_NATIVE_TCP: who === 'vigil-net' ? '0' : '1' },
+        });
+        await waitLine(v, 'READY', 120_000);
+        const wv = await window(v.pid!);
+        const done = waitLine(v, 'FAILURES', 60_000);
+        v.stdin!.end();
+        const reasons = JSON.parse((await done).slice('FAILURES '.length)) as Record<string, number>;
+        await new Promise((r) => (v.exitCode !== null ? r(null) : v.once('close', r)));
+        const failures = Object.values(reasons).reduce((a, b) => a + b, 0);
+        samples.push({ who, kind, ...wv, failures, reasons });
+        process.stderr.write(`uml checks: ${who} ${kind} ${JSON.stringify(wv)} failures ${JSON.stringify(reasons)}\n`);
+      }
     }
   }
-  process.stdout.write('BENCH ' + JSON.stringify({ n, delayLoopS, windowS, samples }) + '\n');
+  process.stdout.write('BENCH ' + JSON.stringify({ n, delayLoopS, httpDelayLoopS, windowS, samples }) + '\n');
   process.exit(0);
 }
 
 const [role, ...rest] = process.argv.slice(2);
 if (role === 'vigil') await vigil(rest[0] as Kind, Number(rest[1]), Number(rest[2]));
-else await orchestrate(Number(role ?? 1000), Number(rest[0] ?? 1), Number(rest[1] ?? 5), Number(rest[2] ?? 15), Number(rest[3] ?? 3));
+else await orchestrate(Number(role ?? 1000), Number(rest[0] ?? 1), Number(rest[1] ?? 2), Number(rest[2] ?? 5), Number(rest[3] ?? 15), Number(rest[4] ?? 3));

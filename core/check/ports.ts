@@ -1,11 +1,16 @@
 import type { Clock } from '../ports/clock.ts';
-import type { Dial, SendDatagram } from '../ports/dial.ts';
+import type { Dial, DialFailure, SendDatagram } from '../ports/dial.ts';
 import type { CreateHasher } from '../ports/hasher.ts';
 import type { ResponseLimits } from './http-response.ts';
 
 /** What a check may use from its runtime. Node-only capabilities are optional: the edge has none. */
 export interface CheckPorts {
   dial: Dial;
+  /**
+   * TCP_CHECK's handshake alone, where a runtime has something cheaper than a
+   * stream (Node: shim/ports/node-tcp-probe.ts). Without it TCP_CHECK dials and closes.
+   */
+  tcpProbe?: TcpProbe;
   clock: Clock;
   createHasher: CreateHasher;
   sendDatagram?: SendDatagram;
@@ -26,3 +31,12 @@ export interface RunContext {
   signal: AbortSignal;
   limits?: Partial<ResponseLimits>;
 }
+
+export interface TcpProbeOptions {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+export type TcpProbeResult = { ok: true } | { ok: false; reason: DialFailure; message: string };
+export type TcpProbe = (o: TcpProbeOptions) => Promise<TcpProbeResult>;

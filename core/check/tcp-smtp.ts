@@ -9,6 +9,11 @@ export async function runTcpCheck(check: TcpCheck, target: Target, ports: CheckP
   const host = check.connectIp ?? target.ip;
   const port = check.connectPort ?? target.port;
   // No exchange follows the handshake, so no session and no second deadline: the hottest path of a prober.
+  if (ports.tcpProbe) {
+    const r = await ports.tcpProbe({ host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const latencyMs = ports.clock.nowMs() - start;
+    return r.ok ? okResult(latencyMs) : failResult(r.reason, latencyMs, `${host}:${port}: ${r.message}`);
+  }
   const r = await ports.dial({ host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
   const latencyMs = ports.clock.nowMs() - start;
   if (!r.ok) return failResult(r.reason, latencyMs, `${host}:${port}: ${r.message}`);

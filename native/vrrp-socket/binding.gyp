@@ -9,6 +9,11 @@
       "target_name": "ipvs_netlink",
       "sources": ["src/ipvs_netlink.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "tcp_probe",
+      "sources": ["src/tcp_probe.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }
