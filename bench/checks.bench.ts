@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { HttpGetCheck, TcpCheck, type Check } from '../core/config/checks.ts';
 import { runCheck } from '../core/check/run-check.ts';
 import { Scheduler, type Job } from '../core/check/scheduler.ts';
-import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
+import { nodeNetPorts, nodeTcpPorts } from '../shim/ports/node-ports.ts';
+import { nativeTcpProbe } from '../shim/ports/node-tcp-probe.ts';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
 import type { WorkerdFigure } from './workerd-checks.ts';
 
@@ -28,7 +29,7 @@ const ROLE = process.env.VIGIL_CHECKS_BENCH_ROLE;
 
 interface Measure {
   kind: 'TCP_CHECK' | 'HTTP_GET';
-  mode: 'throughput' | 'lateness' | 'node floor';
+  mode: 'throughput' | 'throughput, node:net' | 'lateness' | 'node floor';
   checksPerSec: number;
   /** Checks per second of the prober's own CPU time (user + system): its capacity on a core it does not share. */
   checksPerCpuSec: number;
@@ -56,15 +57,17 @@ async function serve(): Promise<void> {
   process.stdin.resume();
 }
 
-async function measure(ports: number[], kind: Measure['kind'], mode: 'throughput' | 'lateness'): Promise<Measure> {
+/** `throughput, node:net` is TCP_CHECK with every connect through node:net (the path before the native probe, and the fallback). */
+async function measure(ports: number[], kind: Measure['kind'], mode: 'throughput' | 'throughput, node:net' | 'lateness'): Promise<Measure> {
+  const checkPorts = mode === 'throughput, node:net' ? nodeNetPorts : nodeTcpPorts;
   const check: Check =
     kind === 'TCP_CHECK'
       ? TcpCheck.parse({ type: 'TCP_CHECK' })
       : HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', digest: PAGE_MD5 }] });
   // Throughput: every checker re-runs at once, as many in flight as the loop can feed.
   // Lateness: a steady load well under capacity (10,000/s TCP, 4,000/s HTTP), as a prober would carry.
-  const delayLoopMs = mode === 'throughput' ? 0 : kind === 'TCP_CHECK' ? 100 : 250;
-  const maxRuns = mode === 'throughput' ? (kind === 'TCP_CHECK' ? 100_000 : 50_000) : kind === 'TCP_CHECK' ? 50_000 : 20_000;
+  const delayLoopMs = mode !== 'lateness' ? 0 : kind === 'TCP_CHECK' ? 100 : 250;
+  const maxRuns = mode !== 'lateness' ? (kind === 'TCP_CHECK' ? 100_000 : 50_000) : kind === 'TCP_CHECK' ? 50_000 : 20_000;
   const timing = { connectTimeoutMs: 5000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: delayLoopMs, delayLoopMs, alpha: false };
   const lateness: number[] = [];
   let failures = 0;
@@ -72,9 +75,9 @@ async function measure(ports: number[], kind: Measure['kind'], mode: 'throughput
   const byId = new Map<string, number>();
   const sched = new Scheduler({
     clock: nodeTcpPorts.clock,
-    maxConcurrent: mode === 'throughput' ? 500 : 1000,
+    maxConcurrent: mode !== 'lateness' ? 500 : 1000,
     maxRuns,
-    run: (job: Job, signal) => runCheck(check, { ip: '127.0.0.1', port: byId.get(job.id)! }, nodeTcpPorts, { timeoutMs: 5000, signal }),
+    run: (job: Job, signal) => runCheck(check, { ip: '127.0.0.1', port: byId.get(job.id)! }, checkPorts, { timeoutMs: 5000, signal }),
     onReport: (r) => {
       lateness.push(r.latenessMs);
       if (!r.result.ok) failures++;
@@ -147,8 +150,10 @@ async function floor(ports: number[], kind: Measure['kind']): Promise<Measure> {
 async function prober(): Promise<void> {
   const ports = JSON.parse(process.env.VIGIL_CHECKS_BENCH_PORTS ?? '[]') as number[];
   const out: Measure[] = [];
+  if (!nativeTcpProbe()) process.stderr.write('checks bench: tcp_probe addon not built; TCP_CHECK rows use node:net\n');
   for (const kind of ['TCP_CHECK', 'HTTP_GET'] as const) {
-    for (const mode of ['throughput', 'lateness'] as const) out.push(await measure(ports, kind, mode));
+    const modes = kind === 'TCP_CHECK' ? (['throughput', 'throughput, node:net', 'lateness'] as const) : (['throughput', 'lateness'] as const);
+    for (const mode of modes) out.push(await measure(ports, kind, mode));
     out.push(await floor(ports, kind));
   }
   process.stdout.write(JSON.stringify(out) + '\n');
@@ -177,6 +182,9 @@ function firstLine(child: ReturnType<typeof spawn>): Promise<string> {
 }
 
 export async function run(): Promise<BenchSection> {
+  // Others share these two cores: the load at both ends says how much the wall-clock rates were squeezed.
+  const loadAt = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadStart = loadAt();
   const server = pinned(1, { VIGIL_CHECKS_BENCH_ROLE: 'server' });
   try {
     const { ports } = JSON.parse(await firstLine(server)) as { ports: number[] };
@@ -216,10 +224,12 @@ export async function run(): Promise<BenchSection> {
       'Throughput: delay_loop 0, 500 in flight, 100,000 TCP / 50,000 HTTP runs. Lateness: delay_loop 100 ms (TCP, 10,000/s) or 250 ms (HTTP, 4,000/s), ' +
         'p99 of (start − due) after the first round. HTTP_GET checks an MD5 digest of a 1 KiB page on a new connection each time.',
       '"node floor": bare net.connect/destroy (TCP) or connect/write/read (HTTP) with 500 in flight and no engine.',
+      'TCP_CHECK connects through the tcp_probe addon (shim/ports/node-tcp-probe.ts: non-blocking connect on an epoll set, no net.Socket); ' +
+        '"throughput, node:net" is the same run with every connect through node:net (VIGIL_NATIVE_TCP=0, the fallback and the path before the addon).',
+      `Load average at start: ${loadStart}; at the end: ${loadAt()} (${cpus().length} CPUs).`,
       'Goals: ≥ 20,000 TCP_CHECK/s, ≥ 8,000 HTTP_GET/s, p99 lateness < 50 ms.',
       '"checks per CPU-s" divides by the prober\'s own user+system CPU time (loopback TCP work in the kernel included): ' +
         'the rate a core it did not share would give. The wall-clock rate also depends on what else runs on CPU 0.',
-      `Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs.`,
       '',
       table(['check', 'mode', 'checks/s (median)', 'range', 'checks per CPU-s', 'CPU µs/check', 'p99 lateness ms', 'failures', 'RSS MiB'], rows),
       '',

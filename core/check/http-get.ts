@@ -98,7 +98,7 @@ export async function runHttpCheck(
   ctx: RunContext,
 ): Promise<CheckResult> {
   const start = ports.clock.nowMs();
-  const limits = { ...DEFAULT_LIMITS, ...ctx.limits };
+  const limits = ctx.limits === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...ctx.limits };
   const host = check.connectIp ?? target.ip;
   const port = check.connectPort ?? target.port;
   const digests: string[] = [];

@@ -44,7 +44,7 @@ export class ResponseReader {
   contentLength: number | null = null;
   bodyBytes = 0;
   private hasher: Hasher | null;
-  private regexChunks: Uint8Array[] = [];
+  private regexChunks: Uint8Array[] | null = null;
   private regexBytes = 0;
 
   constructor(
@@ -96,7 +96,7 @@ export class ResponseReader {
   /** Body text kept for the regex, decoded byte-per-char so offsets match bytes (as PCRE2 without utf). */
   regexSubject(): string {
     let out = '';
-    for (const c of this.regexChunks) out += latin1(c);
+    for (const c of this.regexChunks ?? []) out += latin1(c);
     return out;
   }
 
@@ -113,7 +113,7 @@ export class ResponseReader {
     if (this.keepForRegex && this.regexBytes < this.limits.maxRegexBytes) {
       const part = use.subarray(0, this.limits.maxRegexBytes - this.regexBytes);
       // Copy: the runtime may reuse its read buffer.
-      this.regexChunks.push(part.slice());
+      (this.regexChunks ??= []).push(part.slice());
       this.regexBytes += part.length;
     }
     if (this.contentLength !== null && this.bodyBytes >= this.contentLength) return { kind: 'complete' };

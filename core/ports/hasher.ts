@@ -17,12 +17,16 @@ export interface Hasher {
 
 export type CreateHasher = (alg: HashAlgorithm) => Hasher;
 
-export const createHasher: CreateHasher = (alg) => {
-  const h = alg === 'md5' ? md5.create() : sha256.create();
-  return {
-    update: (bytes) => {
-      h.update(bytes);
-    },
-    digestHex: () => bytesToHex(h.digest()),
-  };
-};
+/** One object per digest, no closures: this runs once per HTTP check. */
+class NobleHasher implements Hasher {
+  constructor(private readonly h: ReturnType<typeof md5.create> | ReturnType<typeof sha256.create>) {}
+  update(bytes: Uint8Array): void {
+    // The chunk is hashed in place (noble reads whole blocks straight from it); never copied first.
+    this.h.update(bytes);
+  }
+  digestHex(): string {
+    return bytesToHex(this.h.digest());
+  }
+}
+
+export const createHasher: CreateHasher = (alg) => new NobleHasher(alg === 'md5' ? md5.create() : sha256.create());
