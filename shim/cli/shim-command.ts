@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
+import { cloudOptionsProblem, startCloudSide, type CloudCliOptions, type CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
@@ -25,7 +26,7 @@ function readVerdict(path: string): boolean | null {
   }
 }
 
-interface ShimOptions extends IpvsCliOptions {
+interface ShimOptions extends IpvsCliOptions, CloudCliOptions {
   config: string;
   dontReleaseIpvs?: boolean;
   configId: string;
@@ -63,6 +64,12 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--ipvs-timeout <s>', 'deadline for one IPVS read or apply (a netlink exchange or an ipvsadm call)', '10')
     .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
+    .option('--director <id>', 'this director’s id in the config’s cloud_binding blocks: heartbeat to the Board and move those addresses under its lease')
+    .option('--cloud-device <if>', 'interface for a secondary private IP’s local address', 'eth0')
+    .option('--cloud-heartbeat <s>', 'seconds between lease heartbeats', '1')
+    .option('--cloud-release', 'on graceful shutdown, release the addresses this director holds')
+    .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
+    .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
       const res = loadConfigFile(opts.config, opts.configId);
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
@@ -74,8 +81,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const hasVrrp = res.config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
       const wantsIpvs = res.config.virtualServers.length > 0 && !!(opts.board || opts.local);
-      if ((hasVrrp && plan.problems.length) || (plan.instances.length === 0 && !wantsIpvs)) {
-        if (plan.instances.length === 0 && !wantsIpvs) {
+      const cloudProblem = cloudOptionsProblem(res.config, opts);
+      if (cloudProblem) {
+        process.stderr.write(`${cloudProblem}\n`);
+        setExit(64);
+        return;
+      }
+      const wantsCloud = cloudProblem === null;
+      if ((hasVrrp && plan.problems.length) || (plan.instances.length === 0 && !wantsIpvs && !wantsCloud)) {
+        if (plan.instances.length === 0 && !wantsIpvs && !wantsCloud) {
           process.stderr.write(
             res.config.virtualServers.length ? `${opts.config}: no usable vrrp_instance; for the virtual servers give --board … or --local\n` : `${opts.config}: no usable vrrp_instance\n`,
           );
@@ -105,13 +119,18 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
             })
           : null;
       let ipvs: IpvsSide | null = null;
+      let cloud: CloudSide | null = null;
+      // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
+      const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
         daemon?.start();
         if (wantsIpvs) ipvs = await startIpvsSide(res.config, opts, log);
+        if (wantsCloud) cloud = startCloudSide(res.config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
         await daemon?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
+        await cloud?.stop();
         setExit(1);
         return;
       }
@@ -145,7 +164,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGHUP', onHup);
           if (boardTimer) clearTimeout(boardTimer);
           clearTimeout(gcTimer);
-          void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs)]).then(() => resolve());
+          void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
