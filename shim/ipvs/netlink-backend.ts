@@ -66,7 +66,6 @@ function modprobeIpVs(): Promise<void> {
 export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): IpvsBackend {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const codec = new IpvsCodec({ k: addon.constants, ntop: addon.ntop, pton: addon.pton });
-  const k = addon.constants;
   let sock: { fd: number; family: number } | null = null;
 
   async function connect(): Promise<{ fd: number; family: number } | Failure> {
@@ -97,7 +96,7 @@ export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): Ipv
       if (signal?.aborted) return { ok: false, code: 'ERR_IPVS_TIMEOUT', message: 'aborted before the read' };
       const s = await connect();
       if (isFailure(s)) return { ok: false, code: 'ERR_IPVS_READ', message: describe(s) };
-      const services = addon.dump(s.fd, s.family, codec.message(k.IPVS_CMD_GET_SERVICE!, []));
+      const services = addon.dump(s.fd, s.family, codec.getServices());
       if (isFailure(services)) {
         drop();
         return { ok: false, code: timedOut(services) ? 'ERR_IPVS_TIMEOUT' : 'ERR_IPVS_READ', message: `IPVS_CMD_GET_SERVICE ${describe(services)}` };
@@ -107,7 +106,7 @@ export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): Ipv
         const svc = codec.decodeService(reply);
         if (typeof svc === 'string') return { ok: false, code: 'ERR_IPVS_PARSE', message: `IPVS_CMD_GET_SERVICE: ${svc}` };
         const id = serviceId(svc);
-        const dests = addon.dump(s.fd, s.family, codec.message(k.IPVS_CMD_GET_DEST!, [codec.service(svc, false)]));
+        const dests = addon.dump(s.fd, s.family, codec.getDests(svc));
         if (isFailure(dests)) {
           drop();
           return { ok: false, code: timedOut(dests) ? 'ERR_IPVS_TIMEOUT' : 'ERR_IPVS_READ', message: `IPVS_CMD_GET_DEST ${id}: ${describe(dests)}` };
