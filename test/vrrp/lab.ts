@@ -14,9 +14,15 @@ const IP_TIMEOUT_MS = 10_000;
 export const REPO = join(import.meta.dirname, '../..');
 
 export function ip(args: string[], allowFail = false): string {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: IP_TIMEOUT_MS });
-  if (r.status !== 0 && !allowFail) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
-  return r.stdout ?? '';
+  // On a loaded machine `ip` can miss its deadline; a timed-out read must not
+  // pass for "no address here", so it is tried again before anything is concluded.
+  for (let attempt = 0; ; attempt++) {
+    const r = spawnSync('ip', args, { encoding: 'utf8', timeout: IP_TIMEOUT_MS });
+    if (r.error && attempt < 2) continue;
+    if (r.error) throw new Error(`ip ${args.join(' ')}: ${r.error.message}`);
+    if (r.status !== 0 && !allowFail) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout ?? '';
+  }
 }
 
 /** Why namespace tests cannot run here, or null when they can. */
