@@ -4,7 +4,7 @@ import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
-import { cloudOptionsProblem, startCloudSide, type CloudCliOptions, type CloudSide } from '../daemon/cloud-main.ts';
+import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
@@ -81,7 +81,9 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const hasVrrp = res.config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
       const wantsIpvs = res.config.virtualServers.length > 0 && !!(opts.board || opts.local);
-      const cloudProblem = cloudOptionsProblem(res.config, opts);
+      // Loaded only with --director: the cloud side brings the AWS SDK (~2 MB of code, resident once loaded).
+      const cloudMain = opts.director ? await import('../daemon/cloud-main.ts') : null;
+      const cloudProblem = cloudMain ? cloudMain.cloudOptionsProblem(res.config, opts) : undefined;
       if (cloudProblem) {
         process.stderr.write(`${cloudProblem}\n`);
         setExit(64);
@@ -125,7 +127,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       try {
         daemon?.start();
         if (wantsIpvs) ipvs = await startIpvsSide(res.config, opts, log);
-        if (wantsCloud) cloud = startCloudSide(res.config, opts, log, vrrpHealthy);
+        if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(res.config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
         await daemon?.stop();
