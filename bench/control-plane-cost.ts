@@ -7,10 +7,10 @@
  */
 import { Config } from '../core/config/model.ts';
 import { HoldSamples, HOLD_SAMPLES } from '../core/vote/hold-estimates.ts';
-import { HOLD_FLOOR_MS, planByLatency, planTargets } from '../core/vote/shard-planner.ts';
+import { CONTINUOUS_CAPACITY, HOLD_FLOOR_MS, planByLatency, planTargets, SHARD_CAPACITY } from '../core/vote/shard-planner.ts';
 import { CONNECTIONS_PER_INVOCATION, planShards } from '../core/vote/shards.ts';
 import { assignTargets } from '../core/vote/targets.ts';
-import { batchWindowMs, CRON_EVERY_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
+import { batchWindowMs, continuousPays, continuousWindowEndMs, CRON_EVERY_MS, VOTE_EVERY_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
 
 /**
  * Prices as published by Cloudflare (Workers Paid: Durable Objects on SQLite
@@ -80,11 +80,11 @@ interface SimTarget {
   hold: () => number;
 }
 
-export function mixTargets(m: Mix, meas: Measured, seed = 7): { config: Config; targets: SimTarget[] } {
+export function mixTargets(m: Mix, meas: Measured, seed = 7, count = MIX_TARGETS): { config: Config; targets: SimTarget[] } {
   const r = rng(seed);
   const targets: SimTarget[] = [];
   const realServers = [];
-  for (let i = 0; i < MIX_TARGETS; i++) {
+  for (let i = 0; i < count; i++) {
     const http = i % 2 === 1;
     const ip = `198.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     const rtt = lognormal(r, m.rttMedianMs, m.rttSigma);
@@ -105,6 +105,8 @@ export function mixTargets(m: Mix, meas: Measured, seed = 7): { config: Config; 
 interface ShardSim {
   runs: number;
   alarms: number;
+  /** Vote RPCs to the Board: one per alarm, or one per VOTE_EVERY_MS of a continuous window. */
+  votes: number;
   activeMs: number;
   late: number[];
 }
@@ -112,10 +114,11 @@ interface ShardSim {
 /** One shard's alarms over SIM_MS, as prober.ts runs them. */
 export function simulateShard(ts: SimTarget[], gapMs: number, meas: Measured, r: () => number): ShardSim {
   const due = ts.map(() => r() * INTERVAL_MS); // first runs spread over warmup
-  const out: ShardSim = { runs: 0, alarms: 0, activeMs: 0, late: [] };
+  const out: ShardSim = { runs: 0, alarms: 0, votes: 0, activeMs: 0, late: [] };
   let alarm = Math.min(...due);
   while (alarm < SIM_MS) {
     out.alarms++;
+    out.votes++;
     const ran = new Set<number>();
     const free = new Array<number>(CONNECTIONS_PER_INVOCATION).fill(alarm);
     let end = alarm;
@@ -143,6 +146,55 @@ export function simulateShard(ts: SimTarget[], gapMs: number, meas: Measured, r:
   return out;
 }
 
+/**
+ * One shard in continuous mode over SIM_MS, as prober.ts runs it: an alarm
+ * opens a window to just before the next cron minute; each of six sockets
+ * takes the earliest check already due, or sleeps until one is; votes go
+ * every VOTE_EVERY_MS; the next window starts when the last check of this one
+ * has ended (its alarm set at the earliest due time). The whole window is
+ * billed wall-clock.
+ */
+export function simulateContinuousShard(ts: SimTarget[], meas: Measured, r: () => number): ShardSim {
+  const due = ts.map(() => r() * INTERVAL_MS);
+  const out: ShardSim = { runs: 0, alarms: 0, votes: 0, activeMs: 0, late: [] };
+  let start = Math.min(...due);
+  while (start < SIM_MS) {
+    out.alarms++;
+    const end = continuousWindowEndMs(start);
+    const free = new Array<number>(CONNECTIONS_PER_INVOCATION).fill(start);
+    let last = start;
+    for (;;) {
+      const w = free.indexOf(Math.min(...free));
+      const now = free[w]!;
+      if (now >= end) break;
+      let pick = 0;
+      for (let i = 1; i < ts.length; i++) if (due[i]! < due[pick]!) pick = i;
+      if (due[pick]! > now) {
+        free[w] = Math.min(due[pick]!, end); // asleep until the next check is due
+        continue;
+      }
+      out.late.push(now - due[pick]!);
+      const done = now + ts[pick]!.hold() + (ts[pick]!.http ? meas.cpuHttpMs : meas.cpuTcpMs);
+      due[pick] = done + INTERVAL_MS;
+      free[w] = done;
+      last = Math.max(last, done);
+      out.runs++;
+    }
+    const finish = Math.max(end, last) + meas.rpcMs;
+    out.votes += Math.ceil((finish - start) / VOTE_EVERY_MS);
+    out.activeMs += finish - start;
+    start = Math.max(finish, Math.min(...due));
+  }
+  return out;
+}
+
+/** The mode prober.ts would choose for a shard, from its checks' mean holds (hot-path.ts continuousPays). */
+function choose(ts: SimTarget[], gapMs: number): 'alarms' | 'continuous' {
+  const runsPerS = ts.length / (INTERVAL_MS / 1000);
+  const busyPerS = ts.reduce((n, t) => n + t.hold() / 1000, 0) / (INTERVAL_MS / 1000);
+  return continuousPays(runsPerS, busyPerS, gapMs, CONNECTIONS_PER_INVOCATION) ? 'continuous' : 'alarms';
+}
+
 export interface CostLine {
   label: string;
   shards: number;
@@ -154,45 +206,54 @@ export interface CostLine {
   duration: number;
   rows: number;
   total: number;
+  /** Shards that ran continuous. */
+  continuous: number;
 }
 
 /** Dollars per check-month by component for a placement (shard → target indices) of a mix. */
-function costOf(label: string, shards: number[][], targets: SimTarget[], gapMs: number, meas: Measured): CostLine {
+function costOf(label: string, shards: number[][], targets: SimTarget[], gapMs: number, meas: Measured, mode: 'alarms' | 'continuous' | 'chosen' = 'alarms'): CostLine {
   const r = rng(11);
   let runs = 0;
   let alarms = 0;
+  let votes = 0;
   let activeMs = 0;
+  let continuous = 0;
   const late: number[] = [];
   for (const s of shards) {
-    const sim = simulateShard(s.map((i) => targets[i]!), gapMs, meas, r);
+    const ts = s.map((i) => targets[i]!);
+    const m = mode === 'chosen' ? choose(ts, gapMs) : mode;
+    const sim = m === 'continuous' ? simulateContinuousShard(ts, meas, r) : simulateShard(ts, gapMs, meas, r);
+    if (m === 'continuous') continuous++;
     runs += sim.runs;
     alarms += sim.alarms;
+    votes += sim.votes;
     activeMs += sim.activeMs;
     late.push(...sim.late);
   }
   late.sort((a, b) => a - b);
-  // Per alarm: the alarm invocation + one vote RPC (requests), one setAlarm (row), its wall-clock (duration);
-  // the Board's CPU per batch (duration); per Prober one cron configure RPC a minute; per cluster one vote
-  // compaction row per VOTE_FLUSH_EVERY_MS and a re-fold alarm (request + row) per delay_loop.
-  const requestsN = alarms * 2 + shards.length * (SIM_MS / CRON_EVERY_MS) + SIM_MS / INTERVAL_MS;
+  // Per alarm: the alarm invocation (request), one setAlarm (row), its wall-clock (duration); per vote batch
+  // (one per alarm, or one per VOTE_EVERY_MS of a continuous window): one RPC (request) and the Board's CPU
+  // (duration); per Prober one cron configure RPC a minute; per cluster one vote compaction row per
+  // VOTE_FLUSH_EVERY_MS and a re-fold alarm (request + row) per delay_loop.
+  const requestsN = alarms + votes + shards.length * (SIM_MS / CRON_EVERY_MS) + SIM_MS / INTERVAL_MS;
   const rowsN = alarms + SIM_MS / VOTE_FLUSH_EVERY_MS + SIM_MS / INTERVAL_MS;
   // The Board's CPU was measured per batch of 60 votes: bigger batches are charged pro rata.
-  const gbS = ((activeMs + Math.max(alarms, runs / 60) * meas.boardCpuMs) / 1000) * PRICES.doGb;
+  const gbS = ((activeMs + Math.max(votes, runs / 60) * meas.boardCpuMs) / 1000) * PRICES.doGb;
   const perRunMonth = RUNS_PER_CHECK_MONTH / runs;
   const requests = (requestsN * PRICES.doRequestPerM * perRunMonth) / 1e6;
   const rows = (rowsN * PRICES.rowsWrittenPerM * perRunMonth) / 1e6;
   const duration = (gbS * PRICES.doGbSecondPerM * perRunMonth) / 1e6;
-  return { label, shards: shards.length, checksPerShard: Math.max(...shards.map((s) => s.length)), checksPerAlarm: runs / alarms, lateP99Ms: late[Math.floor(late.length * 0.99)] ?? 0, requests, duration, rows, total: requests + duration + rows };
+  return { label, shards: shards.length, checksPerShard: Math.max(...shards.map((s) => s.length)), checksPerAlarm: runs / alarms, lateP99Ms: late[Math.floor(late.length * 0.99)] ?? 0, requests, duration, rows, total: requests + duration + rows, continuous };
 }
 
 /** The Board's plan for a mix: each target's estimate from HOLD_SAMPLES votes of its own distribution. */
 let lastEstimateMeanMs = 0;
-function latencyPlan(config: Config, targets: SimTarget[]): number[][] {
+function latencyPlan(config: Config, targets: SimTarget[], capacity = SHARD_CAPACITY, slowApart = true): number[][] {
   const samples = new HoldSamples();
   for (const t of targets) for (let i = 0; i < HOLD_SAMPLES; i++) samples.add(t.key, t.hold());
   const planned = planTargets(config, assignTargets(config), 'weur', (k) => samples.estimate(k));
   lastEstimateMeanMs = planned.reduce((n, t) => n + Math.max(HOLD_FLOOR_MS, t.holdMs), 0) / planned.length;
-  const plan = planByLatency(planned);
+  const plan = planByLatency(planned, new Map(), capacity, slowApart);
   const index = new Map(targets.map((t, i) => [t.key, i]));
   return [...plan.shards.values()].map((keys) => keys.map((k) => index.get(k)!));
 }
@@ -216,7 +277,7 @@ export function maxHoldForGoalMs(goal: number, gapS: number, utilisation: number
   return (goal / (perRunPerHoldS * RUNS_PER_CHECK_MONTH)) * 1000;
 }
 
-export function costLines(meas: Measured): { main: CostLine[]; gaps: CostLine[]; hanging: CostLine[]; estimateMeanMs: number; trueMeanMs: number } {
+export function costLines(meas: Measured): { main: CostLine[]; continuous: CostLine[]; gaps: CostLine[]; hanging: CostLine[]; estimateMeanMs: number; trueMeanMs: number } {
   const { config, targets } = mixTargets(REALISTIC, meas);
   const latency = latencyPlan(config, targets);
   const estimateMeanMs = lastEstimateMeanMs;
@@ -225,6 +286,19 @@ export function costLines(meas: Measured): { main: CostLine[]; gaps: CostLine[];
     costOf('latency-sized (the Board\'s planner), realistic mix', latency, targets, 1000, meas),
     costOf('worst-case bound (connect_timeout), realistic mix', boundPlan(config, targets), targets, 1000, meas),
   ];
+  // Continuous mode: on today's shards (sized for 3 of 6 sockets), on shards sized for continuous Probers
+  // (4.8 of 6), every shard forced continuous vs each shard's own choice (prober.ts: continuousPays).
+  const wide = latencyPlan(config, targets, CONTINUOUS_CAPACITY);
+  const continuous = [
+    costOf('continuous, latency-sized shards (3 of 6 sockets)', latency, targets, 1000, meas, 'continuous'),
+    costOf('continuous, shards sized for 4.8 of 6 sockets', wide, targets, 1000, meas, 'continuous'),
+    costOf('per shard, the mode prober.ts chooses, 4.8 of 6 sockets', wide, targets, 1000, meas, 'chosen'),
+    costOf('continuous, 4.8 of 6 sockets, slow targets not apart', latencyPlan(config, targets, CONTINUOUS_CAPACITY, false), targets, 1000, meas, 'continuous'),
+  ];
+  // A fleet 4× this share (12,000 real servers): the window's wall-clock is fixed per shard, so bigger shards
+  // (up to MAX_CHECKS_PER_SHARD) fill their sockets closer to the planned 4.8.
+  const big = mixTargets({ ...REALISTIC }, meas, 7, MIX_TARGETS * 4);
+  continuous.push(costOf('continuous, 4.8 of 6, slow not apart, 12,000 real servers', latencyPlan(big.config, big.targets, CONTINUOUS_CAPACITY, false), big.targets, 1000, meas, 'continuous'));
   const gaps = [500, 1000, 2000].map((g) => costOf(`latency-sized, alarm gap ${g} ms`, latency, targets, g, meas));
   const floor = mixTargets({ ...REALISTIC, rttMedianMs: 1, rttSigma: 0, jitterSigma: 0, hanging: 0, refusing: 0 }, { ...meas, loopTcpMs: 19, loopHttpMs: 12 });
   main.push(costOf('latency-sized, every check held ≈ 20 ms (the floor)', latencyPlan(floor.config, floor.targets), floor.targets, 1000, meas));
@@ -232,5 +306,5 @@ export function costLines(meas: Measured): { main: CostLine[]; gaps: CostLine[];
     const m = mixTargets({ ...REALISTIC, hanging: h }, meas);
     return costOf(`latency-sized, ${(h * 100).toFixed(1)}% of targets hanging`, latencyPlan(m.config, m.targets), m.targets, 1000, meas);
   });
-  return { main, gaps, hanging, estimateMeanMs, trueMeanMs };
+  return { main, continuous, gaps, hanging, estimateMeanMs, trueMeanMs };
 }

@@ -31,6 +31,14 @@ import { realServerKey, type TargetAssignment } from './targets.ts';
 export const HOLD_FLOOR_MS = 20;
 export const SHARD_CAPACITY = CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION;
 /**
+ * A continuous Prober (workers/src/prober.ts) starts each check when it falls
+ * due instead of at the next alarm, so a shard can fill more of its sockets:
+ * the wait for one of six at 80% is a fraction of a hold (ms), not a gap.
+ * Its cost is the window's wall-clock, fixed per shard, so fuller is cheaper
+ * per check (bench/control-plane-cost.ts prices both sizings).
+ */
+export const CONTINUOUS_CAPACITY = CONNECTIONS_PER_INVOCATION * 0.8;
+/**
  * Checks per shard at most: the plan is one SQLite row (≤ 2 MB) of ~400-byte
  * jobs and one configure RPC; 2,000 jobs stay under 1 MB. CPU is not the limit:
  * 2,000 HTTP_GET every 10 s at 0.28 ms is 56 ms of CPU per second.
@@ -73,12 +81,12 @@ export function targetLoad(t: PlanTarget): number {
 }
 
 /** How many shards a pool needs, given how many it had: split when over capacity, merge only when well under. */
-export function chooseCount(load: number, checks: number, targets: number, previous: number): number {
+export function chooseCount(load: number, checks: number, targets: number, previous: number, capacity = SHARD_CAPACITY): number {
   if (targets === 0) return 0;
   const cap = (n: number) => Math.min(targets, Math.max(1, n));
-  const need = cap(Math.max(Math.ceil(load / SHARD_CAPACITY), Math.ceil(checks / MAX_CHECKS_PER_SHARD)));
+  const need = cap(Math.max(Math.ceil(load / capacity), Math.ceil(checks / MAX_CHECKS_PER_SHARD)));
   if (previous <= 0 || need > previous) return need;
-  const low = cap(Math.max(Math.ceil(load / (SHARD_CAPACITY * MERGE_FILL)), Math.ceil(checks / (MAX_CHECKS_PER_SHARD * MERGE_FILL))));
+  const low = cap(Math.max(Math.ceil(load / (capacity * MERGE_FILL)), Math.ceil(checks / (MAX_CHECKS_PER_SHARD * MERGE_FILL))));
   return low < previous ? low : Math.min(previous, targets);
 }
 
@@ -96,7 +104,7 @@ function isSlow(t: PlanTarget, previousShard: number | undefined): boolean {
  * lightest shard. An over-full shard keeps its lightest targets and sheds the
  * heaviest, which moves the fewest.
  */
-function place(pool: PlanTarget[], count: number, base: number, previous: ReadonlyMap<string, number>, out: LatencyPlan): void {
+function place(pool: PlanTarget[], count: number, base: number, previous: ReadonlyMap<string, number>, out: LatencyPlan, capacity: number): void {
   if (count === 0) return;
   const loads = new Array<number>(count).fill(0);
   const checks = new Array<number>(count).fill(0);
@@ -107,7 +115,7 @@ function place(pool: PlanTarget[], count: number, base: number, previous: Readon
     const p = previous.get(t.target);
     if (p === undefined || p < base || p >= base + count) continue;
     const i = p - base;
-    const fits = (loads[i]! + load <= SHARD_CAPACITY && checks[i]! + t.checks.length <= MAX_CHECKS_PER_SHARD) || checks[i] === 0;
+    const fits = (loads[i]! + load <= capacity && checks[i]! + t.checks.length <= MAX_CHECKS_PER_SHARD) || checks[i] === 0;
     if (!fits) continue;
     at.set(t.target, i);
     loads[i]! += load;
@@ -141,16 +149,22 @@ function previousCount(previous: ReadonlyMap<string, number>, base: number, end:
   return n;
 }
 
-export function planByLatency(targets: PlanTarget[], previous: ReadonlyMap<string, number> = new Map()): LatencyPlan {
+/**
+ * `capacity`: connection-seconds per second a shard may plan for (SHARD_CAPACITY; CONTINUOUS_CAPACITY for
+ * continuous Probers). `slowApart`: slow targets on shards of their own, which a per-alarm Prober needs (an
+ * alarm lasts as long as its slowest check) and a continuous one does not (a hanging check holds one socket
+ * of six, not the window), where a shard of its own would cost a whole window of wall-clock.
+ */
+export function planByLatency(targets: PlanTarget[], previous: ReadonlyMap<string, number> = new Map(), capacity = SHARD_CAPACITY, slowApart = true): LatencyPlan {
   const out: LatencyPlan = { shards: new Map(), shardOf: new Map(), loads: new Map(), load: 0 };
   const fast: PlanTarget[] = [];
   const slow: PlanTarget[] = [];
-  for (const t of targets) (isSlow(t, previous.get(t.target)) ? slow : fast).push(t);
+  for (const t of targets) (slowApart && isSlow(t, previous.get(t.target)) ? slow : fast).push(t);
   for (const [pool, base, end] of [[fast, 0, SLOW_SHARD_BASE], [slow, SLOW_SHARD_BASE, Infinity]] as const) {
     const load = pool.reduce((n, t) => n + targetLoad(t), 0);
     const checks = pool.reduce((n, t) => n + t.checks.length, 0);
     out.load += load;
-    place(pool, chooseCount(load, checks, pool.length, previousCount(previous, base, end)), base, previous, out);
+    place(pool, chooseCount(load, checks, pool.length, previousCount(previous, base, end), capacity), base, previous, out, capacity);
   }
   out.shards = new Map([...out.shards].sort((a, b) => a[0] - b[0]));
   return out;

@@ -58,3 +58,56 @@ export function lateThresholdMs(minDelayLoopMs: number): number {
 export const LAG_WINDOW_MS = 60_000;
 /** A Prober that is behind reports it at most this often (the Board re-plans at most every 30 s per vantage point). */
 export const LAG_REPORT_EVERY_MS = 30_000;
+
+/**
+ * Continuous mode (prober.ts): one alarm runs a shard's checks as they fall
+ * due for a whole window, voting every VOTE_EVERY_MS, then sets one alarm.
+ * The window ends CRON_MARGIN_MS before the next cron minute (and is never
+ * longer than CONTINUOUS_WINDOW_MS, far under an alarm's wall-clock limit),
+ * so at the cron no window is running: a lost alarm is set again within a
+ * minute, as in per-alarm mode.
+ */
+export const CONTINUOUS_WINDOW_MS = 60_000;
+export const CRON_MARGIN_MS = 1000;
+/** A window shorter than this (the cron minute is about to turn) still runs: one round, like an ordinary alarm. */
+export const MIN_WINDOW_MS = 1000;
+/** A continuous window sends the Board its votes this often (one RPC each), however many checks ran meanwhile. */
+export const VOTE_EVERY_MS = 1000;
+
+export function continuousWindowEndMs(startMs: number): number {
+  const nextCron = startMs - (startMs % CRON_EVERY_MS) + CRON_EVERY_MS;
+  return Math.max(startMs + MIN_WINDOW_MS, Math.min(startMs + CONTINUOUS_WINDOW_MS, nextCron - CRON_MARGIN_MS));
+}
+
+/** Dollars (Workers Paid, Durable Objects on SQLite; bench/control-plane-cost.ts PRICES) the mode choice weighs. */
+const REQUEST = 0.15e-6;
+const ROW = 1e-6;
+/** One object's billed wall-clock: 128 MB × $12.5 per million GB-s. */
+const WALL_PER_S = 0.125 * 12.5e-6;
+/** The vote RPC's round trip, which an alarm's wall-clock includes (measured ≈ 15 ms, bench/results.md). */
+const VOTE_RTT_S = 0.015;
+
+/**
+ * Which mode costs a shard less per second, from its runs per second
+ * (Σ 1 / delay_loop) and the connection-seconds its checks hold per second
+ * (Σ hold / delay_loop, hold = the measured latency, the timeout until then):
+ *
+ *   per-alarm:  A = min(runs/s, 1 / gap) alarms a second, each an alarm
+ *               request + a vote RPC + a setAlarm row ($1.3e-6), billed while
+ *               active: min(1, busy / 6 + A × (mean hold + vote RTT)) s a second
+ *               × $1.5625e-6 (128 MB × $12.5/M GB-s).
+ *   continuous: the whole second billed ($1.5625e-6) + 1 / VOTE_EVERY_MS vote
+ *               RPCs ($0.15e-6) + an alarm and a row per window (≈ $0.02e-6).
+ *
+ * e.g. 2 checks at 30 s: per-alarm ≈ $0.3e-6/s, continuous $1.7e-6/s: alarms.
+ * 750 checks at 10 s, 33 ms: per-alarm ≈ $1.3e-6 + 0.53 × $1.56e-6 = $2.1e-6/s,
+ * continuous $1.7e-6/s: continuous, and cheaper per check the fuller the shard.
+ */
+export function continuousPays(runsPerS: number, busyPerS: number, gapMs: number, connections = 6): boolean {
+  if (runsPerS <= 0) return false;
+  const alarmsPerS = Math.min(runsPerS, 1000 / gapMs);
+  const meanHoldS = busyPerS / runsPerS;
+  const perAlarm = alarmsPerS * (2 * REQUEST + ROW) + WALL_PER_S * Math.min(1, busyPerS / connections + alarmsPerS * (meanHoldS + VOTE_RTT_S));
+  const continuous = WALL_PER_S + REQUEST * (1000 / VOTE_EVERY_MS) + (REQUEST + ROW) / (CONTINUOUS_WINDOW_MS / 1000);
+  return continuous < perAlarm;
+}

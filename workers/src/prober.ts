@@ -8,7 +8,7 @@ import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
 import { withDeadline } from './deadline.ts';
 import { isLate, isTimingOut } from './board-shards.ts';
-import { alarmGapMs, batchWindowMs } from './hot-path.ts';
+import { alarmGapMs, batchWindowMs, continuousPays, continuousWindowEndMs, VOTE_EVERY_MS } from './hot-path.ts';
 import { LatenessWindow } from './prober-health.ts';
 import { ProberSpec, type ProberJob } from './prober-plan.ts';
 
@@ -24,16 +24,23 @@ interface Slot {
   state: CheckerState;
   dueMs: number;
   last: Last | null;
+  /** Runs since this checker (re)started: status and tests. */
+  runs: number;
 }
 
 export interface ProberStatus {
   vantagePoint: string | null;
   configVersion: number | null;
   alarmAtMs: number | null;
-  jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; last: Last | null }[];
+  mode: 'alarms' | 'continuous';
+  jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; runs: number; last: Last | null }[];
 }
 
 const BOARD_DEADLINE_MS = 10_000;
+
+/** The planner's hold floor (shard-planner.ts HOLD_FLOOR_MS), for a checker that has not run yet. */
+const UNMEASURED_HOLD_MS = 20;
+const minLoopMs = (spec: ProberSpec) => Math.min(...spec.jobs.map((j) => j.timing.delayLoopMs));
 
 const SpecRow = z.object({ spec: z.string() });
 
@@ -45,7 +52,10 @@ const SpecRow = z.object({ spec: z.string() });
  * sends the Board one batch with a vote per real server it checked, which is
  * also its heartbeat. Alarms are at least alarmGapMs apart (hot-path.ts), so
  * a check starts at most one gap late; a Prober later than that (p99 over a
- * minute) says so with its batch and the Board splits its shard.
+ * minute) says so with its batch and the Board splits its shard. A shard
+ * dense enough that a minute of billed wall-clock costs less than its alarms
+ * runs continuous instead: one alarm per window, checks as they fall due,
+ * votes every second (continuous() below).
  *
  * Only the plan is stored (written when it changes, not per run). Checker
  * state lives in memory: after an eviction every checker starts again in
@@ -60,6 +70,9 @@ export class Prober extends DurableObject<Env> {
   private specText: string | null = null;
   private slots = new Map<string, Slot>();
   private readonly lateness = new LatenessWindow();
+  /** Tests shorten a continuous window or force the mode (runInDurableObject); production leaves both alone. */
+  private windowEndMs: (startMs: number) => number = continuousWindowEndMs;
+  private forceMode: 'alarms' | 'continuous' | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,7 +106,7 @@ export class Prober extends DurableObject<Env> {
     for (const job of spec.jobs) {
       const prev = this.slots.get(job.id);
       const same = prev && JSON.stringify(prev.job) === JSON.stringify(job);
-      next.set(job.id, same ? prev : { job, state: initialState(job.timing.alpha), dueMs: nowMs + firstDelayMs(job.timing, Math.random), last: null });
+      next.set(job.id, same ? prev : { job, state: initialState(job.timing.alpha), dueMs: nowMs + firstDelayMs(job.timing, Math.random), last: null, runs: 0 });
     }
     this.slots = next;
   }
@@ -143,7 +156,8 @@ export class Prober extends DurableObject<Env> {
       vantagePoint: spec?.vantagePoint ?? null,
       configVersion: spec?.configVersion ?? null,
       alarmAtMs: await this.ctx.storage.getAlarm(),
-      jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, last: s.last })),
+      mode: spec ? this.mode(spec) : 'alarms',
+      jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, runs: s.runs, last: s.last })),
     };
   }
 
@@ -158,44 +172,136 @@ export class Prober extends DurableObject<Env> {
     return Math.min(next, current ?? Infinity);
   }
 
+  /**
+   * Per-alarm or continuous, from the plan (each check's delay_loop) and what
+   * its checks measured (a fast 20 ms until then: the first round measures it,
+   * and a fresh shard of a few slow checks should not start on a minute of
+   * billed wall-clock it may not need): hot-path.ts continuousPays
+   * weighs the per-alarm costs against a whole window of billed wall-clock.
+   */
+  private mode(spec: ProberSpec): 'alarms' | 'continuous' {
+    if (this.forceMode) return this.forceMode;
+    let runsPerS = 0;
+    let busyPerS = 0;
+    for (const s of this.slots.values()) {
+      const everyS = Math.max(1, s.job.timing.delayLoopMs) / 1000;
+      runsPerS += 1 / everyS;
+      busyPerS += Math.min(s.last?.latencyMs ?? UNMEASURED_HOLD_MS, s.job.timing.connectTimeoutMs) / 1000 / everyS;
+    }
+    return continuousPays(runsPerS, busyPerS, alarmGapMs(minLoopMs(spec)), CONNECTIONS_PER_INVOCATION) ? 'continuous' : 'alarms';
+  }
+
+  /** One check of one checker: keepalived's state machine, the next due time from the end of the run, lateness. */
+  private async runOne(slot: Slot): Promise<void> {
+    const dueMs = slot.dueMs;
+    const runStartMs = Date.now();
+    const signal = AbortSignal.timeout(slot.job.timing.connectTimeoutMs * 3 + 1000);
+    const target = { ip: slot.job.ip, port: slot.job.port, realServerVirtualhost: slot.job.realServerVirtualhost, virtualServerVirtualhost: slot.job.virtualServerVirtualhost };
+    const r = await runCheck(slot.job.check, target, workersCheckPorts, { timeoutMs: slot.job.timing.connectTimeoutMs, signal });
+    const step = onResult(slot.state, r.ok, slot.job.timing, slot.job.check.type);
+    const end = Date.now();
+    slot.state = step.state;
+    slot.dueMs = end + step.nextDelayMs;
+    slot.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
+    slot.runs++;
+    this.lateness.record(runStartMs, dueMs, r.reason);
+  }
+
   override async alarm(): Promise<void> {
     const spec = this.ready();
     if (!spec) return;
+    if (this.mode(spec) === 'continuous') return this.continuous();
     const startMs = Date.now();
-    const minLoopMs = Math.min(...spec.jobs.map((j) => j.timing.delayLoopMs));
     const ran = new Set<Slot>();
     // The alarm serves what is due by its start plus half a gap (hot-path.ts), not what falls due while it
     // runs: a moving horizon kept the last busy socket chasing arrivals alone (one socket at 100% in a
     // dense shard) while five sat idle, so alarms ran for seconds and checks started seconds late.
     // With a fixed horizon an alarm lasts about (its checks × hold) / 6 and the rest wait for the next.
-    const gapMs = alarmGapMs(minLoopMs);
+    const gapMs = alarmGapMs(minLoopMs(spec));
     const horizon = startMs + batchWindowMs(gapMs);
     // Earliest due first, so the wait for a free socket falls on the checks due last.
     const queue = [...this.slots.values()].filter((s) => s.dueMs <= horizon).sort((a, b) => a.dueMs - b.dueMs);
-    const nextDue = (): Slot | undefined => queue.shift();
     const worker = async () => {
-      for (let s = nextDue(); s; s = nextDue()) {
+      for (let s = queue.shift(); s; s = queue.shift()) {
         ran.add(s);
-        const slot = s;
-        const dueMs = slot.dueMs;
-        const runStartMs = Date.now();
-        const signal = AbortSignal.timeout(slot.job.timing.connectTimeoutMs * 3 + 1000);
-        const target = { ip: slot.job.ip, port: slot.job.port, realServerVirtualhost: slot.job.realServerVirtualhost, virtualServerVirtualhost: slot.job.virtualServerVirtualhost };
-        const r = await runCheck(slot.job.check, target, workersCheckPorts, { timeoutMs: slot.job.timing.connectTimeoutMs, signal });
-        const step = onResult(slot.state, r.ok, slot.job.timing, slot.job.check.type);
-        const end = Date.now();
-        slot.state = step.state;
-        slot.dueMs = end + step.nextDelayMs;
-        slot.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
-        this.lateness.record(runStartMs, dueMs, r.reason);
+        await this.runOne(s);
       }
     };
     await Promise.all(Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker));
-    const votes = this.votesFor(spec, new Set([...ran].map((s) => s.job.target)));
     await this.arm(true, startMs + gapMs);
+    await this.sendVotes(spec, new Set([...ran].map((s) => s.job.target)));
+  }
+
+  /**
+   * Continuous mode: this one alarm runs every check as it falls due until
+   * the window ends (before the next cron minute), six at a time, each
+   * socket sleeping until the next check is due; the votes go to the Board
+   * every VOTE_EVERY_MS, then one alarm is set for the next window.
+   *
+   * Why (per second of a shard, prices in hot-path.ts): per-alarm mode pays
+   * up to one alarm request + one vote RPC + one setAlarm row each gap
+   * ($1.3e-6) plus the wall-clock its alarms are open; a window pays its whole
+   * wall-clock ($1.5625e-6: 128 MB × $12.5/M GB-s) + one vote RPC a second
+   * ($0.15e-6) + one alarm and one row a minute. That is fixed per shard, so
+   * per check it falls as the shard fills its six sockets: at a mean hold h a
+   * shard runs up to 6 × U / h checks a second, ≈ h / (6U) × $1.7e-6 a run.
+   * The plan (re-sent each cron minute) may change meanwhile: each pick reads
+   * the current checkers, and an empty plan ends the window.
+   */
+  private async continuous(): Promise<void> {
+    const startMs = Date.now();
+    const endMs = this.windowEndMs(startMs);
+    const running = new Set<Slot>();
+    let pending = new Set<string>();
+    let open = CONNECTIONS_PER_INVOCATION;
+    let wake: (() => void) | undefined;
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    const pick = (nowMs: number): { slot?: Slot; nextMs: number } => {
+      let best: Slot | undefined;
+      for (const s of this.slots.values()) if (!running.has(s) && (!best || s.dueMs < best.dueMs)) best = s;
+      if (best && best.dueMs <= nowMs) return { slot: best, nextMs: nowMs };
+      return { nextMs: best ? best.dueMs : nowMs + VOTE_EVERY_MS };
+    };
+    const worker = async () => {
+      for (let now = Date.now(); now < endMs && this.spec; now = Date.now()) {
+        const { slot, nextMs } = pick(now);
+        // Nothing due: sleep until the earliest is (at most a vote interval, so a new plan is seen).
+        if (!slot) {
+          await sleep(Math.min(nextMs, endMs, now + VOTE_EVERY_MS) - now);
+          continue;
+        }
+        running.add(slot);
+        try {
+          await this.runOne(slot);
+        } finally {
+          running.delete(slot);
+        }
+        pending.add(slot.job.target);
+      }
+      if (--open === 0) wake?.();
+    };
+    const voter = async () => {
+      // Until the last socket is done, then once more for what it ran.
+      for (;;) {
+        const done = open === 0;
+        if (!done) await Promise.race([sleep(VOTE_EVERY_MS), new Promise<void>((resolve) => (wake = resolve))]);
+        const targets = pending;
+        pending = new Set();
+        const current = this.spec;
+        if (current && targets.size > 0) await this.sendVotes(current, targets);
+        if (done) return;
+      }
+    };
+    await Promise.all([...Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker), voter()]);
+    if (this.spec) await this.arm(true, Date.now());
+  }
+
+  /** One batch to the Board, with this Prober's health when it is behind. */
+  private async sendVotes(spec: ProberSpec, targets: Set<string>): Promise<void> {
+    const votes = this.votesFor(spec, targets);
     if (votes.length === 0) return;
     // Behind (late p99 > 20% of the shortest loop, or timing out en masse): say so with the votes, and the Board re-plans.
-    const health = this.lateness.report(spec.shard, minLoopMs, Date.now(), (h) => isLate(h) || isTimingOut(h));
+    const health = this.lateness.report(spec.shard, minLoopMs(spec), Date.now(), (h) => isLate(h) || isTimingOut(h));
     const board = this.env.BOARD.get(this.env.BOARD.idFromName(spec.cluster));
     try {
       await withDeadline(board.submitEdgeVotes(spec.cluster, spec.vantagePoint, votes, health), BOARD_DEADLINE_MS, 'Board.submitEdgeVotes');
