@@ -174,8 +174,9 @@ export function nativeTcpProbe(): NativeTcpProbe | null {
 }
 
 /** The TcpProbe port for Node: native where it can, else connect and close through nodeDial. */
-export function nodeTcpProbe(native: NativeTcpProbe | null): TcpProbe {
-  return (o) => native?.probe(o) ?? viaDial(o);
+export function nodeTcpProbe(native: () => NativeTcpProbe | null): TcpProbe {
+  // Resolved at the first TCP_CHECK, so processes that never run one (genhash, the shim) never open the addon.
+  return (o) => native()?.probe(o) ?? viaDial(o);
 }
 
 async function viaDial(o: TcpProbeOptions): Promise<TcpProbeResult> {
