@@ -5,9 +5,8 @@
  * the clocks stand still while code runs, so the cost can only be seen from outside.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { bundleWorker, WORKERD_COMPAT } from './workerd-bundle.ts';
 
 export interface WorkerdFigure {
   kind: 'TCP_CHECK' | 'HTTP_GET';
@@ -38,21 +37,10 @@ export function workerdCpuMs(): number {
 }
 
 export async function measureWorkerd(ports: number[], digest: string, n: number): Promise<WorkerdFigure[]> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./workerd-check-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    external: ['cloudflare:sockets'],
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'import'],
-  });
   const mf = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]!.text,
-    compatibilityDate: '2026-04-01',
-    compatibilityFlags: ['nodejs_compat'],
+    script: await bundleWorker(new URL('./workerd-check-worker.ts', import.meta.url)),
+    ...WORKERD_COMPAT,
   });
   try {
     await mf.ready;
