@@ -2,44 +2,13 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, inject, it } from 'vitest';
 import { continuousPays, continuousWindowEndMs, CRON_EVERY_MS, CRON_MARGIN_MS } from './hot-path.ts';
 import { proberName } from './prober-plan.ts';
-import { putConfig, realServer, verdict } from './test-helpers.ts';
+import { edgeLoopbackConfig, putConfig, realServer, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
 
-/** Two real servers checked every second: one serving HTTP, one closed. */
-const config = `
-virtual_server 127.0.0.1 8080 {
-    delay_loop 1
-    protocol TCP
-    real_server 127.0.0.1 ${upPort} {
-        weight 1
-        HTTP_GET {
-            url {
-                path /health
-                status_code 200
-            }
-            connect_timeout 2
-        }
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-    real_server 127.0.0.1 ${downPort} {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-            retry 0
-        }
-    }
-}
-vigil {
-    vantage_point weur {
-        kind edge
-        region weur
-    }
-}
-`;
+/** Two real servers checked every second: one serving HTTP (and TCP), one closed. */
+const config = edgeLoopbackConfig({ delayLoopS: 1, upChecks: ['http', 'tcp'] });
 
 interface ProberInside {
   slots: Map<string, { dueMs: number }>;

@@ -2,43 +2,12 @@ import { abortAllDurableObjects, createExecutionContext, createScheduledControll
 import { describe, expect, inject, it } from 'vitest';
 import worker from './index.ts';
 import { proberName } from './prober-plan.ts';
-import { putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
 
-/** One edge vantage point (local mode reaches loopback) over two real servers: one serving, one closed. */
-function edgeConfig(): string {
-  return `
-virtual_server 127.0.0.1 8080 {
-    delay_loop 30
-    protocol TCP
-    real_server 127.0.0.1 ${upPort} {
-        weight 1
-        HTTP_GET {
-            url {
-                path /health
-                status_code 200
-            }
-            connect_timeout 2
-        }
-    }
-    real_server 127.0.0.1 ${downPort} {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-            retry 0
-        }
-    }
-}
-vigil {
-    vantage_point weur {
-        kind edge
-        region weur
-    }
-}
-`;
-}
+const edgeConfig = () => edgeLoopbackConfig({ delayLoopS: 30, upChecks: ['http'] });
 
 const prober = (cluster: string) => env.PROBER.get(env.PROBER.idFromName(proberName(cluster, 'weur', 0)));
 

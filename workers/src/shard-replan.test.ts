@@ -1,34 +1,12 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { proberName } from './prober-plan.ts';
-import { putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
 
-const config = `
-virtual_server 127.0.0.1 8080 {
-    delay_loop 30
-    protocol TCP
-    real_server 127.0.0.1 ${upPort} {
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-    real_server 127.0.0.1 ${downPort} {
-        TCP_CHECK {
-            connect_timeout 2
-            retry 0
-        }
-    }
-}
-vigil {
-    vantage_point weur {
-        kind edge
-        region weur
-    }
-}
-`;
+const config = edgeLoopbackConfig({ delayLoopS: 30, upChecks: ['tcp'] });
 
 const prober = (cluster: string, shard: number) => env.PROBER.get(env.PROBER.idFromName(proberName(cluster, 'weur', shard)));
 const board = (cluster: string) => env.BOARD.get(env.BOARD.idFromName(cluster));

@@ -99,3 +99,46 @@ export const RS2 = 'tcp/192.0.2.10:80|10.1.0.2:80';
 export function vote(target: string, vantagePoint: string, up: boolean, atMs = Date.now()): Vote {
   return { target, vantagePoint, up, reason: up ? 'ok' : 'connect_refused', latencyMs: 3, atMs, intervalMs: 5000, timeoutMs: 2000 };
 }
+
+const HTTP_CHECK = `        HTTP_GET {
+            url {
+                path /health
+                status_code 200
+            }
+            connect_timeout 2
+        }`;
+const TCP_CHECK = `        TCP_CHECK {
+            connect_timeout 2
+        }`;
+
+/**
+ * The loopback config the Prober tests share: one edge vantage point (`weur`;
+ * local mode reaches loopback) over two real servers, the `upPort` fixture
+ * serving and `downPort` closed (checked with retry 0, so it goes down at once).
+ */
+export function edgeLoopbackConfig(o: { delayLoopS: number; upChecks: ('http' | 'tcp')[] }): string {
+  const up = o.upChecks.map((c) => (c === 'http' ? HTTP_CHECK : TCP_CHECK)).join('\n');
+  return `
+virtual_server 127.0.0.1 8080 {
+    delay_loop ${o.delayLoopS}
+    protocol TCP
+    real_server 127.0.0.1 ${inject('upPort')} {
+        weight 1
+${up}
+    }
+    real_server 127.0.0.1 ${inject('downPort')} {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+            retry 0
+        }
+    }
+}
+vigil {
+    vantage_point weur {
+        kind edge
+        region weur
+    }
+}
+`;
+}
