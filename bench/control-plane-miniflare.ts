@@ -5,25 +5,28 @@
  * entry Worker → our Worker → Board mirrors; wrangler dev adds one more
  * process hop (its live-reload proxy) that production has not.
  */
-import { Miniflare } from 'miniflare';
+import { kCurrentWorker, Miniflare } from 'miniflare';
 import { bundleWorker, WORKERD_COMPAT } from './workerd-bundle.ts';
 import type { LocalSecrets } from '../shim/local/local-secrets.ts';
 
 export interface MiniflareBoard {
   url: string;
+  mf: Miniflare;
   stop(): Promise<void>;
 }
 
-export async function startMiniflare(secrets: LocalSecrets): Promise<MiniflareBoard> {
+/** `privateTargets`: as EDGE_PRIVATE_TARGETS ('probe' lets the edge Probers check this machine's loopback). */
+export async function startMiniflare(secrets: LocalSecrets, privateTargets: 'skip' | 'probe' = 'skip'): Promise<MiniflareBoard> {
   const mf = new Miniflare({
     modules: true,
     script: await bundleWorker(new URL('../workers/src/index.ts', import.meta.url)),
     ...WORKERD_COMPAT,
     durableObjects: { BOARD: { className: 'Board', useSQLite: true }, PROBER: { className: 'Prober', useSQLite: true } },
-    bindings: { VIGIL_SIGNING_KEY: secrets.signingKey, VIGIL_TOKENS: secrets.records, SNAPSHOT_TTL_MS: '60000', EVENTS_MAX_AGE_MS: '604800000', EVENTS_MAX: '2000', EDGE_PRIVATE_TARGETS: 'skip' },
+    serviceBindings: { PROBE_RUNNER: { name: kCurrentWorker, entrypoint: 'ProbeRunner' } },
+    bindings: { VIGIL_SIGNING_KEY: secrets.signingKey, VIGIL_TOKENS: secrets.records, SNAPSHOT_TTL_MS: '60000', EVENTS_MAX_AGE_MS: '604800000', EVENTS_MAX: '2000', EDGE_PRIVATE_TARGETS: privateTargets },
     host: '127.0.0.1',
     port: 0,
   });
   const url = (await mf.ready).origin;
-  return { url, stop: () => mf.dispose() };
+  return { url, mf, stop: () => mf.dispose() };
 }

@@ -16,11 +16,12 @@ import WebSocket from 'ws';
 import type { Vote } from '../core/vote/fold.ts';
 import { CONNECTIONS_PER_INVOCATION, PLANNED_UTILISATION } from '../core/vote/shards.ts';
 import { HOLD_FLOOR_MS, MAX_CHECKS_PER_SHARD, SLOW_HOLD_MS } from '../core/vote/shard-planner.ts';
-import { costLines, maxHoldForGoalMs, mixText, MIX_TARGETS, PRICES, REALISTIC, REGIONS, RUNS_PER_CHECK_MONTH, INTERVAL_MS, TIMEOUT_MS, type CostLine } from './control-plane-cost.ts';
+import { costLines, mixText, MIX_TARGETS, PRICES, REALISTIC, REGIONS, RUNS_PER_CHECK_MONTH, INTERVAL_MS, TIMEOUT_MS, type CostLine } from './control-plane-cost.ts';
+import { measureRelay } from './control-plane-relay.ts';
 import { localSecrets } from '../shim/local/local-secrets.ts';
 import { startWranglerDev } from '../shim/local/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
-import { ALARM_MIN_GAP_MS, CRON_EVERY_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
+import { CRON_EVERY_MS, ROUND_MAX_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
 import { startMiniflare } from './control-plane-miniflare.ts';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
 import { measureWorkerd, workerdCpuMs } from './workerd-checks.ts';
@@ -167,8 +168,8 @@ async function engineCpu(): Promise<{ tcp: number; http: number; loopTcp: number
 function costTable(lines: CostLine[]): string {
   const $ = (x: number) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(3)}`;
   return table(
-    ['shards', 'shards (largest, checks)', 'checks/alarm', 'late p99 (ms)', 'requests', 'duration (GB-s)', 'rows written', 'total per check-month'],
-    lines.map((l) => [l.label, `${l.shards} (${l.checksPerShard})`, fmt(l.checksPerAlarm, 1), fmt(l.lateP99Ms, 0), $(l.requests), $(l.duration), $(l.rows), $(l.total)]),
+    ['shards', 'shards (largest, checks)', 'checks/round', 'late p99 (ms)', 'requests', 'DO duration (GB-s)', 'rows written', 'Worker CPU', 'total per check-month'],
+    lines.map((l) => [l.label, `${l.shards} (${l.checksPerShard})`, fmt(l.checksPerRound, 1), fmt(l.lateP99Ms, 0), $(l.requests), $(l.duration), $(l.rows), $(l.cpu), $(l.total)]),
   );
 }
 
@@ -191,8 +192,10 @@ export async function run(): Promise<BenchSection[]> {
     await dev.stop();
   }
   const cpu = await engineCpu();
+  const relay = await measureRelay(secrets);
+  const rk = (k: string) => relay.find((r) => r.kind === k)!;
 
-  const meas = { cpuTcpMs: cpu.tcp, cpuHttpMs: cpu.http, loopTcpMs: cpu.loopTcp, loopHttpMs: cpu.loopHttp, boardCpuMs: batch.cpuMs, rpcMs: batch.roundTripMs };
+  const meas = { cpuTcpMs: cpu.tcp, cpuHttpMs: cpu.http, loopTcpMs: cpu.loopTcp, loopHttpMs: cpu.loopHttp, boardCpuMs: batch.cpuMs, rpcMs: batch.roundTripMs, allInTcpMs: rk('TCP_CHECK').cpuMsPerRun, allInHttpMs: rk('HTTP_GET').cpuMsPerRun };
   const costs = costLines(meas);
   const route53 = PRICES.route53NonAws + PRICES.route53FastInterval;
   const pushRows = targets.map((t) => {
@@ -228,27 +231,23 @@ export async function run(): Promise<BenchSection[]> {
             ['Board: workerd CPU ms per vote batch of 60 (Worker + Board, HTTP path)', fmt(batch.cpuMs, 2)],
             ['Board: round trip ms per vote batch of 60 (charged to the Prober as wall-clock)', fmt(batch.roundTripMs, 2)],
             ['loopback latencyMs of a TCP_CHECK / HTTP_GET in workerd (median)', `${fmt(cpu.loopTcp, 2)} / ${fmt(cpu.loopHttp, 2)}`],
+            ...relay.map((r) => [`relay path, all of workerd's CPU ms per ${r.kind} run (ProbeRunner + Prober + Board + Worker; ${r.checks} checks on ${r.shards} shard(s), ${r.runs} runs in ${fmt(r.windowS, 1)} s)`, fmt(r.cpuMsPerRun, 3)]),
+            ...relay.map((r) => [`relay path, ${r.kind}: rounds reported / lost / not dispatched in that window; checks per round; checks failing`, `${r.rounds} / ${r.lost} / ${r.failedRounds}; ${fmt(r.runs / Math.max(1, r.rounds), 0)}; ${r.failing}`]),
           ],
         ),
         '',
         costTable(costs.main),
         '',
         `Mix (${MIX_TARGETS.toLocaleString('en')} real servers, half TCP_CHECK, half HTTP_GET, delay_loop ${INTERVAL_MS / 1000} s, connect_timeout ${TIMEOUT_MS / 1000} s, one edge vantage point's share): ${mixText(REALISTIC)}. Loopback checks measured here: TCP_CHECK ${fmt(cpu.loopTcp, 2)} ms, HTTP_GET ${fmt(cpu.loopHttp, 2)} ms (median latencyMs in workerd). The Board's estimate per target is max(p90, mean) of 16 votes drawn from its own distribution, floored at ${HOLD_FLOOR_MS} ms and capped at the timeout; shards hold ${CONNECTIONS_PER_INVOCATION} × ${PLANNED_UTILISATION} connection-seconds per second, ≤ ${MAX_CHECKS_PER_SHARD} checks, targets estimated ≥ ${SLOW_HOLD_MS} ms on slow shards of their own. The worst-case bound is core/vote/shards.ts (every check holding its connect_timeout) on the same mix.`,
-        `Each shard's alarms are simulated for 180 s as workers/src/prober.ts runs them: ${CONNECTIONS_PER_INVOCATION} sockets, an alarm serves every check due by its start + gap / 2, the next alarm no sooner than one gap (${ALARM_MIN_GAP_MS} ms) after; "late p99" is run start − keepalived's due time. Per alarm: 1 alarm request + 1 vote RPC + 1 setAlarm row + its wall-clock (checks, CPU, the vote RPC round trip) + the Board's CPU per batch (pro rata per 60 votes); per Prober one cron configure RPC a minute; per cluster one vote compaction row per ${VOTE_FLUSH_EVERY_MS / 1000} s and a re-fold alarm (request + row) per delay_loop. Writes on verdict changes only are not counted.`,
+        `How the edge probes (workers/src/prober.ts, probe-runner.ts): each Prober's alarm lends the checks due within the next round (up to ${ROUND_MAX_MS / 1000} s) to a ProbeRunner invocation through a Service binding and returns at once; the runner starts each check when due, ${CONNECTIONS_PER_INVOCATION} sockets at a time, reports transitions at once and hands the checkers back at the round's end, and the report's answer (the votes) goes from the runner to the Board. The Prober, a Durable Object billed for wall-clock, never waits on a socket; the runner, a Worker invocation, is billed for CPU only. Each shard's rounds are simulated for 180 s that way; "late p99" is run start − keepalived's due time. Per round: the alarm (request) and one setAlarm (row), the runRound call (counted as a Worker request, though Service binding calls are not charged), the end report to the Prober and the vote RPC to the Board (2 requests), the Prober's wall-clock for two RPC round trips (${fmt(meas.rpcMs, 1)} ms each, measured above) and the Board's CPU per batch. Per run: the relay path's all-in CPU measured above (TCP_CHECK ${fmt(meas.allInTcpMs, 3)} ms, HTTP_GET ${fmt(meas.allInHttpMs, 3)} ms), every ms of it billed at the Workers CPU price, though the Prober's and the Board's share is really billed as Durable Object duration at a lower rate. Per Prober one cron configure RPC a minute; per cluster one vote compaction row per ${VOTE_FLUSH_EVERY_MS / 1000} s and a re-fold alarm (request + row) per delay_loop. Writes on verdict changes only are not counted.`,
         '',
-        '**Continuous Probers** (one alarm runs a window to just before the next cron minute: checks start as they fall due, votes every second, one alarm and one setAlarm per window, the whole window billed wall-clock; "checks/alarm" is checks per window):',
+        '**Share of hanging targets**, latency-sized:',
         '',
-        costTable(costs.continuous),
+        costTable(costs.hanging),
         '',
-        `Per shard-second a window costs its wall-clock ($1.5625e-6: 128 MB × $12.5/M GB-s) + one vote RPC ($0.15e-6) + an alarm and a row a minute; per-alarm mode up to one alarm + vote RPC + setAlarm row per gap ($1.3e-6) + the wall-clock its alarms are open. The window's cost is fixed per shard, so per check it is ≈ mean hold / (6 × utilisation) × $1.7e-6 per run: at this mix's mean estimate (${fmt(costs.estimateMeanMs, 1)} ms, which sizes the shards) and 4.8 of 6 sockets, ≈ $${fmt((costs.estimateMeanMs / 1000 / 4.8) * 1.7125e-6 * RUNS_PER_CHECK_MONTH, 4)} per check-month, and even every socket busy at the mean actual hold (${fmt(costs.trueMeanMs, 1)} ms) bills $${fmt((costs.trueMeanMs / 1000 / 6) * 1.5625e-6 * RUNS_PER_CHECK_MONTH, 4)} of wall-clock. The Board still plans 3 of 6 sockets with slow targets apart (the first continuous row); the other rows are the sizings a continuous plan would use.`,
-        '',
-        '**Alarm gap** (cost vs lateness; the Prober uses min(1 s, 10% of its shortest delay_loop)) and **share of hanging targets**, latency-sized:',
-        '',
-        costTable([...costs.gaps, ...costs.hanging]),
-        '',
-        `Goal: ≤ $0.01 per check-month at ${INTERVAL_MS / 1000} s from ${REGIONS} regions (${fmt(RUNS_PER_CHECK_MONTH, 0)} runs). Route 53 health check, non-AWS endpoint, 10 s interval: $${fmt(route53, 2)} ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval}). As first built: $1.94.`,
-        `What prevents it: the Prober's duration and its per-alarm setAlarm row, both set by the hold time. Six sockets share one object's wall-clock, so each run costs ≈ hold / 6 of billed duration; and an alarm's request + vote RPC + row ($1.3 per million) is shared by at most 6 × gap × utilisation / hold checks. Together ≈ hold / 6 × ($1.5625e-6/s + $1.3e-6 / (gap × utilisation)) per run: $0.01 per check-month needs a mean estimated hold ≤ ${fmt(maxHoldForGoalMs(0.01, ALARM_MIN_GAP_MS / 1000, PLANNED_UTILISATION), 1)} ms at a 1 s gap and half the sockets (below the ${HOLD_FLOOR_MS} ms floor: even the all-20 ms row misses), ≤ ${fmt(maxHoldForGoalMs(0.01, 2, PLANNED_UTILISATION), 1)} ms at a 2 s gap. This mix: mean estimate ${fmt(costs.estimateMeanMs, 1)} ms (what sizes the shards), mean actual hold ${fmt(costs.trueMeanMs, 1)} ms (what the duration bills). The rows written (setAlarm) are the largest component at a 1 s gap, duration the next; a target hanging to its timeout costs its own slow shard's wall-clock (the "hanging" rows).`,
-        `Prices (read ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarm invocations and each RPC call), $${PRICES.doGbSecondPerM}/M GB-s duration at ${PRICES.doGb * 1024} MB per object (wall-clock while active or idle but not hibernatable), SQLite rows written $${PRICES.rowsWrittenPerM}/M (each setAlarm counted as one row); first 1M requests / 400,000 GB-s / 50M rows a month included, not subtracted here. CPU is not billed apart from duration. ${cpu.note}. Cron re-sends every ${CRON_EVERY_MS / 1000} s.`,
+        `Goal: ≤ $0.01 per check-month at ${INTERVAL_MS / 1000} s from ${REGIONS} regions (${fmt(RUNS_PER_CHECK_MONTH, 0)} runs). Route 53 health check, non-AWS endpoint, 10 s interval: $${fmt(route53, 2)} ($${PRICES.route53NonAws} + $${PRICES.route53FastInterval}). As first built: $1.94; with the Prober running the checks itself (per-alarm, then continuous windows; until 2026-11-21): $0.026, bound by the Prober's billed wall-clock while its sockets waited (mean hold / 6 of a 128 MB object per run) and a setAlarm row per second.`,
+        `What is left in the bill: CPU per run, almost all of it (the check itself, the round's serialisation across the binding, the Prober's and the Board's bookkeeping of each result); the per-round requests, row and wall-clock are shared by every check of a round, so they fall as shards fill. A mean estimated hold of ${fmt(costs.estimateMeanMs, 1)} ms (mean actual ${fmt(costs.trueMeanMs, 1)} ms) now sets only how many shards the Board plans, not the price of a check.`,
+        `Prices (read ${PRICES.date}): Durable Objects $${PRICES.doRequestPerM}/M requests (alarm invocations and each RPC call), $${PRICES.doGbSecondPerM}/M GB-s duration at ${PRICES.doGb * 1024} MB per object (wall-clock while active or idle but not hibernatable; an idle object eligible for hibernation, as a Prober between rounds, is not billed), SQLite rows written $${PRICES.rowsWrittenPerM}/M (each setAlarm counted as one row); Workers Standard $${PRICES.workerCpuMsPerM}/M CPU-ms and $${PRICES.workerRequestPerM}/M requests (no duration charge; Service binding calls add no request charge). Included amounts (1M DO requests, 400,000 GB-s, 50M rows, 10M Worker requests, 30M CPU-ms a month) are not subtracted here. ${cpu.note}. Cron re-sends every ${CRON_EVERY_MS / 1000} s.`,
       ].join('\n'),
     },
   ];

@@ -24,20 +24,12 @@ import { realServerKey, type TargetAssignment } from './targets.ts';
  *
  * Targets not measured yet are sized at their timeout (the worst-case bound)
  * in the fast pool. Measured targets whose hold nears the timeout (unreachable hosts, SYN dropped) go to
- * separate "slow" shards: an alarm lasts as long as its slowest check, so one
- * hanging check in a shard of fast ones would keep that whole shard's alarm
- * (billed wall-clock) open and its other checks waiting.
+ * separate "slow" shards: a hanging check holds one of a round's six sockets
+ * for its whole timeout, so a few of them in a shard of fast ones would keep
+ * the other checks waiting for a socket, late.
  */
 export const HOLD_FLOOR_MS = 20;
 export const SHARD_CAPACITY = CONNECTIONS_PER_INVOCATION * PLANNED_UTILISATION;
-/**
- * A continuous Prober (workers/src/prober.ts) starts each check when it falls
- * due instead of at the next alarm, so a shard can fill more of its sockets:
- * the wait for one of six at 80% is a fraction of a hold (ms), not a gap.
- * Its cost is the window's wall-clock, fixed per shard, so fuller is cheaper
- * per check (bench/control-plane-cost.ts prices both sizings).
- */
-export const CONTINUOUS_CAPACITY = CONNECTIONS_PER_INVOCATION * 0.8;
 /**
  * Checks per shard at most: the plan is one SQLite row (≤ 2 MB) of ~400-byte
  * jobs and one configure RPC; 2,000 jobs stay under 1 MB. CPU is not the limit:
@@ -149,17 +141,12 @@ function previousCount(previous: ReadonlyMap<string, number>, base: number, end:
   return n;
 }
 
-/**
- * `capacity`: connection-seconds per second a shard may plan for (SHARD_CAPACITY; CONTINUOUS_CAPACITY for
- * continuous Probers). `slowApart`: slow targets on shards of their own, which a per-alarm Prober needs (an
- * alarm lasts as long as its slowest check) and a continuous one does not (a hanging check holds one socket
- * of six, not the window), where a shard of its own would cost a whole window of wall-clock.
- */
-export function planByLatency(targets: PlanTarget[], previous: ReadonlyMap<string, number> = new Map(), capacity = SHARD_CAPACITY, slowApart = true): LatencyPlan {
+/** Shards of at most SHARD_CAPACITY connection-seconds per second each, slow targets on shards of their own. */
+export function planByLatency(targets: PlanTarget[], previous: ReadonlyMap<string, number> = new Map(), capacity = SHARD_CAPACITY): LatencyPlan {
   const out: LatencyPlan = { shards: new Map(), shardOf: new Map(), loads: new Map(), load: 0 };
   const fast: PlanTarget[] = [];
   const slow: PlanTarget[] = [];
-  for (const t of targets) (slowApart && isSlow(t, previous.get(t.target)) ? slow : fast).push(t);
+  for (const t of targets) (isSlow(t, previous.get(t.target)) ? slow : fast).push(t);
   for (const [pool, base, end] of [[fast, 0, SLOW_SHARD_BASE], [slow, SLOW_SHARD_BASE, Infinity]] as const) {
     const load = pool.reduce((n, t) => n + targetLoad(t), 0);
     const checks = pool.reduce((n, t) => n + t.checks.length, 0);

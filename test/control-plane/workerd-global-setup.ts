@@ -1,15 +1,19 @@
+import { createServer, type Socket } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { DemoBackend } from '../../shim/local/demo-backends.ts';
 
 /**
  * Runs in Node before the control-plane tests in workerd: real HTTP servers on
  * loopback for the Prober's alarms to check (workerd's sockets reach
- * 127.0.0.1), and a port that was just closed, so nothing listens there.
+ * 127.0.0.1), a port that was just closed, so nothing listens there, and a
+ * server that accepts and never answers (an HTTP check on it waits out its
+ * timeout).
  */
 declare module 'vitest' {
   export interface ProvidedContext {
     upPort: number;
     downPort: number;
+    silentPort: number;
   }
 }
 
@@ -20,9 +24,15 @@ export default async function setup(project: TestProject) {
   await gone.start();
   const downPort = gone.port;
   await gone.stop();
+  const held = new Set<Socket>();
+  const silent = createServer((s) => (held.add(s), s.on('close', () => held.delete(s))));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   project.provide('upPort', up.port);
   project.provide('downPort', downPort);
+  project.provide('silentPort', (silent.address() as { port: number }).port);
   return async () => {
     await up.stop();
+    for (const s of held) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   };
 }

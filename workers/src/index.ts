@@ -4,6 +4,7 @@ import { withDeadline } from './deadline.ts';
 
 export { Board } from './board.ts';
 export { Prober } from './prober.ts';
+export { ProbeRunner } from './probe-runner.ts';
 export { LeaseKeeper } from './lease-keeper.ts';
 
 const REARM_DEADLINE_MS = 20_000;

@@ -2,10 +2,11 @@ import { abortAllDurableObjects, createExecutionContext, createScheduledControll
 import { describe, expect, inject, it } from 'vitest';
 import worker from './index.ts';
 import { proberName } from './prober-plan.ts';
-import { edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { alarmAndRound, edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
+const silentPort = inject('silentPort');
 
 const edgeConfig = () => edgeLoopbackConfig({ delayLoopS: 30, upChecks: ['http'] });
 
@@ -20,7 +21,7 @@ interface ProberInside {
 const makeDue = (stub: ReturnType<typeof prober>) => runInDurableObject(stub, (instance) => void [...(instance as unknown as ProberInside).slots.values()].forEach((s) => (s.dueMs = Date.now())));
 
 describe('Prober alarms run real checks', () => {
-  it('checks loopback servers over cloudflare:sockets on its alarm and the Board turns the votes into a verdict', async () => {
+  it('checks loopback servers over cloudflare:sockets in the round its alarm hands off, and the Board turns the votes into a verdict', async () => {
     const put = await putConfig('edge-a', edgeConfig());
     expect(put.status, await put.clone().text()).toBe(201);
     expect(((await put.json()) as { probers: number }).probers).toBe(1);
@@ -30,8 +31,7 @@ describe('Prober alarms run real checks', () => {
     expect(before.alarmAtMs).not.toBeNull();
     expect(before.jobs.every((j) => !j.hasRun)).toBe(true);
     await makeDue(stub);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const after = await stub.status();
+    const after = await alarmAndRound(stub);
     const byPort = (p: number) => after.jobs.find((j) => j.target.endsWith(`:${p}`))!;
     expect(byPort(upPort).last?.reason).toBe('ok');
     expect(byPort(upPort).up).toBe(true);
@@ -44,43 +44,44 @@ describe('Prober alarms run real checks', () => {
     expect((await saidAbout('edge-a', `:${downPort}`)).weur?.up).toBe(false);
   });
 
-  it('sends one batched vote RPC per alarm, and writes no rows for a run', async () => {
-    await putConfig('edge-d', edgeConfig());
+  it('hands a round to the ProbeRunner without waiting on its sockets, reports a transition before the round ends, and writes no rows for a run', async () => {
+    // The up server, and a server that accepts and never answers: its HTTP check waits out a 5 s connect_timeout.
+    const config = edgeConfig().replace(
+      /(vigil \{)/,
+      `virtual_server 127.0.0.2 8080 {\n    delay_loop 30\n    protocol TCP\n    real_server 127.0.0.1 ${silentPort} {\n        HTTP_GET {\n            url {\n                path /\n                status_code 200\n            }\n            connect_timeout 5\n            retry 0\n        }\n    }\n}\n$1`,
+    );
+    expect((await putConfig('edge-d', config)).status).toBe(201);
     const stub = prober('edge-d');
     await makeDue(stub);
-    const calls: { vantagePoint: string; targets: string[] }[] = [];
-    const rows = await runInDurableObject(stub, (instance, state) => {
-      const inside = instance as unknown as ProberInside;
-      const real = inside.env.BOARD;
-      // A Board namespace that records each call before passing it on.
-      inside.env = {
-        ...inside.env,
-        BOARD: {
-          idFromName: (n: string) => real.idFromName(n),
-          get: (id: DurableObjectId) => {
-            const board = real.get(id);
-            return { submitEdgeVotes: (c: string, vp: string, votes: { target: string }[]) => (calls.push({ vantagePoint: vp, targets: votes.map((v) => v.target) }), board.submitEdgeVotes(c, vp, votes as never)) };
-          },
-        } as never,
-      };
-      return state.storage.sql.exec(`SELECT COUNT(*) AS n FROM spec`).one().n;
-    });
-    expect(rows).toBe(1); // the plan, and nothing per checker
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.targets.sort()).toEqual([`tcp/127.0.0.1:8080|127.0.0.1:${downPort}`, `tcp/127.0.0.1:8080|127.0.0.1:${upPort}`].sort());
+    // The alarm has returned while the silent server's check still holds its socket in the runner.
+    const during = await stub.status();
+    const silent = during.jobs.find((j) => j.target.endsWith(`:${silentPort}`))!;
+    expect(silent).toMatchObject({ inRound: true, hasRun: false });
+    // A transition is reported at once, not at the round's end: the down server's verdict lands while the silent check still runs.
+    for (let v = await verdict('edge-d'); realServer(v.doc!, `:${downPort}`).state !== 'down'; v = await verdict('edge-d')) await new Promise((r) => setTimeout(r, 20));
+    expect((await stub.status()).jobs.find((j) => j.target.endsWith(`:${silentPort}`))!).toMatchObject({ inRound: true, hasRun: false });
+    // The fast checks report before the round ends; the silent one after its timeout.
+    const done = await (async () => {
+      for (;;) {
+        const s = await stub.status();
+        if (!s.jobs.some((j) => j.inRound)) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    expect(done.jobs.find((j) => j.target.endsWith(`:${silentPort}`))!).toMatchObject({ up: false, hasRun: true, last: { reason: expect.stringMatching(/timeout/) } });
+    expect((await saidAbout('edge-d', `:${silentPort}`)).weur).toMatchObject({ up: false });
+    expect(done.alarmAtMs).not.toBeNull(); // set by the round's report for the checkers' next runs
     const tables = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'`).toArray().map((r) => r.name));
-    expect(tables).toEqual(['spec']);
-    // The next alarm is at least ALARM_MIN_GAP_MS away, so runs falling due meanwhile share it.
-    expect((await stub.status()).alarmAtMs).not.toBeNull();
+    expect(tables).toEqual(['spec']); // the plan, and nothing per checker or per run
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM spec`).one().n)).toBe(1);
   });
 
   it('an evicted Prober resumes from its stored plan with checkers in their initial state', async () => {
     await putConfig('edge-e', edgeConfig());
     const first = prober('edge-e');
     await makeDue(first);
-    await runDurableObjectAlarm(first);
-    expect((await first.status()).jobs.every((j) => j.hasRun)).toBe(true);
+    expect((await alarmAndRound(first)).jobs.every((j) => j.hasRun)).toBe(true);
     await abortAllDurableObjects(); // memory gone, storage and alarm kept
     const stub = prober('edge-e');
     const after = await stub.status();
@@ -90,11 +91,40 @@ describe('Prober alarms run real checks', () => {
     // The Board (evicted too, its votes in memory lost) holds the verdict meanwhile; the next run votes again.
     expect(realServer((await verdict('edge-e')).doc!, `:${downPort}`)).toMatchObject({ state: 'unknown', effective: 'down' });
     await makeDue(stub);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const again = await stub.status();
+    const again = await alarmAndRound(stub);
     expect(again.jobs.every((j) => j.hasRun)).toBe(true);
     expect(again.jobs.find((j) => j.target.endsWith(`:${downPort}`))!.up).toBe(false);
     expect(realServer((await verdict('edge-e')).doc!, `:${downPort}`).state).toBe('down');
+  });
+
+  it('takes back a round that never reports, and runs its checkers again', async () => {
+    await putConfig('edge-f', edgeConfig());
+    const stub = prober('edge-f');
+    await makeDue(stub);
+    // A runner that accepts the round and is then lost (evicted, crashed): it never reports.
+    await runInDurableObject(stub, (instance) => {
+      const inside = instance as unknown as ProberInside;
+      inside.env = { ...inside.env, PROBE_RUNNER: { runRound: async (r: { checks: unknown[] }) => ({ accepted: r.checks.length }) } as never };
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const lent = await stub.status();
+    expect(lent.jobs.every((j) => j.inRound && !j.hasRun)).toBe(true);
+    // Every checker lent: no alarm until the report. The cron's rearm sets one for when the round's grace runs out.
+    expect(lent.alarmAtMs).toBeNull();
+    const lostAt = await runInDurableObject(stub, (instance) => Math.min(...[...(instance as unknown as { slots: Map<string, { round?: { lostAtMs: number } }> }).slots.values()].map((s) => s.round!.lostAtMs)));
+    expect(await stub.rearm()).toBe(lostAt);
+    expect((await stub.status()).alarmAtMs).toBe(lostAt);
+    // Past the grace, with the real runner back: the alarm takes the checkers back and lends them again.
+    await runInDurableObject(stub, (instance) => {
+      const inside = instance as unknown as { env: Env; slots: Map<string, { round?: { lostAtMs: number } }>; current: { lostAtMs: number } };
+      inside.env = env;
+      for (const s of inside.slots.values()) s.round!.lostAtMs = Date.now() - 1;
+      inside.current.lostAtMs = Date.now() - 1;
+    });
+    const after = await alarmAndRound(stub);
+    expect(after.jobs.every((j) => j.hasRun && j.runs === 1)).toBe(true);
+    expect(after.rounds).toEqual({ dispatched: 2, reported: 1, lost: 1, failed: 0 });
+    expect(realServer((await verdict('edge-f')).doc!, `:${downPort}`).state).toBe('down');
   });
 
   it('the cron re-arms a Prober whose alarm was lost', async () => {

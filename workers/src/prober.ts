@@ -1,23 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { firstDelayMs, initialState, onResult, type CheckerState } from '../../core/check/checker-state.ts';
-import type { ReasonCode } from '../../core/check/result.ts';
-import { runCheck } from '../../core/check/run-check.ts';
+import { firstDelayMs, initialState, type CheckerState } from '../../core/check/checker-state.ts';
 import type { Vote } from '../../core/vote/fold.ts';
-import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
-import { workersCheckPorts } from '../ports/workers-ports.ts';
+import { isLate, isTimingOut, type ProberHealth } from './board-shards.ts';
 import { withDeadline } from './deadline.ts';
-import { isLate, isTimingOut } from './board-shards.ts';
-import { alarmGapMs, batchWindowMs, continuousPays, continuousWindowEndMs, VOTE_EVERY_MS } from './hot-path.ts';
+import { alarmGapMs, roundLengthMs, roundLostAfterMs } from './hot-path.ts';
 import { LatenessWindow } from './prober-health.ts';
-import { ProberSpec, type ProberJob } from './prober-plan.ts';
-
-interface Last {
-  reason: ReasonCode;
-  latencyMs: number;
-  atMs: number;
-  detail: string;
-}
+import { proberName, ProberSpec, type ProberJob } from './prober-plan.ts';
+import { Outcome, ReportKind, type Last } from './round.ts';
 
 interface Slot {
   job: ProberJob;
@@ -26,42 +16,49 @@ interface Slot {
   last: Last | null;
   /** Runs since this checker (re)started: status and tests. */
   runs: number;
+  /** Lent to a ProbeRunner round until it reports, or until `lostAtMs`. */
+  round?: { id: string; lostAtMs: number };
 }
 
 export interface ProberStatus {
   vantagePoint: string | null;
   configVersion: number | null;
   alarmAtMs: number | null;
-  mode: 'alarms' | 'continuous';
-  jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; runs: number; last: Last | null }[];
+  /** Since this object (re)started: rounds handed to a ProbeRunner, reported back, taken back as lost, not dispatched (the runner call failed). */
+  rounds: { dispatched: number; reported: number; lost: number; failed: number };
+  jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; runs: number; last: Last | null; inRound: boolean }[];
 }
 
-const BOARD_DEADLINE_MS = 10_000;
+const RUNNER_DEADLINE_MS = 5000;
 
-/** The planner's hold floor (shard-planner.ts HOLD_FLOOR_MS), for a checker that has not run yet. */
-const UNMEASURED_HOLD_MS = 20;
 const minLoopMs = (spec: ProberSpec) => Math.min(...spec.jobs.map((j) => j.timing.delayLoopMs));
+const maxTimeoutMs = (spec: ProberSpec) => Math.max(...spec.jobs.map((j) => j.timing.connectTimeoutMs));
+/** Connections a second this shard opens: a run each delay_loop, one per url for an HTTP check. */
+const connectionsPerS = (spec: ProberSpec) => spec.jobs.reduce((n, j) => n + Math.max(1, 'urls' in j.check ? j.check.urls.length : 1) / (Math.max(1, j.timing.delayLoopMs) / 1000), 0);
+/** When a checker next needs this Prober: its due time, or, lent to a round, when that round counts as lost. */
+const wantedAtMs = (s: Slot) => s.round?.lostAtMs ?? s.dueMs;
 
 const SpecRow = z.object({ spec: z.string() });
 
 /**
  * One edge vantage point's shard of checks for one cluster, at the region its
  * locationHint puts it. Alarms drive keepalived's schedule (warmup, retry,
- * delay_before_retry, delay_loop from the end of each run); each alarm runs
- * everything due with at most six sockets open (the per-invocation limit) and
- * sends the Board one batch with a vote per real server it checked, which is
- * also its heartbeat. Alarms are at least alarmGapMs apart (hot-path.ts), so
- * a check starts at most one gap late; a Prober later than that (p99 over a
- * minute) says so with its batch and the Board splits its shard. A shard
- * dense enough that a minute of billed wall-clock costs less than its alarms
- * runs continuous instead: one alarm per window, checks as they fall due,
- * votes every second (continuous() below).
+ * delay_before_retry, delay_loop from the end of each run): each alarm lends
+ * the checkers due within the next round to a ProbeRunner invocation, which
+ * runs each check at its due time with at most six sockets open (the
+ * per-invocation limit the Board's shard plan sizes for) and reports back
+ * (roundDone); the votes it derives here go to the Board in one batch per
+ * report, which is also this vantage point's heartbeat. The Prober itself
+ * never waits on a socket (probe-runner.ts: why). A Prober whose checks
+ * start late (p99 over a minute) says so with its votes and the Board splits
+ * its shard.
  *
  * Only the plan is stored (written when it changes, not per run). Checker
  * state lives in memory: after an eviction every checker starts again in
  * keepalived's initial state (up unless alpha, first run after warmup), as
- * keepalived's checkers do when it restarts. The Board holds its verdicts
- * meanwhile: the old votes stay fresh for three intervals.
+ * keepalived's checkers do when it restarts, and a round still out reports
+ * to a Prober that no longer knows it (dropped). The Board holds its
+ * verdicts meanwhile: the old votes stay fresh for three intervals.
  */
 export class Prober extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -70,9 +67,14 @@ export class Prober extends DurableObject<Env> {
   private specText: string | null = null;
   private slots = new Map<string, Slot>();
   private readonly lateness = new LatenessWindow();
-  /** Tests shorten a continuous window or force the mode (runInDurableObject); production leaves both alone. */
-  private windowEndMs: (startMs: number) => number = continuousWindowEndMs;
-  private forceMode: 'alarms' | 'continuous' | undefined;
+  private readonly rounds = { dispatched: 0, reported: 0, lost: 0, failed: 0 };
+  /**
+   * The round out now, until its end report: one at a time, so the next
+   * round takes every checker then due (two rounds in flight would each
+   * bring back their own checkers and stay apart for good, doubling the
+   * rounds a shard pays for).
+   */
+  private current: { id: string; lostAtMs: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -156,159 +158,118 @@ export class Prober extends DurableObject<Env> {
       vantagePoint: spec?.vantagePoint ?? null,
       configVersion: spec?.configVersion ?? null,
       alarmAtMs: await this.ctx.storage.getAlarm(),
-      mode: spec ? this.mode(spec) : 'alarms',
-      jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, runs: s.runs, last: s.last })),
+      rounds: { ...this.rounds },
+      jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, runs: s.runs, last: s.last, inRound: s.round !== undefined })),
     };
   }
 
-  /** `inAlarm`: the running alarm still reads as set until its handler returns, so the next one must be set regardless. */
-  private async arm(inAlarm = false, notBeforeMs = 0): Promise<number | null> {
+  /**
+   * The alarm for the earliest checker that needs this Prober (with a round
+   * out, for when that round counts as lost: its report comes first and
+   * moves the alarm), unless one is set sooner already (a row only when it moves).
+   */
+  private async arm(): Promise<number | null> {
     if (this.slots.size === 0) return null;
-    let next = Infinity;
-    for (const s of this.slots.values()) next = Math.min(next, s.dueMs);
-    next = Math.max(next, notBeforeMs);
-    const current = inAlarm ? null : await this.ctx.storage.getAlarm();
+    let next = this.current?.lostAtMs ?? Infinity;
+    if (!this.current) for (const s of this.slots.values()) next = Math.min(next, wantedAtMs(s));
+    const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
     return Math.min(next, current ?? Infinity);
   }
 
   /**
-   * Per-alarm or continuous, from the plan (each check's delay_loop) and what
-   * its checks measured (a fast 20 ms until then: the first round measures it,
-   * and a fresh shard of a few slow checks should not start on a minute of
-   * billed wall-clock it may not need): hot-path.ts continuousPays
-   * weighs the per-alarm costs against a whole window of billed wall-clock.
+   * Lends every checker due within the next round (hot-path.ts roundLengthMs: up to 10 s) to
+   * a ProbeRunner invocation through the PROBE_RUNNER Service binding and
+   * returns at once, without waiting on a single socket: this object is
+   * idle, and not billed for duration, while the checks run (probe-runner.ts
+   * says why). The runner reports back through roundDone, which sets the
+   * next alarm. A round that never reports is taken back after a grace
+   * (hot-path.ts roundLostAfterMs; the cron's rearm sets the alarm for it)
+   * and its checkers run again, so a lost runner costs one round of those
+   * checks, not the schedule.
    */
-  private mode(spec: ProberSpec): 'alarms' | 'continuous' {
-    if (this.forceMode) return this.forceMode;
-    let runsPerS = 0;
-    let busyPerS = 0;
-    for (const s of this.slots.values()) {
-      const everyS = Math.max(1, s.job.timing.delayLoopMs) / 1000;
-      runsPerS += 1 / everyS;
-      busyPerS += Math.min(s.last?.latencyMs ?? UNMEASURED_HOLD_MS, s.job.timing.connectTimeoutMs) / 1000 / everyS;
-    }
-    return continuousPays(runsPerS, busyPerS, alarmGapMs(minLoopMs(spec)), CONNECTIONS_PER_INVOCATION) ? 'continuous' : 'alarms';
-  }
-
-  /** One check of one checker: keepalived's state machine, the next due time from the end of the run, lateness. */
-  private async runOne(slot: Slot): Promise<void> {
-    const dueMs = slot.dueMs;
-    const runStartMs = Date.now();
-    const signal = AbortSignal.timeout(slot.job.timing.connectTimeoutMs * 3 + 1000);
-    const target = { ip: slot.job.ip, port: slot.job.port, realServerVirtualhost: slot.job.realServerVirtualhost, virtualServerVirtualhost: slot.job.virtualServerVirtualhost };
-    const r = await runCheck(slot.job.check, target, workersCheckPorts, { timeoutMs: slot.job.timing.connectTimeoutMs, signal });
-    const step = onResult(slot.state, r.ok, slot.job.timing, slot.job.check.type);
-    const end = Date.now();
-    slot.state = step.state;
-    slot.dueMs = end + step.nextDelayMs;
-    slot.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
-    slot.runs++;
-    this.lateness.record(runStartMs, dueMs, r.reason);
-  }
-
   override async alarm(): Promise<void> {
     const spec = this.ready();
     if (!spec) return;
-    if (this.mode(spec) === 'continuous') return this.continuous();
     const startMs = Date.now();
-    const ran = new Set<Slot>();
-    // The alarm serves what is due by its start plus half a gap (hot-path.ts), not what falls due while it
-    // runs: a moving horizon kept the last busy socket chasing arrivals alone (one socket at 100% in a
-    // dense shard) while five sat idle, so alarms ran for seconds and checks started seconds late.
-    // With a fixed horizon an alarm lasts about (its checks × hold) / 6 and the rest wait for the next.
-    const gapMs = alarmGapMs(minLoopMs(spec));
-    const horizon = startMs + batchWindowMs(gapMs);
-    // Earliest due first, so the wait for a free socket falls on the checks due last.
-    const queue = [...this.slots.values()].filter((s) => s.dueMs <= horizon).sort((a, b) => a.dueMs - b.dueMs);
-    const worker = async () => {
-      for (let s = queue.shift(); s; s = queue.shift()) {
-        ran.add(s);
-        await this.runOne(s);
+    if (this.current && this.current.lostAtMs > startMs) {
+      // Woken while a round is out (a re-sent plan armed an earlier alarm): its report schedules what comes next.
+      await this.ctx.storage.setAlarm(this.current.lostAtMs);
+      return;
+    }
+    this.current = null;
+    const lost = new Set<string>();
+    for (const s of this.slots.values()) if (s.round && s.round.lostAtMs <= startMs) (lost.add(s.round.id), (s.round = undefined));
+    this.rounds.lost += lost.size;
+    const endMs = startMs + roundLengthMs(maxTimeoutMs(spec), connectionsPerS(spec));
+    const due = [...this.slots.values()].filter((s) => !s.round && s.dueMs < endMs);
+    if (due.length > 0) {
+      const id = crypto.randomUUID();
+      const lostAtMs = endMs + roundLostAfterMs(maxTimeoutMs(spec));
+      for (const s of due) s.round = { id, lostAtMs };
+      const round = { id, prober: proberName(spec.cluster, spec.vantagePoint, spec.shard), cluster: spec.cluster, vantagePoint: spec.vantagePoint, endMs, checks: due.map((s) => ({ job: s.job, state: s.state, dueMs: s.dueMs })) };
+      try {
+        await withDeadline(this.env.PROBE_RUNNER.runRound(round), RUNNER_DEADLINE_MS, 'ProbeRunner.runRound');
+        this.rounds.dispatched++;
+        this.current = { id, lostAtMs };
+        // No alarm now: the round's report at its end sets the next one for every checker (arm), so rounds
+        // follow one another instead of an alarm at the end racing the report. A round that never
+        // reports: the cron's rearm sets the alarm for its grace, within a minute.
+        return;
+      } catch (err) {
+        this.rounds.failed++;
+        for (const s of due) if (s.round?.id === id) s.round = undefined;
+        console.warn(`prober ${round.prober}: round not dispatched: ${(err as Error).message}`);
+        await this.ctx.storage.setAlarm(startMs + alarmGapMs(minLoopMs(spec)));
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker));
-    await this.arm(true, startMs + gapMs);
-    await this.sendVotes(spec, new Set([...ran].map((s) => s.job.target)));
+    }
+    // Nothing due within a round: the alarm for the earliest that needs this Prober.
+    let next = Infinity;
+    for (const s of this.slots.values()) next = Math.min(next, wantedAtMs(s));
+    await this.ctx.storage.setAlarm(next);
   }
 
   /**
-   * Continuous mode: this one alarm runs every check as it falls due until
-   * the window ends (before the next cron minute), six at a time, each
-   * socket sleeping until the next check is due; the votes go to the Board
-   * every VOTE_EVERY_MS, then one alarm is set for the next window.
-   *
-   * Why (per second of a shard, prices in hot-path.ts): per-alarm mode pays
-   * up to one alarm request + one vote RPC + one setAlarm row each gap
-   * ($1.3e-6) plus the wall-clock its alarms are open; a window pays its whole
-   * wall-clock ($1.5625e-6: 128 MB × $12.5/M GB-s) + one vote RPC a second
-   * ($0.15e-6) + one alarm and one row a minute. That is fixed per shard, so
-   * per check it falls as the shard fills its six sockets: at a mean hold h a
-   * shard runs up to 6 × U / h checks a second, ≈ h / (6U) × $1.7e-6 a run.
-   * The plan (re-sent each cron minute) may change meanwhile: each pick reads
-   * the current checkers, and an empty plan ends the window.
+   * A ProbeRunner's report for a round (round.ts ReportKind): transitions at
+   * once, the finished checkers back at the round's end, the last stragglers
+   * after. Results for a checker that was re-planned, or whose round was
+   * taken as lost, are dropped; the answer is the votes for the real servers
+   * touched (and this Prober's health when behind), which the runner takes
+   * to the Board. Checkers coming back get their next alarm here.
    */
-  private async continuous(): Promise<void> {
-    const startMs = Date.now();
-    const endMs = this.windowEndMs(startMs);
-    const running = new Set<Slot>();
-    let pending = new Set<string>();
-    let open = CONNECTIONS_PER_INVOCATION;
-    let wake: (() => void) | undefined;
-    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-    const pick = (nowMs: number): { slot?: Slot; nextMs: number } => {
-      let best: Slot | undefined;
-      for (const s of this.slots.values()) if (!running.has(s) && (!best || s.dueMs < best.dueMs)) best = s;
-      if (best && best.dueMs <= nowMs) return { slot: best, nextMs: nowMs };
-      return { nextMs: best ? best.dueMs : nowMs + VOTE_EVERY_MS };
-    };
-    const worker = async () => {
-      for (let now = Date.now(); now < endMs && this.spec; now = Date.now()) {
-        const { slot, nextMs } = pick(now);
-        // Nothing due: sleep until the earliest is (at most a vote interval, so a new plan is seen).
-        if (!slot) {
-          await sleep(Math.min(nextMs, endMs, now + VOTE_EVERY_MS) - now);
-          continue;
-        }
-        running.add(slot);
-        try {
-          await this.runOne(slot);
-        } finally {
-          running.delete(slot);
-        }
-        pending.add(slot.job.target);
-      }
-      if (--open === 0) wake?.();
-    };
-    const voter = async () => {
-      // Until the last socket is done, then once more for what it ran.
-      for (;;) {
-        const done = open === 0;
-        if (!done) await Promise.race([sleep(VOTE_EVERY_MS), new Promise<void>((resolve) => (wake = resolve))]);
-        const targets = pending;
-        pending = new Set();
-        const current = this.spec;
-        if (current && targets.size > 0) await this.sendVotes(current, targets);
-        if (done) return;
-      }
-    };
-    await Promise.all([...Array.from({ length: CONNECTIONS_PER_INVOCATION }, worker), voter()]);
-    if (this.spec) await this.arm(true, Date.now());
+  async roundDone(roundId: string, input: Outcome[], kindInput: ReportKind): Promise<{ votes: Vote[]; health?: ProberHealth } | null> {
+    const spec = this.ready();
+    if (!spec) return null;
+    const outcomes = Outcome.array().parse(input);
+    const kind = ReportKind.parse(kindInput);
+    const touched = new Set<string>();
+    for (const o of outcomes) {
+      const slot = this.slots.get(o.id);
+      if (!slot || slot.round?.id !== roundId) continue;
+      slot.state = o.state;
+      slot.dueMs = o.dueMs;
+      slot.last = o.last;
+      slot.runs += o.runs.length;
+      for (const r of o.runs) this.lateness.record(r.atMs, r.dueMs, r.reason);
+      if (kind === 'returned') slot.round = undefined;
+      touched.add(slot.job.target);
+    }
+    // The round's end returns every checker lent to it, run or not (those it had no socket for are due at once).
+    if (kind !== 'transition' && this.current?.id === roundId) this.current = null;
+    if (kind === 'final') {
+      this.rounds.reported++;
+      for (const s of this.slots.values()) if (s.round?.id === roundId) s.round = undefined;
+    }
+    // The returned checkers' next run: about one setAlarm a round, here (alarm() set none for them).
+    if (kind !== 'transition') await this.arm();
+    const votes = this.votesFor(spec, touched);
+    return { votes, health: votes.length > 0 ? this.health(spec) : undefined };
   }
 
-  /** One batch to the Board, with this Prober's health when it is behind. */
-  private async sendVotes(spec: ProberSpec, targets: Set<string>): Promise<void> {
-    const votes = this.votesFor(spec, targets);
-    if (votes.length === 0) return;
-    // Behind (late p99 > 20% of the shortest loop, or timing out en masse): say so with the votes, and the Board re-plans.
-    const health = this.lateness.report(spec.shard, minLoopMs(spec), Date.now(), (h) => isLate(h) || isTimingOut(h));
-    const board = this.env.BOARD.get(this.env.BOARD.idFromName(spec.cluster));
-    try {
-      await withDeadline(board.submitEdgeVotes(spec.cluster, spec.vantagePoint, votes, health), BOARD_DEADLINE_MS, 'Board.submitEdgeVotes');
-    } catch (err) {
-      // The votes are lost, not the schedule: the next run votes again, and the Board holds state meanwhile.
-      console.warn(`prober ${spec.cluster}/${spec.vantagePoint}/${spec.shard}: votes not delivered: ${(err as Error).message}`);
-    }
+  /** This Prober's health when it is behind (late p99 > 20% of the shortest loop, or timing out en masse), for the Board to re-plan. */
+  private health(spec: ProberSpec): ProberHealth | undefined {
+    return this.lateness.report(spec.shard, minLoopMs(spec), Date.now(), (h) => isLate(h) || isTimingOut(h));
   }
 
   /** One vote per real server touched: up only while all its checkers are up (keepalived's rule). */

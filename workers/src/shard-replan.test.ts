@@ -1,7 +1,7 @@
-import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { proberName } from './prober-plan.ts';
-import { edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { alarmAndRound, edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
@@ -32,11 +32,11 @@ describe('latency-sized shards re-plan when a Prober falls behind', () => {
     expect((await first.status()).jobs).toHaveLength(2);
     // On schedule: no report, one shard.
     await dueAgo(first, 0);
-    expect(await runDurableObjectAlarm(first)).toBe(true);
+    await alarmAndRound(first);
     expect(Object.keys((await board('lag-a').shardPlacement()).weur ?? {})).toEqual(['0']);
     // 10 s late against a 30 s loop (threshold 6 s): the batch carries the report.
     await dueAgo(first, 10_000);
-    expect(await runDurableObjectAlarm(first)).toBe(true);
+    await alarmAndRound(first);
     const placement = await until(() => board('lag-a').shardPlacement(), (p) => Object.keys(p.weur ?? {}).length === 2);
     const shards = Object.entries(placement.weur!).map(([s, ts]) => [Number(s), ts] as const);
     expect(shards).toHaveLength(2);
@@ -50,7 +50,7 @@ describe('latency-sized shards re-plan when a Prober falls behind', () => {
     expect(moved?.jobs[0]?.up).toBe(true);
     for (const s of stubs) {
       await dueAgo(s, 0);
-      expect(await runDurableObjectAlarm(s)).toBe(true);
+      await alarmAndRound(s);
     }
     const after = await Promise.all(stubs.map((s) => s.status()));
     expect(after.every((a) => a.jobs.every((j) => j.hasRun) && a.alarmAtMs !== null)).toBe(true);
@@ -69,7 +69,7 @@ describe('latency-sized shards re-plan when a Prober falls behind', () => {
     const stub = prober('lag-b', 0);
     for (let i = 0; i < 3; i++) {
       await dueAgo(stub, 100);
-      await runDurableObjectAlarm(stub);
+      await alarmAndRound(stub);
     }
     expect(Object.keys((await board('lag-b').shardPlacement()).weur ?? {})).toEqual(['0']);
     expect((await stub.status()).jobs).toHaveLength(2);

@@ -4,6 +4,7 @@ declare module 'vitest' {
     tokens: { admin: string; shim: string; probers: Record<string, string> };
     upPort: number;
     downPort: number;
+    silentPort: number;
   }
 }
 export {};

@@ -2,10 +2,11 @@
  * Shared by the control-plane tests (which run in workerd): requests through
  * the real Worker (SELF), tokens from the test project, and small configs.
  */
-import { SELF } from 'cloudflare:test';
+import { runDurableObjectAlarm, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
 import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, type CryptoKey } from '../../core/vote/snapshot.ts';
+import type { Prober, ProberStatus } from './prober.ts';
 
 export const tokens = inject('tokens');
 export const BASE = 'http://vigil.test';
@@ -141,4 +142,20 @@ vigil {
     }
 }
 `;
+}
+
+/**
+ * Runs a Prober's alarm, then waits (up to `ms`) until the ProbeRunner round
+ * it handed off has reported back: no checker still lent. Returns the
+ * Prober's status then.
+ */
+export async function alarmAndRound(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
+  if (!(await runDurableObjectAlarm(stub))) throw new Error('no alarm was set');
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await stub.status();
+    if (!s.jobs.some((j) => j.inRound)) return s;
+    if (Date.now() > end) throw new Error(`round not reported within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
