@@ -117,6 +117,14 @@ export class Token implements Pos {
 }
 
 /**
+ * A word as its own string. V8 keeps a substring of 13 characters or more as a
+ * view into the string it was cut from, so every address or name the model
+ * keeps would hold the whole file's text for the life of the daemon (measured:
+ * 529 KB behind 8,800 words with 10,000 real servers). join copies.
+ */
+const detach = (w: string): string => (w.length < 13 ? w : [w.slice(0, 1), w.slice(1)].join(''));
+
+/**
  * keepalived's word splitting: blanks separate words; a word that starts with
  * `"` runs to the next `"` (no escapes, blanks kept); `{` and `}` are braces
  * only as words of their own.
@@ -125,7 +133,8 @@ export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Toke
   const s = l.text;
   const out: Token[] = [];
   // Untouched lines (the vast majority) map column = colBase + index without a lookup.
-  const make = (start: number, text: string, quoted: boolean): Token => {
+  const make = (start: number, word: string, quoted: boolean): Token => {
+    const text = detach(word);
     if (!l.map) return new Token(text, l.file, l.line, l.colBase + start, quoted);
     const p = posAtMapped(l, start);
     return new Token(text, p.file, p.line, p.col, quoted);

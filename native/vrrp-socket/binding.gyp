@@ -14,6 +14,11 @@
       "target_name": "tcp_probe",
       "sources": ["src/tcp_probe.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "heap_trim",
+      "sources": ["src/heap_trim.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

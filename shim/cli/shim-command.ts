@@ -77,13 +77,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(1);
         return;
       }
-      const plan = planVrrp(res.config);
-      const hasVrrp = res.config.vrrpInstances.length > 0;
+      // Only the model lives on: the diagnostics (one per deprecated word, thousands in a large file) are printed and dropped.
+      const config = res.config;
+      const plan = planVrrp(config);
+      const hasVrrp = config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
-      const wantsIpvs = res.config.virtualServers.length > 0 && !!(opts.board || opts.local);
+      const wantsIpvs = config.virtualServers.length > 0 && !!(opts.board || opts.local);
       // Loaded only with --director: the cloud side brings the AWS SDK (~2 MB of code, resident once loaded).
       const cloudMain = opts.director ? await import('../daemon/cloud-main.ts') : null;
-      const cloudProblem = cloudMain ? cloudMain.cloudOptionsProblem(res.config, opts) : undefined;
+      const cloudProblem = cloudMain ? cloudMain.cloudOptionsProblem(config, opts) : undefined;
       if (cloudProblem) {
         process.stderr.write(`${cloudProblem}\n`);
         setExit(64);
@@ -93,7 +95,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       if ((hasVrrp && plan.problems.length) || (plan.instances.length === 0 && !wantsIpvs && !wantsCloud)) {
         if (plan.instances.length === 0 && !wantsIpvs && !wantsCloud) {
           process.stderr.write(
-            res.config.virtualServers.length ? `${opts.config}: no usable vrrp_instance; for the virtual servers give --board … or --local\n` : `${opts.config}: no usable vrrp_instance\n`,
+            config.virtualServers.length ? `${opts.config}: no usable vrrp_instance; for the virtual servers give --board … or --local\n` : `${opts.config}: no usable vrrp_instance\n`,
           );
         }
         setExit(1);
@@ -126,8 +128,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
         daemon?.start();
-        if (wantsIpvs) ipvs = await startIpvsSide(res.config, opts, log);
-        if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(res.config, opts, log, vrrpHealthy);
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log);
+        if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
         await daemon?.stop();
@@ -136,7 +138,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(1);
         return;
       }
-      const gcTimer = collectStartupGarbage();
+      const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
       let boardTimer: NodeJS.Timeout | null = null;
       if (opts.boardVerdictFile && daemon) {
         const file = opts.boardVerdictFile;
@@ -165,7 +167,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           if (boardTimer) clearTimeout(boardTimer);
-          clearTimeout(gcTimer);
+          startupGc.cancel();
           void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);

@@ -50,6 +50,9 @@ export class IpvsDaemon {
   private stopped = false;
   /** The table as our last successful pass left it; dropped to force a fresh read (resync timer, any failure). */
   private observed: IpvsTable | undefined;
+  private firstPassDone: () => void = () => {};
+  /** Settles when the first reconcile pass has ended (applied or failed): start-up is over for the table. */
+  readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
 
   constructor(
     private config: Config,
@@ -189,6 +192,7 @@ export class IpvsDaemon {
     const remove = [...this.pendingRemove];
     const t0 = performance.now();
     const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), this.observed);
+    this.firstPassDone();
     this.observed = r.ok ? r.after : undefined;
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');

@@ -22,6 +22,8 @@ export interface IpvsCliOptions {
 }
 
 export interface IpvsSide {
+  /** Settles when the first reconcile pass has ended. */
+  firstPass: Promise<void>;
   reload(config: Config): Promise<void>;
   stop(release: boolean): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
   daemon.start();
   subscriber?.start();
   return {
+    firstPass: daemon.firstPass,
     reload: (c) => daemon.reload(c),
     async stop(release) {
       await subscriber?.stop();
