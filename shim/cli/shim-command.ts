@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -24,6 +25,17 @@ function readVerdict(path: string): boolean | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The config file's model, its diagnostics printed, or null when it has errors.
+ * Only the model is returned: the diagnostics (one per deprecated word, thousands
+ * in a large file) would otherwise live as long as the daemon's own frame.
+ */
+function loadReporting(file: string, configId: string): Config | null {
+  const res = loadConfigFile(file, configId);
+  for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  return res.ok ? res.config : null;
 }
 
 interface ShimOptions extends IpvsCliOptions, CloudCliOptions {
@@ -71,14 +83,11 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
     .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
-      const res = loadConfigFile(opts.config, opts.configId);
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-      if (!res.ok) {
+      const config = loadReporting(opts.config, opts.configId);
+      if (!config) {
         setExit(1);
         return;
       }
-      // Only the model lives on: the diagnostics (one per deprecated word, thousands in a large file) are printed and dropped.
-      const config = res.config;
       const plan = planVrrp(config);
       const hasVrrp = config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
@@ -150,14 +159,13 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       }
       // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
       const onHup = () => {
-        const next = loadConfigFile(opts.config, opts.configId);
-        for (const d of next.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-        if (!next.ok) {
+        const next = loadReporting(opts.config, opts.configId);
+        if (!next) {
           log('reload refused: config has errors; the running one stays', { file: opts.config });
           return;
         }
         log('reloading', { file: opts.config });
-        void ipvs?.reload(next.config);
+        void ipvs?.reload(next);
       };
       if (ipvs) process.on('SIGHUP', onHup);
       await new Promise<void>((resolve) => {

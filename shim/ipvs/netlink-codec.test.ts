@@ -38,6 +38,17 @@ describe.skipIf(!nl.ok)('IPVS netlink codec', () => {
     }
   });
 
+  it('an address met again (remembered, IPv4 as a number) encodes to the same bytes as the first time', () => {
+    for (const { service, dests } of parsed.table.values()) {
+      for (const dest of dests) {
+        const first = codec.op({ op: 'add-dest', service, dest });
+        const again = codec.op({ op: 'add-dest', service, dest });
+        expect(again.equals(first)).toBe(true);
+        expect(codec.decodeDest(again.subarray(HDR), service.family)).toEqual(dest);
+      }
+    }
+  });
+
   it('ports travel in network order and the genl header names the command and version', () => {
     const { service } = parsed.table.get('-t 10.0.0.7:80')!;
     const msg = codec.op({ op: 'edit-service', service });
