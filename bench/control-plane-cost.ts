@@ -3,7 +3,7 @@
  * shards planned by the Board's own planner (core/vote/shard-planner.ts) on
  * a stated latency mix, and each shard's rounds simulated the way the Prober
  * and its ProbeRunner run them (workers/src/prober.ts, round.ts: a round of
- * up to 10 s handed off per alarm, six sockets, each check started when due).
+ * up to 20 s handed off per alarm, six sockets, each check started when due).
  */
 import { Config } from '../core/config/model.ts';
 import { HoldSamples, HOLD_SAMPLES } from '../core/vote/hold-estimates.ts';
@@ -194,7 +194,8 @@ function costOf(label: string, shards: number[][], targets: SimTarget[], meas: M
   }
   late.sort((a, b) => a - b);
   const doRequestsN = rounds * 3 + shards.length * (SIM_MS / CRON_EVERY_MS) + SIM_MS / INTERVAL_MS;
-  const rowsN = rounds + SIM_MS / VOTE_FLUSH_EVERY_MS + SIM_MS / INTERVAL_MS;
+  // The cron's re-sent plan can set a watchdog alarm while a round is out: a row per Prober a minute.
+  const rowsN = rounds + shards.length * (SIM_MS / CRON_EVERY_MS) + SIM_MS / VOTE_FLUSH_EVERY_MS + SIM_MS / INTERVAL_MS;
   const gbS = ((rounds * (2 * meas.rpcMs + meas.boardCpuMs)) / 1000) * PRICES.doGb;
   const cpuMs = httpRuns * meas.allInHttpMs + (runs - httpRuns) * meas.allInTcpMs;
   const perRunMonth = RUNS_PER_CHECK_MONTH / runs;

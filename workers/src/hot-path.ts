@@ -6,7 +6,7 @@
 /**
  * A Prober's short gap: how soon it tries again after a round it could not
  * hand to a ProbeRunner, and twice it is the floor of its lateness threshold.
- * (Rounds themselves are up to 10 s long: round.ts.)
+ * (Rounds themselves are up to 20 s long: roundLengthMs below.)
  */
 export const ALARM_MIN_GAP_MS = 1000;
 
@@ -35,14 +35,17 @@ export const LAG_WINDOW_MS = 60_000;
 export const LAG_REPORT_EVERY_MS = 30_000;
 
 /**
- * A round's length: up to 10 s of checks per dispatch, but short enough that
+ * A round's length: up to 20 s of checks per dispatch (each round costs an
+ * alarm, a setAlarm row and two reports whatever it carries, so longer is
+ * cheaper per check; detection does not wait for it, transitions are
+ * reported at once), but short enough that
  * its slowest check (bounded by 3 × connect_timeout + 1 s) and the report
  * after it fit in the 30 s a Worker may keep working after it answered
  * (ctx.waitUntil), with 5 s to spare, and that its connections (a check
  * opens one per run, an HTTP check one per url) stay under
  * SUBREQUEST_BUDGET; never under 1 s.
  */
-export const ROUND_MAX_MS = 10_000;
+export const ROUND_MAX_MS = 20_000;
 export const WAIT_UNTIL_BUDGET_MS = 25_000;
 /** A paid invocation may make 10,000 subrequests (each socket is one); the rest is left for the reports. */
 export const SUBREQUEST_BUDGET = 9000;

@@ -178,7 +178,7 @@ export class Prober extends DurableObject<Env> {
   }
 
   /**
-   * Lends every checker due within the next round (hot-path.ts roundLengthMs: up to 10 s) to
+   * Lends every checker due within the next round (hot-path.ts roundLengthMs: up to 20 s) to
    * a ProbeRunner invocation through the PROBE_RUNNER Service binding and
    * returns at once, without waiting on a single socket: this object is
    * idle, and not billed for duration, while the checks run (probe-runner.ts

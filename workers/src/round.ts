@@ -68,8 +68,8 @@ interface Live {
   check: RoundCheck;
   state: CheckerState;
   dueMs: number;
-  /** How early it may start (earlyMs of the wait that made it due). */
-  earlyMs: number;
+  /** How far from its due time it may start, either way (slackMs of the wait that made it due). */
+  slackMs: number;
   last: Last | null;
   runs: z.infer<typeof RunTiming>[];
 }
@@ -99,20 +99,21 @@ export interface RoundHooks {
  * time, so a pick costs no scan: this CPU is billed per check.
  */
 /**
- * A check may start up to 5% of the wait that made it due (its delay_loop,
- * or its delay_before_retry for a retry; at most 500 ms) before it is due, so that checks falling due close together start
- * on one wake-up of the invocation instead of one each: every wake-up is
- * CPU, and CPU is what a round is billed for (bench/results.md: measured
- * 0.35 → 0.29 ms per TCP_CHECK run at 100 ms). The next run is still due a
- * whole delay_loop after this one ends, so the schedule does not drift; the
- * Prober's alarms before rounds allowed half a second either way too.
+ * A check starts within 2.5% of the wait that made it due (its delay_loop,
+ * or its delay_before_retry for a retry; at most 250 ms) either side of its
+ * due time, so that checks falling due close together start on one wake-up
+ * of the invocation instead of one each: every wake-up is CPU, and CPU is
+ * what a round is billed for (bench/results.md). Early and late balance, so
+ * the loop keeps keepalived's length on average (next run due a delay_loop
+ * after this one ends); the Prober's alarms before rounds allowed half a
+ * second either way.
  */
-export const EARLY_SHARE = 0.05;
-export const EARLY_MAX_MS = 500;
-export const earlyMs = (waitMs: number) => Math.min(EARLY_MAX_MS, Math.floor(waitMs * EARLY_SHARE));
+export const SLACK_SHARE = 0.025;
+export const SLACK_MAX_MS = 250;
+export const slackMs = (waitMs: number) => Math.min(SLACK_MAX_MS, Math.floor(waitMs * SLACK_SHARE));
 
 export async function executeRound(round: Round, hooks: RoundHooks, now: () => number = Date.now): Promise<Outcome[]> {
-  const queue: Live[] = round.checks.map((check) => ({ check, state: check.state, dueMs: check.dueMs, earlyMs: earlyMs(check.job.timing.delayLoopMs), last: null, runs: [] })).sort((a, b) => a.dueMs - b.dueMs);
+  const queue: Live[] = round.checks.map((check) => ({ check, state: check.state, dueMs: check.dueMs, slackMs: slackMs(check.job.timing.delayLoopMs), last: null, runs: [] })).sort((a, b) => a.dueMs - b.dueMs);
   const requeue = (l: Live) => {
     let lo = 0;
     let hi = queue.length;
@@ -158,7 +159,7 @@ export async function executeRound(round: Round, hooks: RoundHooks, now: () => n
     l.runs.push({ atMs: t, dueMs: l.dueMs, reason: r.reason });
     l.state = step.state;
     l.dueMs = end + step.nextDelayMs;
-    l.earlyMs = earlyMs(step.nextDelayMs);
+    l.slackMs = slackMs(step.nextDelayMs);
     l.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
     running.delete(l);
     ran.add(l);
@@ -179,8 +180,11 @@ export async function executeRound(round: Round, hooks: RoundHooks, now: () => n
         continue;
       }
       const t = now();
-      if (head.dueMs - head.earlyMs > t) {
-        await waitChange(head.dueMs - head.earlyMs - t); // or sooner, when a finished check queues an earlier retry
+      if (head.dueMs - head.slackMs > t) {
+        // Until the head is slackMs late, then start everything up to slackMs early: runs land within
+        // ± slackMs of their due time, on time on average (all early would shorten every loop by slackMs).
+        // Sooner when a finished check queues an earlier retry.
+        await waitChange(Math.min(head.dueMs + head.slackMs, round.endMs) - t);
         continue;
       }
       queue.shift();
