@@ -21,6 +21,7 @@ import { foldVirtualServer, type DesiredVirtualServer } from '../core/vote/virtu
 import type { IpvsBackend } from '../shim/ipvs/backend.ts';
 import { createIpvsBackend } from '../shim/ipvs/create-backend.ts';
 import { reconcile } from '../shim/ipvs/reconcile.ts';
+import { shimNodeFlags } from './ipvs-shim-flags.ts';
 
 const VS = Number(process.argv[2] ?? 500);
 const RS = Number(process.argv[3] ?? 20);
@@ -128,11 +129,11 @@ for (let run = 0; run < Math.min(RUNS, 3); run++) {
   await new Promise((r) => ka.on('close', r));
 }
 
-// The shim itself, as the systemd unit starts it (infra/systemd/vigil-shim.service: node
-// --max-semi-space-size=1, the bundled CLI, the default backend): start (--local, the same
-// config without checks, like keepalived's) to a complete table, the phases from its own log,
-// then RSS once idle (after its post-start collection), for this config and a small one.
-const NODE_FLAGS = ['--max-semi-space-size=1'];
+// The shim itself, as the systemd unit starts it (the node flags of infra/systemd/vigil-shim.service's
+// ExecStart, the bundled CLI, the default backend): start (--local, the same config without checks,
+// like keepalived's) to a complete table, the phases from its own log, then RSS once idle (after its
+// start-up collection, which follows the first pass), for this config and a small one.
+const NODE_FLAGS = shimNodeFlags(REPO);
 const shimConf = join(dir, 'shim.conf');
 writeFileSync(shimConf, text);
 const smallConf = join(dir, 'small.conf');
@@ -158,7 +159,7 @@ for (let run = 0; run < Math.min(RUNS, 3); run++) {
     });
     while (procEntries() < entries && performance.now() - t < 120_000) await sleep(50);
     if (file === shimConf) shimStart.push(performance.now() - t);
-    // Past the shim's one collection of start-up garbage (5 s after start).
+    // Past the shim's collection of start-up garbage (after its first pass; 5 s after start at the latest).
     await sleep(Math.max(0, 8000 - (performance.now() - t)));
     (file === shimConf ? shimRss : shimRssSmall).push(rssOf(shim.pid!));
     shim.kill('SIGTERM');

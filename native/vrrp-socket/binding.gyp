@@ -17,8 +17,8 @@
     },
     {
       "target_name": "heap_trim",
-      "sources": ["src/heap_trim.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "sources": ["src/heap_trim.cc"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

@@ -9,8 +9,9 @@ function garbage(): WeakRef<object> {
 const turn = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 describe('start-up garbage collection', () => {
-  it('the addon npm ci builds exports malloc_trim, and it runs (else the idle shim keeps its start-up peak)', () => {
-    const addon = createRequire(import.meta.url)('vrrp-socket/heap-trim.cjs') as { trim(): unknown };
+  it('the addon npm ci builds exports the low-memory collection and malloc_trim, and both run (else the idle shim keeps its start-up peak)', () => {
+    const addon = createRequire(import.meta.url)('vrrp-socket/heap-trim.cjs') as { trim(): unknown; lowMemory(): unknown };
+    expect(addon.lowMemory()).toBeUndefined();
     expect(typeof addon.trim()).toBe('boolean');
     expect(typeof trimMalloc()).toBe('boolean');
   });

@@ -3,44 +3,57 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 interface HeapTrimAddon {
+  /** V8's Isolate::LowMemoryNotification(). */
+  lowMemory(): void;
   /** malloc_trim(0): true when pages went back to the kernel. */
   trim(): boolean;
 }
 
-let trimAddon: HeapTrimAddon | null | undefined;
+let addon: HeapTrimAddon | null | undefined;
 
-/** glibc's malloc_trim(0) through native/vrrp-socket/src/heap_trim.c; false without the addon (not built, not glibc). */
-export function trimMalloc(): boolean {
-  if (trimAddon === undefined) {
-  try {
-      trimAddon = createRequire(import.meta.url)('vrrp-socket/heap-trim.cjs') as HeapTrimAddon;
+/** native/vrrp-socket/src/heap_trim.cc, or null when it is not built or does not load (a Node upgraded since npm ci). */
+function heapAddon(): HeapTrimAddon | null {
+  if (addon === undefined) {
+    try {
+      addon = createRequire(import.meta.url)('vrrp-socket/heap-trim.cjs') as HeapTrimAddon;
     } catch {
-      trimAddon = null;
+      addon = null;
     }
   }
-  return trimAddon?.trim() ?? false;
+  return addon;
+}
+
+/** glibc's malloc_trim(0); false without the addon (or not glibc). */
+export function trimMalloc(): boolean {
+  return heapAddon()?.trim() ?? false;
 }
 
 /**
- * One compacting full collection, then malloc_trim. A plain full GC frees the
- * start-up garbage but leaves the old generation's pages half empty and
- * resident (measured with 10,000 real servers: 34 MB of old space holding
- * 16.5 MB); compacting moves the survivors together so the emptied pages are
- * released. The compaction flag is set for this one collection only: later
- * collections keep V8's own heuristics. `gc` is exposed only in a fresh
- * context, so nothing else in the process can call it.
+ * The collection V8 runs when told memory is short, then malloc_trim. A plain
+ * full GC frees the start-up garbage but leaves the old generation's pages
+ * half empty and resident (measured with 10,000 real servers: 34 MB of old
+ * space holding 16.5 MB) and the young generation at the size the start-up
+ * grew it to. The low-memory collection compacts the old generation and
+ * shrinks the young one back, so the shim can run with a young generation
+ * big enough for a fast reconcile (--max-semi-space-size in its systemd unit)
+ * without keeping it resident while idle. Without the addon: one compacting
+ * gc(), exposed only in a fresh context so nothing else can call it.
  */
 export function collectGarbageNow(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  setFlagsFromString('--compact-on-every-full-gc');
-  try {
-    gc?.();
-  } finally {
-    setFlagsFromString('--no-compact-on-every-full-gc');
+  const native = heapAddon();
+  if (native) native.lowMemory();
+  else {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (() => void) | undefined;
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      gc?.();
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
   }
   // Parsing a large config and the first pass's netlink batches peak far above the idle set; glibc keeps what they freed.
-  trimMalloc();
+  native?.trim();
 }
 
 /**
