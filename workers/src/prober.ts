@@ -208,16 +208,18 @@ export class Prober extends DurableObject<Env> {
       const lostAtMs = endMs + roundLostAfterMs(maxTimeoutMs(spec));
       for (const s of due) s.round = { id, lostAtMs };
       const round = { id, prober: proberName(spec.cluster, spec.vantagePoint, spec.shard), cluster: spec.cluster, vantagePoint: spec.vantagePoint, endMs, checks: due.map((s) => ({ job: s.job, state: s.state, dueMs: s.dueMs })) };
+      // Out from now: a fast round can report before runRound's answer is back here.
+      this.current = { id, lostAtMs };
       try {
         await withDeadline(this.env.PROBE_RUNNER.runRound(round), RUNNER_DEADLINE_MS, 'ProbeRunner.runRound');
         this.rounds.dispatched++;
-        this.current = { id, lostAtMs };
         // No alarm now: the round's report at its end sets the next one for every checker (arm), so rounds
         // follow one another instead of an alarm at the end racing the report. A round that never
         // reports: the cron's rearm sets the alarm for its grace, within a minute.
         return;
       } catch (err) {
         this.rounds.failed++;
+        if (this.current?.id === id) this.current = null;
         for (const s of due) if (s.round?.id === id) s.round = undefined;
         console.warn(`prober ${round.prober}: round not dispatched: ${(err as Error).message}`);
         await this.ctx.storage.setAlarm(startMs + alarmGapMs(minLoopMs(spec)));
