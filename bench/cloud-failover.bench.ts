@@ -15,7 +15,7 @@ import { Ec2Endpoint } from '../test/ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, binding, DIRECTORS, sdkEnv, seed } from '../test/ec2/fixture.ts';
 import { runSimSchedule } from '../test/cloud/chaos-sim.ts';
 import { Fleet } from '../test/cloud/fleet.ts';
-import { seeded } from '../test/cloud/schedule.ts';
+import { prng } from '../test/helpers/prng.ts';
 import { WorkerdKeeper } from '../test/cloud/workerd-keeper.ts';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
 
@@ -43,12 +43,12 @@ async function failovers(throttleRate: number, keeper: WorkerdKeeper, endpoint: 
 
 async function measure(cfg: ReturnType<typeof binding>, throttleRate: number, keeper: WorkerdKeeper, endpoint: Ec2Endpoint, cluster: string) {
   const secrets = shimToken!;
-  const fleet = new Fleet({ binding: cfg, clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/${cluster}`, id, secrets), clock: wallClock, heartbeatMs: HEARTBEAT_MS, retry: { baseMs: 100, maxBackoffMs: 1_000, maxAttempts: 10, random: seeded(99) } });
+  const fleet = new Fleet({ binding: cfg, clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/${cluster}`, id, secrets), clock: wallClock, heartbeatMs: HEARTBEAT_MS, retry: { baseMs: 100, maxBackoffMs: 1_000, maxAttempts: 10, random: prng(99) } });
   const samples: number[] = [];
   let dual = 0;
   let lost = 0;
   const sampler = setInterval(() => (fleet.believers().length > 1 ? dual++ : 0), 20);
-  const rng = seeded(Math.round(throttleRate * 100) + 5);
+  const rng = prng(Math.round(throttleRate * 100) + 5);
   try {
     for (const d of ['lb1', 'lb2']) fleet.start(d);
     for (let run = 0; run < RUNS; run++) {
@@ -86,7 +86,7 @@ let shimToken: string | null = null;
 export async function run(): Promise<BenchSection[]> {
   const secrets = localSecrets([]);
   shimToken = secrets.tokens.shim;
-  const endpoint = new Ec2Endpoint(seed(), { random: seeded(42) });
+  const endpoint = new Ec2Endpoint(seed(), { random: prng(42) });
   sdkEnv(await endpoint.start());
   const keeper = new WorkerdKeeper(secrets);
   await keeper.start();

@@ -10,6 +10,7 @@ import { HoldSamples, HOLD_SAMPLES } from '../core/vote/hold-estimates.ts';
 import { HOLD_FLOOR_MS, planByLatency, planTargets } from '../core/vote/shard-planner.ts';
 import { CONNECTIONS_PER_INVOCATION, planShards } from '../core/vote/shards.ts';
 import { assignTargets } from '../core/vote/targets.ts';
+import { prng } from '../test/helpers/prng.ts';
 import { CRON_EVERY_MS, roundLengthMs, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
 
 /**
@@ -53,17 +54,7 @@ export interface Measured {
   allInHttpMs: number;
 }
 
-/** Seeded PRNG (mulberry32) and a lognormal draw: the mix is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A lognormal draw from the seeded PRNG (test/helpers/prng.ts): the mix is the same every run. */
 const lognormal = (r: () => number, median: number, sigma: number) => median * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
 
 export interface Mix {
@@ -87,7 +78,7 @@ interface SimTarget {
 }
 
 export function mixTargets(m: Mix, meas: Measured, seed = 7, count = MIX_TARGETS): { config: Config; targets: SimTarget[] } {
-  const r = rng(seed);
+  const r = prng(seed);
   const targets: SimTarget[] = [];
   const realServers = [];
   for (let i = 0; i < count; i++) {
@@ -144,7 +135,10 @@ export function simulateShard(ts: SimTarget[], meas: Measured, r: () => number):
       free[w] = done;
       out.runs++;
       // A check due again within the round (a short delay_loop) goes back in the queue.
-      if (due[i]! < end) queue.splice(queue.findIndex((k) => due[k]! > due[i]!) >>> 0, 0, i);
+      if (due[i]! < end) {
+        const at = queue.findIndex((k) => due[k]! > due[i]!);
+        queue.splice(at < 0 ? queue.length : at, 0, i);
+      }
     }
     start = Math.max(end, Math.min(...due));
   }
@@ -179,7 +173,7 @@ export interface CostLine {
  * re-fold alarm (request + row) per delay_loop.
  */
 function costOf(label: string, shards: number[][], targets: SimTarget[], meas: Measured): CostLine {
-  const r = rng(11);
+  const r = prng(11);
   let runs = 0;
   let rounds = 0;
   let httpRuns = 0;

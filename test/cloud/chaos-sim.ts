@@ -9,7 +9,8 @@ import { LocalLeaseKeeper } from '../../shim/cloud/local-lease-keeper.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { binding, sdkEnv, seed } from '../ec2/fixture.ts';
 import { Fleet } from './fleet.ts';
-import { pickSchedule, runSchedule, seeded, type Step } from './schedule.ts';
+import { prng } from '../helpers/prng.ts';
+import { pickSchedule, runSchedule, type Step } from './schedule.ts';
 import { SimClock } from './sim-clock.ts';
 
 export const SIM_TTL_MS = 2_000;
@@ -24,13 +25,13 @@ export interface SimOutcome {
 
 export async function runSimSchedule(scheduleSeed: number, length = 6): Promise<SimOutcome> {
   const clock = new SimClock();
-  const endpoint = new Ec2Endpoint(seed(), { random: seeded(scheduleSeed + 1), now: () => clock.nowMs(), delay: (ms) => clock.sleep(ms) });
+  const endpoint = new Ec2Endpoint(seed(), { random: prng(scheduleSeed + 1), now: () => clock.nowMs(), delay: (ms) => clock.sleep(ms) });
   clock.parked = () => endpoint.parked;
   sdkEnv(await endpoint.start());
   const cfg = binding('elastic-ip', { name: 'web', leaseTtlMs: SIM_TTL_MS });
   const keeper = new LocalLeaseKeeper([cfg], clock);
-  const fleet = new Fleet({ binding: cfg, clientFor: (id) => keeper.clientFor(id), clock, heartbeatMs: 500, retry: { baseMs: 50, maxBackoffMs: 800, maxAttempts: 10, random: seeded(scheduleSeed + 2) }, wrapCaller: clock.counting() });
-  const steps = pickSchedule(seeded(scheduleSeed), length);
+  const fleet = new Fleet({ binding: cfg, clientFor: (id) => keeper.clientFor(id), clock, heartbeatMs: 500, retry: { baseMs: 50, maxBackoffMs: 800, maxAttempts: 10, random: prng(scheduleSeed + 2) }, wrapCaller: clock.counting() });
+  const steps = pickSchedule(prng(scheduleSeed), length);
   let check: () => void = () => {};
   const run = runSchedule(
     {

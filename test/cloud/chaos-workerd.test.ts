@@ -5,7 +5,8 @@ import { localSecrets } from '../../shim/local/local-secrets.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { binding, sdkEnv, seed } from '../ec2/fixture.ts';
 import { Fleet } from './fleet.ts';
-import { pickSchedule, runSchedule, seeded } from './schedule.ts';
+import { prng } from '../helpers/prng.ts';
+import { pickSchedule, runSchedule } from './schedule.ts';
 import { WorkerdKeeper } from './workerd-keeper.ts';
 
 /** Wall-clock ms, so the directors' deadlines and the endpoint's log share one time line. */
@@ -19,7 +20,7 @@ const secrets = localSecrets([]);
 const cfg = binding('elastic-ip', { name: 'web', leaseTtlMs: TTL_MS });
 
 beforeAll(async () => {
-  endpoint = new Ec2Endpoint(seed(), { random: seeded(SEED + 1) });
+  endpoint = new Ec2Endpoint(seed(), { random: prng(SEED + 1) });
   sdkEnv(await endpoint.start());
   keeper = new WorkerdKeeper(secrets);
   await keeper.start();
@@ -46,9 +47,9 @@ describe('cloud failover chaos: three shims, the LeaseKeeper in workerd, the EC2
       clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/chaos`, id, secrets.tokens.shim),
       clock: wallClock,
       heartbeatMs: 500,
-      retry: { baseMs: 50, maxBackoffMs: 800, maxAttempts: 10, random: seeded(SEED + 2) },
+      retry: { baseMs: 50, maxBackoffMs: 800, maxAttempts: 10, random: prng(SEED + 2) },
     });
-    const steps = pickSchedule(seeded(SEED), 6);
+    const steps = pickSchedule(prng(SEED), 6);
     const lines: string[] = [];
     try {
       const violations = await runSchedule({ fleet, endpoint, clock: wallClock, ids: ['lb1', 'lb2', 'lb3'], ttlMs: TTL_MS, restartBoard: async () => (await keeper.stop(), await keeper.start()) }, steps, (l) => lines.push(l));

@@ -25,18 +25,6 @@ export interface ChaosWorld {
   sampler?: (check: () => void) => () => void;
 }
 
-/** mulberry32: small, seedable, good enough to pick steps and fault rolls. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function pickSchedule(rng: () => number, length: number): Step[] {
   // Every step kind once (shuffled), then random ones.
   const all = [...STEPS].sort(() => rng() - 0.5);

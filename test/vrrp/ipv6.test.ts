@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keepalivedConf } from './conf.ts';
-import { ip, keepalivedUnavailable, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
+import { keepalivedUnavailable, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
 import { HolderWatch } from './watch.ts';
 
 const skip = labUnavailable();
@@ -30,8 +30,7 @@ describe.skipIf(!!skip)('VRRPv3 over IPv6', () => {
   afterEach(async () => {
     watch?.stop();
     watch = null;
-    for (const p of running.splice(0)) await lab.stop(p, 'SIGKILL');
-    for (const d of lab.directors) ip(['-n', d.ns, 'address', 'del', `${VIP}/64`, 'dev', 'eth0'], true);
+    await lab.endScenario(running, `${VIP}/64`);
   });
   afterAll(async () => {
     await lab?.destroy();

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keepalivedConf, type InstanceConf } from './conf.ts';
-import { ip, keepalivedUnavailable, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
+import { keepalivedUnavailable, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
 import { HolderWatch } from './watch.ts';
 
 const skip = labUnavailable() ?? keepalivedUnavailable();
@@ -44,8 +44,7 @@ describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
   afterEach(async () => {
     watch?.stop();
     watch = null;
-    for (const p of running.splice(0)) await lab.stop(p, 'SIGKILL');
-    for (const d of lab.directors) if (lab.addresses(d).includes(vip)) ip(['-n', d.ns, 'address', 'del', `${vip}/24`, 'dev', 'eth0'], true);
+    await lab.endScenario(running, `${vip}/24`);
   });
   afterAll(async () => {
     await lab?.destroy();

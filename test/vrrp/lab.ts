@@ -197,6 +197,16 @@ export class Lab {
     return r;
   }
 
+  /**
+   * Between scenarios: kills the processes a scenario started (emptying
+   * `running`) and removes whatever address a killed daemon left behind
+   * (`prefix`: the address with its length, e.g. 192.0.2.100/24).
+   */
+  async endScenario(running: Proc[], prefix: string): Promise<void> {
+    for (const p of running.splice(0)) await this.stop(p, 'SIGKILL');
+    for (const d of this.directors) ip(['-n', d.ns, 'address', 'del', prefix, 'dev', 'eth0'], true);
+  }
+
   /** Kills everything still running in the lab's namespaces, then removes them. Safe to call twice. */
   async destroy(): Promise<void> {
     for (const p of this.procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');

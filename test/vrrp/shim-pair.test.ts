@@ -29,9 +29,7 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
   afterEach(async () => {
     watch?.stop();
     watch = null;
-    for (const p of running.splice(0)) await lab.stop(p, 'SIGKILL');
-    // Whatever a killed shim left behind goes before the next scenario.
-    for (const d of lab.directors) if (lab.addresses(d).includes(vip)) ip(['-n', d.ns, 'address', 'del', `${vip}/24`, 'dev', 'eth0'], true);
+    await lab.endScenario(running, `${vip}/24`);
     for (const d of lab.directors) lab.setLink(d, true);
   });
   afterAll(async () => {

@@ -25,8 +25,7 @@ describe.skipIf(!!skip)('tracked objects move the address', () => {
     vip = lab.vip();
   });
   afterEach(async () => {
-    for (const p of running.splice(0)) await lab.stop(p, 'SIGKILL');
-    for (const d of lab.directors) ip(['-n', d.ns, 'address', 'del', `${vip}/24`, 'dev', 'eth0'], true);
+    await lab.endScenario(running, `${vip}/24`);
   });
   afterAll(async () => {
     await lab?.destroy();

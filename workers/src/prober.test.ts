@@ -2,7 +2,7 @@ import { abortAllDurableObjects, createExecutionContext, createScheduledControll
 import { describe, expect, inject, it } from 'vitest';
 import worker from './index.ts';
 import { proberName } from './prober-plan.ts';
-import { alarmAndRound, edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { alarmAndRound, edgeLoopbackConfig, roundsBack, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');
@@ -62,13 +62,7 @@ describe('Prober alarms run real checks', () => {
     for (let v = await verdict('edge-d'); realServer(v.doc!, `:${downPort}`).state !== 'down'; v = await verdict('edge-d')) await new Promise((r) => setTimeout(r, 20));
     expect((await stub.status()).jobs.find((j) => j.target.endsWith(`:${silentPort}`))!).toMatchObject({ inRound: true, hasRun: false });
     // The fast checks report before the round ends; the silent one after its timeout.
-    const done = await (async () => {
-      for (;;) {
-        const s = await stub.status();
-        if (!s.jobs.some((j) => j.inRound)) return s;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const done = await roundsBack(stub, 20_000);
     expect(done.jobs.find((j) => j.target.endsWith(`:${silentPort}`))!).toMatchObject({ up: false, hasRun: true, last: { reason: expect.stringMatching(/timeout/) } });
     expect((await saidAbout('edge-d', `:${silentPort}`)).weur).toMatchObject({ up: false });
     expect(done.alarmAtMs).not.toBeNull(); // set by the round's report for the checkers' next runs

@@ -144,13 +144,8 @@ vigil {
 `;
 }
 
-/**
- * Runs a Prober's alarm, then waits (up to `ms`) until the ProbeRunner round
- * it handed off has reported back: no checker still lent. Returns the
- * Prober's status then.
- */
-export async function alarmAndRound(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
-  if (!(await runDurableObjectAlarm(stub))) throw new Error('no alarm was set');
+/** Waits (up to `ms`) until no checker of the Prober is lent to a round any more; returns its status then. */
+export async function roundsBack(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
   const end = Date.now() + ms;
   for (;;) {
     const s = await stub.status();
@@ -158,4 +153,10 @@ export async function alarmAndRound(stub: DurableObjectStub<Prober>, ms = 10_000
     if (Date.now() > end) throw new Error(`round not reported within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Runs a Prober's alarm, then waits until the ProbeRunner round it handed off has reported back (roundsBack). */
+export async function alarmAndRound(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
+  if (!(await runDurableObjectAlarm(stub))) throw new Error('no alarm was set');
+  return roundsBack(stub, ms);
 }
