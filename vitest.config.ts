@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { localSecrets } from './shim/local/local-secrets.ts';
+import { localSecrets } from './devstack/local-secrets.ts';
 
 // Fresh for every run, never committed: the control plane's signing key and tokens.
 const secrets = localSecrets(['dc1', 'dc2', 'dc3']);

@@ -10,7 +10,7 @@
 import type { Clock } from '../core/ports/clock.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { HttpLeaseClient } from '../shim/cloud/lease-client.ts';
-import { localSecrets } from '../shim/local/local-secrets.ts';
+import { localSecrets } from '../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../test/ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, binding, DIRECTORS, sdkEnv, seed } from '../test/ec2/fixture.ts';
 import { runSimSchedule } from '../test/cloud/chaos-sim.ts';

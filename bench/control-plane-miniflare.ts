@@ -7,7 +7,7 @@
  */
 import { kCurrentWorker, Miniflare } from 'miniflare';
 import { bundleWorker, WORKERD_COMPAT } from './workerd-bundle.ts';
-import type { LocalSecrets } from '../shim/local/local-secrets.ts';
+import type { LocalSecrets } from '../devstack/local-secrets.ts';
 
 export interface MiniflareBoard {
   url: string;

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalSecrets } from '../shim/local/local-secrets.ts';
+import type { LocalSecrets } from '../devstack/local-secrets.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
 import { startMiniflare } from './control-plane-miniflare.ts';
 import { workerdCpuMs } from './workerd-checks.ts';

@@ -18,8 +18,8 @@ import { CONNECTIONS_PER_INVOCATION, PLANNED_UTILISATION } from '../core/vote/sh
 import { HOLD_FLOOR_MS, MAX_CHECKS_PER_SHARD, SLOW_HOLD_MS } from '../core/vote/shard-planner.ts';
 import { costLines, mixText, MIX_TARGETS, PRICES, REALISTIC, REGIONS, RUNS_PER_CHECK_MONTH, INTERVAL_MS, TIMEOUT_MS, type CostLine } from './control-plane-cost.ts';
 import { measureRelay } from './control-plane-relay.ts';
-import { localSecrets } from '../shim/local/local-secrets.ts';
-import { startWranglerDev } from '../shim/local/wrangler-dev.ts';
+import { localSecrets } from '../devstack/local-secrets.ts';
+import { startWranglerDev } from '../devstack/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
 import { CRON_EVERY_MS, ROUND_MAX_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
 import { startMiniflare } from './control-plane-miniflare.ts';

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 const ctx = () => ({ timeoutMs: 3000, signal: new AbortController().signal });
-const FILE_MD5 = 'b0de18193e2244faadbb22b1cc770490'; // md5('hello genhash\n'), as in shared/vectors
+const FILE_MD5 = 'b0de18193e2244faadbb22b1cc770490'; // md5('hello genhash\n'), as in test/fixtures/vectors
 
 describe('SSL_GET', () => {
   it('passes with the page digest, sending no SNI unless enable_sni', async () => {

@@ -69,7 +69,7 @@ describe('response reading', () => {
 });
 
 describe('request bytes', () => {
-  it('match keepalived 2.2.7 as captured in shared/vectors', () => {
+  it('match keepalived 2.2.7 as captured in test/fixtures/vectors', () => {
     expect(buildRequest('/cl', '1.0C', hostHeader('127.0.0.1', 18093, undefined))).toBe(
       'GET /cl HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: 127.0.0.1:18093\r\n\r\n',
     );

@@ -5,7 +5,7 @@ import type { CreateHasher, HashAlgorithm, Hasher } from '../ports/hasher.ts';
  * - the header block ends at the first CRLFCRLF; everything after it is "body";
  * - the digest covers the raw body bytes, stopping at Content-Length when the
  *   header has one, else running to EOF; chunked framing is hashed as is (keepalived
- *   2.2.7 does not de-chunk, see shared/vectors/genhash-keepalived-2.2.7.txt);
+ *   2.2.7 does not de-chunk, see test/fixtures/vectors/genhash-keepalived-2.2.7.txt);
  * - memory is bounded: the header is held up to `maxHeaderBytes`, the body is
  *   never held except a capped window for the regex.
  */

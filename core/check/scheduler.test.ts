@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../ports/fake-clock.ts';
+import { FakeClock } from '../../test/helpers/fake-clock.ts';
 import { failResult, okResult, type CheckResult } from './result.ts';
 import { Scheduler, type Job, type RunReport } from './scheduler.ts';
 

@@ -4,7 +4,7 @@ import { realServerKey, virtualServerKey } from '../vote/targets.ts';
 import { foldVirtualServer, type DesiredVirtualServer } from '../vote/virtual-server.ts';
 import { desiredTable, foldFromSnapshot } from './desired-table.ts';
 import { renderTable } from './ipvsadm-format.ts';
-import { configFrom } from './test-config.ts';
+import { configFrom } from '../../test/helpers/config-from.ts';
 
 const CONF = `
 virtual_server 10.0.0.1 80 {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { realServerKey } from '../vote/targets.ts';
 import { foldVirtualServer } from '../vote/virtual-server.ts';
 import { lvsNotifications, rsFifoLine, vsFifoLine } from './notify-format.ts';
-import { configFrom } from './test-config.ts';
+import { configFrom } from '../../test/helpers/config-from.ts';
 
 const cfg = configFrom(`
 virtual_server 10.0.0.1 80 {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
 import { readKeepalivedConfig } from './index.ts';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/keepalived-samples');
+const SAMPLES = join(import.meta.dirname, '../../test/fixtures/keepalived-samples');
 const present = existsSync(SAMPLES);
 if (!present) console.log(`skipping keepalived sample corpus: ${SAMPLES} is absent`);
 

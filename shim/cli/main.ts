@@ -16,7 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./config-commands.ts')).registerConfigCommands,
   genhash: async () => (await import('./genhash-command.ts')).registerGenhashCommand,
   shim: async () => (await import('./shim-command.ts')).registerShimCommand,
-  start: async () => (await import('./start-command.ts')).registerStartCommand,
+  start: async () => (await import('../../devstack/start-command.ts')).registerStartCommand,
   probe: async () => (await import('./probe-command.ts')).registerProbeCommands,
   keygen: async () => (await import('./probe-command.ts')).registerProbeCommands,
   token: async () => (await import('./probe-command.ts')).registerProbeCommands,

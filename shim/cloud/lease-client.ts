@@ -4,9 +4,9 @@
  * The interface is small so the mover can be driven by an in-process keeper
  * in unit tests and by the real LeaseKeeper (workerd) in the chaos suite.
  */
-import { HeartbeatReply, type Heartbeat } from './lease-wire.ts';
+import { HeartbeatReply, type Heartbeat } from '../../core/lease/lease-wire.ts';
 
-export { BindingLease, Heartbeat, HeartbeatReply, ObservedPlacement } from './lease-wire.ts';
+export { BindingLease, Heartbeat, HeartbeatReply, ObservedPlacement } from '../../core/lease/lease-wire.ts';
 
 export type HeartbeatOutcome = { ok: true; reply: HeartbeatReply } | { ok: false; reason: string };
 

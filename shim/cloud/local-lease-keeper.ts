@@ -7,9 +7,9 @@
 import type { CloudBinding } from '../../core/config/vigil.ts';
 import type { LeaseState } from '../../core/lease/lease.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import { answerHeartbeat, type DirectorRecord, type PathVerdict } from './lease-table.ts';
+import { answerHeartbeat, type DirectorRecord, type PathVerdict } from '../../core/lease/lease-table.ts';
 import type { HeartbeatOutcome, LeaseClient } from './lease-client.ts';
-import type { Heartbeat } from './lease-wire.ts';
+import type { Heartbeat } from '../../core/lease/lease-wire.ts';
 
 export class LocalLeaseKeeper {
   private leases = new Map<string, LeaseState>();

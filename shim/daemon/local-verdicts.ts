@@ -4,7 +4,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import { realServerKey } from '../../core/vote/targets.ts';
 import type { RealServerInput } from '../../core/vote/virtual-server.ts';
 import { nodeCheckPorts } from '../checks/node-check-ports.ts';
-import { LocalChecker } from '../local/local-checker.ts';
+import { LocalChecker } from './local-checker.ts';
 
 /**
  * The shim's own checks (keepalived's engine, LocalChecker) turned into the

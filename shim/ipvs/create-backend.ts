@@ -1,9 +1,9 @@
 import type { IpvsBackend } from './backend.ts';
-import { RecordingIpvsBackend, withDryRun } from './fakes.ts';
+import { withDryRun } from './dry-run.ts';
 import { ipvsadmBackend, type IpvsadmOptions } from './ipvsadm-backend.ts';
 import { loadIpvsNetlink, netlinkBackend } from './netlink-backend.ts';
 
-export const BACKEND_KINDS = ['auto', 'netlink', 'ipvsadm', 'dry-run', 'recording'] as const;
+export const BACKEND_KINDS = ['auto', 'netlink', 'ipvsadm', 'dry-run'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 export type BackendOptions = IpvsadmOptions & {
@@ -35,8 +35,6 @@ export function createIpvsBackend(kind: string, o: BackendOptions = {}): IpvsBac
     case 'dry-run':
       // Reads the real table when it can, so the printed commands are the real diff.
       return withDryRun(autoBackend(o), o.print ?? ((l) => process.stdout.write(l + '\n')));
-    case 'recording':
-      return new RecordingIpvsBackend();
     default:
       throw new Error(`unknown IPVS backend "${kind}" (known: ${BACKEND_KINDS.join(', ')})`);
   }

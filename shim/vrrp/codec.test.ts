@@ -13,9 +13,9 @@ import {
   type Endpoints,
 } from './codec.ts';
 
-/** Frames captured from keepalived 2.2.7 (test/vrrp/fixtures), keyed by vector number. */
+/** Frames captured from keepalived 2.2.7 (test/fixtures/vectors), keyed by vector number. */
 function capturedFrames(): Map<number, Buffer> {
-  const text = readFileSync(join(import.meta.dirname, '../../test/vrrp/fixtures/vrrp-adverts-keepalived-2.2.7.txt'), 'utf8');
+  const text = readFileSync(join(import.meta.dirname, '../../test/fixtures/vectors/vrrp-adverts-keepalived-2.2.7.txt'), 'utf8');
   const frames = new Map<number, Buffer>();
   let current = 0;
   for (const line of text.split('\n')) {

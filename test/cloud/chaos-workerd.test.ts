@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import { HttpLeaseClient } from '../../shim/cloud/lease-client.ts';
-import { localSecrets } from '../../shim/local/local-secrets.ts';
+import { localSecrets } from '../../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { binding, sdkEnv, seed } from '../ec2/fixture.ts';
 import { Fleet } from './fleet.ts';

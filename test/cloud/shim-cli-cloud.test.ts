@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localSecrets } from '../../shim/local/local-secrets.ts';
+import { localSecrets } from '../../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, binding, DIRECTORS, seed } from '../ec2/fixture.ts';
 import { WorkerdKeeper } from './workerd-keeper.ts';

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalSecrets } from '../../shim/local/local-secrets.ts';
-import { freePort, startWranglerDev, type WranglerDev } from '../../shim/local/wrangler-dev.ts';
+import type { LocalSecrets } from '../../devstack/local-secrets.ts';
+import { freePort, startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 
 export class WorkerdKeeper {
   private dev: WranglerDev | null = null;

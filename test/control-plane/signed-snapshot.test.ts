@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
-import { DemoBackend } from '../../shim/local/demo-backends.ts';
-import { localSecrets } from '../../shim/local/local-secrets.ts';
-import { startWranglerDev, type WranglerDev } from '../../shim/local/wrangler-dev.ts';
+import { DemoBackend } from '../../devstack/demo-backends.ts';
+import { localSecrets } from '../../devstack/local-secrets.ts';
+import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 
 /**
  * The Worker under `wrangler dev` (workerd, local mode), read from Node: a

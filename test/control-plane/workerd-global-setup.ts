@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { DemoBackend } from '../../shim/local/demo-backends.ts';
+import { DemoBackend } from '../../devstack/demo-backends.ts';
 
 /**
  * Runs in Node before the control-plane tests in workerd: real HTTP servers on

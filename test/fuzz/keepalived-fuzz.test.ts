@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fuzz } from './keepalived-mutator.ts';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/keepalived-samples');
+const SAMPLES = join(import.meta.dirname, '../fixtures/keepalived-samples');
 const corpus = existsSync(SAMPLES) ? readdirSync(SAMPLES).map((f) => readFileSync(join(SAMPLES, f), 'utf8')) : [];
 if (!corpus.length) console.log(`fuzzing the team's fixtures only: ${SAMPLES} is absent`);
 corpus.push('$M= \\\nvrrp_instance V${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n}\n~SEQ(N, 1, 3) $M\n');

@@ -8,7 +8,7 @@ import { fuzz } from './keepalived-mutator.ts';
 
 const iterations = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? Date.now() % 1_000_000);
-const dir = join(import.meta.dirname, '../../../shared/keepalived-samples');
+const dir = join(import.meta.dirname, '../fixtures/keepalived-samples');
 const corpus = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
 const t0 = performance.now();
 const { runs, failures } = fuzz(corpus, iterations, seed);

@@ -10,7 +10,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { IpvsDaemon } from '../../shim/daemon/ipvs-daemon.ts';
 import { Metrics } from '../../shim/daemon/metrics.ts';
-import { RecordingIpvsBackend } from '../../shim/ipvs/fakes.ts';
+import { RecordingIpvsBackend } from '../helpers/recording-ipvs-backend.ts';
 import { waitFor } from '../vrrp/lab.ts';
 import { verdictFor } from './snapshots.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, postVotes, putConfig, RS1, threeVantageConfig, tokens, vote } from './test-helpers.ts';
+import { api, postVotes, putConfig, RS1, threeVantageConfig, tokens, vote } from '../test/helpers.ts';
 
 async function code(res: Response): Promise<[number, string, string | undefined]> {
   const body = (await res.json()) as { code: string; path?: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, putConfig, threeVantageConfig, tokens } from './test-helpers.ts';
+import { api, putConfig, threeVantageConfig, tokens } from '../test/helpers.ts';
 
 describe('config lifecycle', () => {
   it('takes a keepalived.conf, versions it, and serves it back with its ETag', async () => {

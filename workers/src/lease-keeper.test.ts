@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, tokens } from './test-helpers.ts';
+import { api, tokens } from '../test/helpers.ts';
 import type { LeaseEnv } from './lease-keeper.ts';
 
 const binding = {

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, createExecutionContext, createScheduledControll
 import { describe, expect, inject, it } from 'vitest';
 import worker from './index.ts';
 import { proberName } from './prober-plan.ts';
-import { alarmAndRound, edgeLoopbackConfig, roundsBack, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { alarmAndRound, edgeLoopbackConfig, roundsBack, putConfig, realServer, saidAbout, verdict } from '../test/helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');

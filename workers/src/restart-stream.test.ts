@@ -2,7 +2,7 @@ import { abortAllDurableObjects, env, runInDurableObject, SELF } from 'cloudflar
 import { describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { StreamMessage } from './schemas.ts';
-import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from './test-helpers.ts';
+import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from '../test/helpers.ts';
 
 describe('Board restart', () => {
   it('keeps the config and continues the sequence', async () => {

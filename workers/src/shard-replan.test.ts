@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { proberName } from './prober-plan.ts';
-import { alarmAndRound, edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from './test-helpers.ts';
+import { alarmAndRound, edgeLoopbackConfig, putConfig, realServer, saidAbout, verdict } from '../test/helpers.ts';
 
 const upPort = inject('upPort');
 const downPort = inject('downPort');

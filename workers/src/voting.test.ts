@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, postVotes, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, verdict, vote } from './test-helpers.ts';
+import { api, postVotes, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, verdict, vote } from '../test/helpers.ts';
 
 /** Self-hosted vantage points vote over HTTP; the Board folds with core/vote (quorum 2 of 3). */
 describe('voting through the Board', () => {

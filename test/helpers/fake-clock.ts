@@ -1,4 +1,4 @@
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../core/ports/clock.ts';
 
 /**
  * A clock that moves only when told. `advance` fires due sleepers in time order

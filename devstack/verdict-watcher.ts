@@ -1,6 +1,6 @@
-import { verifySnapshot, type CryptoKey, type Snapshot } from '../../core/vote/snapshot.ts';
-import type { VoteDetail } from '../../core/vote/vote-detail.ts';
-import type { BoardClient } from '../probe/board-client.ts';
+import { verifySnapshot, type CryptoKey, type Snapshot } from '../core/vote/snapshot.ts';
+import type { VoteDetail } from '../core/vote/vote-detail.ts';
+import type { BoardClient } from '../shim/probe/board-client.ts';
 
 export interface WatcherOptions {
   board: BoardClient;

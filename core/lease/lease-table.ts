@@ -3,8 +3,8 @@
  * LeaseKeeper Durable Object and the in-process keeper of the simulated chaos
  * runs execute the same code. The rules themselves are core/lease's stepLease.
  */
-import type { CloudBinding, DirectorBinding } from '../../core/config/vigil.ts';
-import { stepLease, type DirectorView, type LeaseState } from '../../core/lease/lease.ts';
+import type { CloudBinding, DirectorBinding } from '../config/vigil.ts';
+import { stepLease, type DirectorView, type LeaseState } from './lease.ts';
 import type { BindingLease, Heartbeat, HeartbeatReply } from './lease-wire.ts';
 
 export interface DirectorRecord {

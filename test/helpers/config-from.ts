@@ -1,5 +1,5 @@
-import type { Config } from '../config/model.ts';
-import { readKeepalivedConfig, singleFileHost } from '../keepalived/index.ts';
+import type { Config } from '../../core/config/model.ts';
+import { readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
 
 /** Reads a keepalived.conf text for the unit tests of this folder (no file system). */
 export function configFrom(text: string): Config {

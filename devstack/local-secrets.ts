@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { hashToken, newToken, type StoredToken } from '../../core/auth/tokens.ts';
+import { hashToken, newToken, type StoredToken } from '../core/auth/tokens.ts';
 
 /**
  * Fresh secrets for one local run (tests, `npm start`): an Ed25519 signing key

@@ -1,3 +1,4 @@
+import { projectRoot } from './project-root.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -5,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalSecrets } from './local-secrets.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = projectRoot(import.meta.dirname);
 
 export interface WranglerDevOptions {
   secrets: LocalSecrets;

@@ -6,7 +6,7 @@ import { runDurableObjectAlarm, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
 import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, type CryptoKey } from '../../core/vote/snapshot.ts';
-import type { Prober, ProberStatus } from './prober.ts';
+import type { Prober, ProberStatus } from '../src/prober.ts';
 
 export const tokens = inject('tokens');
 export const BASE = 'http://vigil.test';
