@@ -17,11 +17,11 @@ describe('API tokens', () => {
   });
 
   it('refuses the wrong scope (403) and unknown or malformed tokens (401)', () => {
-    expect(authenticate(shim, stored, 'prober')).toEqual({ ok: false, code: 'forbidden' });
-    expect(authenticate(prober, stored, 'admin')).toEqual({ ok: false, code: 'forbidden' });
-    expect(authenticate(newToken('admin'), stored, 'admin')).toEqual({ ok: false, code: 'unauthorized' });
-    expect(authenticate('vgl_admin_short', stored, 'admin')).toEqual({ ok: false, code: 'unauthorized' });
-    expect(authenticate(undefined, stored, 'admin')).toEqual({ ok: false, code: 'unauthorized' });
+    expect(authenticate(shim, stored, 'prober')).toEqual({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(prober, stored, 'admin')).toEqual({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(newToken('admin'), stored, 'admin')).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate('vgl_admin_short', stored, 'admin')).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate(undefined, stored, 'admin')).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
   });
 
   it('stores only hashes: no stored field contains the token', () => {

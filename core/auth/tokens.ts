@@ -47,20 +47,20 @@ export function newToken(scope: Scope, random: Uint8Array = crypto.getRandomValu
   return `vgl_${scope}_${btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 }
 
-export type AuthOutcome = { ok: true; token: StoredToken } | { ok: false; code: 'unauthorized' | 'forbidden' };
+export type AuthOutcome = { ok: true; token: StoredToken } | { ok: false; code: 'ERR_UNAUTHORIZED' | 'ERR_FORBIDDEN' };
 
 /**
  * Finds the stored token that matches and checks its scope. Every stored hash
  * is compared (no early exit), so the time taken does not reveal which one matched.
  */
 export function authenticate(presented: string | null | undefined, stored: readonly StoredToken[], need: Scope): AuthOutcome {
-  if (!presented || !TOKEN_RE.test(presented)) return { ok: false, code: 'unauthorized' };
+  if (!presented || !TOKEN_RE.test(presented)) return { ok: false, code: 'ERR_UNAUTHORIZED' };
   const h = hashToken(presented);
   let found: StoredToken | undefined;
   for (const t of stored) if (constantTimeEqual(h, t.hash)) found = t;
-  if (!found) return { ok: false, code: 'unauthorized' };
+  if (!found) return { ok: false, code: 'ERR_UNAUTHORIZED' };
   // admin may do everything; the others only their own scope.
-  if (found.scope !== need && found.scope !== 'admin') return { ok: false, code: 'forbidden' };
+  if (found.scope !== need && found.scope !== 'admin') return { ok: false, code: 'ERR_FORBIDDEN' };
   return { ok: true, token: found };
 }
 

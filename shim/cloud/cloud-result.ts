@@ -1,9 +1,13 @@
 /**
  * What a cloud call can come back with. Backends return these values; only
- * programming errors throw. `retryable` is decided once, here, from AWS's
- * error code and HTTP status, so withRetry never parses messages.
+ * programming errors throw. The code is decided once, here, from AWS's
+ * error code and HTTP status (and `retryable` from the code, core/errors.ts),
+ * so withRetry never parses messages.
  */
-export type CloudErrorCode =
+import { isRetryable, type VigilErrorCode } from '../../core/errors.ts';
+
+export type CloudErrorCode = Extract<
+  VigilErrorCode,
   /** The director's lease is gone (or was never held): no call was made. */
   | 'ERR_LEASE_LOST'
   /** RequestLimitExceeded and its kin: back off and retry. */
@@ -13,7 +17,8 @@ export type CloudErrorCode =
   /** The call's own deadline passed or it was aborted. */
   | 'ERR_CLOUD_TIMEOUT'
   /** Any 4xx that retrying cannot fix (NotFound, bad parameter, no permission). */
-  | 'ERR_CLOUD_REQUEST';
+  | 'ERR_CLOUD_REQUEST'
+>;
 
 export interface CloudFailure {
   code: CloudErrorCode;
@@ -28,7 +33,7 @@ export type CloudResult<T> = { ok: true; value: T } | { ok: false; error: CloudF
 export const ok = <T>(value: T): CloudResult<T> => ({ ok: true, value });
 export const fail = (code: CloudErrorCode, message: string, awsCode?: string): CloudResult<never> => ({
   ok: false,
-  error: { code, message, awsCode, retryable: code === 'ERR_CLOUD_THROTTLED' || code === 'ERR_CLOUD_SERVER' || code === 'ERR_CLOUD_TIMEOUT' },
+  error: { code, message, awsCode, retryable: isRetryable(code) },
 });
 
 const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'TooManyRequestsException']);

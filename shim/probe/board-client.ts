@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Config } from '../../core/config/model.ts';
+import { isVigilErrorCode, VigilError } from '../../core/errors.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, SIGNATURE_HEADER, type CryptoKey } from '../../core/vote/snapshot.ts';
 import { VoteDetail } from '../../core/vote/vote-detail.ts';
@@ -11,19 +12,9 @@ import { VoteDetail } from '../../core/vote/vote-detail.ts';
  */
 export const Assignment = z.object({ version: z.number(), etag: z.string(), config: Config, targets: z.array(z.string()) });
 export type Assignment = z.infer<typeof Assignment>;
-const ApiErrorBody = z.object({ code: z.string(), message: z.string(), path: z.string().optional() });
+const ErrorBody = z.object({ code: z.string(), message: z.string(), path: z.string().optional() });
 const Keys = z.object({ keys: z.array(z.object({ kid: z.string(), x: z.string() })) });
 
-export class BoardError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BoardError';
-  }
-}
 
 export interface SignedBytes {
   body: Uint8Array;
@@ -37,7 +28,7 @@ export class BoardClient {
     private readonly token: string,
     private readonly deadlineMs = 10_000,
   ) {
-    if (!/\/v1\/clusters\/[a-z0-9][a-z0-9_-]*\/?$/.test(new URL(clusterUrl).pathname)) throw new Error(`--board must be a cluster URL (…/v1/clusters/NAME), got ${clusterUrl}`);
+    if (!/\/v1\/clusters\/[a-z0-9][a-z0-9_-]*\/?$/.test(new URL(clusterUrl).pathname)) throw new VigilError('ERR_USAGE', `--board must be a cluster URL (…/v1/clusters/NAME), got ${clusterUrl}`);
     this.clusterUrl = clusterUrl.replace(/\/$/, '');
   }
 
@@ -52,8 +43,10 @@ export class BoardClient {
     const res = await fetch(url, { ...init, signal: AbortSignal.any(signals), headers: { Authorization: `Bearer ${this.token}`, ...(init.headers as Record<string, string> | undefined) } });
     if (res.status >= 400) {
       const text = await res.text();
-      const body = ApiErrorBody.safeParse((() => { try { return JSON.parse(text); } catch { return null; } })());
-      throw new BoardError(res.status, body.success ? body.data.code : 'http_error', body.success ? body.data.message : `HTTP ${res.status}`);
+      const body = ErrorBody.safeParse((() => { try { return JSON.parse(text); } catch { return null; } })());
+      // A known code keeps its meaning; anything else (a proxy's page, an old Board) is an HTTP failure, retryable from 500 up.
+      if (body.success && isVigilErrorCode(body.data.code)) throw new VigilError(body.data.code, body.data.message, { path: body.data.path, retryable: res.status >= 500 || res.status === 429 });
+      throw new VigilError('ERR_BOARD_HTTP', body.success ? `${body.data.code}: ${body.data.message}` : `HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
     }
     return res;
   }

@@ -50,7 +50,7 @@ export class TestBoard {
   async start(): Promise<void> {
     const server = createServer((req, res) => {
       this.requests.push(`${req.method} ${req.url}`);
-      if (!this.authorised(req)) return void res.writeHead(401).end('{"code":"unauthorized"}');
+      if (!this.authorised(req)) return void res.writeHead(401).end('{"code":"ERR_UNAUTHORIZED"}');
       const u = new URL(req.url ?? '/', 'http://x');
       if (u.pathname === `/v1/clusters/${this.o.cluster}/verdict`) {
         const since = Number(u.searchParams.get('since') ?? 0);

@@ -8,7 +8,7 @@ async function code(res: Response): Promise<[number, string, string | undefined]
 
 describe('unauthorised and malformed requests', () => {
   it('401 without a token or with an unknown one', async () => {
-    expect(await code(await api('/v1/clusters/err-a/verdict', { token: null }))).toEqual([401, 'unauthorized', undefined]);
+    expect(await code(await api('/v1/clusters/err-a/verdict', { token: null }))).toEqual([401, 'ERR_UNAUTHORIZED', undefined]);
     expect((await code(await api('/v1/clusters/err-a/verdict', { token: 'vgl_shim_' + 'A'.repeat(43) })))[0]).toBe(401);
   });
 
@@ -16,16 +16,16 @@ describe('unauthorised and malformed requests', () => {
     expect((await code(await api('/v1/clusters/err-a/config', { method: 'PUT', body: 'x', token: tokens.probers.dc1 })))[0]).toBe(403);
     await putConfig('err-b', threeVantageConfig());
     const res = await postVotes('err-b', 'dc1', [vote(RS1, 'dc2', false)]);
-    expect(await code(res)).toEqual([403, 'forbidden', 'votes.0.vantagePoint']);
+    expect(await code(res)).toEqual([403, 'ERR_FORBIDDEN', 'votes.0.vantagePoint']);
   });
 
   it('400 with the path for a malformed vote batch; 400 for a bad cluster name', async () => {
     await putConfig('err-c', threeVantageConfig());
     const res = await api('/v1/clusters/err-c/votes', { method: 'POST', body: JSON.stringify({ votes: [{ ...vote(RS1, 'dc1', true), up: 'yes' }] }), headers: { 'Content-Type': 'application/json' }, token: tokens.probers.dc1 });
-    expect(await code(res)).toEqual([400, 'bad_request', 'votes.0.up']);
+    expect(await code(res)).toEqual([400, 'ERR_BAD_REQUEST', 'votes.0.up']);
     const notJson = await api('/v1/clusters/err-c/votes', { method: 'POST', body: '{', headers: { 'Content-Type': 'application/json' }, token: tokens.probers.dc1 });
     expect((await code(notJson))[0]).toBe(400);
-    expect(await code(await api('/v1/clusters/Bad!Name/verdict', { token: tokens.shim }))).toEqual([400, 'bad_request', 'cluster']);
+    expect(await code(await api('/v1/clusters/Bad!Name/verdict', { token: tokens.shim }))).toEqual([400, 'ERR_BAD_REQUEST', 'cluster']);
     expect((await code(await api('/v1/clusters/err-c/verdict?wait=abc', { token: tokens.shim })))[0]).toBe(400);
   });
 
@@ -35,7 +35,7 @@ describe('unauthorised and malformed requests', () => {
   });
 
   it('404 for a cluster without config and for unknown routes', async () => {
-    expect(await code(await api('/v1/clusters/nobody/verdict', { token: tokens.shim }))).toEqual([404, 'not_found', undefined]);
+    expect(await code(await api('/v1/clusters/nobody/verdict', { token: tokens.shim }))).toEqual([404, 'ERR_NOT_FOUND', undefined]);
     expect((await code(await api('/v1/nothing-here')))[0]).toBe(404);
   });
 

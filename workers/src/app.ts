@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
 import { requireToken } from './auth.ts';
-import { ApiError, unwrap } from './errors.ts';
+import { VigilError, unwrap } from '../../core/errors.ts';
 import { heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
@@ -19,7 +20,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = [where, ...(issue?.path ?? [])].filter((p) => p !== '').join('.');
-  throw new ApiError('bad_request', issue?.message ?? 'invalid input', { path });
+  throw new VigilError('ERR_BAD_REQUEST', issue?.message ?? 'invalid input', { path });
 }
 
 function board(c: Ctx) {
@@ -31,19 +32,19 @@ const limit = (maxSize: number) =>
   bodyLimit({
     maxSize,
     onError: () => {
-      throw new ApiError('payload_too_large', `the body is larger than ${maxSize} bytes`);
+      throw new VigilError('ERR_PAYLOAD_TOO_LARGE', `the body is larger than ${maxSize} bytes`);
     },
   });
 
 export const app = new Hono<{ Bindings: Env }>();
 
 app.onError((err, c) => {
-  if (err instanceof ApiError) return c.json(err.body(), err.status);
+  if (err instanceof VigilError) return c.json(err.body(), err.status as ContentfulStatusCode);
   // Unexpected: log the message (never a header or body, which may hold a token), answer generically.
   console.error(`vigil api: ${err.name}: ${err.message}`);
-  return c.json({ code: 'internal', message: 'internal error' }, 500);
+  return c.json({ code: 'ERR_INTERNAL', message: 'internal error' }, 500);
 });
-app.notFound((c) => c.json({ code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.notFound((c) => c.json({ code: 'ERR_NOT_FOUND', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
 app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
@@ -57,7 +58,7 @@ app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
   const { cluster, stub } = board(c);
   const q = parse(ConfigQuery, c.req.query(), 'query');
   const text = await c.req.text();
-  if (text.trim() === '') throw new ApiError('bad_request', 'the config is empty', { path: 'body' });
+  if (text.trim() === '') throw new VigilError('ERR_BAD_REQUEST', 'the config is empty', { path: 'body' });
   const out = unwrap(await stub.putConfig(cluster, text, c.req.header('Content-Type') ?? null, c.req.header('If-Match') ?? null, q.config_id ?? null));
   c.header('ETag', out.etag);
   return c.json(out, out.version === 1 ? 201 : 200);
@@ -76,7 +77,7 @@ app.get('/v1/clusters/:cluster/assignment', async (c) => {
   const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
   const { stub } = board(c);
   const q = parse(AssignmentQuery, c.req.query(), 'query');
-  if (token.scope === 'prober' && token.vantagePoint !== q.vantage) throw new ApiError('forbidden', `this token is for vantage point ${token.vantagePoint ?? '(none)'}`, { path: 'query.vantage' });
+  if (token.scope === 'prober' && token.vantagePoint !== q.vantage) throw new VigilError('ERR_FORBIDDEN', `this token is for vantage point ${token.vantagePoint ?? '(none)'}`, { path: 'query.vantage' });
   const out = unwrap(await stub.assignment(q.vantage));
   c.header('ETag', out.etag);
   return c.json(out);
@@ -85,15 +86,15 @@ app.get('/v1/clusters/:cluster/assignment', async (c) => {
 app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
   const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
   const { stub } = board(c);
-  if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) throw new ApiError('unsupported_media_type', 'votes are posted as application/json');
+  if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) throw new VigilError('ERR_UNSUPPORTED_MEDIA_TYPE', 'votes are posted as application/json');
   let doc: unknown;
   try {
     doc = JSON.parse(await c.req.text());
   } catch {
-    throw new ApiError('bad_request', 'the body is not JSON', { path: 'body' });
+    throw new VigilError('ERR_BAD_REQUEST', 'the body is not JSON', { path: 'body' });
   }
   const batch = parse(VoteBatch, doc, '');
-  if (token.scope === 'prober' && !token.vantagePoint) throw new ApiError('forbidden', 'this prober token names no vantage point');
+  if (token.scope === 'prober' && !token.vantagePoint) throw new VigilError('ERR_FORBIDDEN', 'this prober token names no vantage point');
   return c.json(unwrap(await stub.submitVotes(batch.votes, token.scope === 'prober' ? token.vantagePoint! : null)));
 });
 
@@ -116,7 +117,7 @@ app.get('/v1/clusters/:cluster/verdict', async (c) => {
 app.get('/v1/clusters/:cluster/stream', async (c) => {
   requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
   const { stub } = board(c);
-  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new ApiError('upgrade_required', 'this endpoint speaks WebSocket (Upgrade: websocket)');
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new VigilError('ERR_UPGRADE_REQUIRED', 'this endpoint speaks WebSocket (Upgrade: websocket)');
   return stub.fetch(c.req.raw);
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authenticate, bearer, StoredToken, type Scope } from '../../core/auth/tokens.ts';
-import { ApiError } from './errors.ts';
+import { VigilError } from '../../core/errors.ts';
 
 /**
  * Tokens come from the VIGIL_TOKENS secret: a JSON array of hashed records
@@ -18,10 +18,10 @@ export function tokenRecords(raw: string | undefined): StoredToken[] {
   try {
     doc = JSON.parse(raw);
   } catch {
-    throw new ApiError('internal', 'VIGIL_TOKENS is not JSON');
+    throw new VigilError('ERR_INTERNAL', 'VIGIL_TOKENS is not JSON');
   }
   const parsed = TokenList.safeParse(doc);
-  if (!parsed.success) throw new ApiError('internal', `VIGIL_TOKENS: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new VigilError('ERR_INTERNAL', `VIGIL_TOKENS: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   cached = { raw, list: parsed.data };
   return parsed.data;
 }
@@ -30,6 +30,6 @@ export function tokenRecords(raw: string | undefined): StoredToken[] {
 export function requireToken(authorization: string | undefined | null, rawTokens: string | undefined, scope: Scope): StoredToken {
   const got = authenticate(bearer(authorization), tokenRecords(rawTokens), scope);
   if (got.ok) return got.token;
-  if (got.code === 'forbidden') throw new ApiError('forbidden', `this token's scope does not allow ${scope} requests`);
-  throw new ApiError('unauthorized', 'a valid bearer token is required');
+  if (got.code === 'ERR_FORBIDDEN') throw new VigilError('ERR_FORBIDDEN', `this token's scope does not allow ${scope} requests`);
+  throw new VigilError('ERR_UNAUTHORIZED', 'a valid bearer token is required');
 }

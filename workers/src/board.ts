@@ -6,7 +6,7 @@ import { assignTargets } from '../../core/vote/targets.ts';
 import { foldCluster, sameDesiredState, snapshotOf, type VerdictMemory } from '../../core/vote/verdict.ts';
 import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
 import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
-import { fail, type Outcome } from './errors.ts';
+import { fail, type Outcome } from '../../core/errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
 import { BoardVotes } from './board-votes.ts';
 import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
@@ -98,11 +98,11 @@ export class Board extends DurableObject<Env> {
 
   async putConfig(cluster: string, text: string, contentType: string | null, ifMatch: string | null, configId: string | null): Promise<Outcome<ConfigAccepted>> {
     const have = this.cfg?.row.etag;
-    if (ifMatch !== null && ifMatch.trim() !== '*' && !ifMatch.split(',').some((t) => t.trim() === have)) return fail('precondition_failed', `If-Match ${ifMatch} does not match the running config (${have ?? 'none'})`);
-    if (ifMatch?.trim() === '*' && !have) return fail('precondition_failed', 'If-Match: * but there is no running config');
+    if (ifMatch !== null && ifMatch.trim() !== '*' && !ifMatch.split(',').some((t) => t.trim() === have)) return fail('ERR_PRECONDITION_FAILED', `If-Match ${ifMatch} does not match the running config (${have ?? 'none'})`);
+    if (ifMatch?.trim() === '*' && !have) return fail('ERR_PRECONDITION_FAILED', 'If-Match: * but there is no running config');
     const format = formatOf(contentType);
     const parsed = parseConfigUpload(cluster, text, format, configId ?? cluster);
-    if (!parsed.ok) return fail('invalid_config', parsed.first, { errors: parsed.errors });
+    if (!parsed.ok) return fail('ERR_CONFIG', parsed.first, { errors: parsed.errors });
     const version = (this.cfg?.row.version ?? 0) + 1;
     const row: ConfigRow = { version, etag: etagOf(version, text), format, source: text, model: JSON.stringify(parsed.config), created_at_ms: Date.now() };
     this.store.addConfig(row);
@@ -117,16 +117,16 @@ export class Board extends DurableObject<Env> {
   }
 
   async getConfig(): Promise<Outcome<{ version: number; etag: string; format: string; source: string; config: Config }>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     const { row, config } = this.cfg;
     return { ok: true, value: { version: row.version, etag: row.etag, format: row.format, source: row.source, config } };
   }
 
   /** What a self-hosted prober needs: the config and which real servers are its to check. */
   async assignment(vantagePoint: string): Promise<Outcome<{ version: number; etag: string; config: Config; targets: string[] }>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     const vp = this.cfg.config.vigil.vantagePoints.find((v) => v.name === vantagePoint);
-    if (!vp) return fail('not_found', `vantage point ${vantagePoint} is not declared in the config`, { path: 'vantage' });
+    if (!vp) return fail('ERR_NOT_FOUND', `vantage point ${vantagePoint} is not declared in the config`, { path: 'vantage' });
     const targets = [...this.cfg.assigned].filter(([, vps]) => vps.has(vantagePoint)).map(([k]) => k);
     return { ok: true, value: { version: this.cfg.row.version, etag: this.cfg.row.etag, config: this.cfg.config, targets } };
   }
@@ -135,13 +135,13 @@ export class Board extends DurableObject<Env> {
 
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     const kinds = new Map(this.cfg.config.vigil.vantagePoints.map((v) => [v.name, v.kind]));
     for (const [i, v] of votes.entries()) {
-      if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('forbidden', `this token votes only as ${onlyAs}`, { path: `votes.${i}.vantagePoint` });
+      if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('ERR_FORBIDDEN', `this token votes only as ${onlyAs}`, { path: `votes.${i}.vantagePoint` });
       const kind = kinds.get(v.vantagePoint);
-      if (kind === undefined) return fail('forbidden', `vantage point ${v.vantagePoint} is not declared in the config`, { path: `votes.${i}.vantagePoint` });
-      if (kind !== 'self-hosted') return fail('forbidden', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path: `votes.${i}.vantagePoint` });
+      if (kind === undefined) return fail('ERR_FORBIDDEN', `vantage point ${v.vantagePoint} is not declared in the config`, { path: `votes.${i}.vantagePoint` });
+      if (kind !== 'self-hosted') return fail('ERR_FORBIDDEN', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path: `votes.${i}.vantagePoint` });
     }
     return { ok: true, value: await this.ingest(votes) };
   }
@@ -189,7 +189,7 @@ export class Board extends DurableObject<Env> {
 
   /** The newest snapshot if its sequence is past `since`; else waits up to waitMs for one (null on timeout). */
   async verdict(since: number, waitMs: number): Promise<Outcome<Published | null>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     if (!this.current || Date.now() >= this.current.reissueAtMs) await this.refoldSoon();
     if (this.current && this.current.seq > since) return { ok: true, value: this.strip(this.current) };
     if (waitMs > 0) {
@@ -207,13 +207,13 @@ export class Board extends DurableObject<Env> {
   }
 
   async events(since: number, limit: number): Promise<Outcome<StoredEvent[]>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     return { ok: true, value: this.store.events(since, limit) };
   }
 
   /** What each vantage point said about each real server at the latest fold: the detail lean snapshots leave out. */
   async voteDetail(): Promise<Outcome<VoteDetail>> {
-    if (!this.cfg) return fail('not_found', 'this cluster has no config');
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     await this.refoldSoon();
     const fold = this.lastFold;
     const realServers = [...(fold?.verdicts ?? [])].map(([key, v]) => ({ key, state: v.state, effective: v.effective, quorum: v.quorum, fresh: v.fresh, upVotes: v.upVotes, downVotes: v.downVotes, votes: v.votes }));
@@ -301,8 +301,8 @@ export class Board extends DurableObject<Env> {
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return Response.json({ code: 'upgrade_required', message: 'WebSocket upgrade expected' }, { status: 426 });
-    if (!this.cfg) return Response.json({ code: 'not_found', message: 'this cluster has no config' }, { status: 404 });
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return Response.json({ code: 'ERR_UPGRADE_REQUIRED', message: 'WebSocket upgrade expected' }, { status: 426 });
+    if (!this.cfg) return Response.json({ code: 'ERR_NOT_FOUND', message: 'this cluster has no config' }, { status: 404 });
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
     if (this.current && Date.now() < this.current.reissueAtMs) {

@@ -19,7 +19,7 @@ describe('config lifecycle', () => {
     const res = await putConfig('cfg-b', bad);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { code: string; message: string; errors: string[] };
-    expect(body.code).toBe('invalid_config');
+    expect(body.code).toBe('ERR_CONFIG');
     expect(body.message).toMatch(/^keepalived\.conf:\d+:\d+: /);
     const line = bad.split('\n').findIndex((l) => l.includes('banana')) + 1;
     expect(body.errors.some((e) => e.startsWith(`keepalived.conf:${line}:`)), body.errors.join('\n')).toBe(true);
@@ -37,7 +37,7 @@ describe('config lifecycle', () => {
     expect(etag2).toMatch(/^"2-/);
     const stale = await putConfig('cfg-c', threeVantageConfig(), { 'If-Match': etag1 });
     expect(stale.status).toBe(412);
-    expect(((await stale.json()) as { code: string }).code).toBe('precondition_failed');
+    expect(((await stale.json()) as { code: string }).code).toBe('ERR_PRECONDITION_FAILED');
     expect((await api('/v1/clusters/cfg-c/config')).headers.get('ETag')).toBe(etag2);
   });
 

@@ -10,7 +10,7 @@ import { Heartbeat, type HeartbeatReply } from '../../core/lease/lease-wire.ts';
 import { requireToken } from './auth.ts';
 import type { Board } from './board.ts';
 import { withDeadline } from './deadline.ts';
-import { ApiError, fail, unwrap, type Outcome } from './errors.ts';
+import { VigilError, fail, unwrap, type Outcome } from '../../core/errors.ts';
 
 /**
  * Leases for cloud address bindings, one LeaseKeeper per cluster, apart from
@@ -83,14 +83,14 @@ export class LeaseKeeper extends DurableObject<LeaseEnv> {
       board = await this.fromBoard(cluster);
     } catch (err) {
       // Without the config there is nothing to step; no lease changes, the holder's deadline runs on.
-      return fail('internal', `the Board did not answer: ${(err as Error).message}`);
+      return fail('ERR_INTERNAL', `the Board did not answer: ${(err as Error).message}`);
     }
     if (!board.ok) return board;
     // Date.now() after the awaits: the lease clock is read once, after all I/O, for this step.
     const nowMs = Date.now();
     this.sql.exec('INSERT INTO directors (id, last_heartbeat_ms, healthy) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET last_heartbeat_ms = excluded.last_heartbeat_ms, healthy = excluded.healthy', directorId, nowMs, body.healthy ? 1 : 0);
     const answer = answerHeartbeat({ directorId, body, nowMs, bindings: board.value.bindings, directors: this.directors(), leases: this.leases(), verdicts: board.value.verdicts });
-    if (!answer.ok) return fail('bad_request', answer.message, { path: answer.path });
+    if (!answer.ok) return fail('ERR_BAD_REQUEST', answer.message, { path: answer.path });
     for (const [binding, state] of answer.changed) {
       this.sql.exec('INSERT INTO leases (binding, state) VALUES (?, ?) ON CONFLICT(binding) DO UPDATE SET state = excluded.state', binding, JSON.stringify(state));
     }
@@ -112,17 +112,17 @@ export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Res
   const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
   const cluster = ClusterName.safeParse(c.req.param('cluster'));
   const id = DirectorId.safeParse(c.req.param('id'));
-  if (!cluster.success) throw new ApiError('bad_request', 'invalid cluster name', { path: 'cluster' });
-  if (!id.success) throw new ApiError('bad_request', 'invalid director id', { path: 'id' });
-  if (token.director !== undefined && token.director !== id.data) throw new ApiError('forbidden', `this token heartbeats as director ${token.director}`, { path: 'id' });
+  if (!cluster.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid cluster name', { path: 'cluster' });
+  if (!id.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid director id', { path: 'id' });
+  if (token.director !== undefined && token.director !== id.data) throw new VigilError('ERR_FORBIDDEN', `this token heartbeats as director ${token.director}`, { path: 'id' });
   let doc: unknown;
   try {
     doc = await c.req.json();
   } catch {
-    throw new ApiError('bad_request', 'the body is not JSON', { path: 'body' });
+    throw new VigilError('ERR_BAD_REQUEST', 'the body is not JSON', { path: 'body' });
   }
   const body = Heartbeat.safeParse(doc);
-  if (!body.success) throw new ApiError('bad_request', body.error.issues[0]?.message ?? 'invalid heartbeat', { path: ['body', ...(body.error.issues[0]?.path ?? [])].join('.') });
+  if (!body.success) throw new VigilError('ERR_BAD_REQUEST', body.error.issues[0]?.message ?? 'invalid heartbeat', { path: ['body', ...(body.error.issues[0]?.path ?? [])].join('.') });
   const env = c.env as LeaseEnv;
   const keeper = env.LEASE_KEEPER.get(env.LEASE_KEEPER.idFromName(cluster.data));
   return c.json(unwrap(await withDeadline(keeper.heartbeat(cluster.data, id.data, body.data) as Promise<Outcome<HeartbeatReply>>, BOARD_DEADLINE_MS * 2, 'LeaseKeeper.heartbeat')));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIGIL_ERROR_CODES } from '../../core/errors.ts';
 import { Snapshot } from '../../core/vote/snapshot.ts';
 import { StoredEvent } from './board-store.ts';
 import { ConfigAccepted, StreamMessage, VoteBatch, VoteDetail, VotesAccepted } from './schemas.ts';
@@ -8,7 +9,7 @@ import { ConfigAccepted, StreamMessage, VoteBatch, VoteDetail, VotesAccepted } f
  * the handlers parse with, so the document cannot drift from the code.
  */
 const ErrorBody = z.object({
-  code: z.enum(['bad_request', 'invalid_config', 'unauthorized', 'forbidden', 'not_found', 'precondition_failed', 'payload_too_large', 'unsupported_media_type', 'upgrade_required', 'internal']),
+  code: z.enum(VIGIL_ERROR_CODES),
   message: z.string(),
   path: z.string().optional(),
   errors: z.array(z.string()).optional(),
