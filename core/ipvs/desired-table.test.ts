@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { SnapshotVirtualServer } from '../vote/snapshot.ts';
 import { realServerKey, virtualServerKey } from '../vote/targets.ts';
 import { foldVirtualServer, type DesiredVirtualServer } from '../vote/virtual-server.ts';
-import { desiredTable, foldFromSnapshot } from './desired-table.ts';
+import { foldCluster, type VerdictMemory } from '../vote/verdict.ts';
+import { desiredFromSnapshot } from './desired-from-snapshot.ts';
+import { desiredTable } from './desired-table.ts';
 import { renderTable } from './ipvsadm-format.ts';
 import { configFrom } from '../../test/helpers/config-from.ts';
 
@@ -119,35 +121,88 @@ describe('desired IPVS table from config × verdict', () => {
   });
 });
 
-describe('fold from a Board snapshot', () => {
-  const cfg = configFrom(CONF);
-  const vs = cfg.virtualServers[0]!;
-  const snap = (states: Array<'up' | 'down'>, weights: number[] = []): SnapshotVirtualServer => ({
-    key: virtualServerKey(vs),
-    quorumUp: true,
-    aliveWeight: 0,
-    realServers: vs.realServers.map((rs, i) => ({
-      key: realServerKey(vs, rs),
-      ip: rs.ip,
-      port: rs.port,
-      present: states[i] === 'up',
-      weight: states[i] === 'up' ? (weights[i] ?? rs.weight) : 0,
-      state: states[i]!,
-      effective: states[i]!,
-      sorry: false,
-      votes: {},
-    })),
-  });
+describe("the Board's decision mapped onto the local config", () => {
+  const boardCfg = configFrom(CONF);
+  const vsOf = (cfg: ReturnType<typeof configFrom>) => cfg.virtualServers[0]!;
+  /**
+   * What the Board publishes for the first virtual server: its own fold
+   * (foldCluster) over its memory. With no votes every verdict is `unknown`,
+   * so each real server holds the state `down` names, exactly as the Board
+   * would publish it after its vantage points went quiet.
+   */
+  function boardSays(down: number[], quorumWasUp: boolean | undefined, cfg = boardCfg): SnapshotVirtualServer {
+    const vs = vsOf(cfg);
+    const memory: VerdictMemory = { targets: {}, quorum: {} };
+    vs.realServers.forEach((rs, i) => (memory.targets[realServerKey(vs, rs)] = down.includes(i) ? 'down' : 'up'));
+    if (quorumWasUp !== undefined) memory.quorum[virtualServerKey(vs)] = quorumWasUp;
+    return foldCluster(cfg, new Map(), memory, 0).virtualServers[0]!;
+  }
+  const present = (d: DesiredVirtualServer) => d.realServers.filter((r) => r.present).map((r) => `${r.ip}/${r.weight}`);
+  /** The director's destinations for 10.0.0.1:80 once the decision is mapped and the table built. */
+  function destsOf(cfg: ReturnType<typeof configFrom>, d: DesiredVirtualServer): string[] {
+    const { table } = desiredTable(cfg, new Map([[virtualServerKey(vsOf(cfg)), d]]));
+    return table.get('-t 10.0.0.1:80')!.dests.map((x) => `${x.addr}:${x.port} ${x.method}/${x.weight}`);
+  }
 
-  it('the local config decides inhibit and sorry server; the snapshot only says who is up', () => {
-    const d = foldFromSnapshot(vs, snap(['down', 'down', 'up']), true)!;
+  it("applies the Board's inhibit and sorry server decision; the local config gives addresses and methods", () => {
+    const d = desiredFromSnapshot(vsOf(boardCfg), boardSays([0, 1], true))!;
     expect(d.quorumUp).toBe(false);
-    expect(d.realServers.filter((r) => r.present).map((r) => `${r.ip}/${r.weight}`)).toEqual(['192.168.1.2/0', '192.168.9.9/1']);
+    expect(present(d)).toEqual(['192.168.1.2/0', '192.168.9.9/1']);
+    expect(d.realServers.map((r) => r.alive)).toEqual([false, false, true, true]);
+    expect(destsOf(boardCfg, d)).toEqual(['192.168.1.2:80 masq/0', '192.168.9.9:8080 masq/1']);
   });
 
-  it('a dynamic weight in the snapshot is kept; a virtual server the snapshot lacks is held', () => {
-    const d = foldFromSnapshot(vs, snap(['up', 'up', 'up'], [9]), undefined)!;
+  it('a weight the Board publishes (misc_dynamic) is kept; a virtual server the snapshot lacks is held', () => {
+    const snap = boardSays([], undefined);
+    snap.realServers[0] = { ...snap.realServers[0]!, weight: 9 };
+    const d = desiredFromSnapshot(vsOf(boardCfg), snap)!;
     expect(d.realServers[0]!.weight).toBe(9);
-    expect(foldFromSnapshot(vs, undefined, true)).toBeUndefined();
+    expect(destsOf(boardCfg, d)).toEqual(['192.168.1.1:80 masq/9', '192.168.1.2:80 masq/2', '192.168.1.3:80 gate/1']);
+    expect(desiredFromSnapshot(vsOf(boardCfg), undefined)).toBeUndefined();
+  });
+
+  it("a director whose local config says another quorum applies the Board's decision, not its own", () => {
+    // Board: quorum 3, hysteresis 1. 192.168.1.1 and .2 down leave alive weight 1: quorum lost, sorry server in.
+    const lost = boardSays([0, 1], true);
+    expect(lost.quorumUp).toBe(false);
+    // This director's config says quorum 1, hysteresis 0: on its own it would keep quorum (alive weight 1 ≥ 1)...
+    const lenient = configFrom(CONF.replace('quorum 3\n  hysteresis 1', 'quorum 1\n  hysteresis 0'));
+    expect(vsOf(lenient).quorum).toBe(1);
+    const own = foldVirtualServer(vsOf(lenient), new Map(lost.realServers.filter((r) => !r.sorry).map((r) => [r.key, { alive: r.effective === 'up' }])), true);
+    expect(own.quorumUp).toBe(true);
+    // ...but it acts on the Board's: the sorry server serves, the live DR server makes way.
+    const d = desiredFromSnapshot(vsOf(lenient), lost)!;
+    expect(d.quorumUp).toBe(false);
+    expect(destsOf(lenient, d)).toEqual(['192.168.1.2:80 masq/0', '192.168.9.9:8080 masq/1']);
+
+    // The other way round: the Board's hysteresis holds quorum (alive weight 4 ≥ 3 − 1) where a
+    // director with quorum 5 and no hysteresis would have called in the sorry server.
+    const held = boardSays([2], true);
+    expect(held.quorumUp).toBe(true);
+    const strict = configFrom(CONF.replace('quorum 3\n  hysteresis 1', 'quorum 5\n  hysteresis 0'));
+    expect(foldVirtualServer(vsOf(strict), new Map(held.realServers.filter((r) => !r.sorry).map((r) => [r.key, { alive: r.effective === 'up' }])), true).quorumUp).toBe(false);
+    const h = desiredFromSnapshot(vsOf(strict), held)!;
+    expect(h.quorumUp).toBe(true);
+    expect(destsOf(strict, h)).toEqual(['192.168.1.1:80 masq/2', '192.168.1.2:80 masq/2']);
+  });
+
+  it("a real server the Board does not name keeps keepalived's start state under the Board's quorum decision", () => {
+    // A newer local config: one more real server, and one more with alpha (starts down).
+    const newer = configFrom(CONF.replace('  real_server 192.168.1.3 8080 {', '  real_server 192.168.1.4 80 {\n    weight 1\n  }\n  real_server 192.168.1.5 80 {\n    weight 1\n    alpha\n  }\n  real_server 192.168.1.3 8080 {'));
+    expect(vsOf(newer).realServers).toHaveLength(5);
+    const up = desiredFromSnapshot(vsOf(newer), boardSays([], true))!;
+    expect(up.realServers.map((r) => `${r.ip}:${r.alive ? 'up' : 'down'}`)).toEqual(['192.168.1.1:up', '192.168.1.2:up', '192.168.1.4:up', '192.168.1.5:down', '192.168.1.3:up', '192.168.9.9:up']);
+    expect(destsOf(newer, up)).toEqual(['192.168.1.1:80 masq/2', '192.168.1.2:80 masq/2', '192.168.1.4:80 masq/1', '192.168.1.3:80 gate/1']);
+    // While the Board has the sorry server in, the unnamed one makes way too.
+    const sorry = desiredFromSnapshot(vsOf(newer), boardSays([0, 1], true))!;
+    expect(destsOf(newer, sorry)).toEqual(['192.168.1.2:80 masq/0', '192.168.9.9:8080 masq/1']);
+  });
+
+  it("a sorry_server the Board does not name follows the Board's quorum decision", () => {
+    const moved = configFrom(CONF.replace('sorry_server 192.168.9.9 8080', 'sorry_server 192.168.9.8 8080'));
+    const lost = desiredFromSnapshot(vsOf(moved), boardSays([0, 1], true))!;
+    expect(present(lost)).toEqual(['192.168.1.2/0', '192.168.9.8/1']);
+    const held = desiredFromSnapshot(vsOf(moved), boardSays([], true))!;
+    expect(held.realServers.find((r) => r.sorry)).toMatchObject({ ip: '192.168.9.8', present: false, weight: 0 });
   });
 });

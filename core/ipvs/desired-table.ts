@@ -2,9 +2,8 @@ import { groupsToIpv6, intToIpv4, ipv4ToInt, ipv6ToGroups, isIPv4 } from '../con
 import type { LvsMethod } from '../config/primitives.ts';
 import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import type { Config } from '../config/model.ts';
-import type { SnapshotVirtualServer } from '../vote/snapshot.ts';
 import { realServerKey, virtualServerKey } from '../vote/targets.ts';
-import { foldVirtualServer, type DesiredVirtualServer, type RealServerInput } from '../vote/virtual-server.ts';
+import type { DesiredVirtualServer } from '../vote/virtual-server.ts';
 import { serviceId, type IpvsDest, type IpvsService, type IpvsTable } from './table.ts';
 
 /** ipvsadm prints addresses in canonical form; the desired table must use the same spelling to compare. */
@@ -109,7 +108,8 @@ export interface DesiredTable {
 
 /**
  * The IPVS table keepalived would hold for `config` given each virtual server's
- * folded state (present/weight/sorry from foldVirtualServer). A virtual server
+ * decided state (present/weight/sorry: the Board's, through desiredFromSnapshot,
+ * or the shim's own foldVirtualServer with no Board). A virtual server
  * with no folded state yet is left out of `table` but stays in `scope`: with no
  * verdict there is nothing to act on, and its services are held as they are.
  */
@@ -138,23 +138,4 @@ export function desiredTable(config: Config, folded: ReadonlyMap<string, Desired
     }
   }
   return { table, scope, problems };
-}
-
-/**
- * keepalived's meaning applied on the director to the Board's per-real-server
- * verdict: the local config decides inhibit, quorum, hysteresis and sorry
- * server; the snapshot says which real servers are up (and a misc_dynamic
- * weight through their weight). Undefined when the snapshot does not name this
- * virtual server: hold it as it is.
- */
-export function foldFromSnapshot(vs: VirtualServer, snap: SnapshotVirtualServer | undefined, prevQuorumUp: boolean | undefined): DesiredVirtualServer | undefined {
-  if (!snap) return undefined;
-  const alive = new Map<string, RealServerInput>();
-  for (const r of snap.realServers) {
-    if (r.sorry) continue;
-    const up = r.effective === 'up';
-    alive.set(r.key, { alive: up, weight: up && r.present && r.weight > 0 ? r.weight : undefined });
-  }
-  // A real server the Board does not know (a newer local config) keeps keepalived's start state.
-  return foldVirtualServer(vs, alive, prevQuorumUp ?? snap.quorumUp);
 }

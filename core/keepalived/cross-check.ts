@@ -1,6 +1,5 @@
 import type { Config } from '../config/model.ts';
-import type { Diagnostics, Pos } from './diagnostics.ts';
-import type { Origins } from './index.ts';
+import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
 
 /** Checks across blocks (names that refer to other blocks), as keepalived makes them after reading. */
 export function crossCheck(c: Config, origins: Origins, diags: Diagnostics): void {

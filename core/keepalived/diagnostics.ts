@@ -14,6 +14,13 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
 }
 
+export function formatDiagnostics(list: Diagnostic[]): string {
+  return list.map(formatDiagnostic).join('\n');
+}
+
+/** Where each top-level item came from, so later checks can point at it. */
+export type Origins = Record<string, Pos[]>;
+
 /** Collects diagnostics while reading; errors never stop the read, so every problem is reported at once. */
 export class Diagnostics {
   readonly list: Diagnostic[] = [];

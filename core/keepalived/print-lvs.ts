@@ -2,7 +2,7 @@ import type { Check, HttpUrl } from '../config/checks.ts';
 import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import type { Config } from '../config/model.ts';
 import type { LvsMethod } from '../config/primitives.ts';
-import { q, words, type Writer } from './printer.ts';
+import { q, words, type Writer } from './print-writer.ts';
 
 export function printLvs(w: Writer, c: Config): void {
   for (const g of c.virtualServerGroups) {

@@ -1,6 +1,7 @@
 import type { Config } from '../config/model.ts';
 import type { TrackWeight, VrrpInstance } from '../config/vrrp.ts';
-import { printAddress, q, seconds, words, type Writer } from './printer.ts';
+import { printAddress } from './print-global.ts';
+import { q, seconds, words, type Writer } from './print-writer.ts';
 
 function tracks(w: Writer, keyword: string, list: TrackWeight[]): void {
   if (!list.length) return;

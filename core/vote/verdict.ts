@@ -2,7 +2,7 @@ import type { Config } from '../config/model.ts';
 import { foldTarget, type TargetVerdict, type Vote } from './fold.ts';
 import type { Snapshot, SnapshotVirtualServer } from './snapshot.ts';
 import { assignTargets, realServerKey, virtualServerKey } from './targets.ts';
-import { foldVirtualServer } from './virtual-server.ts';
+import { foldVirtualServer, startsAlive } from './virtual-server.ts';
 
 /** What the Board remembers between folds: the state each consumer should hold. */
 export interface VerdictMemory {
@@ -44,7 +44,7 @@ export function foldCluster(config: Config, latest: ReadonlyMap<string, Readonly
     const alive = new Map<string, { alive: boolean }>();
     for (const rs of vs.realServers) {
       const key = realServerKey(vs, rs);
-      const prev = memory.targets[key] ?? ((rs.alpha ?? vs.alpha) ? 'down' : 'up');
+      const prev = memory.targets[key] ?? (startsAlive(vs, rs) ? 'up' : 'down');
       const v = foldTarget(prev, assignments.get(key)?.vantagePoints ?? [], latest.get(key) ?? new Map(), nowMs, policy);
       verdicts.set(key, v);
       next.targets[key] = v.effective;

@@ -1,5 +1,5 @@
 import { effectiveInhibit } from '../config/effective.ts';
-import type { VirtualServer } from '../config/lvs.ts';
+import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import { realServerKey, virtualServerKey } from './targets.ts';
 
 export interface RealServerInput {
@@ -39,7 +39,7 @@ export function foldVirtualServer(vs: VirtualServer, alive: ReadonlyMap<string, 
   const rss = vs.realServers.map((rs) => {
     const key = realServerKey(vs, rs);
     const input = alive.get(key);
-    const isAlive = input?.alive ?? !(rs.alpha ?? vs.alpha);
+    const isAlive = input?.alive ?? startsAlive(vs, rs);
     return { rs, key, alive: isAlive, weight: input?.weight ?? rs.weight };
   });
   const aliveWeight = rss.reduce((n, r) => n + (r.alive ? r.weight : 0), 0);
@@ -49,24 +49,42 @@ export function foldVirtualServer(vs: VirtualServer, alive: ReadonlyMap<string, 
   else quorumUp = aliveWeight >= vs.quorum + vs.hysteresis;
 
   const sorryTakesOver = !quorumUp && vs.sorryServer !== undefined;
-  const realServers: DesiredRealServer[] = rss.map((r) => {
-    const inhibit = effectiveInhibit(vs, r.rs);
-    const present = sorryTakesOver ? inhibit : r.alive || inhibit;
-    const weight = !sorryTakesOver && r.alive ? r.weight : 0;
-    return { key: r.key, ip: r.rs.ip, port: r.rs.port ?? vs.port, present, weight, alive: r.alive, sorry: false };
-  });
-  if (vs.sorryServer) {
-    const ss = vs.sorryServer;
-    const host = ss.ip.includes(':') ? `[${ss.ip}]` : ss.ip;
-    realServers.push({
-      key: `${virtualServerKey(vs)}|sorry|${host}:${ss.port ?? vs.port ?? 0}`,
-      ip: ss.ip,
-      port: ss.port ?? vs.port,
-      present: sorryTakesOver || vs.sorryServerInhibit,
-      weight: sorryTakesOver ? 1 : 0,
-      alive: true,
-      sorry: true,
-    });
-  }
+  const realServers: DesiredRealServer[] = rss.map((r) => placeRealServer(vs, r.rs, r.key, r.alive, r.weight, sorryTakesOver));
+  const sorry = placeSorryServer(vs, sorryTakesOver);
+  if (sorry) realServers.push(sorry);
   return { key: virtualServerKey(vs), quorumUp, aliveWeight, realServers };
+}
+
+/**
+ * Where one real server stands in the table: a dead one leaves, or stays at
+ * weight 0 with inhibit_on_failure; while the sorry server has taken over,
+ * every real server makes way for it the same way. Shared by the fold above
+ * and by a director mapping a Board's decision onto a real server the Board
+ * did not name, so the rule is written once.
+ */
+export function placeRealServer(vs: VirtualServer, rs: RealServer, key: string, alive: boolean, weight: number, sorryTakesOver: boolean): DesiredRealServer {
+  const inhibit = effectiveInhibit(vs, rs);
+  const present = sorryTakesOver ? inhibit : alive || inhibit;
+  return { key, ip: rs.ip, port: rs.port ?? vs.port, present, weight: !sorryTakesOver && alive ? weight : 0, alive, sorry: false };
+}
+
+/** The sorry_server's entry: in at weight 1 while it has taken over; else out, or at weight 0 with sorry_server_inhibit. */
+export function placeSorryServer(vs: VirtualServer, sorryTakesOver: boolean): DesiredRealServer | undefined {
+  const ss = vs.sorryServer;
+  if (!ss) return undefined;
+  const host = ss.ip.includes(':') ? `[${ss.ip}]` : ss.ip;
+  return {
+    key: `${virtualServerKey(vs)}|sorry|${host}:${ss.port ?? vs.port ?? 0}`,
+    ip: ss.ip,
+    port: ss.port ?? vs.port,
+    present: sorryTakesOver || vs.sorryServerInhibit,
+    weight: sorryTakesOver ? 1 : 0,
+    alive: true,
+    sorry: true,
+  };
+}
+
+/** keepalived's start state for a real server nothing has checked yet: up, or down with alpha. */
+export function startsAlive(vs: VirtualServer, rs: RealServer): boolean {
+  return !(rs.alpha ?? vs.alpha);
 }

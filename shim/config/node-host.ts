@@ -3,12 +3,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigHost } from '../../core/keepalived/index.ts';
 import { segmentToRegExp } from '../../core/keepalived/paths.ts';
+import { VigilError } from '../../core/errors.ts';
 
 /** The keepalived.conf reader's view of a Node host: files, glob(3)-like matching, env. */
 export const nodeConfigHost: ConfigHost = {
   readFile(path) {
     const st = statSync(path);
-    if (st.isDirectory()) throw new Error('is a directory');
+    if (st.isDirectory()) throw new VigilError('ERR_CONFIG_IO', 'is a directory', { path });
     return readFileSync(path, 'utf8');
   },
   glob(pattern) {

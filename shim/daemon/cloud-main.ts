@@ -4,6 +4,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import { HttpLeaseClient } from '../cloud/lease-client.ts';
 import { DryRunLocalAddress, IprouteLocalAddress } from '../cloud/local-address.ts';
 import { wireMover } from '../cloud/wire-mover.ts';
+import { VigilError } from '../../core/errors.ts';
 
 export interface CloudCliOptions {
   board?: string;
@@ -67,7 +68,7 @@ export function startCloudSide(config: Config, o: CloudCliOptions, log: (msg: st
     releaseOnShutdown: !!o.cloudRelease,
     onEvent: (e) => log(`cloud ${e.type}`, { ...e }),
   });
-  if (!wired.ok) throw new Error(`cloud failover: ${wired.reasons.join('; ')}`);
+  if (!wired.ok) throw new VigilError('ERR_CONFIG', `cloud failover: ${wired.reasons.join('; ')}`, { errors: wired.reasons });
   const stop = new AbortController();
   const running = wired.mover.run(stop.signal).catch((err: unknown) => log('cloud mover stopped on an error', { error: String(err) }));
   log('cloud failover started', { director: o.director, bindings: wired.backends.map((b) => b.binding) });

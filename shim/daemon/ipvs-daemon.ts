@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config/model.ts';
-import { desiredTable, foldFromSnapshot } from '../../core/ipvs/desired-table.ts';
+import { desiredFromSnapshot } from '../../core/ipvs/desired-from-snapshot.ts';
+import { desiredTable } from '../../core/ipvs/desired-table.ts';
 import { initialFailStatic, onSnapshot, onTick, type FailStaticAction, type FailStaticState } from '../../core/ipvs/fail-static.ts';
 import { lvsNotifications } from '../../core/ipvs/notify-format.ts';
 import type { Clock } from '../../core/ports/clock.ts';
@@ -33,13 +34,15 @@ export interface IpvsDaemonOptions {
 
 /**
  * The IPVS half of the director: decides who is in charge (fail-static),
- * folds their verdict through the local config with keepalived's meaning,
- * sends keepalived's notifications, and reconciles the kernel table. While
- * nobody valid decides, the table is not read, not repaired, not touched.
+ * takes their decision (the Board's snapshot mapped onto the local config's
+ * services as it stands, or, with no Board, the local checks folded by the
+ * same foldVirtualServer the Board uses), sends keepalived's notifications,
+ * and reconciles the kernel table. While nobody valid decides, the table is
+ * not read, not repaired, not touched.
  */
 export class IpvsDaemon {
   private fs: FailStaticState;
-  private folded = new Map<string, DesiredVirtualServer>();
+  private decided = new Map<string, DesiredVirtualServer>();
   private lastSnapshot: Snapshot | null = null;
   private local: LocalVerdicts | null = null;
   private notifier: LvsNotifier;
@@ -106,11 +109,11 @@ export class IpvsDaemon {
     const next = new Map<string, DesiredVirtualServer>();
     for (const vs of this.config.virtualServers) {
       const key = virtualServerKey(vs);
-      const d = foldFromSnapshot(vs, byKey.get(key), this.folded.get(key)?.quorumUp);
+      const d = desiredFromSnapshot(vs, byKey.get(key));
       if (d) next.set(key, d);
-      else if (this.folded.has(key)) next.set(key, this.folded.get(key)!);
+      else if (this.decided.has(key)) next.set(key, this.decided.get(key)!);
     }
-    this.setFolded(next);
+    this.setDecided(next);
   }
 
   private tick(): void {
@@ -126,7 +129,7 @@ export class IpvsDaemon {
       // Whatever happened to the table while someone else (or no one) decided, the next pass reads it afresh.
       this.observed = undefined;
     }
-    if (action === 'start-local') this.startLocal(this.seedFromFolded());
+    if (action === 'start-local') this.startLocal(this.seedFromDecided());
     if (action === 'apply-board' && this.local) {
       this.local.stop();
       this.local = null;
@@ -139,9 +142,9 @@ export class IpvsDaemon {
   }
 
   /** The Board's last word, per real server, as the local checks' starting point. */
-  private seedFromFolded(): Map<string, RealServerInput> {
+  private seedFromDecided(): Map<string, RealServerInput> {
     const seed = new Map<string, RealServerInput>();
-    for (const d of this.folded.values()) for (const r of d.realServers) if (!r.sorry) seed.set(r.key, { alive: r.alive });
+    for (const d of this.decided.values()) for (const r of d.realServers) if (!r.sorry) seed.set(r.key, { alive: r.alive });
     return seed;
   }
 
@@ -159,18 +162,18 @@ export class IpvsDaemon {
     const next = new Map<string, DesiredVirtualServer>();
     for (const vs of this.config.virtualServers) {
       const key = virtualServerKey(vs);
-      next.set(key, foldVirtualServer(vs, inputs, this.folded.get(key)?.quorumUp));
+      next.set(key, foldVirtualServer(vs, inputs, this.decided.get(key)?.quorumUp));
     }
-    this.setFolded(next);
+    this.setDecided(next);
   }
 
-  private setFolded(next: Map<string, DesiredVirtualServer>): void {
+  private setDecided(next: Map<string, DesiredVirtualServer>): void {
     for (const vs of this.config.virtualServers) {
       const key = virtualServerKey(vs);
       const after = next.get(key);
-      if (after) for (const n of lvsNotifications(vs, this.folded.get(key), after)) this.notifier.notify(n);
+      if (after) for (const n of lvsNotifications(vs, this.decided.get(key), after)) this.notifier.notify(n);
     }
-    this.folded = next;
+    this.decided = next;
     this.requestReconcile();
   }
 
@@ -187,7 +190,7 @@ export class IpvsDaemon {
 
   private async reconcileNow(): Promise<void> {
     if (!this.deciding() && this.pendingRemove.size === 0) return;
-    const { table, problems } = desiredTable(this.config, this.deciding() ? this.folded : new Map());
+    const { table, problems } = desiredTable(this.config, this.deciding() ? this.decided : new Map());
     for (const p of problems) this.o.log('ipvs config problem', { problem: p });
     const remove = [...this.pendingRemove];
     const t0 = performance.now();
@@ -215,7 +218,7 @@ export class IpvsDaemon {
     this.config = config;
     await this.notifier.close();
     this.notifier = new LvsNotifier(config, this.o.log, this.o.notifyScriptTimeoutMs);
-    if (this.fs.mode === 'local') this.startLocal(this.seedFromFolded());
+    if (this.fs.mode === 'local') this.startLocal(this.seedFromDecided());
     else if (this.lastSnapshot && this.fs.mode === 'board') {
       const s = this.lastSnapshot;
       this.lastSnapshot = null;

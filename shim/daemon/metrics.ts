@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { VigilError } from '../../core/errors.ts';
 
 /**
  * Prometheus text exposition, hand-written: a handful of series does not need
@@ -30,13 +31,13 @@ export class Metrics {
 
   set(name: string, value: number, labels: Labels = {}): void {
     const s = this.series.get(name);
-    if (!s) throw new Error(`metric ${name} is not defined`);
+    if (!s) throw undefinedMetric(name);
     s.values.set(JSON.stringify(labels), { labels, value });
   }
 
   inc(name: string, by = 1, labels: Labels = {}): void {
     const s = this.series.get(name);
-    if (!s) throw new Error(`metric ${name} is not defined`);
+    if (!s) throw undefinedMetric(name);
     const k = JSON.stringify(labels);
     s.values.set(k, { labels, value: (s.values.get(k)?.value ?? 0) + by });
   }
@@ -59,10 +60,15 @@ export class Metrics {
   }
 }
 
+/** A series used before define(): a bug in the caller, not something an operator can fix. */
+function undefinedMetric(name: string): VigilError {
+  return new VigilError('ERR_INTERNAL', `metric ${name} is not defined`);
+}
+
 /** `host:port` (IPv6 as `[::1]:9100`); GET /metrics only. */
 export function serveMetrics(listen: string, metrics: Metrics): Promise<Server> {
   const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(listen);
-  if (!m) return Promise.reject(new Error(`--metrics-listen: expected host:port, got ${listen}`));
+  if (!m) return Promise.reject(new VigilError('ERR_USAGE', `--metrics-listen: expected host:port, got ${listen}`, { path: '--metrics-listen' }));
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
@@ -72,7 +78,8 @@ export function serveMetrics(listen: string, metrics: Metrics): Promise<Server> 
     }
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // An address in use or not ours: the host refuses, with Node's own words.
+    server.once('error', (err) => reject(new VigilError('ERR_CONFIG_IO', err.message, { path: '--metrics-listen', cause: err })));
     server.listen(Number(m[2]), m[1] || '127.0.0.1', () => resolve(server));
   });
 }

@@ -2,6 +2,7 @@ import type { IpvsBackend } from './backend.ts';
 import { withDryRun } from './dry-run.ts';
 import { ipvsadmBackend, type IpvsadmOptions } from './ipvsadm-backend.ts';
 import { loadIpvsNetlink, netlinkBackend } from './netlink-backend.ts';
+import { VigilError } from '../../core/errors.ts';
 
 export const BACKEND_KINDS = ['auto', 'netlink', 'ipvsadm', 'dry-run'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -27,7 +28,7 @@ export function createIpvsBackend(kind: string, o: BackendOptions = {}): IpvsBac
       return autoBackend(o);
     case 'netlink': {
       const nl = loadIpvsNetlink();
-      if (!nl.ok) throw new Error(nl.reason);
+      if (!nl.ok) throw new VigilError('ERR_INTERNAL', nl.reason, { path: '--ipvs-backend' });
       return netlinkBackend(nl.addon, o);
     }
     case 'ipvsadm':
@@ -36,6 +37,6 @@ export function createIpvsBackend(kind: string, o: BackendOptions = {}): IpvsBac
       // Reads the real table when it can, so the printed commands are the real diff.
       return withDryRun(autoBackend(o), o.print ?? ((l) => process.stdout.write(l + '\n')));
     default:
-      throw new Error(`unknown IPVS backend "${kind}" (known: ${BACKEND_KINDS.join(', ')})`);
+      throw new VigilError('ERR_USAGE', `unknown IPVS backend "${kind}" (known: ${BACKEND_KINDS.join(', ')})`, { path: '--ipvs-backend' });
   }
 }

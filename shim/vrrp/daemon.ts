@@ -14,6 +14,7 @@ import type { VrrpPlan } from './plan.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject } from './tracking.ts';
+import { VigilError } from '../../core/errors.ts';
 
 export interface BoardTrack {
   weight: number;
@@ -71,7 +72,8 @@ export class VrrpDaemon {
       }
       if (p.unicastPeers.length === 0) link.join(p.destination);
       const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
-      if (!source) throw new Error(`vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`);
+      // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
+      if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
       this.runtimes.push(new InstanceRuntime(p, link, canonicalAddress(source), log));
     }
     for (const g of this.plan.groups) {

@@ -1,20 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importPublicJwk, type Snapshot } from '../../core/vote/snapshot.ts';
 import { BoardSubscriber } from '../../shim/daemon/board-subscriber.ts';
-import { waitFor } from '../vrrp/lab.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { TestBoard } from './test-board.ts';
 
 const VSS: Snapshot['virtualServers'] = [{ key: 'tcp/10.0.0.1:80', quorumUp: true, aliveWeight: 1, realServers: [] }];
 
 describe('Board subscriber: WebSocket, long-poll fallback, verification', () => {
   let board: TestBoard;
-  let sub: BoardSubscriber;
+  /** The test's subscriber, stopped when the test ends. */
+  let running: BoardSubscriber | undefined;
   let got: Snapshot[];
   let logs: Array<{ msg: string } & Record<string, unknown>>;
 
   async function subscribe(over: Partial<ConstructorParameters<typeof BoardSubscriber>[0]> = {}) {
     const jwk = await board.jwk();
-    sub = new BoardSubscriber({
+    const created = new BoardSubscriber({
       url: board.url(),
       cluster: 'c1',
       token: 'shim-token',
@@ -26,7 +27,21 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
       pollWaitS: 1,
       ...over,
     });
-    sub.start();
+    running = created;
+    created.start();
+    return created;
+  }
+
+  /** Waits until `n` snapshots were accepted; a timeout says what was accepted and refused by then. */
+  async function accepted(n: number, timeoutMs: number): Promise<void> {
+    await eventually(
+      `${n} snapshot(s) accepted`,
+      () => {
+        if (got.length >= n) return true;
+        throw new Error(`accepted seq [${got.map((x) => x.seq).join(', ')}], refused ${JSON.stringify(running?.stats.rejected)}, transport ${running?.stats.transport}, errors ${running?.stats.errors}`);
+      },
+      { timeoutMs },
+    );
   }
 
   beforeEach(async () => {
@@ -34,26 +49,27 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
     await board.start();
     got = [];
     logs = [];
+    running = undefined;
   });
   afterEach(async () => {
-    await sub?.stop();
+    await running?.stop();
     await board.stop();
   });
 
   it('takes pushed snapshots over the WebSocket, in order', async () => {
     await board.publish(VSS);
-    await subscribe();
-    await waitFor(() => got.length >= 1 || undefined, 5000);
+    const sub = await subscribe();
+    await accepted(1, 5000);
     await board.publish(VSS);
-    await waitFor(() => got.length >= 2 || undefined, 5000);
+    await accepted(2, 5000);
     expect(got.map((s) => s.seq)).toEqual([1, 2]);
     expect(sub.stats.transport).toBe('websocket');
   });
 
   it('forged, replayed, expired and wrong-cluster snapshots are refused, counted and logged; the next good one still lands', async () => {
     const first = await board.publish(VSS);
-    await subscribe();
-    await waitFor(() => got.length >= 1 || undefined, 5000);
+    const sub = await subscribe();
+    await accepted(1, 5000);
     const now = Date.now();
     const base: Snapshot = { v: 1, cluster: 'c1', seq: 50, configVersion: 1, issuedAtMs: now, expiresAtMs: now + 60_000, virtualServers: VSS };
     const forged = await board.forge(base);
@@ -64,12 +80,19 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
     const other = await board.sign({ ...base, seq: 52, cluster: 'c2' });
     board.pushRaw(other.body, other.signature, 52);
     board.pushRaw(first.body, 'keyid=test-board-1, ed25519=AAAA', 1);
-    await waitFor(() => (Object.values(sub.stats.rejected).reduce((a, b) => a + (b ?? 0), 0) >= 5 ? true : undefined), 5000);
+    await eventually(
+      'five refusals counted',
+      () => {
+        if (Object.values(sub.stats.rejected).reduce((a, b) => a + (b ?? 0), 0) >= 5) return true;
+        throw new Error(`refused ${JSON.stringify(sub.stats.rejected)}`);
+      },
+      { timeoutMs: 5000 },
+    );
     expect(sub.stats.rejected).toEqual({ bad_signature: 2, stale_sequence: 1, expired: 1, wrong_cluster: 1 });
     expect(logs.filter((l) => l.msg === 'snapshot rejected').map((l) => l.reason)).toEqual(['bad_signature', 'stale_sequence', 'expired', 'wrong_cluster', 'bad_signature']);
     expect(got.map((s) => s.seq)).toEqual([1]);
     await board.publish(VSS);
-    await waitFor(() => got.length >= 2 || undefined, 5000);
+    await accepted(2, 5000);
     expect(got.map((s) => s.seq)).toEqual([1, 2]);
     // the token never reaches the logs
     expect(JSON.stringify(logs)).not.toContain('shim-token');
@@ -78,25 +101,27 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
   it('falls back to long-poll when the WebSocket is refused', async () => {
     board.websocket = false;
     await board.publish(VSS);
-    await subscribe({ wsFailuresBeforePoll: 2 });
-    await waitFor(() => got.length >= 1 || undefined, 8000);
+    const sub = await subscribe({ wsFailuresBeforePoll: 2 });
+    await accepted(1, 8000);
     expect(sub.stats.transport).toBe('long-poll');
     expect(board.requests.some((r) => r.startsWith('GET /v1/clusters/c1/verdict?since=0'))).toBe(true);
     await board.publish(VSS);
-    await waitFor(() => got.length >= 2 || undefined, 8000);
+    await accepted(2, 8000);
     expect(got.map((s) => s.seq)).toEqual([1, 2]);
   });
 
   it('reconnects with backoff after the Board goes away and comes back on the same port', async () => {
     await board.publish(VSS);
-    await subscribe();
-    await waitFor(() => got.length >= 1 || undefined, 5000);
+    const sub = await subscribe();
+    await accepted(1, 5000);
+    const errorsBefore = sub.stats.errors;
     await board.stop();
-    await new Promise((r) => setTimeout(r, 600));
-    expect(got.length).toBe(1);
+    // Proof it kept trying while the Board was away (two failed reconnects), not a pause.
+    await eventually('two failed reconnects while the Board is away', () => sub.stats.errors >= errorsBefore + 2 || undefined, { timeoutMs: 5000 });
+    expect(got.map((s) => s.seq)).toEqual([1]);
     await board.start();
     await board.publish(VSS);
-    await waitFor(() => got.length >= 2 || undefined, 10_000);
+    await accepted(2, 10_000);
     expect(got.map((s) => s.seq)).toEqual([1, 2]);
     expect(sub.stats.wsConnects + sub.stats.pollRequests).toBeGreaterThanOrEqual(2);
   });
