@@ -1,4 +1,4 @@
-import type { PlannedChecker } from '../../core/check/checker-plan.ts';
+import type { PlannedChecker, PlannedRealServer } from '../../core/check/checker-plan.ts';
 import { realServerStanding, type CheckerStanding } from '../../core/check/real-server-vote.ts';
 import type { ReasonCode } from '../../core/check/result.ts';
 import type { RunReport } from '../../core/check/scheduler.ts';
@@ -62,6 +62,11 @@ export class LocalVerdicts {
 
   current(): ReadonlyMap<string, RealServerInput> {
     return this.inputs;
+  }
+
+  /** The checkers it runs (core's plan of this config), by real server. */
+  plan(): readonly PlannedRealServer[] {
+    return this.checker.plan;
   }
 
   /**

@@ -111,7 +111,10 @@ export class SelfHostedProber {
     if (!s) return;
     s.state = r.state;
     s.last = { reason: r.result.reason, latencyMs: r.result.latencyMs, atMs: Date.now() };
-    const target = s.checker.target;
+    const c = s.checker;
+    // As keepalived logs a checker's state changes (its first run included), with the reason a vote will carry.
+    if (r.transition) this.o.log?.(`probe ${this.o.vantagePoint}: checker ${c.id} ${c.check.type} ${c.ip}:${c.port} ${r.transition}${r.result.ok ? '' : `: ${r.result.reason}`}`);
+    const target = c.target;
     this.queue.set(target, realServerVote(target, this.o.vantagePoint, this.byTarget.get(target)!, Date.now()));
     if (this.queue.size >= (this.o.maxBatch ?? 1000)) void this.flush();
   }
