@@ -139,14 +139,14 @@ export async function executeRound(round: Round, hooks: RoundHooks, now: () => n
     });
   const run = async (l: Live, t: number) => {
     const job = l.check.job;
-    const target = { ip: job.ip, port: job.port, realServerVirtualhost: job.realServerVirtualhost, virtualServerVirtualhost: job.virtualServerVirtualhost };
     let r: { ok: boolean; reason: Outcome['last']['reason']; latencyMs: number; detail: string };
     // A hard deadline past the check's own timeouts, cleared when it is done (AbortSignal.timeout's timer
     // would fire seconds after every check, one more wake-up each).
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('check deadline')), job.timing.connectTimeoutMs * 3 + 1000);
     try {
-      r = await runCheck(job.check, target, workersCheckPorts, { timeoutMs: job.timing.connectTimeoutMs, signal: deadline.signal });
+      // The planned checker is its own target (ip, port, virtualhosts): no object per run.
+      r = await runCheck(job.check, job, workersCheckPorts, { timeoutMs: job.timing.connectTimeoutMs, signal: deadline.signal });
     } catch (err) {
       r = { ok: false, reason: 'aborted', latencyMs: now() - t, detail: (err as Error).message };
     } finally {
