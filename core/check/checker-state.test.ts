@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstDelayMs, initialState, onResult, realServerAlive, type CheckerState } from './checker-state.ts';
+import { CheckerState, firstDelayMs, firstDueMs, initialState, nextDueMs, onResult } from './checker-state.ts';
 
 /**
  * Timings as keepalived documents them: with retry N a checker goes down on the
@@ -76,11 +76,18 @@ describe('keepalived checker state machine', () => {
     expect(firstDelayMs({ warmupMs: 0 }, () => 0.9)).toBe(0);
   });
 
-  it('a real server is alive only when all its checkers are up', () => {
-    const up = initialState(false);
-    const down = { ...up, up: false };
-    expect(realServerAlive([up, up])).toBe(true);
-    expect(realServerAlive([up, down])).toBe(false);
+  it('schedules the first run within warmup of the start, and each next run from the end of the last, by the wait its step chose', () => {
+    expect(firstDueMs(1000, { warmupMs: 60_000 }, () => 0.5)).toBe(31_000);
+    const t = { retry: 1, delayBeforeRetryMs: 3000, delayLoopMs: 60_000 };
+    const failedOnce = onResult(onResult(initialState(false), true, t, 'TCP_CHECK').state, false, t, 'TCP_CHECK');
+    expect(nextDueMs(5000, failedOnce)).toBe(8000); // a retry: delay_before_retry after the run ended
+    expect(nextDueMs(5000, onResult(initialState(false), true, t, 'TCP_CHECK'))).toBe(65_000);
+    expect(nextDueMs(5000, { nextDelayMs: 60_000 }, 250)).toBe(65_250); // the caller's spread goes on top
+  });
+
+  it('CheckerState parses what crosses RPC, and refuses a negative retry count', () => {
+    expect(CheckerState.parse(initialState(true))).toEqual({ up: false, hasRun: false, retryIt: 0 });
+    expect(CheckerState.safeParse({ up: true, hasRun: true, retryIt: -1 }).success).toBe(false);
   });
 });
 

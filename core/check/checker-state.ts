@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { EffectiveTiming } from '../config/effective.ts';
 import type { CheckType } from '../config/checks.ts';
 
@@ -14,11 +15,8 @@ import type { CheckType } from '../config/checks.ts';
  * - next run after a success or a down transition: delay_loop; HTTP/SSL wait
  *   max(delay_before_retry, delay_loop) while a url is failing.
  */
-export interface CheckerState {
-  up: boolean;
-  hasRun: boolean;
-  retryIt: number;
-}
+export const CheckerState = z.object({ up: z.boolean(), hasRun: z.boolean(), retryIt: z.number().int().min(0) });
+export type CheckerState = z.infer<typeof CheckerState>;
 
 export type Transition = 'up' | 'down' | null;
 
@@ -37,6 +35,24 @@ export function initialState(alpha: boolean): CheckerState {
 /** keepalived: BOOTSTRAP_DELAY + warmup × random(); `random` in [0, 1). */
 export function firstDelayMs(timing: Pick<EffectiveTiming, 'warmupMs'>, random: () => number): number {
   return timing.warmupMs > 0 ? Math.floor(timing.warmupMs * random()) : 0;
+}
+
+/**
+ * The scheduling rule, once for every runtime (the Node Scheduler, the edge
+ * round): a checker first falls due a random share of warmup after it starts,
+ * then each run plans the next from the END of that run, by the wait its step
+ * chose (delay_loop, or delay_before_retry for a retry), as keepalived's
+ * timers do, so a slow target only ever delays itself. `spreadMs` is the
+ * caller's: the Node Scheduler adds jitter so checkers started together drift
+ * apart; the edge round adds none (it starts checks within a slack window
+ * around the due time instead, round.ts).
+ */
+export function firstDueMs(nowMs: number, timing: Pick<EffectiveTiming, 'warmupMs'>, random: () => number): number {
+  return nowMs + firstDelayMs(timing, random);
+}
+
+export function nextDueMs(endMs: number, step: Pick<Step, 'nextDelayMs'>, spreadMs = 0): number {
+  return endMs + step.nextDelayMs + spreadMs;
 }
 
 type Timing = Pick<EffectiveTiming, 'retry' | 'delayBeforeRetryMs' | 'delayLoopMs'>;
@@ -79,9 +95,4 @@ function httpStep(s: CheckerState, ok: boolean, t: Timing): Step {
     return { state: { up: false, hasRun: true, retryIt: 0 }, nextDelayMs: failing, transition: 'down' };
   }
   return { state: { up: s.up, hasRun: true, retryIt }, nextDelayMs: t.delayBeforeRetryMs, transition: null };
-}
-
-/** A real server is alive only when every one of its checkers is up (keepalived's num_failed_checkers == 0). */
-export function realServerAlive(checkers: readonly CheckerState[]): boolean {
-  return checkers.every((c) => c.up);
 }

@@ -53,7 +53,7 @@ export async function runDnsCheck(check: DnsCheck, target: Target, ports: CheckP
   const framed = new Uint8Array(query.length + 2);
   framed.set([query.length >> 8, query.length & 0xff]);
   framed.set(query, 2);
-  const r = await withSession(ports.dial, { host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async (conn) => {
+  const r = await withSession(ports, { host, port, timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async (conn) => {
     const sent = await conn.write(framed);
     if (sent) return sent;
     let buf = new Uint8Array(0);

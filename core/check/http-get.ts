@@ -40,7 +40,7 @@ export interface Fetched {
 /** One GET, read as keepalived reads it. Used by the checks and by `vigil genhash`. */
 export async function fetchUrl(ports: CheckPorts, o: FetchOptions) {
   return withSession<Fetched>(
-    ports.dial,
+    ports,
     { host: o.host, port: o.port, tls: o.tls, timeoutMs: o.timeoutMs, signal: o.signal },
     async (conn) => {
       const sent = await conn.write(requestBytes(o.path, o.protocol, o.hostHeader));

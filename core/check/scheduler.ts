@@ -1,7 +1,7 @@
 import type { EffectiveTiming } from '../config/effective.ts';
 import type { CheckType } from '../config/checks.ts';
 import type { Clock } from '../ports/clock.ts';
-import { firstDelayMs, initialState, onResult, type CheckerState, type Transition } from './checker-state.ts';
+import { firstDueMs, initialState, nextDueMs, onResult, type CheckerState, type Transition } from './checker-state.ts';
 import { MinHeap } from './min-heap.ts';
 import { failResult, type CheckResult } from './result.ts';
 
@@ -19,8 +19,8 @@ export interface Job {
   timing: EffectiveTiming;
 }
 
-export interface RunReport {
-  job: Job;
+export interface RunReport<J extends Job = Job> {
+  job: J;
   result: CheckResult;
   state: CheckerState;
   transition: Transition;
@@ -29,7 +29,8 @@ export interface RunReport {
   startedAtMs: number;
 }
 
-export interface SchedulerOptions {
+/** `J`: the caller's job, handed back as it was added (so a report needs no lookup by id). */
+export interface SchedulerOptions<J extends Job = Job> {
   clock: Clock;
   maxConcurrent: number;
   /** Up to this fraction of each delay is added at random, so checkers started together drift apart. */
@@ -37,8 +38,8 @@ export interface SchedulerOptions {
   /** Jitter never exceeds this, so it cannot stretch a 60 s delay_loop by more than a second. */
   maxJitterMs?: number;
   random?: () => number;
-  run: (job: Job, signal: AbortSignal) => Promise<CheckResult>;
-  onReport?: (r: RunReport) => void;
+  run: (job: J, signal: AbortSignal) => Promise<CheckResult>;
+  onReport?: (r: RunReport<J>) => void;
   /** Stop after this many runs in total (benchmarks and tests); unbounded when undefined. */
   maxRuns?: number;
 }
@@ -46,14 +47,14 @@ export interface SchedulerOptions {
 const STOPPED = new Error('scheduler closed');
 const WOKEN = new Error('woken');
 
-interface Entry {
-  job: Job;
+interface Entry<J extends Job> {
+  job: J;
   state: CheckerState;
   dueAtMs: number;
 }
 
-export class Scheduler {
-  private readonly queue = new MinHeap<Entry>();
+export class Scheduler<J extends Job = Job> {
+  private readonly queue = new MinHeap<Entry<J>>();
   private inFlight = 0;
   private runs = 0;
   /** Wakes the loop from its wait (slot freed, job added, timer fired, closed). */
@@ -74,14 +75,14 @@ export class Scheduler {
   private readonly jitterFraction: number;
   private readonly maxJitterMs: number;
 
-  constructor(private readonly o: SchedulerOptions) {
+  constructor(private readonly o: SchedulerOptions<J>) {
     this.random = o.random ?? Math.random;
     this.jitterFraction = o.jitterFraction ?? 0.02;
     this.maxJitterMs = o.maxJitterMs ?? 1000;
   }
 
-  add(job: Job): void {
-    const due = this.o.clock.nowMs() + firstDelayMs(job.timing, this.random);
+  add(job: J): void {
+    const due = firstDueMs(this.o.clock.nowMs(), job.timing, this.random);
     this.queue.push(due, { job, state: initialState(job.timing.alpha), dueAtMs: due });
     this.poke();
   }
@@ -147,7 +148,7 @@ export class Scheduler {
     });
   }
 
-  private async runOne(e: Entry, ac: AbortController, now: number, latenessMs: number): Promise<void> {
+  private async runOne(e: Entry<J>, ac: AbortController, now: number, latenessMs: number): Promise<void> {
     let result: CheckResult;
     try {
       result = await this.o.run(e.job, ac.signal);
@@ -165,13 +166,13 @@ export class Scheduler {
       const jitter = Math.min(this.maxJitterMs, step.nextDelayMs * this.jitterFraction) * this.random();
       // The entry is reused: one object per checker, not one per run.
       e.state = step.state;
-      e.dueAtMs = end + step.nextDelayMs + jitter;
+      e.dueAtMs = nextDueMs(end, step, jitter);
       if (!this.stop.signal.aborted) this.queue.push(e.dueAtMs, e);
       this.poke();
     }
   }
 
-  private start(e: Entry, now: number): void {
+  private start(e: Entry<J>, now: number): void {
     this.inFlight++;
     this.runs++;
     const ac = new AbortController();

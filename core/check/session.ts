@@ -1,4 +1,6 @@
-import type { ByteStream, Dial, TlsOptions } from '../ports/dial.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ByteStream, TlsOptions } from '../ports/dial.ts';
+import type { CheckPorts } from './ports.ts';
 import type { ReasonCode } from './result.ts';
 
 /**
@@ -26,15 +28,16 @@ export interface SessionOptions {
 
 export type SessionResult<T> = { ok: true; value: T; connectMs: number } | Failure;
 
+/** The exchange's deadline runs on the ports' Clock, so a test's clock moves it as it moves everything else. */
 export async function withSession<T>(
-  dial: Dial,
+  ports: Pick<CheckPorts, 'dial' | 'clock'>,
   opts: SessionOptions,
   talk: (conn: Conn) => Promise<{ ok: true; value: T } | Failure>,
 ): Promise<SessionResult<T>> {
   if (opts.signal.aborted) return { ok: false, reason: 'aborted', message: 'aborted before connect' };
-  const dialed = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  const dialed = await ports.dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.timeoutMs, signal: opts.signal });
   if (!dialed.ok) return { ok: false, reason: dialed.reason, message: dialed.message };
-  const conn = new Session(dialed.stream, opts);
+  const conn = new Session(dialed.stream, opts, ports.clock);
   try {
     const out = await talk(conn);
     return out.ok ? { ok: true, value: out.value, connectMs: dialed.connectMs } : out;
@@ -46,27 +49,32 @@ export async function withSession<T>(
 /**
  * The Conn a check talks through. A class with the stream, the deadline and
  * the flag as fields, so a session costs one object instead of a closure per
- * method (this runs once per HTTP check).
+ * method (this runs once per HTTP check); the deadline is a Clock sleep that
+ * end() cancels.
  */
 class Session implements Conn {
   /** The deadline closes the stream, which ends any pending read as `aborted`; the flag tells that apart from the prober being stopped. */
   private timedOut = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
+  /** Ends the deadline's sleep when the exchange is over, so no timer outlives its session. */
+  private readonly done = new AbortController();
 
   constructor(
     private readonly s: ByteStream,
     private readonly opts: SessionOptions,
+    clock: Clock,
   ) {
-    this.timer = setTimeout(expire, opts.timeoutMs, this);
+    void clock.sleep(opts.timeoutMs, this.done.signal).then(() => this.expire());
   }
 
   expire(): void {
+    // The sleep resolves early, without throwing, when `done` aborts: only a real deadline expires the session.
+    if (this.done.signal.aborted) return;
     this.timedOut = true;
     this.s.close();
   }
 
   end(): void {
-    clearTimeout(this.timer);
+    this.done.abort();
     this.s.close();
   }
 
@@ -90,8 +98,4 @@ class Session implements Conn {
     if (w.reason === 'aborted') return this.whyAborted();
     return { ok: false, reason: w.reason, message: w.message };
   }
-}
-
-function expire(s: Session): void {
-  s.expire();
 }

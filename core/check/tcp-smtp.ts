@@ -71,7 +71,7 @@ export async function runSmtpCheck(check: SmtpCheck, target: Target, ports: Chec
   const hosts = [{ host: check.connectIp ?? target.ip, port: check.connectPort ?? target.port }];
   for (const h of check.hosts) hosts.push({ host: h.connectIp ?? target.ip, port: h.connectPort ?? target.port });
   for (const h of hosts) {
-    const r = await withSession(ports.dial, { ...h, timeoutMs: ctx.timeoutMs, signal: ctx.signal }, (conn) =>
+    const r = await withSession(ports, { ...h, timeoutMs: ctx.timeoutMs, signal: ctx.signal }, (conn) =>
       smtpDialogue(conn, check.heloName),
     );
     if (!r.ok) return failResult(r.reason, ports.clock.nowMs() - start, `${h.host}:${h.port}: ${r.message}`);

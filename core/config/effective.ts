@@ -1,24 +1,33 @@
-import { defaultRetry, type Check } from './checks.ts';
+import { z } from 'zod';
+import { CheckTiming, defaultRetry, type Check } from './checks.ts';
 import type { RealServer, VirtualServer } from './lvs.ts';
+import { DurationMs } from './primitives.ts';
 
-/** A checker's schedule after keepalived's inheritance: checker > real server > virtual server > default. */
-export interface EffectiveTiming {
-  connectTimeoutMs: number;
-  retry: number;
-  delayBeforeRetryMs: number;
+/**
+ * A checker's schedule after keepalived's inheritance: checker > real server >
+ * virtual server > default. A schema because it crosses RPC (a Prober's plan,
+ * a ProbeRunner's round) and is parsed there.
+ */
+export const EffectiveTiming = z.object({
+  connectTimeoutMs: DurationMs,
+  retry: CheckTiming.shape.retry.unwrap(),
+  delayBeforeRetryMs: DurationMs,
   /** Upper bound of the random delay before the first check. */
-  warmupMs: number;
-  delayLoopMs: number;
-  alpha: boolean;
-}
+  warmupMs: DurationMs,
+  delayLoopMs: DurationMs,
+  alpha: z.boolean(),
+});
+export type EffectiveTiming = z.infer<typeof EffectiveTiming>;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** keepalived's delay_loop when none is set anywhere: the one place this default lives. */
+export const DEFAULT_DELAY_LOOP_MS = 60_000;
 
 export function effectiveTiming(vs: VirtualServer, rs: RealServer, check: Check): EffectiveTiming {
   const c = check as Partial<Record<keyof EffectiveTiming, unknown>>;
   const pick = <K extends 'connectTimeoutMs' | 'retry' | 'delayBeforeRetryMs' | 'warmupMs' | 'delayLoopMs'>(k: K) =>
     (c[k] as number | undefined) ?? rs[k] ?? vs[k];
-  const delayLoopMs = pick('delayLoopMs') ?? 60_000;
+  const delayLoopMs = pick('delayLoopMs') ?? DEFAULT_DELAY_LOOP_MS;
   const defaultDelayBeforeRetry =
     check.type === 'HTTP_GET' || check.type === 'SSL_GET' ? 3000 : check.type === 'DNS_CHECK' ? delayLoopMs : 1000;
   return {

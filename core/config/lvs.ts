@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Check } from './checks.ts';
+import { DEFAULT_DELAY_LOOP_MS } from './effective.ts';
 import { DurationMs, Fwmark, IpAddress, LvsMethod, Passthrough, Port, Script } from './primitives.ts';
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;
@@ -70,7 +71,7 @@ export const VirtualServer = z
     sorryServerLvsMethod: LvsMethod.optional(),
     inhibitOnFailure: z.boolean().default(false),
     ...timing,
-    delayLoopMs: DurationMs.default(60_000),
+    delayLoopMs: DurationMs.default(DEFAULT_DELAY_LOOP_MS),
     realServers: z.array(RealServer).default([]),
   })
   .refine((vs) => [vs.ip !== undefined, vs.fwmark !== undefined, vs.group !== undefined].filter(Boolean).length === 1, {

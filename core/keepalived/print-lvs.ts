@@ -1,4 +1,5 @@
 import type { Check, HttpUrl } from '../config/checks.ts';
+import { DEFAULT_DELAY_LOOP_MS } from '../config/effective.ts';
 import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import type { Config } from '../config/model.ts';
 import type { LvsMethod } from '../config/primitives.ts';
@@ -33,7 +34,7 @@ function printVirtualServer(w: Writer, vs: VirtualServer): void {
     vs.fwmark !== undefined ? `virtual_server fwmark ${vs.fwmark}` : vs.group !== undefined ? `virtual_server group ${q(vs.group)}` : words('virtual_server', vs.ip!, vs.port !== undefined ? String(vs.port) : '');
   w.block(head, () => {
     w.opt('ip_family', vs.ipFamily);
-    w.timer('delay_loop', vs.delayLoopMs, 60_000);
+    w.timer('delay_loop', vs.delayLoopMs, DEFAULT_DELAY_LOOP_MS);
     w.line(`lvs_sched ${vs.lbAlgo}`);
     vs.schedulerFlags.forEach((f) => w.line(f));
     w.flag('ops', vs.ops, false);

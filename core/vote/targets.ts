@@ -44,30 +44,34 @@ export interface TargetAssignment {
 }
 
 /**
+ * Why an edge vantage point cannot check this real server, or undefined when
+ * it can: the edge reaches public addresses only (the real server's and every
+ * connect_ip), and runs only the checks runnableOn allows there. The whole
+ * real server or none of it: its vote speaks for all its checks.
+ */
+export function whyNotAtEdge(rs: RealServer): string | undefined {
+  const priv = [rs.ip, ...rs.checks.flatMap((c) => ('connectIp' in c && c.connectIp ? [c.connectIp] : []))].find(isPrivateAddress);
+  if (priv) return `${priv} is not reachable from the edge`;
+  const notHere = rs.checks.map((c) => c.type as CheckType).find((t) => !runnableOn(t).includes('edge'));
+  if (notHere) return `${notHere} cannot run at the edge`;
+  return undefined;
+}
+
+/**
  * Which vantage points check which real server. Edge vantage points get a real
- * server only when it is public and every one of its checks can run at the
- * edge; self-hosted ones get everything. The vote's default quorum is then a
- * majority of exactly these.
+ * server only when whyNotAtEdge has nothing against it; self-hosted ones get
+ * everything. The vote's default quorum is then a majority of exactly these.
  */
 export function assignTargets(config: Config, vantagePoints: VantagePoint[] = config.vigil.vantagePoints): TargetAssignment[] {
   const out: TargetAssignment[] = [];
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) {
-      const types = rs.checks.map((c) => c.type as CheckType);
-      const addrs = [rs.ip, ...rs.checks.flatMap((c) => ('connectIp' in c && c.connectIp ? [c.connectIp] : []))];
       const a: TargetAssignment = { key: realServerKey(vs, rs), vsKey: virtualServerKey(vs), vantagePoints: [], excluded: [] };
+      const notAtEdge = vantagePoints.some((vp) => vp.kind === 'edge') ? whyNotAtEdge(rs) : undefined;
       for (const vp of vantagePoints) {
-        if (vp.kind === 'edge') {
-          const priv = addrs.find(isPrivateAddress);
-          const notHere = types.find((t) => !runnableOn(t).includes('edge'));
-          if (priv) {
-            a.excluded.push({ vantagePoint: vp.name, why: `${priv} is not reachable from the edge` });
-            continue;
-          }
-          if (notHere) {
-            a.excluded.push({ vantagePoint: vp.name, why: `${notHere} cannot run at the edge` });
-            continue;
-          }
+        if (vp.kind === 'edge' && notAtEdge) {
+          a.excluded.push({ vantagePoint: vp.name, why: notAtEdge });
+          continue;
         }
         a.vantagePoints.push(vp.name);
       }

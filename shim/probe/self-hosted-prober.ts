@@ -1,11 +1,11 @@
+import { planCheckers, type PlannedChecker } from '../../core/check/checker-plan.ts';
+import { initialState, type CheckerState } from '../../core/check/checker-state.ts';
 import type { CheckPorts } from '../../core/check/ports.ts';
+import { realServerVote, type LastRun } from '../../core/check/real-server-vote.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import { Scheduler, type RunReport } from '../../core/check/scheduler.ts';
-import type { Check } from '../../core/config/checks.ts';
-import { effectiveTiming, type EffectiveTiming } from '../../core/config/effective.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Vote } from '../../core/vote/fold.ts';
-import { realServerKey } from '../../core/vote/targets.ts';
 import type { Assignment, BoardClient } from './board-client.ts';
 
 export interface ProberOptions {
@@ -21,15 +21,12 @@ export interface ProberOptions {
   log?: (line: string) => void;
 }
 
+/** A planned checker with what the vote needs of it: its state and last run as this vantage point saw them. */
 interface Slot {
-  target: string;
-  check: Check;
-  timing: EffectiveTiming;
-  ip: string;
-  port: number;
-  rsVirtualhost: string | undefined;
-  vsVirtualhost: string | undefined;
-  up: boolean;
+  checker: PlannedChecker;
+  timing: PlannedChecker['timing'];
+  state: CheckerState;
+  last: LastRun | null;
 }
 
 /**
@@ -43,6 +40,8 @@ export class SelfHostedProber {
   private loop: Promise<void> = Promise.resolve();
   private etag = '';
   private slots = new Map<string, Slot>();
+  /** Each real server's slots, in the order its checks are written (the vote names the first failing one). */
+  private byTarget = new Map<string, Slot[]>();
   private queue = new Map<string, Vote>();
   private readonly stop = new AbortController();
   private flushing: Promise<void> = Promise.resolve();
@@ -80,30 +79,25 @@ export class SelfHostedProber {
   private apply(a: Assignment): void {
     this.scheduler?.close();
     this.etag = a.etag;
-    const mine = new Set(a.targets);
     this.slots = new Map();
+    this.byTarget = new Map();
     const scheduler = new Scheduler({
       clock: this.o.clock,
       maxConcurrent: 256,
       jitterFraction: 0.02,
       run: (job, signal) => {
-        const s = this.slots.get(job.id)!;
-        return runCheck(s.check, { ip: s.ip, port: s.port, realServerVirtualhost: s.rsVirtualhost, virtualServerVirtualhost: s.vsVirtualhost }, this.o.ports, { timeoutMs: job.timing.connectTimeoutMs, signal });
+        const c = this.slots.get(job.id)!.checker;
+        return runCheck(c.check, c, this.o.ports, { timeoutMs: job.timing.connectTimeoutMs, signal });
       },
       onReport: (r) => this.onReport(r),
     });
-    for (const vs of a.config.virtualServers) {
-      for (const rs of vs.realServers) {
-        const target = realServerKey(vs, rs);
-        if (!mine.has(target)) continue;
-        rs.checks.forEach((check, i) => {
-          if (check.type === 'FILE_CHECK' || check.type === 'BFD_CHECK') return;
-          const c = check as Check & { connectIp?: string; connectPort?: number };
-          const timing = effectiveTiming(vs, rs, check);
-          const id = `${target}#${i}`;
-          this.slots.set(id, { target, check, timing, ip: c.connectIp ?? rs.ip, port: c.connectPort ?? rs.port ?? vs.port ?? 0, rsVirtualhost: rs.virtualhost, vsVirtualhost: vs.virtualhost, up: !timing.alpha });
-          scheduler.add({ id, type: check.type, timing });
-        });
+    const mine = new Set(a.targets);
+    for (const rs of planCheckers(a.config, mine)) {
+      const slots = rs.checkers.map((checker): Slot => ({ checker, timing: checker.timing, state: initialState(checker.timing.alpha), last: null }));
+      this.byTarget.set(rs.target, slots);
+      for (const s of slots) {
+        this.slots.set(s.checker.id, s);
+        scheduler.add({ id: s.checker.id, type: s.checker.check.type, timing: s.timing });
       }
     }
     this.scheduler = scheduler;
@@ -115,19 +109,13 @@ export class SelfHostedProber {
   private onReport(r: RunReport): void {
     const s = this.slots.get(r.job.id);
     if (!s) return;
-    s.up = r.state.up;
-    const mine = [...this.slots.values()].filter((x) => x.target === s.target);
-    const up = mine.every((x) => x.up);
-    this.queue.set(s.target, {
-      target: s.target,
-      vantagePoint: this.o.vantagePoint,
-      up,
-      reason: up ? 'ok' : r.result.ok ? 'protocol_error' : r.result.reason,
-      latencyMs: Math.max(0, r.result.latencyMs),
-      atMs: Date.now(),
-      intervalMs: Math.max(...mine.map((x) => x.timing.delayLoopMs)),
-      timeoutMs: Math.max(...mine.map((x) => x.timing.connectTimeoutMs)),
-    });
+    s.state = r.state;
+    s.last = { reason: r.result.reason, latencyMs: r.result.latencyMs, atMs: Date.now() };
+    const c = s.checker;
+    // As keepalived logs a checker's state changes (its first run included), with the reason a vote will carry.
+    if (r.transition) this.o.log?.(`probe ${this.o.vantagePoint}: checker ${c.id} ${c.check.type} ${c.ip}:${c.port} ${r.transition}${r.result.ok ? '' : `: ${r.result.reason}`}`);
+    const target = c.target;
+    this.queue.set(target, realServerVote(target, this.o.vantagePoint, this.byTarget.get(target)!, Date.now()));
     if (this.queue.size >= (this.o.maxBatch ?? 1000)) void this.flush();
   }
 

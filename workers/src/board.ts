@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { effectiveTiming } from '../../core/config/effective.ts';
 import type { Config } from '../../core/config/model.ts';
 import type { TargetVerdict, Vote } from '../../core/vote/fold.ts';
 import { signSnapshot } from '../../core/vote/snapshot.ts';
@@ -88,9 +89,10 @@ export class Board extends DurableObject<Env> {
   private load(row: ConfigRow, config: Config): Loaded {
     const view = assignmentView(config, this.env.EDGE_PRIVATE_TARGETS);
     const assigned = new Map(assignTargets(view).map((a) => [a.key, new Set(a.vantagePoints)]));
-    const loops = config.virtualServers.flatMap((vs) => vs.realServers.flatMap((rs) => rs.checks.map((c) => ('delayLoopMs' in c && c.delayLoopMs) || rs.delayLoopMs || vs.delayLoopMs || 60_000)));
-    // Re-fold at least once per shortest delay_loop so a silent vantage point turns stale on time.
-    const refoldEveryMs = Math.min(60_000, Math.max(1000, Math.min(...loops, 60_000)));
+    // Re-fold at least once per shortest delay_loop (and once a minute) so a silent vantage point turns stale on time.
+    let refoldEveryMs = 60_000;
+    for (const vs of config.virtualServers) for (const rs of vs.realServers) for (const c of rs.checks) refoldEveryMs = Math.min(refoldEveryMs, effectiveTiming(vs, rs, c).delayLoopMs);
+    refoldEveryMs = Math.max(1000, refoldEveryMs);
     return { row, config, view, assigned, refoldEveryMs };
   }
 

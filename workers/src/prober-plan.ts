@@ -1,28 +1,6 @@
 import { z } from 'zod';
-import { Check } from '../../core/config/checks.ts';
-import { effectiveTiming } from '../../core/config/effective.ts';
+import { PlannedChecker, planCheckers } from '../../core/check/checker-plan.ts';
 import type { Config } from '../../core/config/model.ts';
-import { realServerKey } from '../../core/vote/targets.ts';
-
-/** One checker a Prober runs: everything it needs, so the Prober never parses a config. */
-export const ProberJob = z.object({
-  id: z.string(),
-  target: z.string(),
-  check: Check,
-  timing: z.object({
-    connectTimeoutMs: z.number(),
-    retry: z.number(),
-    delayBeforeRetryMs: z.number(),
-    warmupMs: z.number(),
-    delayLoopMs: z.number(),
-    alpha: z.boolean(),
-  }),
-  ip: z.string(),
-  port: z.number().int().min(0).max(65535),
-  realServerVirtualhost: z.string().optional(),
-  virtualServerVirtualhost: z.string().optional(),
-});
-export type ProberJob = z.infer<typeof ProberJob>;
 
 export const ProberSpec = z.object({
   cluster: z.string(),
@@ -30,7 +8,7 @@ export const ProberSpec = z.object({
   region: z.string().optional(),
   shard: z.number().int().min(0),
   configVersion: z.number().int(),
-  jobs: z.array(ProberJob),
+  jobs: z.array(PlannedChecker),
 });
 export type ProberSpec = z.infer<typeof ProberSpec>;
 
@@ -57,28 +35,12 @@ export function proberSpecs(cluster: string, config: Config, configVersion: numb
     if (vp.kind !== 'edge') continue;
     const placed = shardOf(vp.name);
     if (!placed) continue;
-    const jobs = new Map<number, ProberJob[]>();
-    for (const vs of config.virtualServers) {
-      for (const rs of vs.realServers) {
-        const target = realServerKey(vs, rs);
-        const shard = placed.get(target);
-        if (shard === undefined) continue;
-        rs.checks.forEach((check, i) => {
-          if (check.type === 'FILE_CHECK' || check.type === 'BFD_CHECK') return;
-          const c = check as Check & { connectIp?: string; connectPort?: number };
-          if (!jobs.has(shard)) jobs.set(shard, []);
-          jobs.get(shard)!.push({
-            id: `${target}#${i}`,
-            target,
-            check,
-            timing: effectiveTiming(vs, rs, check),
-            ip: c.connectIp ?? rs.ip,
-            port: c.connectPort ?? rs.port ?? vs.port ?? 0,
-            realServerVirtualhost: rs.virtualhost,
-            virtualServerVirtualhost: vs.virtualhost,
-          });
-        });
-      }
+    const jobs = new Map<number, PlannedChecker[]>();
+    for (const rs of planCheckers(config, placed)) {
+      const shard = placed.get(rs.target)!;
+      let j = jobs.get(shard);
+      if (!j) jobs.set(shard, (j = []));
+      j.push(...rs.checkers);
     }
     for (const [shard, j] of [...jobs].sort((a, b) => a[0] - b[0])) out.push({ cluster, vantagePoint: vp.name, region: vp.region, shard, configVersion, jobs: j });
   }

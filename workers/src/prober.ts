@@ -1,16 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { firstDelayMs, initialState, type CheckerState } from '../../core/check/checker-state.ts';
+import type { PlannedChecker } from '../../core/check/checker-plan.ts';
+import { firstDueMs, initialState, type CheckerState } from '../../core/check/checker-state.ts';
+import { realServerVote } from '../../core/check/real-server-vote.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { isLate, isTimingOut, type ProberHealth } from './board-shards.ts';
 import { withDeadline } from './deadline.ts';
 import { alarmGapMs, roundLengthMs, roundLostAfterMs } from './hot-path.ts';
 import { LatenessWindow } from './prober-health.ts';
-import { proberName, ProberSpec, type ProberJob } from './prober-plan.ts';
+import { proberName, ProberSpec } from './prober-plan.ts';
 import { Outcome, ReportKind, type Last } from './round.ts';
 
 interface Slot {
-  job: ProberJob;
+  job: PlannedChecker;
   state: CheckerState;
   dueMs: number;
   last: Last | null;
@@ -108,7 +110,7 @@ export class Prober extends DurableObject<Env> {
     for (const job of spec.jobs) {
       const prev = this.slots.get(job.id);
       const same = prev && JSON.stringify(prev.job) === JSON.stringify(job);
-      next.set(job.id, same ? prev : { job, state: initialState(job.timing.alpha), dueMs: nowMs + firstDelayMs(job.timing, Math.random), last: null, runs: 0 });
+      next.set(job.id, same ? prev : { job, state: initialState(job.timing.alpha), dueMs: firstDueMs(nowMs, job.timing, Math.random), last: null, runs: 0 });
     }
     this.slots = next;
   }
@@ -274,25 +276,16 @@ export class Prober extends DurableObject<Env> {
     return this.lateness.report(spec.shard, minLoopMs(spec), Date.now(), (h) => isLate(h) || isTimingOut(h));
   }
 
-  /** One vote per real server touched: up only while all its checkers are up (keepalived's rule). */
+  /** One vote per real server touched, by core's rule for every vantage point (realServerVote). */
   private votesFor(spec: ProberSpec, targets: Set<string>): Vote[] {
-    const votes: Vote[] = [];
-    const byTarget = new Map<string, Slot[]>();
-    for (const s of this.slots.values()) if (targets.has(s.job.target)) byTarget.set(s.job.target, [...(byTarget.get(s.job.target) ?? []), s]);
-    for (const [target, mine] of byTarget) {
-      const failing = mine.find((s) => !s.state.up);
-      const latest = mine.reduce((a, b) => ((b.last?.atMs ?? 0) > (a.last?.atMs ?? 0) ? b : a));
-      votes.push({
-        target,
-        vantagePoint: spec.vantagePoint,
-        up: !failing,
-        reason: failing ? (failing.last?.reason === 'ok' ? 'protocol_error' : (failing.last?.reason ?? 'aborted')) : 'ok',
-        latencyMs: Math.max(0, latest.last?.latencyMs ?? 0),
-        atMs: latest.last?.atMs ?? Date.now(),
-        intervalMs: Math.max(...mine.map((s) => s.job.timing.delayLoopMs)),
-        timeoutMs: Math.max(...mine.map((s) => s.job.timing.connectTimeoutMs)),
-      });
+    const byTarget = new Map<string, { state: CheckerState; last: Last | null; timing: PlannedChecker['timing'] }[]>();
+    for (const s of this.slots.values()) {
+      if (!targets.has(s.job.target)) continue;
+      let mine = byTarget.get(s.job.target);
+      if (!mine) byTarget.set(s.job.target, (mine = []));
+      mine.push({ state: s.state, last: s.last, timing: s.job.timing });
     }
-    return votes;
+    const nowMs = Date.now();
+    return [...byTarget].map(([target, mine]) => realServerVote(target, spec.vantagePoint, mine, nowMs));
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { initialState } from '../../core/check/checker-state.ts';
 import { Check } from '../../core/config/checks.ts';
-import type { ProberJob } from './prober-plan.ts';
+import type { PlannedChecker } from '../../core/check/checker-plan.ts';
 import { roundLengthMs } from './hot-path.ts';
 import { executeRound, slackMs, type Outcome, type Round } from './round.ts';
 
@@ -9,7 +9,7 @@ const upPort = inject('upPort');
 const downPort = inject('downPort');
 const silentPort = inject('silentPort');
 
-const job = (port: number, over: Partial<ProberJob['timing']> = {}): ProberJob => ({
+const job = (port: number, over: Partial<PlannedChecker['timing']> = {}): PlannedChecker => ({
   id: `tcp/127.0.0.1:80|127.0.0.1:${port}#0`,
   target: `tcp/127.0.0.1:80|127.0.0.1:${port}`,
   check: Check.parse({ type: 'TCP_CHECK' }),
@@ -18,7 +18,7 @@ const job = (port: number, over: Partial<ProberJob['timing']> = {}): ProberJob =
   port,
 });
 
-const round = (jobs: { job: ProberJob; dueInMs: number }[], lengthMs: number): Round => {
+const round = (jobs: { job: PlannedChecker; dueInMs: number }[], lengthMs: number): Round => {
   const now = Date.now();
   return { id: 'r1', prober: 'c/weur/0', cluster: 'c', vantagePoint: 'weur', endMs: now + lengthMs, checks: jobs.map((j) => ({ job: j.job, state: initialState(false), dueMs: now + j.dueInMs })) };
 };
@@ -58,7 +58,7 @@ describe('a ProbeRunner round (executeRound, in workerd over cloudflare:sockets)
   });
 
   it('hands back the finished checkers at the end of the round while a check still holds its socket, and that one when it is done', async () => {
-    const silent: ProberJob = {
+    const silent: PlannedChecker = {
       ...job(silentPort, { connectTimeoutMs: 2000 }),
       check: Check.parse({ type: 'HTTP_GET', urls: [{ path: '/' }] }),
     };

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { onResult, type CheckerState } from '../../core/check/checker-state.ts';
+import { PlannedChecker } from '../../core/check/checker-plan.ts';
+import { CheckerState, nextDueMs, onResult } from '../../core/check/checker-state.ts';
 import { ReasonCode } from '../../core/check/result.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import { CONNECTIONS_PER_INVOCATION } from '../../core/vote/shards.ts';
 import { workersCheckPorts } from '../ports/workers-ports.ts';
-import { ProberJob } from './prober-plan.ts';
+
+/** A round holds at most this many checks: one socket each, under the 10,000 subrequests of a paid invocation with room for its reports. */
+export const MAX_ROUND_CHECKS = 5000;
 
 /**
  * A round: the checks one Prober hands a ProbeRunner invocation for the next
@@ -15,14 +18,9 @@ import { ProberJob } from './prober-plan.ts';
  * states back. The Prober stays the owner of every checker's state: a round
  * is a loan of some of them.
  */
-export const CheckerStateSchema = z.object({ up: z.boolean(), hasRun: z.boolean(), retryIt: z.number().int().min(0) });
-
-/** A round holds at most this many checks: one socket each, under the 10,000 subrequests of a paid invocation with room for its reports. */
-export const MAX_ROUND_CHECKS = 5000;
-
 export const RoundCheck = z.object({
-  job: ProberJob,
-  state: CheckerStateSchema,
+  job: PlannedChecker,
+  state: CheckerState,
   dueMs: z.number(),
 });
 export type RoundCheck = z.infer<typeof RoundCheck>;
@@ -48,7 +46,7 @@ export const RunTiming = z.object({ atMs: z.number(), dueMs: z.number(), reason:
 /** What a round did to one checker: its state, next due time and last result now, and its runs since the previous report. */
 export const Outcome = z.object({
   id: z.string(),
-  state: CheckerStateSchema,
+  state: CheckerState,
   dueMs: z.number(),
   last: Last,
   runs: z.array(RunTiming),
@@ -141,14 +139,14 @@ export async function executeRound(round: Round, hooks: RoundHooks, now: () => n
     });
   const run = async (l: Live, t: number) => {
     const job = l.check.job;
-    const target = { ip: job.ip, port: job.port, realServerVirtualhost: job.realServerVirtualhost, virtualServerVirtualhost: job.virtualServerVirtualhost };
     let r: { ok: boolean; reason: Outcome['last']['reason']; latencyMs: number; detail: string };
     // A hard deadline past the check's own timeouts, cleared when it is done (AbortSignal.timeout's timer
     // would fire seconds after every check, one more wake-up each).
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('check deadline')), job.timing.connectTimeoutMs * 3 + 1000);
     try {
-      r = await runCheck(job.check, target, workersCheckPorts, { timeoutMs: job.timing.connectTimeoutMs, signal: deadline.signal });
+      // The planned checker is its own target (ip, port, virtualhosts): no object per run.
+      r = await runCheck(job.check, job, workersCheckPorts, { timeoutMs: job.timing.connectTimeoutMs, signal: deadline.signal });
     } catch (err) {
       r = { ok: false, reason: 'aborted', latencyMs: now() - t, detail: (err as Error).message };
     } finally {
@@ -158,7 +156,7 @@ export async function executeRound(round: Round, hooks: RoundHooks, now: () => n
     const end = now();
     l.runs.push({ atMs: t, dueMs: l.dueMs, reason: r.reason });
     l.state = step.state;
-    l.dueMs = end + step.nextDelayMs;
+    l.dueMs = nextDueMs(end, step);
     l.slackMs = slackMs(step.nextDelayMs);
     l.last = { reason: r.reason, latencyMs: r.latencyMs, atMs: end, detail: r.detail.slice(0, 200) };
     running.delete(l);
