@@ -6,13 +6,13 @@ import { foldCluster, type VerdictMemory } from '../../core/vote/verdict.ts';
 import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
 import { fail, type Outcome } from '../../core/errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
-import { BoardVotes } from './board-votes.ts';
+import { BoardVotes, refusal } from './board-votes.ts';
 import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';
 import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
-import { registerCluster } from './cluster-registry.ts';
+import { Registration } from './cluster-registry.ts';
 import { Publication, type Published } from './publication.ts';
 
 export type { Published } from './publication.ts';
@@ -55,7 +55,7 @@ export class Board extends DurableObject<Env> {
   private chain: Promise<void> = Promise.resolve();
   private pendingFold: Promise<void> | null = null;
   private alarmAtMs: number | null = null;
-  private registered: boolean;
+  private readonly registration: Registration;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -68,7 +68,7 @@ export class Board extends DurableObject<Env> {
     this.votes = new BoardVotes(ctx.storage.sql, VOTE_FLUSH_EVERY_MS, Date.now());
     this.memory = this.store.memory();
     this.publication = new Publication(ctx, env);
-    this.registered = this.store.registered();
+    this.registration = new Registration(env, this.store);
   }
 
   private load(row: ConfigRow, config: Config): Loaded {
@@ -96,7 +96,7 @@ export class Board extends DurableObject<Env> {
     this.cfg = this.load(row, parsed.config);
     this.votes.keepOnly(new Set(this.cfg.assigned.keys()));
     this.addEvent({ seq: this.seq.current() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
-    await this.register(cluster);
+    await this.registration.ensure(cluster);
     const probers = await this.configureProbers(cluster);
     await this.refold(true);
     return { ok: true, value: { version, etag: row.etag, warnings: parsed.warnings, probers } };
@@ -122,13 +122,8 @@ export class Board extends DurableObject<Env> {
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    const kinds = new Map(this.cfg.config.vigil.vantagePoints.map((v) => [v.name, v.kind]));
-    for (const [i, v] of votes.entries()) {
-      if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('ERR_FORBIDDEN', `this token votes only as ${onlyAs}`, { path: `votes.${i}.vantagePoint` });
-      const kind = kinds.get(v.vantagePoint);
-      if (kind === undefined) return fail('ERR_FORBIDDEN', `vantage point ${v.vantagePoint} is not declared in the config`, { path: `votes.${i}.vantagePoint` });
-      if (kind !== 'self-hosted') return fail('ERR_FORBIDDEN', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path: `votes.${i}.vantagePoint` });
-    }
+    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs);
+    if (refused) return refused;
     return { ok: true, value: await this.ingest(votes) };
   }
 
@@ -245,7 +240,7 @@ export class Board extends DurableObject<Env> {
     this.alarmAtMs = null;
     if (!this.cfg) return;
     await this.refoldSoon();
-    await this.register(this.store.cluster());
+    await this.registration.ensure(this.store.cluster());
   }
 
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────
@@ -275,25 +270,6 @@ export class Board extends DurableObject<Env> {
     this.alarmAtMs = null;
     await this.refoldSoon();
     return { probers };
-  }
-
-  /**
-   * Puts this cluster in the ClusterRegistry, once (remembered in storage).
-   * It never refuses a config: the Probers get their plans from the config
-   * itself and the cron only heals lost alarms, so a registration that fails
-   * is tried again at this Board's next alarm (within a minute) instead.
-   * A Board from before the registry had a class registers the same way.
-   */
-  private async register(cluster: string | undefined): Promise<void> {
-    if (this.registered || cluster === undefined) return;
-    try {
-      const r = await registerCluster(this.env, cluster);
-      if (!r.ok) return console.warn(`board ${cluster}: not registered: ${r.error.message}`);
-      this.store.setRegistered();
-      this.registered = true;
-    } catch (err) {
-      console.warn(`board ${cluster}: not registered (tried again at the next alarm): ${(err as Error).message}`);
-    }
   }
 
   /**

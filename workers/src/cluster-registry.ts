@@ -35,6 +35,36 @@ export async function registeredClusters(env: Env): Promise<string[]> {
 }
 
 /**
+ * A Board's side of the registry: puts its cluster there once, remembered in
+ * the Board's storage. It never refuses a config: the Probers get their plans
+ * from the config itself and the cron only heals lost alarms, so a
+ * registration that fails is tried again at the Board's next alarm (within a
+ * minute). A Board from before the registry had a class registers the same way.
+ */
+export class Registration {
+  private done: boolean;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: { registered(): boolean; setRegistered(): void },
+  ) {
+    this.done = store.registered();
+  }
+
+  async ensure(cluster: string | undefined): Promise<void> {
+    if (this.done || cluster === undefined) return;
+    try {
+      const r = await registerCluster(this.env, cluster);
+      if (!r.ok) return console.warn(`board ${cluster}: not registered: ${r.error.message}`);
+      this.store.setRegistered();
+      this.done = true;
+    } catch (err) {
+      console.warn(`board ${cluster}: not registered (tried again at the next alarm): ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
  * The clusters that exist, so the cron can reach every Board (and through
  * it every Prober) each minute. One instance (REGISTRY_NAME); a Board
  * registers its cluster once it has a config (registering is idempotent).

@@ -1,7 +1,10 @@
 import { abortAllDurableObjects, env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
+import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
 import { StreamMessage } from './schemas.ts';
+import { clockAhead } from '../test/clock.ts';
 import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from '../test/helpers.ts';
 
 describe('Board restart', () => {
@@ -40,11 +43,16 @@ describe('Board restart', () => {
   });
 
   it('compacted votes survive a restart, and steady votes write no rows', async () => {
+    const clock = clockAhead();
     await putConfig('restart-c', threeVantageConfig());
     for (const vp of ['dc1', 'dc2']) await postVotes('restart-c', vp, [vote(RS1, vp, false)]);
     const stub = env.BOARD.get(env.BOARD.idFromName('restart-c'));
-    const written = await runInDurableObject(stub, (instance) => (instance as unknown as { votes: { flush(nowMs: number, force: boolean): number } }).votes.flush(Date.now(), true));
-    expect(written).toBe(1);
+    const voteRows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM vote_chunks`).one().n);
+    expect(await voteRows()).toBe(0);
+    // Once a compaction is due, the next fold (here: GET /votes) writes them: one row for a few votes.
+    clock.jumpTo(Date.now() + VOTE_FLUSH_EVERY_MS);
+    expect((await api('/v1/clusters/restart-c/votes', { token: tokens.shim })).status).toBe(200);
+    expect(await voteRows()).toBe(1);
     const seqRow = async () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'seq'`).one().value);
     const reserved = await seqRow();
     // More votes that change nothing: no new sequence reservation, no event.
@@ -97,23 +105,20 @@ describe('delivery', () => {
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
     const got: StreamMessage[] = [];
-    let wake: (() => void) | null = null;
-    ws.addEventListener('message', (e) => {
-      got.push(StreamMessage.parse(JSON.parse(e.data as string)));
-      wake?.();
-    });
+    ws.addEventListener('message', (e) => void got.push(StreamMessage.parse(JSON.parse(e.data as string))));
     ws.accept();
-    const until = async (n: number) => {
-      while (got.length < n) await new Promise<void>((r) => (wake = r));
-    };
-    await until(1);
-    for (const vp of ['dc1', 'dc2']) await postVotes('ws-a', vp, [vote(RS1, vp, false)]);
-    await until(2);
-    const keys = await publicKeys();
-    const last = got[got.length - 1]!;
-    expect(last.seq).toBeGreaterThan(got[0]!.seq);
-    const checked = await verifySnapshot(new TextEncoder().encode(last.body), last.signature, { cluster: 'ws-a', nowMs: Date.now(), lastSeq: got[0]!.seq, keys });
-    expect(checked.ok).toBe(true);
-    ws.close(1000, 'done');
+    try {
+      const nth = (n: number, what: string) => eventually(what, () => got.length >= n, { timeoutMs: 5000, intervalMs: 10 });
+      await nth(1, 'the current snapshot on a new WebSocket');
+      for (const vp of ['dc1', 'dc2']) await postVotes('ws-a', vp, [vote(RS1, vp, false)]);
+      await nth(2, 'the next snapshot pushed after a verdict flipped');
+      const keys = await publicKeys();
+      const last = got[got.length - 1]!;
+      expect(last.seq).toBeGreaterThan(got[0]!.seq);
+      const checked = await verifySnapshot(new TextEncoder().encode(last.body), last.signature, { cluster: 'ws-a', nowMs: Date.now(), lastSeq: got[0]!.seq, keys });
+      expect(checked.ok).toBe(true);
+    } finally {
+      ws.close(1000, 'done');
+    }
   });
 });
