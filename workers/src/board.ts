@@ -15,8 +15,6 @@ import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
 import { Registration } from './cluster-registry.ts';
 import { Publication, type Published } from './publication.ts';
 
-export type { Published } from './publication.ts';
-
 interface Loaded {
   row: ConfigRow;
   config: Config;

@@ -17,7 +17,11 @@ const registry = () => env.CLUSTER_REGISTRY.get(env.CLUSTER_REGISTRY.idFromName(
 const freshRegistry = (name: string) => env.CLUSTER_REGISTRY.get(env.CLUSTER_REGISTRY.idFromName(name));
 const legacyBoard = () => env.BOARD.get(env.BOARD.idFromName(LEGACY_REGISTRY_BOARD));
 
-/** The list as the version before ClusterRegistry left it: a meta row of the Board named `__registry__`. */
+/**
+ * The list as the version before ClusterRegistry left it, a meta row of the
+ * Board named `__registry__`, written into that Board's storage directly:
+ * nothing in this version writes it (that is the point of the import).
+ */
 const seedLegacyList = (names: string[]) =>
   runInDurableObject(legacyBoard(), (_i, state) => void state.storage.sql.exec(`INSERT INTO meta (key, value) VALUES ('clusters', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, JSON.stringify(names)));
 
@@ -48,7 +52,8 @@ describe('ClusterRegistry (the clusters the cron reaches)', () => {
     const probers = ['cron-a', 'cron-b'].map((c) => env.PROBER.get(env.PROBER.idFromName(proberName(c, 'weur', 0))));
     for (const c of ['cron-a', 'cron-b']) expect((await putConfig(c, config)).status).toBe(201);
     for (const p of probers) {
-      await runInDurableObject(p, (_i, state) => state.storage.deleteAlarm()); // the alarm is lost
+      // The alarm is lost (a fault no API can cause): deleted from the Prober's storage.
+      await runInDurableObject(p, (_i, state) => state.storage.deleteAlarm());
       expect((await p.status()).alarmAtMs).toBeNull();
     }
     await runCron();

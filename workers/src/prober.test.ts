@@ -65,6 +65,7 @@ describe('Prober alarms run real checks', () => {
     expect(done.jobs.find((j) => j.target.endsWith(`:${silentPort}`))!).toMatchObject({ up: false, hasRun: true, last: { reason: expect.stringMatching(/timeout/) } });
     expect((await saidAbout('edge-d', `:${silentPort}`)).weur).toMatchObject({ up: false });
     expect(done.alarmAtMs).not.toBeNull(); // set by the round's report for the checkers' next runs
+    // A test-only view of the Prober's storage: the claim is about rows written, which no API shows.
     const tables = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'`).toArray().map((r) => r.name));
     expect(tables).toEqual(['spec']); // the plan, and nothing per checker or per run
     expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM spec`).one().n)).toBe(1);

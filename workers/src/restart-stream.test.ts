@@ -7,6 +7,13 @@ import { StreamMessage } from './schemas.ts';
 import { clockAhead } from '../test/clock.ts';
 import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from '../test/helpers.ts';
 
+/**
+ * A test-only view of the Board's storage: what these tests claim is about
+ * rows written (what survives a restart, what a vote costs), which no API shows.
+ */
+const boardRows = (cluster: string, query: string) => runInDurableObject(env.BOARD.get(env.BOARD.idFromName(cluster)), (_i, state) => state.storage.sql.exec(query).one());
+const voteRows = async (cluster: string) => (await boardRows(cluster, `SELECT COUNT(*) AS n FROM vote_chunks`)).n;
+
 describe('Board restart', () => {
   it('keeps the config and continues the sequence', async () => {
     const put = await putConfig('restart-a', threeVantageConfig());
@@ -26,8 +33,7 @@ describe('Board restart', () => {
     const before = await verdict('restart-b');
     expect(realServer(before.doc!, '10.1.0.1')).toMatchObject({ state: 'down', effective: 'down' });
     // Votes are compacted every few seconds, not per vote: none of these reached storage.
-    const rows = await runInDurableObject(env.BOARD.get(env.BOARD.idFromName('restart-b')), (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM vote_chunks`).one().n);
-    expect(rows).toBe(0);
+    expect(await voteRows('restart-b')).toBe(0);
     await abortAllDurableObjects();
     const after = await verdict('restart-b');
     expect(after.seq).toBeGreaterThan(before.seq);
@@ -46,14 +52,12 @@ describe('Board restart', () => {
     const clock = clockAhead();
     await putConfig('restart-c', threeVantageConfig());
     for (const vp of ['dc1', 'dc2']) await postVotes('restart-c', vp, [vote(RS1, vp, false)]);
-    const stub = env.BOARD.get(env.BOARD.idFromName('restart-c'));
-    const voteRows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM vote_chunks`).one().n);
-    expect(await voteRows()).toBe(0);
+    expect(await voteRows('restart-c')).toBe(0);
     // Once a compaction is due, the next fold (here: GET /votes) writes them: one row for a few votes.
     clock.jumpTo(Date.now() + VOTE_FLUSH_EVERY_MS);
     expect((await api('/v1/clusters/restart-c/votes', { token: tokens.shim })).status).toBe(200);
-    expect(await voteRows()).toBe(1);
-    const seqRow = async () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'seq'`).one().value);
+    expect(await voteRows('restart-c')).toBe(1);
+    const seqRow = async () => (await boardRows('restart-c', `SELECT value FROM meta WHERE key = 'seq'`)).value;
     const reserved = await seqRow();
     // More votes that change nothing: no new sequence reservation, no event.
     const events = async () => ((await (await api('/v1/clusters/restart-c/events')).json()) as { events: unknown[] }).events.length;
