@@ -21,7 +21,8 @@ export async function startMiniflare(secrets: LocalSecrets, privateTargets: 'ski
     modules: true,
     script: await bundleWorker(new URL('../workers/src/index.ts', import.meta.url)),
     ...WORKERD_COMPAT,
-    durableObjects: { BOARD: { className: 'Board', useSQLite: true }, PROBER: { className: 'Prober', useSQLite: true } },
+    // Every class wrangler.jsonc binds: a Board registers its cluster with the ClusterRegistry.
+    durableObjects: { BOARD: { className: 'Board', useSQLite: true }, PROBER: { className: 'Prober', useSQLite: true }, LEASE_KEEPER: { className: 'LeaseKeeper', useSQLite: true }, CLUSTER_REGISTRY: { className: 'ClusterRegistry', useSQLite: true } },
     serviceBindings: { PROBE_RUNNER: { name: kCurrentWorker, entrypoint: 'ProbeRunner' } },
     bindings: { VIGIL_SIGNING_KEY: secrets.signingKey, VIGIL_TOKENS: secrets.records, SNAPSHOT_TTL_MS: '60000', EVENTS_MAX_AGE_MS: '604800000', EVENTS_MAX: '2000', EDGE_PRIVATE_TARGETS: privateTargets },
     host: '127.0.0.1',

@@ -94,11 +94,17 @@ export class BoardStore {
     this.setMeta('probers', p);
   }
 
+  /** Only in the Board named `__registry__`, by the version before ClusterRegistry: read for its one-time import. */
   clusters(): string[] {
     return this.meta('clusters', z.array(z.string())) ?? [];
   }
-  setClusters(c: string[]): void {
-    this.setMeta('clusters', c);
+
+  /** Whether ClusterRegistry has this cluster (so a Board registers once, not with every config). */
+  registered(): boolean {
+    return this.meta('registered', z.boolean()) ?? false;
+  }
+  setRegistered(): void {
+    this.setMeta('registered', true);
   }
 
   currentConfig(): { row: ConfigRow; config: Config } | undefined {

@@ -1,5 +1,25 @@
 import { z } from 'zod';
+import type { VantagePoint } from '../../core/config/vigil.ts';
+import { fail } from '../../core/errors.ts';
 import { Vote } from '../../core/vote/fold.ts';
+
+/**
+ * Why a batch posted over HTTP is refused, if it is: only declared
+ * self-hosted vantage points vote that way (an edge vantage point's votes
+ * come from its own Probers), and a prober token only as the one it names
+ * (`onlyAs`; null for an admin token).
+ */
+export function refusal(votes: readonly Vote[], declared: readonly Pick<VantagePoint, 'name' | 'kind'>[], onlyAs: string | null): ReturnType<typeof fail> | null {
+  const kinds = new Map(declared.map((v) => [v.name, v.kind]));
+  for (const [i, v] of votes.entries()) {
+    const path = `votes.${i}.vantagePoint`;
+    if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('ERR_FORBIDDEN', `this token votes only as ${onlyAs}`, { path });
+    const kind = kinds.get(v.vantagePoint);
+    if (kind === undefined) return fail('ERR_FORBIDDEN', `vantage point ${v.vantagePoint} is not declared in the config`, { path });
+    if (kind !== 'self-hosted') return fail('ERR_FORBIDDEN', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path });
+  }
+  return null;
+}
 
 /** Latest vote per target, then per vantage point. */
 export type LatestVotes = Map<string, Map<string, Vote>>;

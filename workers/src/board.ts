@@ -2,30 +2,19 @@ import { DurableObject } from 'cloudflare:workers';
 import { effectiveTiming } from '../../core/config/effective.ts';
 import type { Config } from '../../core/config/model.ts';
 import type { TargetVerdict, Vote } from '../../core/vote/fold.ts';
-import { signSnapshot } from '../../core/vote/snapshot.ts';
 import { assignTargets } from '../../core/vote/targets.ts';
-import { foldCluster, sameDesiredState, snapshotOf, type VerdictMemory } from '../../core/vote/verdict.ts';
-import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
+import { foldCluster, type VerdictMemory } from '../../core/vote/verdict.ts';
 import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
 import { fail, type Outcome } from '../../core/errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
-import { BoardVotes } from './board-votes.ts';
+import { BoardVotes, refusal } from './board-votes.ts';
 import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';
-import { ClientMessage, type ConfigAccepted, type StreamMessage, type VotesAccepted } from './schemas.ts';
-import { signingKey } from './signing-key.ts';
-
-export interface Published {
-  seq: number;
-  configVersion: number;
-  /** The snapshot's exact JSON: the signature covers its UTF-8 bytes. */
-  body: string;
-  signature: string;
-  issuedAtMs: number;
-  expiresAtMs: number;
-}
+import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
+import { Registration } from './cluster-registry.ts';
+import { Publication, type Published } from './publication.ts';
 
 interface Loaded {
   row: ConfigRow;
@@ -37,17 +26,16 @@ interface Loaded {
   refoldEveryMs: number;
 }
 
-const td = new TextDecoder();
-export const REGISTRY = '__registry__';
-
 /**
  * One per cluster: the config, the latest vote per (target, vantage point), the
- * verdict memory, the event history and the subscribers. Every change of
- * desired state becomes a new snapshot. What must survive a restart is in
- * storage: the config, the sequence reservation (numbers keep growing), the
- * verdict memory and events (written with each change, before the push), and
- * votes compacted every few seconds. Votes themselves live in memory: writing
- * one row per vote was most of the edge's cost (see BoardVotes).
+ * verdict memory and the event history; it folds the votes into verdicts and
+ * decides when a snapshot goes out, which its Publication signs and delivers
+ * (long-poll, WebSocket). Every change of desired state becomes a new
+ * snapshot. What must survive a restart is in storage: the config, the
+ * sequence reservation (numbers keep growing), the verdict memory and events
+ * (written with each change, before the push), and votes compacted every few
+ * seconds. Votes themselves live in memory: writing one row per vote was most
+ * of the edge's cost (see BoardVotes).
  */
 export class Board extends DurableObject<Env> {
   private readonly store: BoardStore;
@@ -61,12 +49,12 @@ export class Board extends DurableObject<Env> {
   private memory: VerdictMemory;
   /** The last fold's per-target verdicts with what each vantage point said (GET /votes). */
   private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict> } | null = null;
-  private current: (Published & { vss: SnapshotVirtualServer[]; reissueAtMs: number }) | undefined;
-  private readonly waiters = new Set<() => void>();
+  private readonly publication: Publication;
   /** Folds and publications run one at a time, so sequence numbers reach subscribers in order. */
   private chain: Promise<void> = Promise.resolve();
   private pendingFold: Promise<void> | null = null;
   private alarmAtMs: number | null = null;
+  private readonly registration: Registration;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,12 +66,8 @@ export class Board extends DurableObject<Env> {
     this.seq = new SeqCounter(this.store);
     this.votes = new BoardVotes(ctx.storage.sql, VOTE_FLUSH_EVERY_MS, Date.now());
     this.memory = this.store.memory();
-    // Keep-alive pings are answered by the runtime without waking a hibernated Board.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
-  }
-
-  private ttlMs(): number {
-    return Math.max(3000, Number(this.env.SNAPSHOT_TTL_MS) || 60_000);
+    this.publication = new Publication(ctx, env);
+    this.registration = new Registration(env, this.store);
   }
 
   private load(row: ConfigRow, config: Config): Loaded {
@@ -112,7 +96,7 @@ export class Board extends DurableObject<Env> {
     this.cfg = this.load(row, parsed.config);
     this.votes.keepOnly(new Set(this.cfg.assigned.keys()));
     this.addEvent({ seq: this.seq.current() + 1, kind: 'config', key: cluster, from: String(version - 1), to: String(version), atMs: Date.now(), detail: `${format}, ${parsed.warnings.length} warning(s)` });
-    if (version === 1) await this.register(cluster);
+    await this.registration.ensure(cluster);
     const probers = await this.configureProbers(cluster);
     await this.refold(true);
     return { ok: true, value: { version, etag: row.etag, warnings: parsed.warnings, probers } };
@@ -138,13 +122,8 @@ export class Board extends DurableObject<Env> {
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    const kinds = new Map(this.cfg.config.vigil.vantagePoints.map((v) => [v.name, v.kind]));
-    for (const [i, v] of votes.entries()) {
-      if (onlyAs !== null && v.vantagePoint !== onlyAs) return fail('ERR_FORBIDDEN', `this token votes only as ${onlyAs}`, { path: `votes.${i}.vantagePoint` });
-      const kind = kinds.get(v.vantagePoint);
-      if (kind === undefined) return fail('ERR_FORBIDDEN', `vantage point ${v.vantagePoint} is not declared in the config`, { path: `votes.${i}.vantagePoint` });
-      if (kind !== 'self-hosted') return fail('ERR_FORBIDDEN', `${v.vantagePoint} is an edge vantage point: only its Probers vote for it`, { path: `votes.${i}.vantagePoint` });
-    }
+    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs);
+    if (refused) return refused;
     return { ok: true, value: await this.ingest(votes) };
   }
 
@@ -184,7 +163,7 @@ export class Board extends DurableObject<Env> {
       this.votes.put(v);
     }
     if (accepted > 0) await this.refoldSoon();
-    return { accepted, ignored: votes.length - accepted, seq: this.current?.seq ?? this.seq.current() };
+    return { accepted, ignored: votes.length - accepted, seq: this.publication.seq ?? this.seq.current() };
   }
 
   // ── verdicts ──────────────────────────────────────────────────────────
@@ -192,20 +171,8 @@ export class Board extends DurableObject<Env> {
   /** The newest snapshot if its sequence is past `since`; else waits up to waitMs for one (null on timeout). */
   async verdict(since: number, waitMs: number): Promise<Outcome<Published | null>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    if (!this.current || Date.now() >= this.current.reissueAtMs) await this.refoldSoon();
-    if (this.current && this.current.seq > since) return { ok: true, value: this.strip(this.current) };
-    if (waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, waitMs);
-        this.waiters.add(done);
-      });
-    }
-    return { ok: true, value: this.current && this.current.seq > since ? this.strip(this.current) : null };
+    if (this.publication.stale(Date.now())) await this.refoldSoon();
+    return { ok: true, value: await this.publication.after(since, waitMs) };
   }
 
   async events(since: number, limit: number): Promise<Outcome<StoredEvent[]>> {
@@ -219,11 +186,7 @@ export class Board extends DurableObject<Env> {
     await this.refoldSoon();
     const fold = this.lastFold;
     const realServers = [...(fold?.verdicts ?? [])].map(([key, v]) => ({ key, state: v.state, effective: v.effective, quorum: v.quorum, fresh: v.fresh, upVotes: v.upVotes, downVotes: v.downVotes, votes: v.votes }));
-    return { ok: true, value: { seq: this.current?.seq ?? this.seq.current(), atMs: fold?.atMs ?? Date.now(), realServers } };
-  }
-
-  private strip(p: Published): Published {
-    return { seq: p.seq, configVersion: p.configVersion, body: p.body, signature: p.signature, issuedAtMs: p.issuedAtMs, expiresAtMs: p.expiresAtMs };
+    return { ok: true, value: { seq: this.publication.seq ?? this.seq.current(), atMs: fold?.atMs ?? Date.now(), realServers } };
   }
 
   private refoldSoon(): Promise<void> {
@@ -245,8 +208,7 @@ export class Board extends DurableObject<Env> {
     const now = Date.now();
     const f = foldCluster(cfg.view, this.votes.latest, this.memory, now);
     this.lastFold = { atMs: now, verdicts: f.verdicts };
-    const cur = this.current;
-    const publish = force || !cur || cur.configVersion !== cfg.row.version || now >= cur.reissueAtMs || !sameDesiredState(cur.vss, f.virtualServers);
+    const publish = force || this.publication.due(cfg.row.version, f.virtualServers, now);
     // Events and the verdict memory are written only when something changed,
     // and before the push (the output gate holds the sends until they are
     // durable): a shim must never act on a state a restarted Board would not
@@ -254,32 +216,11 @@ export class Board extends DurableObject<Env> {
     for (const t of f.transitions) this.addEvent({ seq: this.seq.current() + 1, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
     if (f.transitions.length > 0 || JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
     this.memory = f.memory;
-    if (publish) await this.publish(f.virtualServers, now);
+    // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
+    if (publish) await this.publication.issue(this.store.cluster() ?? 'unknown', this.seq.next(), cfg.row.version, f.virtualServers, now);
     // After the sends: a compaction never holds a push.
     this.votes.flush(now);
     await this.armAlarm();
-  }
-
-  private async publish(vss: SnapshotVirtualServer[], now: number): Promise<void> {
-    const cfg = this.cfg!;
-    // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
-    const seq = this.seq.next();
-    const ttl = this.ttlMs();
-    const snap = snapshotOf(this.store.cluster() ?? 'unknown', seq, cfg.row.version, now, ttl, vss);
-    const key = await signingKey(this.env.VIGIL_SIGNING_KEY);
-    const signed = await signSnapshot(snap, key.privateKey, key.keyId);
-    this.current = { seq, configVersion: cfg.row.version, body: td.decode(signed.body), signature: signed.signature, issuedAtMs: now, expiresAtMs: now + ttl, vss, reissueAtMs: now + Math.floor(ttl / 3) };
-    for (const w of [...this.waiters]) w();
-    // Signed once, serialised once: every subscriber gets the same string.
-    const msg: StreamMessage = { type: 'snapshot', seq, signature: signed.signature, body: this.current.body };
-    const text = JSON.stringify(msg);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(text);
-      } catch {
-        // A socket closing as we send: its close handler tidies up.
-      }
-    }
   }
 
   private addEvent(e: Omit<StoredEvent, 'id'>): void {
@@ -287,8 +228,9 @@ export class Board extends DurableObject<Env> {
   }
 
   private async armAlarm(): Promise<void> {
-    if (!this.cfg || !this.current) return;
-    const want = Math.min(this.current.reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity);
+    const reissueAtMs = this.publication.reissueAtMs;
+    if (!this.cfg || reissueAtMs === null) return;
+    const want = Math.min(reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity);
     if (this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
     this.alarmAtMs = want;
     await this.ctx.storage.setAlarm(want);
@@ -298,6 +240,7 @@ export class Board extends DurableObject<Env> {
     this.alarmAtMs = null;
     if (!this.cfg) return;
     await this.refoldSoon();
+    await this.registration.ensure(this.store.cluster());
   }
 
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────
@@ -305,31 +248,17 @@ export class Board extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return Response.json({ code: 'ERR_UPGRADE_REQUIRED', message: 'WebSocket upgrade expected' }, { status: 426 });
     if (!this.cfg) return Response.json({ code: 'ERR_NOT_FOUND', message: 'this cluster has no config' }, { status: 404 });
-    const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1]);
-    if (this.current && Date.now() < this.current.reissueAtMs) {
-      const msg: StreamMessage = { type: 'snapshot', seq: this.current.seq, signature: this.current.signature, body: this.current.body };
-      pair[1].send(JSON.stringify(msg));
-    } else this.ctx.waitUntil(this.refoldSoon());
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    const { response, fresh } = this.publication.subscribe(Date.now());
+    if (!fresh) this.ctx.waitUntil(this.refoldSoon());
+    return response;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    let doc: unknown = null;
-    try {
-      doc = typeof message === 'string' ? JSON.parse(message) : null;
-    } catch {
-      doc = null;
-    }
-    if (!ClientMessage.safeParse(doc).success) ws.close(1008, 'unexpected message');
+    this.publication.onMessage(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
-    } catch {
-      // already closed
-    }
+    this.publication.onClose(ws, code);
   }
 
   // ── cron and registry ─────────────────────────────────────────────────
@@ -343,17 +272,11 @@ export class Board extends DurableObject<Env> {
     return { probers };
   }
 
-  private async register(cluster: string): Promise<void> {
-    const reg = this.env.BOARD.get(this.env.BOARD.idFromName(REGISTRY));
-    await reg.registerCluster(cluster);
-  }
-
-  /** Registry Board only: the clusters that exist, so the cron can find every Prober. */
-  async registerCluster(cluster: string): Promise<void> {
-    const list = this.store.clusters();
-    if (!list.includes(cluster)) this.store.setClusters([...list, cluster].sort());
-  }
-
+  /**
+   * The cluster list of the Board named `__registry__` (cluster-registry.ts
+   * LEGACY_REGISTRY_BOARD), where it was kept before ClusterRegistry existed:
+   * read once by ClusterRegistry's import; nothing writes it any more.
+   */
   async listClusters(): Promise<string[]> {
     return this.store.clusters();
   }

@@ -1,7 +1,6 @@
 import { abortAllDurableObjects, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, tokens } from '../test/helpers.ts';
-import type { LeaseEnv } from './lease-keeper.ts';
 
 const binding = {
   name: 'web',
@@ -31,8 +30,7 @@ describe('LeaseKeeper (cloud failover leases) in workerd', () => {
     expect(other.leases['web']?.holder).toBe(false);
     expect(other.leases['web']?.leaseEndsInMs).toBeGreaterThan(0);
     await abortAllDurableObjects();
-    const keeper = (env as unknown as LeaseEnv).LEASE_KEEPER;
-    const states = await keeper.get(keeper.idFromName('lease-a')).leaseStates();
+    const states = await env.LEASE_KEEPER.get(env.LEASE_KEEPER.idFromName('lease-a')).leaseStates();
     expect(states['web']).toMatchObject({ current: { holder: 'lb2', token: 1 }, lastToken: 1 });
     // After the restart the lease still stands: no second grant before it expires.
     const again = (await (await heartbeat('lease-a', 'lb1')).json()) as { leases: Record<string, { holder: boolean; token: number }> };

@@ -8,9 +8,14 @@ import type { CloudBinding } from '../../core/config/vigil.ts';
 import { answerHeartbeat, type DirectorRecord, type PathVerdict } from '../../core/lease/lease-table.ts';
 import { Heartbeat, type HeartbeatReply } from '../../core/lease/lease-wire.ts';
 import { requireToken } from './auth.ts';
-import type { Board } from './board.ts';
 import { withDeadline } from './deadline.ts';
 import { VigilError, fail, unwrap, type Outcome } from '../../core/errors.ts';
+
+const LeaseRow = z.object({ binding: z.string(), state: z.string() });
+const DirectorRow = z.object({ id: z.string(), last_heartbeat_ms: z.number(), healthy: z.number() });
+const BOARD_DEADLINE_MS = 3_000;
+/** The Board's config and verdict are read at most this often; lease timing never depends on them. */
+const BOARD_CACHE_MS = 500;
 
 /**
  * Leases for cloud address bindings, one LeaseKeeper per cluster, apart from
@@ -22,19 +27,11 @@ import { VigilError, fail, unwrap, type Outcome } from '../../core/errors.ts';
  * restarted keeper never grants a lease early or reuses a token.
  * The config and the path verdicts come from the Board over RPC.
  */
-export type LeaseEnv = Env & { LEASE_KEEPER: DurableObjectNamespace<LeaseKeeper> };
-
-const LeaseRow = z.object({ binding: z.string(), state: z.string() });
-const DirectorRow = z.object({ id: z.string(), last_heartbeat_ms: z.number(), healthy: z.number() });
-const BOARD_DEADLINE_MS = 3_000;
-/** The Board's config and verdict are read at most this often; lease timing never depends on them. */
-const BOARD_CACHE_MS = 500;
-
-export class LeaseKeeper extends DurableObject<LeaseEnv> {
+export class LeaseKeeper extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private board: { atMs: number; bindings: CloudBinding[]; verdicts: PathVerdict[] } | null = null;
 
-  constructor(ctx: DurableObjectState, env: LeaseEnv) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec('CREATE TABLE IF NOT EXISTS leases (binding TEXT PRIMARY KEY, state TEXT NOT NULL)');
@@ -61,13 +58,13 @@ export class LeaseKeeper extends DurableObject<LeaseEnv> {
 
   private async fromBoard(cluster: string): Promise<Outcome<{ bindings: CloudBinding[]; verdicts: PathVerdict[] }>> {
     if (this.board && Date.now() - this.board.atMs < BOARD_CACHE_MS) return { ok: true, value: this.board };
-    const stub = this.env.BOARD.get(this.env.BOARD.idFromName(cluster)) as unknown as DurableObjectStub<Board>;
+    const stub = this.env.BOARD.get(this.env.BOARD.idFromName(cluster));
     // RPC stubs wrap results in Disposable unions that defeat inference; the Board's own return types, named.
     const cfg = await withDeadline(stub.getConfig() as Promise<Outcome<{ config: Config }>>, BOARD_DEADLINE_MS, 'Board.getConfig');
     if (!cfg.ok) return cfg;
     const bindings = cfg.value.config.vigil.cloudBindings;
     const verdicts: PathVerdict[] = [];
-    const snap = await withDeadline(stub.verdict(0, 0) as Promise<Outcome<{ body: string } | null>>, BOARD_DEADLINE_MS, 'Board.verdict');
+    const snap = await withDeadline<Outcome<{ body: string } | null>>(stub.verdict(0, 0), BOARD_DEADLINE_MS, 'Board.verdict');
     if (snap.ok && snap.value) {
       const parsed = Snapshot.safeParse(JSON.parse(snap.value.body));
       if (parsed.success) for (const vs of parsed.data.virtualServers) for (const rs of vs.realServers) verdicts.push({ ip: rs.ip, state: rs.state });
@@ -123,7 +120,6 @@ export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Res
   }
   const body = Heartbeat.safeParse(doc);
   if (!body.success) throw new VigilError('ERR_BAD_REQUEST', body.error.issues[0]?.message ?? 'invalid heartbeat', { path: ['body', ...(body.error.issues[0]?.path ?? [])].join('.') });
-  const env = c.env as LeaseEnv;
-  const keeper = env.LEASE_KEEPER.get(env.LEASE_KEEPER.idFromName(cluster.data));
-  return c.json(unwrap(await withDeadline(keeper.heartbeat(cluster.data, id.data, body.data) as Promise<Outcome<HeartbeatReply>>, BOARD_DEADLINE_MS * 2, 'LeaseKeeper.heartbeat')));
+  const keeper = c.env.LEASE_KEEPER.get(c.env.LEASE_KEEPER.idFromName(cluster.data));
+  return c.json(unwrap(await withDeadline<Outcome<HeartbeatReply>>(keeper.heartbeat(cluster.data, id.data, body.data), BOARD_DEADLINE_MS * 2, 'LeaseKeeper.heartbeat')));
 }

@@ -28,6 +28,8 @@ export interface ProberStatus {
   alarmAtMs: number | null;
   /** Since this object (re)started: rounds handed to a ProbeRunner, reported back, taken back as lost, not dispatched (the runner call failed). */
   rounds: { dispatched: number; reported: number; lost: number; failed: number };
+  /** The round out now, lent to a ProbeRunner, and when it counts as lost (its checkers then run again); null: none. */
+  round: { id: string; lostAtMs: number } | null;
   jobs: { id: string; target: string; up: boolean; hasRun: boolean; dueMs: number; runs: number; last: Last | null; inRound: boolean }[];
 }
 
@@ -161,6 +163,7 @@ export class Prober extends DurableObject<Env> {
       configVersion: spec?.configVersion ?? null,
       alarmAtMs: await this.ctx.storage.getAlarm(),
       rounds: { ...this.rounds },
+      round: this.current ? { ...this.current } : null,
       jobs: [...this.slots.values()].map((s) => ({ id: s.job.id, target: s.job.target, up: s.state.up, hasRun: s.state.hasRun, dueMs: s.dueMs, runs: s.runs, last: s.last, inRound: s.round !== undefined })),
     };
   }

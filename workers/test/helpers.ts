@@ -6,6 +6,7 @@ import { runDurableObjectAlarm, SELF } from 'cloudflare:test';
 import { inject } from 'vitest';
 import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, type CryptoKey } from '../../core/vote/snapshot.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
 import type { Prober, ProberStatus } from '../src/prober.ts';
 
 export const tokens = inject('tokens');
@@ -116,12 +117,14 @@ const TCP_CHECK = `        TCP_CHECK {
  * The loopback config the Prober tests share: one edge vantage point (`weur`;
  * local mode reaches loopback) over two real servers, the `upPort` fixture
  * serving and `downPort` closed (checked with retry 0, so it goes down at once).
+ * `warmupS`: keepalived's warmup (default: delay_loop, first runs spread over
+ * it); 0 makes every first run due when the plan arrives.
  */
-export function edgeLoopbackConfig(o: { delayLoopS: number; upChecks: ('http' | 'tcp')[] }): string {
+export function edgeLoopbackConfig(o: { delayLoopS: number; upChecks: ('http' | 'tcp')[]; warmupS?: number }): string {
   const up = o.upChecks.map((c) => (c === 'http' ? HTTP_CHECK : TCP_CHECK)).join('\n');
   return `
 virtual_server 127.0.0.1 8080 {
-    delay_loop ${o.delayLoopS}
+    delay_loop ${o.delayLoopS}${o.warmupS === undefined ? '' : `\n    warmup ${o.warmupS}`}
     protocol TCP
     real_server 127.0.0.1 ${inject('upPort')} {
         weight 1
@@ -144,19 +147,25 @@ vigil {
 `;
 }
 
-/** Waits (up to `ms`) until no checker of the Prober is lent to a round any more; returns its status then. */
-export async function roundsBack(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const s = await stub.status();
-    if (!s.jobs.some((j) => j.inRound)) return s;
-    if (Date.now() > end) throw new Error(`round not reported within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits (up to `timeoutMs`) until no checker of the Prober is lent to a round any more; returns its status then. */
+export function roundsBack(stub: DurableObjectStub<Prober>, timeoutMs = 10_000): Promise<ProberStatus> {
+  return eventually(
+    "the Prober's round to report back (no checker still lent to it)",
+    async () => {
+      const s = await stub.status();
+      const lent = s.jobs.filter((j) => j.inRound).map((j) => j.target);
+      if (lent.length > 0) throw new Error(`still lent: ${lent.join(', ')}`);
+      return s;
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
 }
 
 /** Runs a Prober's alarm, then waits until the ProbeRunner round it handed off has reported back (roundsBack). */
-export async function alarmAndRound(stub: DurableObjectStub<Prober>, ms = 10_000): Promise<ProberStatus> {
-  if (!(await runDurableObjectAlarm(stub))) throw new Error('no alarm was set');
-  return roundsBack(stub, ms);
+export async function alarmAndRound(stub: DurableObjectStub<Prober>, timeoutMs = 10_000): Promise<ProberStatus> {
+  if (!(await runDurableObjectAlarm(stub))) throw new Error('the Prober had no alarm set to run');
+  return roundsBack(stub, timeoutMs);
 }
+
+/** When the last of a Prober's checkers falls due. */
+export const lastDueMs = (s: ProberStatus) => Math.max(...s.jobs.map((j) => j.dueMs));
