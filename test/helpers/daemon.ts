@@ -1,4 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { onTestFinished } from 'vitest';
 import { eventually, within } from './eventually.ts';
 
@@ -67,7 +69,8 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
     child.once('exit', (c, s) => {
       code = c ?? s ?? 'unknown';
       live.delete(child.pid!);
-      gone.abort(new Error(`${command} exited (${code}) before it was seen:\n${out.slice(-3000)}`));
+      // The wait's detail shows the output.
+      gone.abort(new Error(`${command} exited (${code}) before it was seen`));
       resolve(code);
     });
     child.once('error', (err) => {
@@ -92,7 +95,7 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
     output: () => out,
     exited,
     hasExited: () => code !== undefined,
-    waitForLine: (what, re, timeoutMs) => eventually(what, () => re.exec(out) ?? undefined, { timeoutMs, signal: gone.signal }),
+    waitForLine: (what, re, timeoutMs) => eventually(what, () => re.exec(out) ?? undefined, { timeoutMs, signal: gone.signal, detail: () => `${command} output so far:\n${out.slice(-3000)}` }),
     signal: (sig) => {
       if (code === undefined) child.kill(sig);
     },
@@ -130,4 +133,21 @@ export function groupAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether process `pid` has a handler for `sig` installed (SigCgt in
+ * /proc/<pid>/status). Before then a signal such as SIGUSR2 or SIGHUP does
+ * its default, which ends the process: wait for this before sending one to a
+ * process that has just started.
+ */
+export function handlesSignal(pid: number, sig: NodeJS.Signals): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false;
+  }
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[sig] - 1)) & 1n) === 1n;
 }
