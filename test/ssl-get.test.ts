@@ -26,7 +26,7 @@ beforeAll(async () => {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=www.example.test',
     '-addext', 'subjectAltName=DNS:www.example.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', timeout: 30_000 });
   server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (s) => {
     seenSni.push((s as tls.TLSSocket & { servername?: string | false }).servername ?? false);
     s.on('error', () => {});
