@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['core/**/*.test.ts', 'shim/**/*.test.ts', 'test/**/*.test.ts'],
+          // Marks the run so that any process a test leaves running is found, killed and fails the run.
+          globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -47,7 +47,7 @@ async function takeover(lab: Lab, impl: Impl, mode: Mode, stop: Stop, run: numbe
     await sleep(mode.version === 2 ? 3_000 : 600);
     const t0 = performance.now();
     if (stop === 'kill -9') void lab.kill9(pm);
-    else pm.child.kill('SIGTERM');
+    else pm.daemon.signal('SIGTERM');
     let doubles = 0;
     for (;;) {
       const onBackup = holds(b.ns, vip);

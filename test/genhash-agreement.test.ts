@@ -8,6 +8,8 @@ import { hostHeader, type HttpProtocol } from '../core/check/http-request.ts';
 import { DEFAULT_LIMITS } from '../core/check/http-response.ts';
 import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
 import { expectedDigest, FIXTURE_PATHS, keepalivedRequest, startHttpFixture, type Served } from './fixtures/http-fixtures.ts';
+import { CLOSED_PORT } from './helpers/closed-port.ts';
+import { skipTitle } from './helpers/skip-reason.ts';
 
 /**
  * The digest an operator pastes into keepalived.conf comes from Debian's
@@ -18,8 +20,7 @@ const run = promisify(execFile);
 const GENHASH = '/usr/bin/genhash';
 const VIGIL = fileURLToPath(new URL('../bin/vigil.js', import.meta.url));
 const CLI = [VIGIL, 'genhash'];
-const haveGenhash = existsSync(GENHASH);
-if (!haveGenhash) console.warn(`genhash agreement: skipped, ${GENHASH} is absent (apt-get install keepalived)`);
+const noGenhash = existsSync(GENHASH) ? null : `${GENHASH} is absent (infra/install-test-deps.sh installs keepalived)`;
 
 let server: Served;
 beforeAll(async () => {
@@ -67,7 +68,7 @@ const VARIANTS: { name: string; protocol: HttpProtocol; flag: string; vhost?: st
   { name: 'virtualhost over 1.1', protocol: '1.1', flag: '1.1', vhost: 'www.example.test:8080' },
 ];
 
-describe.skipIf(!haveGenhash)('digest agreement with Debian keepalived 2.2.7 genhash', () => {
+describe.skipIf(!!noGenhash)(skipTitle('digest agreement with Debian keepalived 2.2.7 genhash', noGenhash), () => {
   for (const path of FIXTURE_PATHS) {
     it(`engine agrees with genhash on ${path}`, async () => {
       const theirs = await debianGenhash(['-s', '127.0.0.1', '-p', String(server.port), '-u', path]);
@@ -100,9 +101,7 @@ describe.skipIf(!haveGenhash)('digest agreement with Debian keepalived 2.2.7 gen
   });
 
   it('vigil genhash fails loudly where keepalived exits 0 on a refused connection', async () => {
-    const closed = await startHttpFixture();
-    const port = closed.port;
-    await closed.close();
+    const port = CLOSED_PORT;
     const theirs = await run(GENHASH, ['-s', '127.0.0.1', '-p', String(port), '-u', '/x'], { timeout: 10_000 });
     expect(theirs.stdout.trim()).toBe('Connection failed');
     const ours = await vigilGenhash(['-s', '127.0.0.1', '-p', String(port), '-u', '/x']);

@@ -5,6 +5,7 @@ import type { ReasonCode } from '../core/check/result.ts';
 import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
 import type { Served } from './fixtures/http-fixtures.ts';
 import { startHostile, type Hostile } from './fixtures/hostile-servers.ts';
+import { CLOSED_PORT } from './helpers/closed-port.ts';
 
 /**
  * A backend that misbehaves must cost a prober one bounded check and a reason
@@ -72,12 +73,8 @@ describe('hostile backends end with the right reason within the deadline', () =>
   });
 
   it('a refused connection is connect_refused, at once', async () => {
-    server = await startHostile('silent');
-    const port = server.port;
-    await server.close();
-    server = undefined;
     const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/' }] });
-    const r = await runCheck(check, { ip: '127.0.0.1', port }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal });
+    const r = await runCheck(check, { ip: '127.0.0.1', port: CLOSED_PORT }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal });
     expect(r.reason).toBe('connect_refused');
   });
 

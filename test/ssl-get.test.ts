@@ -10,6 +10,7 @@ import { HttpGetCheck, SslGetCheck } from '../core/config/checks.ts';
 import { runCheck } from '../core/check/run-check.ts';
 import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
 import { respond, startHttpFixture, type Served } from './fixtures/http-fixtures.ts';
+import { skipTitle } from './helpers/skip-reason.ts';
 
 /**
  * SSL_GET against a real TLS server (a certificate made by openssl for
@@ -25,7 +26,7 @@ beforeAll(async () => {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=www.example.test',
     '-addext', 'subjectAltName=DNS:www.example.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', timeout: 30_000 });
   server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (s) => {
     seenSni.push((s as tls.TLSSocket & { servername?: string | false }).servername ?? false);
     s.on('error', () => {});
@@ -90,7 +91,8 @@ describe('SSL_GET', () => {
   });
 });
 
-describe.skipIf(!existsSync('/usr/bin/genhash'))('genhash -S agreement over TLS', () => {
+const noGenhash = existsSync('/usr/bin/genhash') ? null : '/usr/bin/genhash is absent (infra/install-test-deps.sh installs keepalived)';
+describe.skipIf(!!noGenhash)(skipTitle('genhash -S agreement over TLS', noGenhash), () => {
   it('vigil genhash -S -I -V prints what Debian genhash prints and sends the same SNI', async () => {
     const run = promisify(execFile);
     const args = ['-S', '-I', '-V', 'www.example.test', '-s', '127.0.0.1', '-p', String(port), '-u', '/file'];

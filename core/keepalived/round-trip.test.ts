@@ -14,6 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('printer round trip', () => {
   it('model -> keepalived.conf -> model gives the same model, over generated configs', () => {
+    // The assertion sits in fast-check's callback: a property that never ran would otherwise pass.
+    expect.hasAssertions();
     let n = 0;
     fc.assert(
       fc.property(arbConfig, (input) => {

@@ -2,13 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
+import { skipTitle } from '../../test/helpers/skip-reason.ts';
 import { readKeepalivedConfig } from './index.ts';
 
 const SAMPLES = join(import.meta.dirname, '../../test/fixtures/keepalived-samples');
 const present = existsSync(SAMPLES);
-if (!present) console.log(`skipping keepalived sample corpus: ${SAMPLES} is absent`);
 
-describe.skipIf(!present)("keepalived's own sample configs", () => {
+describe.skipIf(!present)(skipTitle("keepalived's own sample configs", present ? null : `${SAMPLES} is absent`), () => {
   const files = present ? readdirSync(SAMPLES).sort() : [];
   const broken = 'keepalived.conf.vrrp.rules';
 

@@ -151,8 +151,13 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       let boardTimer: NodeJS.Timeout | null = null;
       if (opts.boardVerdictFile && daemon) {
         const file = opts.boardVerdictFile;
+        let said: boolean | null | undefined;
         const poll = () => {
-          daemon.setBoardVerdict(readVerdict(file));
+          const verdict = readVerdict(file);
+          // Said once per change, unknown included (it holds still): what the operator, and a test, can see was read.
+          if (verdict !== said) log('board verdict read', { file, verdict: verdict === null ? 'unknown' : verdict ? 'up' : 'down' });
+          said = verdict;
+          daemon.setBoardVerdict(verdict);
           boardTimer = setTimeout(poll, BOARD_POLL_MS);
         };
         poll();

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseIpvsadmSave } from '../../core/ipvs/ipvsadm-format.ts';
 import { loadIpvsNetlink } from './netlink-backend.ts';
+import { skipTitle } from '../../test/helpers/skip-reason.ts';
 import { IpvsCodec } from './netlink-codec.ts';
 
 const nl = loadIpvsNetlink();
-if (!nl.ok) console.log(`netlink-codec: skipped: ${nl.reason}`);
 
 /** Every kind of service and destination the model has; the kernel side is test/ipvs/uml-backend.test.ts. */
 const TABLE = `-A -t 10.0.0.5:8080 -s sh -b sh-fallback,sh-port
@@ -21,9 +21,13 @@ const TABLE = `-A -t 10.0.0.5:8080 -s sh -b sh-fallback,sh-port
 -A -u 10.0.0.9:53 -s nq -o
 `;
 
-describe.skipIf(!nl.ok)('IPVS netlink codec', () => {
+describe.skipIf(!nl.ok)(skipTitle('IPVS netlink codec', nl.ok ? null : nl.reason), () => {
   const a = nl.ok ? nl.addon : null!;
-  const codec = new IpvsCodec({ k: a.constants, ntop: a.ntop, pton: a.pton });
+  // One codec per test: it remembers the addresses it has met, and no test may start from what another left.
+  let codec: IpvsCodec;
+  beforeEach(() => {
+    codec = new IpvsCodec({ k: a.constants, ntop: a.ntop, pton: a.pton });
+  });
   const parsed = parseIpvsadmSave(TABLE);
   if (!parsed.ok) throw new Error(parsed.message);
   const HDR = a.constants.NLMSG_HDRLEN!;

@@ -54,13 +54,13 @@ export async function runSimSchedule(scheduleSeed: number, length = 6): Promise<
     steps,
   );
   try {
-    await clock.drive(run, () => check());
+    await clock.drive(run, () => check(), { what: `chaos schedule ${scheduleSeed} (${steps.join(', ')}) to finish`, timeoutMs: 60_000 });
     const violations = await run;
     await fleet.stopAll().catch(() => {});
     return { seed: scheduleSeed, steps, violations, grants: keeper.state('web')?.lastToken ?? 0, mutations: endpoint.mutations().length };
   } finally {
     const stopping = fleet.stopAll();
-    await clock.drive(stopping, () => {});
+    await clock.drive(stopping, () => {}, { what: `the fleet of schedule ${scheduleSeed} to stop`, timeoutMs: 10_000 });
     await endpoint.stop();
   }
 }

@@ -37,7 +37,7 @@ describe('vigil iam-policy', () => {
   it('prints only the actions used, scoped to the named allocation, instances, interfaces and route tables; Describe* apart on "*"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-iam-'));
     writeFileSync(join(dir, 'keepalived.conf'), CONF);
-    const out = execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/vigil.js'), 'iam-policy', '--config', join(dir, 'keepalived.conf'), '--account', '123456789012'], { encoding: 'utf8' });
+    const out = execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/vigil.js'), 'iam-policy', '--config', join(dir, 'keepalived.conf'), '--account', '123456789012'], { encoding: 'utf8', timeout: 30_000 });
     const policy = JSON.parse(out) as { Statement: { Sid: string; Action: string[]; Resource: string | string[]; Condition?: unknown }[] };
     const actions = policy.Statement.flatMap((s) => s.Action).sort();
     expect(actions).toEqual(['ec2:AssociateAddress', 'ec2:DescribeAddresses', 'ec2:DescribeRouteTables', 'ec2:DisassociateAddress', 'ec2:ReplaceRoute']);

@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Caller } from '../../shim/cloud/ec2-caller.ts';
+import { WaitTimeout } from '../helpers/eventually.ts';
 
 interface Timer {
   atMs: number;
@@ -57,8 +58,9 @@ export class SimClock implements Clock {
     };
   }
 
-  private async idle(): Promise<void> {
+  private async idle(overdue: () => void): Promise<void> {
     for (let quiet = 0; quiet < 3; ) {
+      overdue();
       await new Promise((r) => setImmediate(r));
       if (this.inFlight - this.parked() > 0) {
         quiet = 0;
@@ -67,16 +69,29 @@ export class SimClock implements Clock {
     }
   }
 
-  /** Drives time until `done` resolves; calls `onStep` after each timer fires. */
-  async drive(done: Promise<unknown>, onStep: () => void): Promise<void> {
+  /**
+   * Drives time until `done` resolves; calls `onStep` after each timer fires.
+   * Fails, naming `what`, when `done` has not resolved after `timeoutMs` of
+   * real time (a call that never returns, a schedule waiting on nothing).
+   */
+  async drive(done: Promise<unknown>, onStep: () => void, o: { what: string; timeoutMs: number }): Promise<void> {
     let finished = false;
-    void done.finally(() => (finished = true));
+    void done.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    const startedMs = this.t;
+    const deadline = Date.now() + o.timeoutMs;
+    const overdue = () => {
+      if (Date.now() > deadline) throw new WaitTimeout(o.what, o.timeoutMs, `${this.t - startedMs} ms of simulated time, ${this.timers.length} timers pending, ${this.inFlight} EC2 calls in flight`);
+    };
     while (!finished) {
-      await this.idle();
+      await this.idle(overdue);
       if (finished) break;
       this.timers.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
       const next = this.timers.shift();
       if (!next) {
+        overdue();
         await new Promise((r) => setTimeout(r, 1));
         continue;
       }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,8 @@ import { BoardClient } from '../../shim/probe/board-client.ts';
 import { DemoBackend } from '../../devstack/demo-backends.ts';
 import { localSecrets } from '../../devstack/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
+import { spawnDaemon } from '../helpers/daemon.ts';
+import { within } from '../helpers/eventually.ts';
 
 /**
  * The Worker under `wrangler dev` (workerd, local mode), read from Node: a
@@ -52,11 +53,11 @@ describe('vigil probe (a self-hosted vantage point as its own process)', () => {
     try {
       const conf = `virtual_server 10.9.0.1 80 {\n    delay_loop 1\n    protocol TCP\n    real_server 127.0.0.1 ${backend.port} {\n        TCP_CHECK {\n            connect_timeout 1\n        }\n    }\n}\nvigil {\n    vantage_point dc1 {\n        kind self-hosted\n    }\n}\n`;
       await new BoardClient(`${dev.url}/v1/clusters/node-probe`, secrets.tokens.admin).putConfig(conf);
-      const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/vigil.js'), 'probe', '--board', `${dev.url}/v1/clusters/node-probe`, '--vantage', 'dc1', '--for-ms', '4000'], { env: { ...process.env, VIGIL_TOKEN: secrets.tokens.probers.dc1 } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      expect(await new Promise<number | null>((r) => child.on('exit', r)), out).toBe(0);
+      const probe = spawnDaemon(process.execPath, [join(import.meta.dirname, '../../bin/vigil.js'), 'probe', '--board', `${dev.url}/v1/clusters/node-probe`, '--vantage', 'dc1', '--for-ms', '4000'], { env: { ...process.env, VIGIL_TOKEN: secrets.tokens.probers.dc1 } });
+      // --for-ms 4000: it stops by itself; the deadline allows for start-up on a loaded machine.
+      const code = await within('vigil probe --for-ms 4000 to exit', probe.exited, 40_000).catch((err: Error) => `${err.message}\n${probe.output()}`);
+      const out = probe.output();
+      expect(code, out).toBe(0);
       expect(out).toContain('1 real server(s)');
       expect(out).not.toContain(secrets.tokens.probers.dc1!); // the token never reaches the log
       const got = await new BoardClient(`${dev.url}/v1/clusters/node-probe`, secrets.tokens.shim).verdict(0, 0);

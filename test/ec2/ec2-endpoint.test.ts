@@ -1,5 +1,5 @@
 import { AssociateAddressCommand, DescribeAddressesCommand, EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createBackend } from '../../shim/cloud/create-backend.ts';
 import { createEc2Client, sdkCaller } from '../../shim/cloud/ec2-caller.ts';
@@ -12,13 +12,14 @@ import { ALLOCATION_ID, binding, DIRECTORS, PUBLIC_IP, ROUTE_TABLES, SECONDARY_I
 let ep: Ec2Endpoint;
 let sdk: EC2Client;
 
-beforeAll(async () => {
+// A fresh world for every test: no test starts from where another left the address, the routes or the faults.
+beforeEach(async () => {
   ep = new Ec2Endpoint(seed());
   sdkEnv(await ep.start());
   // No endpoint passed: the client finds it through AWS_ENDPOINT_URL_EC2, as any AWS deployment's override would.
   sdk = createEc2Client({ directorId: 'lb1' });
 });
-afterAll(async () => {
+afterEach(async () => {
   sdk.destroy();
   await ep.stop();
 });
@@ -38,6 +39,7 @@ describe('the real @aws-sdk/client-ec2 against the test endpoint', () => {
   });
 
   it('refuses to steal an associated address without AllowReassociation (Resource.AlreadyAssociated)', async () => {
+    ep.world.associateAddress({ allocationId: ALLOCATION_ID, instanceId: DIRECTORS[0].instanceId, allowReassociation: true });
     await expect(sdk.send(new AssociateAddressCommand({ AllocationId: ALLOCATION_ID, InstanceId: DIRECTORS[1].instanceId }))).rejects.toMatchObject({ name: 'Resource.AlreadyAssociated', $metadata: { httpStatusCode: 400 } });
   });
 
@@ -61,10 +63,6 @@ describe('the real @aws-sdk/client-ec2 against the test endpoint', () => {
 describe('movers against the endpoint (lease held throughout)', () => {
   const held = () => ({ token: 1, deadlineMs: systemClock.nowMs() + 60_000 });
   const caller = (id: string, lease = held) => withRetry(withLeaseGuard(sdkCaller(createEc2Client({ directorId: id })), lease, systemClock), systemClock, { baseMs: 5, maxBackoffMs: 50, maxAttempts: 12, random: () => 0.5 });
-
-  beforeEach(() => {
-    ep.faults = { throttleRate: 0, serverErrorRate: 0, latencyMs: 0 };
-  });
 
   it('elastic-ip: acquire moves it (ENI + private IP), a second acquire makes no mutating call, release disassociates', async () => {
     const b = createBackend(binding('elastic-ip'), 'lb2', { caller: caller('lb2'), local: new DryRunLocalAddress() });

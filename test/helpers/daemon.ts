@@ -1,4 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { onTestFinished } from 'vitest';
 import { eventually, within } from './eventually.ts';
 
@@ -15,6 +17,8 @@ export interface Daemon {
   readonly pid: number;
   /** stdout and stderr interleaved as they arrived. */
   output(): string;
+  /** stdout alone (a process whose stdout is data, such as JSON lines, and stderr its log). */
+  stdout(): string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   readonly exited: Promise<number | string>;
   /** True once the process has exited. */
@@ -23,7 +27,7 @@ export interface Daemon {
   waitForLine(what: string, re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
   /** Sends a signal to the process alone (not its group), as an operator's `kill` would. */
   signal(sig: NodeJS.Signals): void;
-  /** Signals the whole group, escalates to SIGKILL after graceMs, and waits for the exit. Idempotent. */
+  /** Signals the whole group, escalates to SIGKILL after graceMs, and waits for the exit and the end of its output. Idempotent. */
   stop(sig?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
 }
 
@@ -55,11 +59,16 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
   const child = spawn(command, args, { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const keep = o.keepChars ?? 1 << 20;
   let out = '';
+  let stdout = '';
   const add = (d: Buffer) => {
     out += d.toString();
     if (out.length > keep) out = out.slice(-keep);
   };
-  child.stdout!.on('data', add);
+  child.stdout!.on('data', (d: Buffer) => {
+    add(d);
+    stdout += d.toString();
+    if (stdout.length > keep) stdout = stdout.slice(-keep);
+  });
   child.stderr!.on('data', add);
   let code: number | string | undefined;
   const gone = new AbortController();
@@ -67,7 +76,8 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
     child.once('exit', (c, s) => {
       code = c ?? s ?? 'unknown';
       live.delete(child.pid!);
-      gone.abort(new Error(`${command} exited (${code}) before it was seen:\n${out.slice(-3000)}`));
+      // The wait's detail shows the output.
+      gone.abort(new Error(`${command} exited (${code}) before it was seen`));
       resolve(code);
     });
     child.once('error', (err) => {
@@ -76,6 +86,8 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
       resolve(code);
     });
   });
+  // Both streams at their end: the last output is in (a child still holding them open is killed by stop()).
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   if (child.pid === undefined) throw new Error(`${command} could not be started`);
   live.add(child.pid);
 
@@ -90,9 +102,10 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
   const d: Daemon = {
     pid: child.pid,
     output: () => out,
+    stdout: () => stdout,
     exited,
     hasExited: () => code !== undefined,
-    waitForLine: (what, re, timeoutMs) => eventually(what, () => re.exec(out) ?? undefined, { timeoutMs, signal: gone.signal }),
+    waitForLine: (what, re, timeoutMs) => eventually(what, () => re.exec(out) ?? undefined, { timeoutMs, signal: gone.signal, detail: () => `${command} output so far:\n${out.slice(-3000)}` }),
     signal: (sig) => {
       if (code === undefined) child.kill(sig);
     },
@@ -109,6 +122,7 @@ export function spawnDaemon(command: string, args: readonly string[], o: SpawnDa
         const c = await exited;
         // The leader is gone; anything left in its group goes too.
         killGroup('SIGKILL');
+        await within(`${command}'s output to end`, closed, graceMs).catch(() => undefined);
         return c;
       })();
       return stopping;
@@ -130,4 +144,21 @@ export function groupAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether process `pid` has a handler for `sig` installed (SigCgt in
+ * /proc/<pid>/status). Before then a signal such as SIGUSR2 or SIGHUP does
+ * its default, which ends the process: wait for this before sending one to a
+ * process that has just started.
+ */
+export function handlesSignal(pid: number, sig: NodeJS.Signals): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false;
+  }
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[sig] - 1)) & 1n) === 1n;
 }

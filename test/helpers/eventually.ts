@@ -11,11 +11,13 @@ export interface EventuallyOptions {
   intervalMs?: number;
   /** Gives up at once when this aborts (a process that exited, say), with its reason. */
   signal?: AbortSignal;
+  /** What else to show when the wait fails (a process's output, a sample log), read only then. */
+  detail?: () => string;
 }
 
 export class WaitTimeout extends Error {
-  constructor(what: string, timeoutMs: number, last: string) {
-    super(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last seen: ${last}` : ''}`);
+  constructor(what: string, timeoutMs: number, last: string, detail = '') {
+    super(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last seen: ${last}` : ''}${detail ? `\n${detail}` : ''}`);
     this.name = 'WaitTimeout';
   }
 }
@@ -35,7 +37,7 @@ export async function eventually<T>(what: string, fn: () => T | Promise<T>, o: E
   const interval = o.intervalMs ?? 50;
   let last = '';
   for (;;) {
-    if (o.signal?.aborted) throw new Error(`gave up waiting for ${what}: ${describe(o.signal.reason)}`);
+    if (o.signal?.aborted) throw new Error(`gave up waiting for ${what}: ${describe(o.signal.reason)}${o.detail ? `\n${o.detail()}` : ''}`);
     try {
       const v = await fn();
       if (v !== undefined && v !== null && v !== false) return v as Exclude<T, undefined | null | false>;
@@ -44,7 +46,7 @@ export async function eventually<T>(what: string, fn: () => T | Promise<T>, o: E
       last = describe(err);
     }
     const left = deadline - Date.now();
-    if (left <= 0) throw new WaitTimeout(what, o.timeoutMs, last);
+    if (left <= 0) throw new WaitTimeout(what, o.timeoutMs, last, o.detail?.());
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, Math.min(interval, left));
       function done() {

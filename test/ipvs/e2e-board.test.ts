@@ -9,6 +9,9 @@ import { localSecrets } from '../../devstack/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { SelfHostedProber } from '../../shim/probe/self-hosted-prober.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
+import { TcpRelay } from '../helpers/tcp-relay.ts';
 import { BoardProxy, forge, type SeenSnapshot } from './board-proxy.ts';
 import { nodeInUml, REPO, umlUnavailable, type UmlRun } from './uml.ts';
 import { createUmlNet, netUnavailable, overUnix, type UmlNet } from './uml-net.ts';
@@ -20,10 +23,11 @@ import { createUmlNet, netUnavailable, overUnix, type UmlNet } from './uml-net.t
  * `vigil shim` CLI inside a UML kernel whose IPVS table it drives with
  * ipvsadm. UML reaches the Board over a tap in a namespace of this test's own
  * and a relay (uml-net.ts); a proxy the test controls sits on that path to
- * withhold snapshots and inject forged, replayed and expired ones.
+ * withhold snapshots and inject forged, replayed and expired ones. The
+ * Board keeps one address across its restart (a relay this test binds in
+ * front of whichever port wrangler gets).
  */
 const skip = umlUnavailable() ?? netUnavailable() ?? (existsSync(join(REPO, 'node_modules/.bin/wrangler')) ? null : 'wrangler is not installed (npm ci)');
-if (skip) console.log(`test/ipvs/e2e-board: skipped: ${skip}`);
 
 const CLUSTER = 'e2e-board';
 // Short, so an outage longer than a snapshot's life fits in the run (the Board's floor is 3 s).
@@ -62,7 +66,6 @@ ${vps}    vote {
 `;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rsState = (s: SeenSnapshot, port: number) => s.doc.virtualServers[0]?.realServers.find((r) => r.port === port)?.state;
 
 interface Step {
@@ -70,7 +73,7 @@ interface Step {
   [k: string]: unknown;
 }
 
-describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd (shim and ipvsadm inside UML)', () => {
+describe.skipIf(!!skip)(skipTitle('vigil shim end to end against the real Board in workerd (shim and ipvsadm inside UML)', skip), () => {
   const got = new Map<string, Step>();
   const notes: string[] = [];
   let dir = '';
@@ -99,37 +102,29 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
     let uml: Promise<UmlRun> | null = null;
     let dev: WranglerDev | null = null;
     let proxy: BoardProxy | null = null;
+    const board = new TcpRelay();
     const persistTo = join(dir, 'board-state');
-    const startBoard = (port?: number) => startWranglerDev({ secrets, vars: { SNAPSHOT_TTL_MS: String(TTL_MS) }, port, persistTo, log: (l) => notes.push(l) });
+    const startBoard = async () => {
+      const started = await startWranglerDev({ secrets, vars: { SNAPSHOT_TTL_MS: String(TTL_MS) }, persistTo, log: (l) => notes.push(l) });
+      board.point(started.url);
+      return started;
+    };
 
     const kernel = async () => (await overUnix(sock.agent, '/kernel')).body;
     const metrics = async () => (await overUnix(sock.metrics, '/metrics').catch((e: Error) => ({ body: `metrics: ${e.message}` }))).body;
     const pick = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).join('; ');
-    async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, deadlineMs: number): Promise<T> {
-      const end = Date.now() + deadlineMs;
-      let last: unknown = null;
-      while (Date.now() < end) {
-        try {
-          const v = await fn();
-          if (v) return v;
-        } catch (err) {
-          last = err;
-        }
-        await sleep(200);
-      }
-      throw new Error(`${what}: not within ${deadlineMs} ms${last ? ` (${String(last)})` : ''}`);
-    }
+    const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number) => eventually(what, fn, { timeoutMs, intervalMs: 200 });
     const rejected = async (reason: string) => Number(/ (\d+)$/.exec(pick(await metrics(), new RegExp(`^vigil_shim_snapshots_rejected_total\\{reason="${reason}"\\}`)))?.[1] ?? 0);
     /** Offers `s` until the shim has counted one more rejection for `reason` (it may be between transports when offered). */
     async function refused(reason: string, s: () => SeenSnapshot): Promise<number> {
       const before = await rejected(reason);
-      return until(`rejection ${reason}`, async () => {
+      const offered = async () => {
         const n = await rejected(reason);
         if (n > before) return n;
         proxy!.inject(s());
-        await sleep(800);
         return null;
-      }, 30_000).finally(() => proxy!.clearPending());
+      };
+      return eventually(`the shim to count one more ${reason} rejection`, offered, { timeoutMs: 30_000, intervalMs: 800 }).finally(() => proxy!.clearPending());
     }
 
     try {
@@ -138,15 +133,15 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
       // UML boots while workerd starts: neither waits for the other (the shim inside waits for key.json).
       const arg = JSON.stringify({ dir, board: `http://${net.hostAddr}:8787`, cluster: CLUSTER, listen: net.umlAddr, backend: BACKEND });
       uml = nodeInUml('test/ipvs/inside/board-shim.ts', [arg], { timeoutMs: 150_000, net: { netns: net.netns, tap: net.tap, addr: net.umlCidr }, signal: stopUml.signal });
+      const boardUrl = await board.listen();
       dev = await startBoard();
-      const port = Number(new URL(dev.url).port);
-      proxy = new BoardProxy(dev.url);
+      proxy = new BoardProxy(boardUrl);
       await proxy.listen(sock.board);
-      await new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, secrets.tokens.admin).putConfig(conf);
+      await new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, secrets.tokens.admin).putConfig(conf);
       // Pinned the way an operator would: read once from /v1/keys, handed to the shim as a file.
-      writeFileSync(join(dir, 'key.json'), await (await fetch(`${dev.url}/v1/keys`, { signal: AbortSignal.timeout(10_000) })).text());
+      writeFileSync(join(dir, 'key.json'), await (await fetch(`${boardUrl}/v1/keys`, { signal: AbortSignal.timeout(10_000) })).text());
       for (const vp of VANTAGE_POINTS) {
-        const p = new SelfHostedProber({ vantagePoint: vp, board: new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, secrets.tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200 });
+        const p = new SelfHostedProber({ vantagePoint: vp, board: new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, secrets.tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200 });
         probers.push(p);
         running.push(p.run());
       }
@@ -164,7 +159,7 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
 
       await b.stop();
       await until('backend b out of the kernel', async () => (await kernel()) === B_DOWN, 40_000);
-      const detail = await new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, secrets.tokens.shim).voteDetail();
+      const detail = await new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, secrets.tokens.shim).voteDetail();
       const bVotes = detail.realServers.find((r) => r.key.endsWith(`:${b.port}`))?.votes ?? {};
       got.set('a backend stops', { kernel: await kernel(), downVotes: Object.values(bVotes).filter((v) => !v.up).length });
 
@@ -173,13 +168,22 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
       await b.start();
       const heldBack = await until('the Board saying b is up again', async () => proxy!.seen.find((s) => s.seq > proxy!.lastForwardedSeq && rsState(s, b.port) === 'up'), 40_000);
       const seqBefore = Math.max(...proxy.seen.map((s) => s.seq));
+      board.point(null);
       await dev.stop();
       const stoppedAt = Date.now();
+      // The table is sampled all through the outage, which ends on the shim's own word that it holds
+      // (its snapshot expired), once the Board has been gone longer than a snapshot lives and the
+      // withheld one has expired too.
       const samples: string[] = [];
-      while (Date.now() < Math.max(stoppedAt + TTL_MS + 2000, heldBack.expiresAtMs + 1000)) {
-        samples.push(await kernel());
-        await sleep(500);
-      }
+      const overAt = Math.max(stoppedAt + TTL_MS + 2000, heldBack.expiresAtMs + 1000);
+      await eventually(
+        'the shim to hold the table through an outage longer than a snapshot lives',
+        async () => {
+          samples.push(await kernel());
+          return Date.now() > overAt && /^vigil_shim_mode\{mode="holding"\} 1$/m.test(await metrics());
+        },
+        { timeoutMs: overAt - Date.now() + 30_000, intervalMs: 500, detail: () => samples.join('\n---\n').slice(-2000) },
+      );
       const expiredCount = await refused('expired', () => heldBack);
       samples.push(await kernel());
       got.set('board outage', { kernel: samples[samples.length - 1], samples: samples.length, sameThroughout: samples.every((s) => s === B_DOWN), expiredCount, metrics: pick(await metrics(), /^vigil_shim_mode/) });
@@ -187,7 +191,7 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
       // Back on the same address with the same storage: the sequence continues, the shim follows.
       proxy.withhold = false;
       const restartedAt = proxy.seen.length;
-      dev = await startBoard(port);
+      dev = await startBoard();
       await until('b back in the kernel', async () => (await kernel()) === ALL_UP, 60_000);
       const after = proxy.seen.slice(restartedAt);
       got.set('board back', { kernel: await kernel(), seqBefore, firstSeqAfter: Math.min(...after.map((s) => s.seq)), metrics: pick(await metrics(), /^vigil_shim_(mode|snapshots_rejected)/) });
@@ -205,6 +209,7 @@ describe.skipIf(!!skip)('vigil shim end to end against the real Board in workerd
       const run = await uml?.catch(() => null);
       if (run && run.code !== 0) notes.push(`uml exit ${run.code}${run.timedOut ? ' (timed out)' : ''}: ${run.stderr.slice(-2000)}`);
       await proxy?.close();
+      await board.close();
       await dev?.stop();
       await a.stop();
       await b.stop();

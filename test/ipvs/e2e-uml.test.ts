@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { nodeInUml, steps, umlUnavailable, type UmlRun } from './uml.ts';
 
 const skip = umlUnavailable();
-if (skip) console.log(`test/ipvs/e2e-uml: skipped: ${skip}`);
 
 const FOREIGN = '-A -t 10.9.9.9:25 -s rr';
 const ALL_UP = [
@@ -23,7 +23,7 @@ const ONE_DOWN = [
   '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 1',
 ].sort().join('\n');
 
-describe.skipIf(!!skip)('vigil shim end to end: Board verdicts → the kernel’s IPVS table (test Board, real ipvsadm, UML kernel)', () => {
+describe.skipIf(!!skip)(skipTitle('vigil shim end to end: Board verdicts → the kernel’s IPVS table (test Board, real ipvsadm, UML kernel)', skip), () => {
   let run: UmlRun;
   let got: Map<string, Record<string, unknown>>;
 

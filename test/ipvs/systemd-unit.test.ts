@@ -2,9 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { REPO } from './uml.ts';
 
 const UNIT = join(REPO, 'infra/systemd/vigil-shim.service');
+const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8', timeout: 20_000 });
+const noSystemd = probe.error ? `systemd-analyze cannot run here (${probe.error.message}); Debian's systemd package has it` : null;
 
 function settings(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -33,9 +36,9 @@ describe('the hardened systemd unit', () => {
     expect(s.get('ExecReload')![0]).toContain('-HUP');
   });
 
-  it('passes systemd-analyze verify where systemd is installed', () => {
+  it.skipIf(!!noSystemd)(skipTitle('passes systemd-analyze verify', noSystemd), () => {
     const r = spawnSync('systemd-analyze', ['verify', '--man=no', UNIT], { encoding: 'utf8', timeout: 20_000 });
-    if (r.error) return console.log(`systemd-unit: verify skipped: ${r.error.message}`);
+    expect(r.error).toBeUndefined();
     // "User vigil does not exist" style complaints are about this machine, not the unit.
     const problems = (r.stderr + r.stdout).split('\n').filter((l) => l.trim() && !/does not exist|not found|Failed to resolve|\/usr\/bin\/node/.test(l));
     expect(problems).toEqual([]);

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { nodeInUml, steps, umlUnavailable, type UmlRun } from './uml.ts';
 
 const skip = umlUnavailable();
-if (skip) console.log(`test/ipvs/uml-backend: skipped: ${skip}`);
 
 const sorted = (s: string) => s.split('\n').filter(Boolean).sort().join('\n');
 
@@ -117,7 +117,7 @@ const STEPS = [
   },
 ];
 
-describe.skipIf(!!skip).each(['ipvsadm', 'netlink'])('%s backend against a real IPVS kernel (User-Mode Linux)', (kind) => {
+describe.skipIf(!!skip).each(['ipvsadm', 'netlink'])(skipTitle('%s backend against a real IPVS kernel (User-Mode Linux)', skip), (kind) => {
   let run: UmlRun;
   let got: Array<Record<string, unknown>>;
 
@@ -128,7 +128,6 @@ describe.skipIf(!!skip).each(['ipvsadm', 'netlink'])('%s backend against a real 
     });
     got = steps(run.stdout);
   }, 120_000);
-  afterAll(() => {});
 
   const why = () => `exit ${run.code}${run.timedOut ? ' (timed out)' : ''}\n${run.stderr.slice(-3000)}`;
 
@@ -153,6 +152,8 @@ describe.skipIf(!!skip).each(['ipvsadm', 'netlink'])('%s backend against a real 
   });
 
   it('every step reads back (through this backend) exactly what ipvsadm -Sn shows', () => {
+    // Every step, not whichever ran: an empty run must not pass this by looping over nothing.
+    expect(got, why()).toHaveLength(STEPS.length);
     for (const s of got) expect(sorted(String(s.parsed)), String(s.name)).toBe(String(s.kernel));
   });
 

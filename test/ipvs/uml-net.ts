@@ -5,10 +5,11 @@
  * the tap and its addresses live only inside the namespace, and deleting the
  * namespace removes them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { REPO } from './uml.ts';
 
 export interface UmlNet {
@@ -41,15 +42,10 @@ export function createUmlNet(name = `vigil-e2eb-${process.pid}`): UmlNet {
   const net: Omit<UmlNet, 'relay' | 'destroy'> = { netns: name, tap: 'vtap0', hostAddr: '10.251.0.1', umlAddr: '10.251.0.2', umlCidr: '10.251.0.2/30' };
   spawnSync('ip', ['netns', 'del', name], { timeout: 10_000 }); // a leftover of a killed run with this pid
   ip(['netns', 'add', name]);
-  let relay: ChildProcess | null = null;
+  let relay: Daemon | null = null;
   const destroy = () => {
-    if (relay?.pid) {
-      try {
-        process.kill(-relay.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    // The kill itself is sent at once; the namespace's own sweep below does not wait for it either.
+    void relay?.stop('SIGKILL');
     const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
     for (const pid of pids.split('\n').filter(Boolean)) {
       try {
@@ -72,26 +68,10 @@ export function createUmlNet(name = `vigil-e2eb-${process.pid}`): UmlNet {
   return {
     ...net,
     destroy,
-    relay(specs, deadlineMs = 20_000) {
-      const child = spawn('ip', ['netns', 'exec', name, process.execPath, '--import', 'tsx', join(REPO, 'test/ipvs/netns-relay.ts'), ...specs], { cwd: REPO, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-      relay = child;
-      return new Promise((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`relay not ready: ${out}`)), deadlineMs);
-        const on = (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout!.on('data', on);
-        child.stderr!.on('data', on);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`relay exited ${code}: ${out}`));
-        });
-      });
+    async relay(specs, deadlineMs = 20_000) {
+      // stdin stays open: the relay exits when it closes, however this process ends.
+      relay = spawnDaemon('ip', ['netns', 'exec', name, process.execPath, '--import', 'tsx', join(REPO, 'test/ipvs/netns-relay.ts'), ...specs], { cwd: REPO, stdin: true });
+      await relay.waitForLine('the netns relay to listen', /^ready$/m, deadlineMs);
     },
   };
 }

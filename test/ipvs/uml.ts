@@ -4,16 +4,20 @@
  * enforced twice: by run.sh, and here by killing run.sh's whole process group,
  * whose exit trap kills the UML process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnDaemon } from '../helpers/daemon.ts';
+import { within } from '../helpers/eventually.ts';
 
 export const REPO = join(import.meta.dirname, '../..');
 const RUN = join(REPO, 'infra/uml/run.sh');
 
 export interface UmlRun {
-  code: number | null;
+  /** The exit code, or the signal that ended run.sh. */
+  code: number | string;
   stdout: string;
+  /** Its log: stdout and stderr as they came. */
   stderr: string;
   timedOut: boolean;
 }
@@ -45,31 +49,22 @@ export function runInUml(argv: string[], o: UmlOptions = {}): Promise<UmlRun> {
   if (o.net) args.push('-n', o.net.tap, '-e', o.net.addr);
   // `ip netns exec` execs run.sh in place, so the process group below is still run.sh's.
   const [file, ...pre] = o.net ? ['ip', 'netns', 'exec', o.net.netns, RUN] : [RUN];
-  return new Promise((resolve) => {
-    const child = spawn(file!, [...pre, ...args, '--', ...argv], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+  const run = spawnDaemon(file!, [...pre, ...args, '--', ...argv], { cwd: REPO });
+  const stop = () => void run.stop('SIGTERM');
+  o.signal?.addEventListener('abort', stop, { once: true });
+  return (async () => {
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    };
-    const killer = setTimeout(() => {
+    try {
+      await within(`${argv.join(' ').slice(0, 120)} inside UML to finish`, run.exited, timeoutMs + 10_000);
+    } catch {
       timedOut = true;
-      kill();
-    }, timeoutMs + 10_000);
-    o.signal?.addEventListener('abort', kill, { once: true });
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      o.signal?.removeEventListener('abort', kill);
-      resolve({ code, stdout, stderr, timedOut: timedOut || code === 124 });
-    });
-  });
+    } finally {
+      o.signal?.removeEventListener('abort', stop);
+    }
+    // Waits for the exit (run.sh's trap kills the kernel), then for the last of its output.
+    const code = await run.stop('SIGTERM');
+    return { code, stdout: run.stdout(), stderr: run.output(), timedOut: timedOut || code === 124 };
+  })();
 }
 
 /** A node script of this repository run inside UML through tsx. */

@@ -7,16 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAdvert, encodeIpv4, passwordBytes, type Advert } from '../../shim/vrrp/codec.ts';
-import { keepalivedConf } from './conf.ts';
-import { Lab, labUnavailable, REPO, waitFor, type Director, type Proc } from './lab.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { prng } from '../helpers/prng.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
+import { keepalivedConf } from './conf.ts';
+import { Lab, labUnavailable, REPO, type Director, type Proc, type ShimStatus } from './lab.ts';
 
 const skip = labUnavailable();
-if (skip) console.log(`test/vrrp/hostile-packets: skipped: ${skip}`);
-
 const GROUP = '224.0.0.18';
 
-describe.skipIf(!!skip)('hostile packets against a running shim', () => {
+describe.skipIf(!!skip)(skipTitle('hostile packets against a running shim', skip), () => {
   let lab: Lab;
   let shimHost: Director;
   let attacker: Director;
@@ -37,21 +37,27 @@ describe.skipIf(!!skip)('hostile packets against a running shim', () => {
   };
 
   /** Every packet the shim saw, by where it was counted. */
-  const counted = () => {
-    const s = lab.status('victim');
+  const counted = (s: ShimStatus | null) => {
     if (!s) return null;
     const link = Object.values(s.links[0]?.dropped ?? {}).reduce((a, b) => a + b, 0);
     const received = s.instances.reduce((n, i) => n + (i.stats.advertsReceived as number), 0);
     const drops = (name: string) => s.instances.find((i) => i.name === name)?.stats.dropped ?? {};
     return { total: link + received, link: s.links[0]?.dropped ?? {}, a: drops('VI_A'), b: drops('VI_B'), states: s.instances.map((i) => i.state) };
   };
-  /** Asks the shim for fresh counters until `pred` holds. */
-  const settle = async (pred: (c: NonNullable<ReturnType<typeof counted>>) => boolean) =>
-    waitFor(() => {
-      shim.child.kill('SIGUSR2');
-      const c = counted();
-      return c && pred(c) ? c : undefined;
-    }, 10_000, 100);
+  type Counts = NonNullable<ReturnType<typeof counted>>;
+  /** The counters as they are now (a freshly written status file). */
+  const now = async (): Promise<Counts> => counted(await lab.freshStatus(shim))!;
+  /** Asks the shim for fresh counters until it has counted `n` packets beyond `before`. */
+  const settle = (before: Counts, n: number): Promise<Counts> =>
+    eventually(
+      `the shim to count ${n} more packets`,
+      () => {
+        shim.daemon.signal('SIGUSR2');
+        const c = counted(lab.status('victim'));
+        return c && c.total - before.total >= n ? c : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, detail: () => `${JSON.stringify(counted(lab.status('victim')))}\n${shim.output().slice(-2000)}` },
+    );
 
   beforeAll(async () => {
     lab = new Lab(2, 13).create();
@@ -63,8 +69,7 @@ describe.skipIf(!!skip)('hostile packets against a running shim', () => {
       { name: 'VI_B', version: 3, vrid: 52, priority: 150, advertInt: '0.1', vip: `${vipB}/24` },
     ]);
     shim = lab.shim(shimHost, 'victim', lab.write('victim.conf', conf), ['--config-id', 'victim']);
-    const up = await waitFor(() => (lab.addresses(shimHost).includes(vipA) && lab.addresses(shimHost).includes(vipB) ? true : undefined), 15_000);
-    if (!up) throw new Error(`shim did not become master:\n${shim.output()}`);
+    await eventually('the shim to become master of both instances', () => lab.addresses(shimHost).includes(vipA) && lab.addresses(shimHost).includes(vipB), { timeoutMs: 15_000, detail: () => shim.output() });
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -77,7 +82,7 @@ describe.skipIf(!!skip)('hostile packets against a running shim', () => {
       b[6] = b[6]! ^ 0xff;
       return b;
     };
-    const before = (await settle(() => true))!;
+    const before = await now();
     const sent = inject('classes', [
       ...Array.from({ length: n }, () => packet(encodeAdvert(v2(), ends()), 64)),
       ...Array.from({ length: n }, () => packet(badChecksum())),
@@ -87,18 +92,17 @@ describe.skipIf(!!skip)('hostile packets against a running shim', () => {
       ...Array.from({ length: n }, () => packet(Buffer.from('garbage'))),
     ]);
     expect(sent).toBe(6 * n);
-    const c = await settle((x) => x.total - before.total >= sent);
-    expect(c, shim.output().slice(-2000)).toBeDefined();
+    const c = await settle(before, sent);
     const delta = (now: Record<string, number>, was: Record<string, number>, k: string) => (now[k] ?? 0) - (was[k] ?? 0);
-    expect(delta(c!.a, before.a, 'bad-ttl')).toBe(n);
-    expect(delta(c!.b, before.b, 'bad-checksum')).toBe(n);
-    expect(delta(c!.a, before.a, 'auth-mismatch')).toBe(n);
-    expect(delta(c!.link, before.link, 'unknown-vrid')).toBe(n);
-    expect(delta(c!.a, before.a, 'truncated')).toBe(n);
-    expect(delta(c!.link, before.link, 'truncated')).toBe(n);
-    expect(c!.total - before.total).toBe(sent);
-    expect(c!.states).toEqual(['MASTER', 'MASTER']);
-    expect(shim.child.exitCode).toBeNull();
+    expect(delta(c.a, before.a, 'bad-ttl')).toBe(n);
+    expect(delta(c.b, before.b, 'bad-checksum')).toBe(n);
+    expect(delta(c.a, before.a, 'auth-mismatch')).toBe(n);
+    expect(delta(c.link, before.link, 'unknown-vrid')).toBe(n);
+    expect(delta(c.a, before.a, 'truncated')).toBe(n);
+    expect(delta(c.link, before.link, 'truncated')).toBe(n);
+    expect(c.total - before.total).toBe(sent);
+    expect(c.states).toEqual(['MASTER', 'MASTER']);
+    expect(shim.daemon.hasExited()).toBe(false);
   });
 
   it('survives a seeded fuzz of 1500 mutated and random packets, counting every one, and stays master', async () => {
@@ -121,21 +125,20 @@ describe.skipIf(!!skip)('hostile packets against a running shim', () => {
       if (body.length > 2 && body[2]! >= 150) body[2] = 149;
       packets.push(packet(body, int(8) === 0 ? int(256) : 255));
     }
-    const before = (await settle(() => true))!;
+    const before = await now();
     // In rounds, each counted before the next: a burst larger than the socket's
     // receive buffer would be dropped by the kernel on a busy machine, before
     // the shim could see (and count) it; what is under test is the shim.
     let sent = 0;
-    let c: Awaited<ReturnType<typeof settle>> = undefined;
+    let c = before;
     for (let at = 0; at < packets.length; at += 250) {
       sent += inject(`fuzz-${at}`, packets.slice(at, at + 250));
-      c = await settle((x) => x.total - before.total >= sent);
-      expect(c, shim.output().slice(-2000)).toBeDefined();
+      c = await settle(before, sent);
     }
     expect(sent).toBe(1500);
-    expect(c!.total - before.total).toBe(sent);
-    expect(shim.child.exitCode).toBeNull();
+    expect(c.total - before.total).toBe(sent);
+    expect(shim.daemon.hasExited()).toBe(false);
     expect(lab.addresses(shimHost)).toEqual(expect.arrayContaining([vipA, vipB]));
-    expect(c!.states).toEqual(['MASTER', 'MASTER']);
+    expect(c.states).toEqual(['MASTER', 'MASTER']);
   });
 });

@@ -6,12 +6,12 @@
  * moves both ways".
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { keepalivedConf, type InstanceConf } from './conf.ts';
-import { keepalivedUnavailable, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
-import { HolderWatch } from './watch.ts';
+import { keepalivedUnavailable, Lab, labUnavailable, type Director, type Proc } from './lab.ts';
+import { hasAddress, HolderWatch, holderIs, holderThroughout } from './watch.ts';
 
 const skip = labUnavailable() ?? keepalivedUnavailable();
-if (skip) console.log(`test/vrrp/keepalived-interop: skipped: ${skip}`);
 
 interface Case {
   title: string;
@@ -28,7 +28,7 @@ const cases: Case[] = [
   { title: 'v2 unicast, PASS auth, 1 s', conf: { version: 2, advertInt: '1', pass: 'pw' }, unicast: true, deadlineMs: 12_000 },
 ];
 
-describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
+describe.skipIf(!!skip)(skipTitle('vigil shim with keepalived 2.2.7', skip), () => {
   let lab: Lab;
   let shimHost: Director;
   let kaHost: Director;
@@ -65,19 +65,14 @@ describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
     running.push(p);
     return p;
   };
-  const holderIs = (d: Director, ms: number) => waitFor(() => (lab.holders(vip).map((h) => h.ns).join() === d.ns ? true : undefined), ms);
-  /** Polls for `ms`: every poll must show exactly this holder. */
-  const steady = async (d: Director, ms: number) => {
-    const end = Date.now() + ms;
-    const seen: string[] = [];
-    while (Date.now() < end) {
-      const h = lab.holders(vip).map((x) => x.ns).join();
-      if (h !== d.ns) seen.push(h || '(none)');
-      await sleep(50);
-    }
-    return seen;
-  };
   const why = (...procs: Proc[]) => `${watch?.describe().slice(-3000) ?? ''}\n${procs.map((p) => `--- ${p.name}\n${p.output().slice(-2500)}`).join('\n')}`;
+  const held = (d: Director, c: Case, ...procs: Proc[]) => holderIs(lab, vip, d, c.deadlineMs, () => why(...procs));
+  /**
+   * Every poll shows exactly `d` holding the address until the shim (master
+   * or backup) has counted four more adverts: more than a master-down
+   * interval, in which a backup that ignored the master would have taken over.
+   */
+  const steady = (d: Director, c: Case, shim: Proc) => holderThroughout(lab, vip, d, lab.adverts(shim, d === shimHost ? 'advertsSent' : 'advertsReceived', 4, c.deadlineMs));
 
   for (const c of cases) {
     for (const shimHigher of [true, false]) {
@@ -89,15 +84,16 @@ describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
         const pLow = start(low, kindOf(low), c, 100);
         const pHigh = start(high, kindOf(high), c, 200);
         // Started together, the higher priority wins the election...
-        expect(await holderIs(high, c.deadlineMs), why(pHigh, pLow)).toBe(true);
-        expect(await steady(high, 1500), why(pHigh, pLow)).toEqual([]);
+        const shimOf = (h: Proc, l: Proc) => (shimHigher ? h : l);
+        await held(high, c, pHigh, pLow);
+        expect(await steady(high, c, shimOf(pHigh, pLow)), why(pHigh, pLow)).toEqual([]);
         // ...a graceful stop hands it to the other implementation...
         expect(await lab.stop(pHigh, 'SIGTERM')).toBe(0);
-        expect(await holderIs(low, c.deadlineMs), why(pHigh, pLow)).toBe(true);
+        await held(low, c, pHigh, pLow);
         // ...and a restarted higher one preempts it back.
         const pHigh2 = start(high, kindOf(high), c, 200);
-        expect(await holderIs(high, c.deadlineMs), why(pHigh2, pLow)).toBe(true);
-        expect(await steady(high, 1000), why(pHigh2, pLow)).toEqual([]);
+        await held(high, c, pHigh2, pLow);
+        expect(await steady(high, c, shimOf(pHigh2, pLow)), why(pHigh2, pLow)).toEqual([]);
         watch.stop();
         expect(watch.lastingDoubles(), `two holders: ${why(pHigh2, pLow)}`).toEqual([]);
       });
@@ -108,12 +104,12 @@ describe.skipIf(!!skip)('vigil shim with keepalived 2.2.7', () => {
     const c = cases[1]!;
     watch = new HolderWatch(lab, vip).start();
     const pKa = start(kaHost, 'keepalived', c, 200);
-    expect(await holderIs(kaHost, c.deadlineMs), why(pKa)).toBe(true);
+    await held(kaHost, c, pKa);
     const pShim = start(shimHost, 'shim', c, 100);
-    expect(await steady(kaHost, 1000), why(pKa, pShim)).toEqual([]);
+    expect(await steady(kaHost, c, pShim), why(pKa, pShim)).toEqual([]);
     watch.dead.add(kaHost);
     await lab.kill9(pKa);
-    expect(await waitFor(() => (lab.addresses(shimHost).includes(vip) ? true : undefined), c.deadlineMs), why(pShim)).toBe(true);
+    await hasAddress(lab, shimHost, vip, c.deadlineMs, () => why(pShim));
     watch.stop();
     expect(watch.lastingDoubles(), why(pKa, pShim)).toEqual([]);
   });

@@ -5,10 +5,12 @@
  * ARP and NA packets therefore never leave these namespaces. Everything the
  * lab starts is killed and every namespace removed in `destroy()`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { handlesSignal, spawnDaemon, type Daemon } from '../helpers/daemon.ts';
+import { eventually, within } from '../helpers/eventually.ts';
 
 const IP_TIMEOUT_MS = 10_000;
 export const REPO = join(import.meta.dirname, '../..');
@@ -50,11 +52,17 @@ export interface Director {
 export interface Proc {
   name: string;
   ns: string;
-  child: ChildProcess;
+  /** `ip netns exec` execs in place: this is the shim or keepalived itself, leading its own process group. */
+  daemon: Daemon;
   output: () => string;
-  exited: Promise<number | null>;
   /** keepalived only: its VRRP child's pid file (the parent is not the process that speaks VRRP). */
   vrrpPidFile?: string;
+}
+
+/** What a shim's --status-file holds (shim/vrrp/daemon.ts status()). */
+export interface ShimStatus {
+  instances: Array<{ name: string; state: string; priority: number; stats: Record<string, unknown> & { dropped: Record<string, number>; advertsReceived: number; advertsSent: number } }>;
+  links: Array<{ dropped: Record<string, number> }>;
 }
 
 export class Lab {
@@ -142,13 +150,8 @@ export class Lab {
 
   /** Starts argv inside a director's namespace; output is kept for failure messages. */
   spawnIn(d: Director, name: string, argv: string[]): Proc {
-    const child = spawn('ip', ['netns', 'exec', d.ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
-    let out = '';
-    const keep = (b: Buffer) => (out = (out + b.toString()).slice(-200_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const p: Proc = { name, ns: d.ns, child, output: () => out, exited };
+    const daemon = spawnDaemon('ip', ['netns', 'exec', d.ns, ...argv], { cwd: REPO, keepChars: 200_000 });
+    const p: Proc = { name, ns: d.ns, daemon, output: () => daemon.output() };
     this.procs.push(p);
     return p;
   }
@@ -177,24 +180,66 @@ export class Lab {
     await this.stop(p, 'SIGKILL');
   }
 
-  status(name: string): { instances: Array<{ name: string; state: string; priority: number; stats: Record<string, unknown> & { dropped: Record<string, number> } }>; links: Array<{ dropped: Record<string, number> }> } | null {
+  /** A shim's status file as it was last written (on a state change, or on SIGUSR2), or null. */
+  status(name: string): ShimStatus | null {
     try {
-      return JSON.parse(readFileSync(join(this.dir, `${name}.status.json`), 'utf8'));
+      return JSON.parse(readFileSync(this.statusFile(name), 'utf8')) as ShimStatus;
     } catch {
       return null;
     }
   }
 
-  async stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return p.child.exitCode;
-    p.child.kill(signal);
-    const t = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-    const r = await Promise.race([p.exited, t]);
-    if (r === 'timeout') {
-      p.child.kill('SIGKILL');
-      return p.exited;
+  private statusFile(name: string): string {
+    return join(this.dir, `${name}.status.json`);
+  }
+
+  /** A shim's status as it is now: asks for a fresh file (SIGUSR2, as keepalived's stats) and waits until it is rewritten. */
+  async freshStatus(p: Proc, timeoutMs = 5_000): Promise<ShimStatus> {
+    const mtime = () => {
+      try {
+        return statSync(this.statusFile(p.name)).mtimeMs;
+      } catch {
+        return 0;
+      }
+    };
+    // Sent before the shim handles it, SIGUSR2 would end it.
+    await eventually(`${p.name} to handle SIGUSR2`, () => handlesSignal(p.daemon.pid, 'SIGUSR2'), { timeoutMs, detail: () => p.output().slice(-2000) });
+    const before = mtime();
+    p.daemon.signal('SIGUSR2');
+    return eventually(`${p.name} to rewrite its status file`, () => mtime() > before && this.status(p.name), { timeoutMs, detail: () => p.output().slice(-2000) });
+  }
+
+  /**
+   * Resolves once a shim's first instance has counted `more` adverts of a
+   * kind (sent, or received) beyond its count when called: proof that that
+   * many advert intervals went by with the peers running, where a sleep
+   * would only hope so.
+   */
+  async adverts(p: Proc, kind: 'advertsSent' | 'advertsReceived', more: number, timeoutMs: number): Promise<void> {
+    const base = (await this.freshStatus(p)).instances[0]?.stats[kind] ?? 0;
+    await eventually(
+      `${p.name} to count ${more} more ${kind} than ${base}`,
+      () => {
+        p.daemon.signal('SIGUSR2');
+        // A file not rewritten yet shows a lower count: that can delay this wait, never end it early.
+        return (this.status(p.name)?.instances[0]?.stats[kind] ?? 0) >= base + more;
+      },
+      { timeoutMs, intervalMs: 100, detail: () => p.output().slice(-2000) },
+    );
+  }
+
+  /**
+   * Stops one process: `signal` to it alone (as an operator's kill would),
+   * then the rest of its group once it has exited, or SIGKILL to the group
+   * after `timeoutMs`. Resolves with its exit code or the signal that ended it.
+   */
+  async stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | string> {
+    if (signal !== 'SIGKILL' && !p.daemon.hasExited()) {
+      p.daemon.signal(signal);
+      // A process that does not stop in time is killed below, and its exit says so (a signal, not 0).
+      await within(`${p.name} to exit after ${signal}`, p.daemon.exited, timeoutMs).catch(() => undefined);
     }
-    return r;
+    return p.daemon.stop('SIGKILL');
   }
 
   /**
@@ -209,8 +254,7 @@ export class Lab {
 
   /** Kills everything still running in the lab's namespaces, then removes them. Safe to call twice. */
   async destroy(): Promise<void> {
-    for (const p of this.procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(this.procs.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 5_000).unref())])));
+    await Promise.all(this.procs.map((p) => p.daemon.stop('SIGKILL')));
     // Anything left behind in a namespace (a keepalived child) goes with it.
     for (const ns of [...this.directors.map((d) => d.ns), this.bridgeNs]) {
       const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: IP_TIMEOUT_MS }).stdout ?? '';
@@ -227,15 +271,14 @@ export class Lab {
   }
 }
 
-/** Polls `fn` until it returns a value other than undefined, or the deadline passes. */
-export async function waitFor<T>(fn: () => T | undefined, timeoutMs: number, stepMs = 50): Promise<T | undefined> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) return undefined;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+/**
+ * @deprecated Use eventually() (test/helpers/eventually.ts), which names what
+ * it waited for. Kept for callers not yet moved to it; like eventually() it
+ * throws at the deadline (it used to return undefined, which callers ignored).
+ */
+export async function waitFor<T>(fn: () => T | undefined, timeoutMs: number, stepMs = 50): Promise<T> {
+  return (await eventually(`${fn.toString().slice(0, 200)}`, fn, { timeoutMs, intervalMs: stepMs })) as T;
 }
 
+/** Pacing for benchmarks; a test waits for a positive signal with eventually() instead. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,16 +4,17 @@
  * asserted with generous deadlines, never tight timings.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { keepalivedConf, type InstanceConf } from './conf.ts';
-import { ip, Lab, labUnavailable, sleep, waitFor, type Director, type Proc } from './lab.ts';
-import { HolderWatch } from './watch.ts';
+import { ip, Lab, labUnavailable, type Director, type Proc } from './lab.ts';
+import { hasAddress, HolderWatch, holderIs, holderThroughout } from './watch.ts';
 
 const skip = labUnavailable();
-if (skip) console.log(`test/vrrp/shim-pair: skipped: ${skip}`);
 
 const DEADLINE_MS = 8_000;
 
-describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
+describe.skipIf(!!skip)(skipTitle('two vigil shims in one virtual router', skip), () => {
   let lab: Lab;
   let a: Director;
   let b: Director;
@@ -42,26 +43,27 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
     running.push(p);
     return p;
   };
-  const holderIs = (d: Director) => waitFor(() => (lab.holders(vip).map((h) => h.ns).join() === d.ns ? true : undefined), DEADLINE_MS);
   const why = (...procs: Proc[]) => `${watch?.describe() ?? ''}\n${procs.map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join('\n')}`;
+  const held = (d: Director, ...procs: Proc[]) => holderIs(lab, vip, d, DEADLINE_MS, () => why(...procs));
+  const reaches = (d: Director, ...procs: Proc[]) => hasAddress(lab, d, vip, DEADLINE_MS, () => why(...procs));
 
   it('elects the higher priority, moves on kill -9, and the restarted director preempts back', async () => {
     watch = new HolderWatch(lab, vip).start();
     const pa = start(a, 'a1', { priority: 150 });
     const pb = start(b, 'b1', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
-    await sleep(1000);
-    expect(lab.holders(vip).map((h) => h.ns), 'the master keeps the address while both run').toEqual([a.ns]);
+    await held(a, pa, pb);
+    // The master keeps the address while both run: through ten adverts the backup accepted (1 s at 0.1 s).
+    expect(await holderThroughout(lab, vip, a, lab.adverts(pb, 'advertsReceived', 10, DEADLINE_MS)), why(pa, pb)).toEqual([]);
 
     watch.dead.add(a);
     await lab.stop(pa, 'SIGKILL');
-    expect(await waitFor(() => (lab.addresses(b).includes(vip) ? true : undefined), DEADLINE_MS), why(pb)).toBe(true);
+    await reaches(b, pb);
 
     // Restart on a host that still has the address (kill -9 leaves it): the shim clears it, then preempts.
     const pa2 = start(a, 'a2', { priority: 150 });
-    expect(await waitFor(() => (lab.addresses(a).includes(vip) ? undefined : true), DEADLINE_MS, 10), why(pa2)).toBe(true);
+    await eventually('the restarted shim to clear the address its kill -9 left', () => !lab.addresses(a).includes(vip), { timeoutMs: DEADLINE_MS, intervalMs: 10, detail: () => why(pa2) });
     watch.dead.delete(a);
-    expect(await holderIs(a), why(pa2, pb)).toBe(true);
+    await held(a, pa2, pb);
     watch.stop();
     expect(watch.lastingDoubles(), `two holders seen: ${why(pa2, pb)}`).toEqual([]);
   });
@@ -70,21 +72,27 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
     watch = new HolderWatch(lab, vip).start();
     const pa = start(a, 'a3', { priority: 150 });
     const pb = start(b, 'b3', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     const code = await lab.stop(pa, 'SIGTERM');
     expect(code, why(pa)).toBe(0);
     expect(lab.addresses(a)).not.toContain(vip);
-    expect(await holderIs(b), why(pa, pb)).toBe(true);
+    await held(b, pa, pb);
     expect(lab.status('a3')?.instances[0]?.stats.priorityZeroSent).toBeGreaterThanOrEqual(1);
-    pb.child.kill('SIGUSR2'); // refreshes the status file
-    expect(await waitFor(() => ((lab.status('b3')?.instances[0]?.stats.priorityZeroReceived as number) >= 1 ? true : undefined), 3000)).toBe(true);
+    await eventually(
+      'the backup to count the priority 0 advert',
+      () => {
+        pb.daemon.signal('SIGUSR2'); // refreshes the status file
+        return (lab.status('b3')?.instances[0]?.stats.priorityZeroReceived as number) >= 1;
+      },
+      { timeoutMs: 3000, detail: () => why(pb) },
+    );
     watch.stop();
     expect(watch.lastingDoubles(), why(pa, pb)).toEqual([]);
   });
 
   it('--dont-release-vrrp leaves the address and sends no priority 0', async () => {
     const pa = start(a, 'a4', { priority: 150 }, ['--dont-release-vrrp']);
-    expect(await holderIs(a), why(pa)).toBe(true);
+    await held(a, pa);
     expect(await lab.stop(pa, 'SIGINT')).toBe(0);
     expect(lab.addresses(a)).toContain(vip);
     expect(lab.status('a4')?.instances[0]?.stats.priorityZeroSent).toBe(0);
@@ -94,12 +102,12 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
     watch = new HolderWatch(lab, vip).start();
     const pa = start(a, 'a5', { priority: 150 });
     const pb = start(b, 'b5', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     lab.setOwnLink(a, false);
-    expect(await holderIs(b), why(pa, pb)).toBe(true);
-    expect(await waitFor(() => (lab.status('a5')?.instances[0]?.state === 'FAULT' ? true : undefined), DEADLINE_MS), why(pa)).toBe(true);
+    await held(b, pa, pb);
+    await eventually('the master to report FAULT', () => lab.status('a5')?.instances[0]?.state === 'FAULT', { timeoutMs: DEADLINE_MS, detail: () => why(pa) });
     lab.setOwnLink(a, true);
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     watch.stop();
     expect(watch.lastingDoubles(), why(pa, pb)).toEqual([]);
   });
@@ -107,37 +115,38 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
   it('a split brain (cut between the two) heals to the higher priority', async () => {
     const pa = start(a, 'a6', { priority: 150 });
     const pb = start(b, 'b6', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     lab.setLink(b, false); // the bridge port: each side still sees its own link up
-    expect(await waitFor(() => (lab.addresses(b).includes(vip) ? true : undefined), DEADLINE_MS), why(pb)).toBe(true);
+    await reaches(b, pb);
     lab.setLink(b, true);
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
   });
 
   it('when the master hears a lower-priority master (one-way loss), it answers and announces the address again', async () => {
     const pa = start(a, 'a6b', { priority: 150 });
     const pb = start(b, 'b6b', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     // B stops hearing multicast (the bridge no longer floods it to B's port) but is still heard: a one-way split.
     const port = ['-n', lab.bridgeNs, 'link', 'set', 'p2', 'type', 'bridge_slave', 'mcast_flood'];
     ip([...port, 'off']);
     try {
-      expect(await waitFor(() => (/lower priority master heard/.test(pa.output()) ? true : undefined), DEADLINE_MS), why(pa, pb)).toBe(true);
+      await pa.daemon.waitForLine('the master to hear the lower-priority one', /lower priority master heard/, DEADLINE_MS);
     } finally {
       ip([...port, 'on'], true);
     }
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
   });
 
   it('nopreempt: a higher priority backup joining later leaves the master alone', async () => {
     watch = new HolderWatch(lab, vip).start();
     const pb = start(b, 'b7', { priority: 100, nopreempt: true });
-    expect(await holderIs(b), why(pb)).toBe(true);
+    await held(b, pb);
     const pa = start(a, 'a7', { priority: 150, nopreempt: true });
-    await sleep(2000);
-    expect(lab.holders(vip).map((h) => h.ns), why(pa, pb)).toEqual([b.ns]);
+    // Twenty adverts the newcomer accepted (2 s at 0.1 s, several master-down intervals) and it never took over.
+    expect(await holderThroughout(lab, vip, b, lab.adverts(pa, 'advertsReceived', 20, DEADLINE_MS)), why(pa, pb)).toEqual([]);
+    expect((await lab.freshStatus(pa)).instances[0]?.state, why(pa)).toBe('BACKUP');
     await lab.stop(pb, 'SIGTERM');
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     watch.stop();
     expect(watch.lastingDoubles(), why(pa, pb)).toEqual([]);
   });
@@ -145,9 +154,9 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
   it('preempt: the same join without nopreempt takes the address over', async () => {
     watch = new HolderWatch(lab, vip).start();
     const pb = start(b, 'b8', { priority: 100 });
-    expect(await holderIs(b), why(pb)).toBe(true);
+    await held(b, pb);
     const pa = start(a, 'a8', { priority: 150 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     watch.stop();
     expect(watch.lastingDoubles(), why(pa, pb)).toEqual([]);
   });
@@ -156,12 +165,11 @@ describe.skipIf(!!skip)('two vigil shims in one virtual router', () => {
     watch = new HolderWatch(lab, vip).start();
     const pa = start(a, 'a9', { priority: 150, unicastSrc: a.address, unicastPeers: [b.address] });
     const pb = start(b, 'b9', { priority: 100, unicastSrc: b.address, unicastPeers: [a.address] });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
-    await sleep(500);
-    expect(lab.holders(vip).map((h) => h.ns)).toEqual([a.ns]);
+    await held(a, pa, pb);
+    expect(await holderThroughout(lab, vip, a, lab.adverts(pb, 'advertsReceived', 5, DEADLINE_MS)), why(pa, pb)).toEqual([]);
     watch.dead.add(a);
     await lab.stop(pa, 'SIGKILL');
-    expect(await waitFor(() => (lab.addresses(b).includes(vip) ? true : undefined), DEADLINE_MS), why(pb)).toBe(true);
+    await reaches(b, pb);
     watch.stop();
     expect(watch.lastingDoubles(), why(pa, pb)).toEqual([]);
   });

@@ -5,14 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
 import { keepalivedConf, type InstanceConf } from './conf.ts';
-import { ip, Lab, labUnavailable, waitFor, type Director, type Proc } from './lab.ts';
+import { ip, Lab, labUnavailable, type Director, type Proc } from './lab.ts';
+import { holderIs } from './watch.ts';
 
 const skip = labUnavailable();
-if (skip) console.log(`test/vrrp/tracking: skipped: ${skip}`);
 const DEADLINE_MS = 8_000;
 
-describe.skipIf(!!skip)('tracked objects move the address', () => {
+describe.skipIf(!!skip)(skipTitle('tracked objects move the address', skip), () => {
   let lab: Lab;
   let a: Director;
   let b: Director;
@@ -37,8 +39,8 @@ describe.skipIf(!!skip)('tracked objects move the address', () => {
     running.push(p);
     return p;
   };
-  const holderIs = (d: Director) => waitFor(() => (lab.holders(vip).map((h) => h.ns).join() === d.ns ? true : undefined), DEADLINE_MS);
   const why = (...procs: Proc[]) => procs.map((p) => `--- ${p.name}\n${p.output().slice(-2500)}`).join('\n');
+  const held = (d: Director, ...procs: Proc[]) => holderIs(lab, vip, d, DEADLINE_MS, () => why(...procs));
 
   it('track_file with a weight lowers the master below the backup, which preempts; notify runs with keepalived arguments', async () => {
     const file = lab.write('weight', '0\n');
@@ -48,13 +50,13 @@ describe.skipIf(!!skip)('tracked objects move the address', () => {
     const top = [`vrrp_track_file tf {`, `  file ${file}`, '}'];
     const pa = start(a, 'ta', { priority: 150, extra: ['track_file {', '  tf weight -10', '}', `notify ${script}`] }, top);
     const pb = start(b, 'tb', { priority: 120 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     writeFileSync(file, '5\n'); // 150 − 50 = 100 < 120
-    expect(await holderIs(b), why(pa, pb)).toBe(true);
-    expect(await waitFor(() => (/INSTANCE VI_1 BACKUP 100/.test(lab.read('notify.log')) ? true : undefined), DEADLINE_MS), lab.read('notify.log')).toBe(true);
+    await held(b, pa, pb);
+    await eventually('notify to run for BACKUP at priority 100', () => /INSTANCE VI_1 BACKUP 100/.test(lab.read('notify.log')), { timeoutMs: DEADLINE_MS, detail: () => lab.read('notify.log') });
     expect(lab.read('notify.log')).toMatch(/INSTANCE VI_1 MASTER 150/);
     writeFileSync(file, '0\n');
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
   });
 
   it('an unweighted track_script failure is FAULT', async () => {
@@ -62,22 +64,23 @@ describe.skipIf(!!skip)('tracked objects move the address', () => {
     const top = ['vrrp_script chk {', `  script "/usr/bin/test -e ${flag}"`, '  interval 0.2', '}'];
     const pa = start(a, 'sa', { priority: 150, extra: ['track_script {', '  chk', '}'] }, top);
     const pb = start(b, 'sb', { priority: 100 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     ip(['netns', 'exec', a.ns, 'rm', '-f', flag]);
-    expect(await holderIs(b), why(pa, pb)).toBe(true);
-    expect(await waitFor(() => (lab.status('sa')?.instances[0]?.state === 'FAULT' ? true : undefined), DEADLINE_MS)).toBe(true);
+    await held(b, pa, pb);
+    await eventually('the shim to report FAULT', () => lab.status('sa')?.instances[0]?.state === 'FAULT', { timeoutMs: DEADLINE_MS, detail: () => why(pa) });
   });
 
   it("the Board's verdict, weighted like a script, hands the address over when it says down", async () => {
     const verdict = lab.write('verdict', 'up\n');
     const pa = start(a, 'ba', { priority: 150 }, [], ['--board-weight', '-60', '--board-verdict-file', verdict]);
     const pb = start(b, 'bb', { priority: 120 });
-    expect(await holderIs(a), why(pa, pb)).toBe(true);
+    await held(a, pa, pb);
     writeFileSync(verdict, 'unknown\n'); // unknown holds still
-    await new Promise((r) => setTimeout(r, 1500));
+    await pa.daemon.waitForLine('the shim to read the verdict unknown', /"msg":"board verdict read".*"verdict":"unknown"/, DEADLINE_MS);
+    expect((await lab.freshStatus(pa)).instances[0], why(pa)).toMatchObject({ state: 'MASTER', priority: 150 });
     expect(lab.holders(vip).map((h) => h.ns)).toEqual([a.ns]);
     writeFileSync(verdict, 'down\n');
-    expect(await holderIs(b), why(pa, pb)).toBe(true);
+    await held(b, pa, pb);
     expect(lab.status('ba')?.instances[0]?.priority).toBe(90);
   });
 });

@@ -2,7 +2,44 @@
  * Samples who holds a virtual address, over and over, while a test moves it:
  * the invariant under test is "never two holders", and the outcome "this one".
  */
+import { eventually } from '../helpers/eventually.ts';
 import type { Director, Lab } from './lab.ts';
+
+/** Waits until exactly `d` holds `vip`; a failure shows `detail()` (the processes' output). */
+export async function holderIs(lab: Lab, vip: string, d: Director, timeoutMs: number, detail?: () => string): Promise<void> {
+  await eventually(`${vip} held by ${d.ns} alone`, () => lab.holders(vip).map((h) => h.ns).join() === d.ns, { timeoutMs, detail });
+}
+
+/** Waits until `d` has `vip` on its link (whoever else may, as a killed master's namespace keeps it). */
+export async function hasAddress(lab: Lab, d: Director, vip: string, timeoutMs: number, detail?: () => string): Promise<void> {
+  await eventually(`${vip} on ${d.ns}`, () => lab.addresses(d).includes(vip), { timeoutMs, detail });
+}
+
+/**
+ * Samples who holds `vip` until `signal` resolves (a positive sign that the
+ * others have had every chance to take it, such as adverts counted) and
+ * once more after; returns each sample that was not `d` alone. A signal that
+ * fails fails the caller.
+ */
+export async function holderThroughout(lab: Lab, vip: string, d: Director, signal: Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const sample = () => {
+    const h = lab.holders(vip).map((x) => x.ns).join();
+    if (h !== d.ns) seen.push(h || '(none)');
+  };
+  let done = false;
+  const ended = signal.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    sample();
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 50))]);
+  }
+  await signal;
+  sample();
+  return seen;
+}
 
 export interface Sample {
   atMs: number;

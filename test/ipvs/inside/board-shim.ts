@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { eventually } from '../../helpers/eventually.ts';
 
 const REPO = join(import.meta.dirname, '../../..');
 const a = JSON.parse(process.argv[2]!) as { dir: string; board: string; cluster: string; listen: string; backend: string };
@@ -23,8 +24,7 @@ const kernel = () => (spawnSync('ipvsadm', ['-Sn'], { encoding: 'utf8', timeout:
 // Someone else's service: the shim must leave it alone, at start and at exit.
 spawnSync('ipvsadm', ['-A', '-t', '10.9.9.9:25', '-s', 'rr'], { timeout: 10_000 });
 
-const keyDeadline = Date.now() + 90_000;
-while (!existsSync(join(a.dir, 'key.json')) && Date.now() < keyDeadline) await new Promise((r) => setTimeout(r, 100));
+await eventually('key.json, which the test writes once workerd answers', () => existsSync(join(a.dir, 'key.json')), { timeoutMs: 90_000, intervalMs: 100 });
 
 const log = createWriteStream(join(a.dir, 'shim.log'));
 const shim = spawn(

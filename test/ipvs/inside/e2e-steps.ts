@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readKeepalivedConfig, singleFileHost } from '../../../core/keepalived/index.ts';
 import type { Snapshot } from '../../../core/vote/snapshot.ts';
+import { eventually, within } from '../../helpers/eventually.ts';
 import { verdictFor } from '../snapshots.ts';
 import { TestBoard } from '../test-board.ts';
 
@@ -48,15 +49,8 @@ const config = (() => {
 })();
 
 const kernel = () => spawnSync('ipvsadm', ['-Sn'], { encoding: 'utf8', timeout: 10_000 }).stdout.split('\n').filter(Boolean).sort().join('\n');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(fn: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fn()) return true;
-    await sleep(50);
-  }
-  return fn();
-}
+/** Waits for the kernel's table to show `text`; at the deadline the run ends, saying what it waited for and what the table held. */
+const tableShows = (what: string, text: string, timeoutMs: number) => eventually(what, () => kernel().includes(text), { timeoutMs, detail: () => `kernel:\n${kernel()}\nshim:\n${shimOut.slice(-3000)}` });
 async function metrics(): Promise<string> {
   try {
     return await (await fetch('http://127.0.0.1:9109/metrics', { signal: AbortSignal.timeout(3000) })).text();
@@ -95,12 +89,12 @@ let shimOut = '';
 shim.stdout.on('data', (d: Buffer) => (shimOut += d.toString()));
 shim.stderr.on('data', (d: Buffer) => (shimOut += d.toString()));
 
-await until(() => kernel().includes('192.168.1.2:443'), 20_000);
+await tableShows('every real server in the table', '192.168.1.2:443', 20_000);
 step('all up');
 
 down = ['192.168.1.1:80', '192.168.1.1:443'];
 await board.publish(verdictFor(config, down), TTL_MS);
-await until(() => kernel().includes('192.168.9.9:443'), 10_000);
+await tableShows('the sorry server in the table', '192.168.9.9:443', 10_000);
 step('a backend stops');
 
 // Board outage: no more snapshots; the last one expires; the table must not move.
@@ -108,9 +102,13 @@ clearInterval(reissue!);
 await board.stop();
 // While holding, an operator's manual change (drift) is not "repaired" either.
 down = [];
-await sleep(TTL_MS + 1500);
+// Compared from the moment the shim says it holds (its snapshot expired) until its own clock shows two more seconds of holding.
+const holding = /^vigil_shim_mode\{mode="holding"\} 1$/m;
+await eventually('the shim to hold the table once its snapshot expired', async () => holding.test(await metrics()), { timeoutMs: TTL_MS + 15_000, intervalMs: 100 });
 const during = kernel();
-await sleep(2000);
+const age = async () => Number(/^vigil_shim_snapshot_age_seconds (\S+)$/m.exec(await metrics())?.[1] ?? NaN);
+const heldFromS = await age();
+await eventually('two more seconds of holding on the shim’s clock', async () => (await age()) >= heldFromS + 2, { timeoutMs: 10_000, intervalMs: 100 });
 step('board outage', { sameThroughout: during === kernel(), metrics: metric(await metrics(), /^vigil_shim_(mode|snapshot_age)/) });
 
 // The Board comes back with nothing fresh to say (its current snapshot has expired),
@@ -129,20 +127,23 @@ const seen: string[] = [];
 for (const [reason, signed, seq] of offers) {
   board.offer(signed.body, signed.signature, seq);
   const re = new RegExp(`vigil_shim_snapshots_rejected_total\\{reason="${reason}"\\} [1-9]`);
-  const end = Date.now() + 45_000;
-  while (Date.now() < end && !re.test(await metrics())) await sleep(200);
-  if (re.test(await metrics())) seen.push(reason);
+  // One not counted in time is missing from `seen`, which the test compares in full.
+  const counted = await eventually(`the shim to count a ${reason} rejection`, async () => re.test(await metrics()), { timeoutMs: 45_000, intervalMs: 200 }).catch(() => false);
+  if (counted) seen.push(reason);
 }
 step('forged, replayed and expired', { seen, metrics: metric(await metrics(), /^vigil_shim_(snapshots_rejected|mode)/) });
 
 await board.publish(all, TTL_MS);
 keepFresh();
-await until(() => kernel().includes('-r 192.168.1.1:80'), 30_000);
+await tableShows('the stopped backend back in the table', '-r 192.168.1.1:80', 30_000);
 step('board back', { metrics: metric(await metrics(), /^vigil_shim_(mode|applied_sequence)/) });
 
 clearInterval(reissue!);
 shim.kill('SIGTERM');
-const code = await new Promise<number | null>((r) => shim.on('close', (c) => r(c)));
+const code = await within('the shim to exit after SIGTERM', new Promise<number | null>((r) => shim.on('close', (c) => r(c))), 20_000).catch((err: Error) => {
+  shim.kill('SIGKILL');
+  return err.message;
+});
 step('sigterm', { code });
 await board.stop();
 process.stderr.write(shimOut.slice(-6000));
