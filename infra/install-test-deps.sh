@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the tests run against for real (see DESIGN.md "Real parts in tests"):
+# Debian packages the tests run against for real (see docs/design.md "Real parts in tests"):
 #   keepalived     - the VRRP peer to interoperate with, and genhash to agree with
 #   iproute2       - network namespaces, veth pairs and bridges for multi-host tests
 #   ipvsadm, kmod, user-mode-linux - a real IPVS kernel as an ordinary process
 #   tcpdump        - capture in namespaces when a protocol test fails
 #   linux-libc-dev - <linux/ip_vs.h>, which the IPVS netlink addon is compiled against
+#   systemd        - systemd-analyze, which checks the shim's unit file (nothing is started)
+#   openssl        - certificates for the SSL_GET tests
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -8,12 +8,11 @@ import { readKeepalivedConfig, singleFileHost } from '../../core/keepalived/inde
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
-import { realServerKey, virtualServerKey } from '../../core/vote/targets.ts';
-import { foldCluster, type VerdictMemory } from '../../core/vote/verdict.ts';
 import { IpvsDaemon } from '../../shim/daemon/ipvs-daemon.ts';
 import { Metrics } from '../../shim/daemon/metrics.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { RecordingIpvsBackend } from '../helpers/recording-ipvs-backend.ts';
+import { verdictFor } from './snapshots.ts';
 
 /**
  * The daemon's decisions (who decides, what is held, what is notified) with
@@ -67,13 +66,8 @@ ${extra}`;
  * snapshot carries the Board's quorum and sorry server decision.
  */
 function snap(config: Config, seq: number, down: string[], ttlMs: number): Snapshot {
-  const memory: VerdictMemory = { targets: {}, quorum: {} };
-  for (const vs of config.virtualServers) {
-    memory.quorum[virtualServerKey(vs)] = true;
-    for (const rs of vs.realServers) memory.targets[realServerKey(vs, rs)] = down.includes(rs.ip) ? 'down' : 'up';
-  }
   const now = Date.now();
-  return { v: 1, cluster: 'c1', seq, configVersion: 1, issuedAtMs: now, expiresAtMs: now + ttlMs, virtualServers: foldCluster(config, new Map(), memory, now).virtualServers };
+  return { v: 1, cluster: 'c1', seq, configVersion: 1, issuedAtMs: now, expiresAtMs: now + ttlMs, virtualServers: verdictFor(config, down) };
 }
 
 const sorted = (s: string) => s.split('\n').sort().join('\n');

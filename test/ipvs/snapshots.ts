@@ -1,16 +1,19 @@
 import type { Config } from '../../core/config/model.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { realServerKey, virtualServerKey } from '../../core/vote/targets.ts';
+import { foldCluster, type VerdictMemory } from '../../core/vote/verdict.ts';
 
-/** The Board's view for a config where the real servers named in `down` are down (by ip:port) and the rest up. */
+/**
+ * What the Board publishes for `config` when the real servers named in `down`
+ * (by `ip` or `ip:port`) are down and the rest up: the Board's own fold
+ * (foldCluster) over that memory, so the snapshot carries the Board's quorum
+ * and sorry_server decision, which the shim applies as it is.
+ */
 export function verdictFor(config: Config, down: string[] = []): Snapshot['virtualServers'] {
-  return config.virtualServers.map((vs) => ({
-    key: virtualServerKey(vs),
-    quorumUp: true,
-    aliveWeight: 0,
-    realServers: vs.realServers.map((rs) => {
-      const up = !down.includes(`${rs.ip}:${rs.port ?? vs.port ?? 0}`);
-      return { key: realServerKey(vs, rs), ip: rs.ip, port: rs.port, present: up, weight: up ? rs.weight : 0, state: up ? 'up' : 'down', effective: up ? 'up' : 'down', sorry: false, votes: {} };
-    }),
-  }));
+  const memory: VerdictMemory = { targets: {}, quorum: {} };
+  for (const vs of config.virtualServers) {
+    memory.quorum[virtualServerKey(vs)] = true;
+    for (const rs of vs.realServers) memory.targets[realServerKey(vs, rs)] = down.includes(rs.ip) || down.includes(`${rs.ip}:${rs.port ?? vs.port ?? 0}`) ? 'down' : 'up';
+  }
+  return foldCluster(config, new Map(), memory, 0).virtualServers;
 }
