@@ -10,7 +10,8 @@ import { localSecrets } from './local-secrets.ts';
 import type { StopRequest } from './stop-request.ts';
 import { StoppableBoardClient } from './stoppable-board-client.ts';
 import { describeChanges, VerdictWatcher } from './verdict-watcher.ts';
-import { settlesWithin, startWranglerDev, type WranglerDev } from './wrangler-dev.ts';
+import { settlesWithin } from './deadlines.ts';
+import { startWranglerDev, type WranglerDev } from './wrangler-dev.ts';
 import { groupGone, killWranglerGroupsNow } from './wrangler-groups.ts';
 
 const CLUSTER = 'local';

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { VigilError } from '../core/errors.ts';
+import { systemClock } from '../core/ports/clock.ts';
+import { deadline, settlesWithin } from './deadlines.ts';
 import type { LocalSecrets } from './local-secrets.ts';
 import { forgetGroup, groupGone, rememberGroup, signalGroup } from './wrangler-groups.ts';
 
@@ -115,29 +117,36 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
     })());
 
   // Gives up on the caller's abort, at the deadline, or when wrangler exits first.
+  const readyMs = o.readyDeadlineMs ?? 90_000;
   const died = new AbortController();
   void exited.then(() => died.abort(new Error('wrangler exited')));
-  const giveUp = AbortSignal.any([died.signal, AbortSignal.timeout(o.readyDeadlineMs ?? 90_000), ...(o.signal ? [o.signal] : [])]);
+  const late = deadline(readyMs, 'wrangler dev');
+  const giveUp = AbortSignal.any([died.signal, late.signal, ...(o.signal ? [o.signal] : [])]);
   try {
     const port = await reportedPort(child, giveUp);
     const url = `http://127.0.0.1:${port}`;
     while (!giveUp.aborted) {
+      const request = deadline(READY_REQUEST_MS, 'GET /v1/keys');
       try {
-        const res = await fetch(`${url}/v1/keys`, { signal: AbortSignal.any([giveUp, AbortSignal.timeout(READY_REQUEST_MS)]) });
+        const res = await fetch(`${url}/v1/keys`, { signal: AbortSignal.any([giveUp, request.signal]) });
         await res.body?.cancel();
         if (res.ok) return { url, port, pid, stop };
       } catch {
         // not answering yet
+      } finally {
+        request.clear();
       }
-      await sleepUnless(READY_POLL_MS, giveUp);
+      await systemClock.sleep(READY_POLL_MS, giveUp);
     }
   } catch {
     // giveUp aborted while waiting for the port: said below
+  } finally {
+    late.clear();
   }
   await stop();
   if (o.signal?.aborted) throw o.signal.reason;
   if (died.signal.aborted) throw new VigilError('ERR_INTERNAL', `wrangler dev exited before the Worker was ready: ${output.slice(-1500)}`);
-  throw new VigilError('ERR_BOARD_TIMEOUT', `wrangler dev did not become ready within ${o.readyDeadlineMs ?? 90_000} ms: ${output.slice(-1500)}`);
+  throw new VigilError('ERR_BOARD_TIMEOUT', `wrangler dev did not become ready within ${readyMs} ms: ${output.slice(-1500)}`);
 }
 
 /** The port from wrangler's DEV_SERVER_READY (a JSON string on the IPC channel); rejects when `giveUp` aborts. */
@@ -166,31 +175,5 @@ function reportedPort(child: ChildProcess, giveUp: AbortSignal): Promise<number>
     if (giveUp.aborted) return onAbort();
     child.on('message', onMessage);
     giveUp.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Whether `p` settled within `ms`. */
-export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
