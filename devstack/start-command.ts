@@ -1,27 +1,14 @@
 import { projectRoot } from './project-root.ts';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from '../core/keepalived/index.ts';
-import { systemClock } from '../core/ports/clock.ts';
-import { nodeCheckPorts } from '../shim/checks/node-check-ports.ts';
-import { DemoBackend } from './demo-backends.ts';
-import { localSecrets } from './local-secrets.ts';
-import { describeChanges, VerdictWatcher } from './verdict-watcher.ts';
-import { startWranglerDev, type WranglerDev } from './wrangler-dev.ts';
-import { BoardClient } from '../shim/probe/board-client.ts';
-import { SelfHostedProber } from '../shim/probe/self-hosted-prober.ts';
+import { runLocal } from './local-run.ts';
+import { StopRequest } from './stop-request.ts';
+import { killWranglerGroupsNow } from './wrangler-groups.ts';
 
 const DEFAULT_CONFIG = join(projectRoot(import.meta.dirname), 'infra/local/keepalived.conf');
-const CLUSTER = 'local';
-const VANTAGE_POINTS = ['dc1', 'dc2', 'dc3'];
+/** After `stopped`: if something in this process still holds the event loop this long, the process exits anyway. */
+const EXIT_GRACE_MS = 2000;
 const ts = () => new Date().toISOString().slice(11, 23);
-
-/** `${_ENV NAME}` filled in here: the Board reads one uploaded file and has no environment of ours. */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(/\$\{_ENV\s+([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => env[name] ?? '');
-}
 
 /**
  * `vigil start`: the whole system on this machine, no account and no cloud.
@@ -29,6 +16,9 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
  * (wrangler dev, local mode); three self-hosted vantage points run in this
  * process; demo real servers listen on loopback (one flapping); and a
  * subscriber follows the verdict as a shim would, verifying every signature.
+ *
+ * SIGINT, SIGTERM or SIGHUP stops it at any moment, start-up included; a
+ * second one kills wrangler's process group at once and exits non-zero.
  */
 export function registerStartCommand(program: Command, setExit: (code: number) => void): void {
   program
@@ -37,93 +27,35 @@ export function registerStartCommand(program: Command, setExit: (code: number) =
     .option('--flap-ms <ms>', 'how often the flapping backend stops or starts', '12000')
     .option('--for-ms <ms>', 'stop by itself this long after everything is up (default: run until Ctrl-C)')
     .action(async (opts: { flapMs: string; forMs?: string }) => {
-      const out = (s: string) => process.stdout.write(`${ts()} ${s}\n`);
-      const backends = [new DemoBackend('a'), new DemoBackend('b (flapping)'), new DemoBackend('c')];
-      for (const b of backends) await b.start();
-      const env = { ...process.env, VIGIL_DEMO_PORT_A: String(backends[0]!.port), VIGIL_DEMO_PORT_B: String(backends[1]!.port), VIGIL_DEMO_PORT_C: String(backends[2]!.port) };
-      const text = expandEnv(readFileSync(DEFAULT_CONFIG, 'utf8'), env);
-      // Checked here first, so a broken default fails before workerd starts.
-      const res = readKeepalivedConfig('keepalived.conf', { host: singleFileHost('keepalived.conf', text), configId: CLUSTER });
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-      if (!res.ok) {
-        for (const b of backends) await b.stop();
-        setExit(1);
-        return;
-      }
-
-      let stopping = false;
-      let wake: () => void = () => {};
-      const stopped = new Promise<void>((r) => (wake = r));
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        out('stopping');
-        wake();
+      // A closed terminal (SIGHUP) makes writes fail (EIO, EPIPE): the stop must still finish, so the output just ends.
+      let silent = false;
+      const quiet = () => (silent = true);
+      process.stdout.on('error', quiet);
+      const out = (s: string) => {
+        if (!silent) process.stdout.write(`${ts()} ${s}\n`);
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-
-      const secrets = localSecrets(VANTAGE_POINTS);
-      const dir = mkdtempSync(join(tmpdir(), 'vigil-local-'));
-      const tokenFile = join(dir, 'tokens.json');
-      writeFileSync(tokenFile, JSON.stringify(secrets.tokens, null, 2) + '\n', { mode: 0o600 });
-      chmodSync(tokenFile, 0o600);
-      let dev: WranglerDev | null = null;
-      const probers: SelfHostedProber[] = [];
-      const running: Promise<void>[] = [];
-      let watcher: VerdictWatcher | null = null;
-      let flap: ReturnType<typeof setInterval> | undefined;
-      let limit: ReturnType<typeof setTimeout> | undefined;
+      const cleanUpNow: (() => void)[] = [];
+      const stop = new StopRequest({
+        onStop: (why) => out(`stopping (${why})`),
+        onEscalate: (sig, exitCode) => {
+          const groups = killWranglerGroupsNow();
+          for (const f of cleanUpNow) f();
+          out(`${sig} again: killed ${groups.length ? `wrangler's process group ${groups.join(', ')}` : 'nothing left to kill'}; exiting`);
+          process.exit(exitCode);
+        },
+      });
+      let code: number;
       try {
-        out('starting the Worker in workerd (wrangler dev, local mode)…');
-        dev = await Promise.race([startWranglerDev({ secrets, vars: { EDGE_PRIVATE_TARGETS: 'probe' }, log: out }), stopped.then(() => null)]);
-        if (!dev || stopping) throw new Error('stopped before the Worker was ready');
-        const clusterUrl = `${dev.url}/v1/clusters/${CLUSTER}`;
-        const put = await new BoardClient(clusterUrl, secrets.tokens.admin).putConfig(text);
-        out(`vigil local: Worker ${dev.url} (OpenAPI ${dev.url}/v1/openapi.json, keys ${dev.url}/v1/keys)`);
-        out(`  cluster ${CLUSTER}: config v${put.version} ${put.etag} from ${DEFAULT_CONFIG}`);
-        out(`  verdict ${clusterUrl}/verdict?since=0&wait=20, stream ${clusterUrl.replace('http', 'ws')}/stream, events ${clusterUrl}/events`);
-        out(`  tokens for curl (this run only): ${tokenFile}`);
-        for (const b of backends) out(`  backend ${b.name}: http://127.0.0.1:${b.port}/health`);
-        for (const vp of VANTAGE_POINTS) {
-          const p = new SelfHostedProber({ vantagePoint: vp, board: new BoardClient(clusterUrl, secrets.tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200, log: out });
-          probers.push(p);
-          running.push(p.run());
-        }
-        out(`  vantage points ${VANTAGE_POINTS.join(', ')} (self-hosted, in this process); quorum 2`);
-        watcher = new VerdictWatcher({
-          board: new BoardClient(clusterUrl, secrets.tokens.shim),
-          onSnapshot: (s, prev, detail) => {
-            for (const line of describeChanges(s, prev, detail)) out(line);
-          },
-          onReject: (why) => out(`snapshot rejected: ${why}`),
-          log: out,
-        });
-        running.push(watcher.run());
-        flap = setInterval(() => {
-          const b = backends[1]!;
-          out(`demo: ${b.running ? 'stopping' : 'starting'} backend ${b.name} on port ${b.port}`);
-          void (b.running ? b.stop() : b.start());
-        }, Number(opts.flapMs));
-        if (opts.forMs) limit = setTimeout(stop, Number(opts.forMs));
-        await stopped;
-      } catch (err) {
-        if (!stopping) {
-          out(`failed: ${(err as Error).message}`);
-          setExit(1);
-        }
+        code = await runLocal({ configFile: DEFAULT_CONFIG, flapMs: Number(opts.flapMs), forMs: opts.forMs === undefined ? undefined : Number(opts.forMs), stop, out, cleanUpNow });
       } finally {
-        clearInterval(flap);
-        clearTimeout(limit);
-        watcher?.close();
-        for (const p of probers) p.close();
-        await Promise.allSettled(running);
-        await dev?.stop();
-        for (const b of backends) await b.stop();
-        rmSync(dir, { recursive: true, force: true });
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        out('stopped');
+        stop.dispose();
+        process.stdout.off('error', quiet);
       }
+      setExit(code);
+      // Everything is down; nothing of ours should keep the process. If something does, it must not keep it forever.
+      setTimeout(() => {
+        process.stderr.write(`vigil start: still running ${EXIT_GRACE_MS} ms after stopping; exiting\n`);
+        process.exit(code);
+      }, EXIT_GRACE_MS).unref();
     });
 }

@@ -1,6 +1,10 @@
 import { verifySnapshot, type CryptoKey, type Snapshot } from '../core/vote/snapshot.ts';
 import type { VoteDetail } from '../core/vote/vote-detail.ts';
 import type { BoardClient } from '../shim/probe/board-client.ts';
+import { systemClock } from '../core/ports/clock.ts';
+
+/** After a refused snapshot or a failed request, before the next try. */
+const RETRY_MS = 1000;
 
 export interface WatcherOptions {
   board: BoardClient;
@@ -39,7 +43,7 @@ export class VerdictWatcher {
         if (!v.ok) {
           this.o.onReject?.(`${v.reason}: ${v.detail}`);
           if (v.reason === 'unknown_key') this.keys = null;
-          await sleep(1000, signal);
+          await systemClock.sleep(RETRY_MS, signal);
           continue;
         }
         const prev = this.last;
@@ -50,20 +54,10 @@ export class VerdictWatcher {
       } catch (err) {
         if (signal.aborted) break;
         this.o.log?.(`watch: ${(err as Error).message}`);
-        await sleep(1000, signal);
+        await systemClock.sleep(RETRY_MS, signal);
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }
 
 function changed(s: Snapshot, prev: Snapshot): boolean {
