@@ -11,6 +11,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { AddressBackend } from './backend.ts';
 import type { HeldLease } from './lease-guard.ts';
 import type { LeaseClient } from './lease-client.ts';
+import { deadline } from '../ports/deadline.ts';
 
 export type MoverEvent =
   | { type: 'granted'; binding: string; token: number; deadlineMs: number }
@@ -79,7 +80,8 @@ export class CloudMover {
   async tick(signal: AbortSignal): Promise<number> {
     const { clock, heartbeatMs } = this.o;
     const sentAtMs = clock.nowMs();
-    const out = await this.o.client.heartbeat({ healthy: this.o.healthy(), bindings: this.o.backends.map((b) => b.binding), observed: { ...this.observed } }, AbortSignal.any([signal, AbortSignal.timeout(heartbeatMs * 2)]));
+    const limit = deadline(heartbeatMs * 2, 'heartbeat', signal);
+    const out = await this.o.client.heartbeat({ healthy: this.o.healthy(), bindings: this.o.backends.map((b) => b.binding), observed: { ...this.observed } }, limit.signal).finally(limit.clear);
     let nextInMs = heartbeatMs;
     if (!out.ok) this.o.onEvent?.({ type: 'heartbeat-failed', reason: out.reason });
     for (const b of this.o.backends) {

@@ -5,6 +5,7 @@
  */
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { classifySdkError, ok, type CloudResult } from './cloud-result.ts';
+import { deadline } from '../ports/deadline.ts';
 
 export interface Ec2Call<O> {
   /** The API action's name, for logs and errors. */
@@ -36,11 +37,13 @@ export function createEc2Client(opts: { region?: string; directorId: string; ove
 
 export function sdkCaller(client: EC2Client, callTimeoutMs = CALL_TIMEOUT_MS): Caller {
   return async (call, signal) => {
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(callTimeoutMs)]);
+    const bounded = deadline(callTimeoutMs, call.action, signal);
     try {
-      return ok(await call.run(client, bounded));
+      return ok(await call.run(client, bounded.signal));
     } catch (err) {
       return classifySdkError(err, call.action);
+    } finally {
+      bounded.clear();
     }
   };
 }

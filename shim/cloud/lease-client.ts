@@ -5,6 +5,7 @@
  * in unit tests and by the real LeaseKeeper (workerd) in the chaos suite.
  */
 import { HeartbeatReply, type Heartbeat } from '../../core/lease/lease-wire.ts';
+import { deadline } from '../ports/deadline.ts';
 
 export { BindingLease, Heartbeat, HeartbeatReply, ObservedPlacement } from '../../core/lease/lease-wire.ts';
 
@@ -25,12 +26,13 @@ export class HttpLeaseClient implements LeaseClient {
 
   async heartbeat(body: Heartbeat, signal: AbortSignal): Promise<HeartbeatOutcome> {
     const url = `${this.boardUrl.replace(/\/+$/, '')}/directors/${encodeURIComponent(this.directorId)}/heartbeat`;
+    const limit = deadline(this.timeoutMs, 'heartbeat', signal);
     try {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.token}` },
         body: JSON.stringify(body),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]),
+        signal: limit.signal,
       });
       const text = await res.text();
       if (!res.ok) return { ok: false, reason: `heartbeat: HTTP ${res.status} ${text.slice(0, 200)}` };
@@ -39,6 +41,8 @@ export class HttpLeaseClient implements LeaseClient {
       return { ok: true, reply: parsed.data };
     } catch (err) {
       return { ok: false, reason: `heartbeat: ${(err as Error).name}: ${(err as Error).message}` };
+    } finally {
+      limit.clear();
     }
   }
 }

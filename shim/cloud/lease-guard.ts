@@ -8,6 +8,7 @@
 import type { Clock } from '../../core/ports/clock.ts';
 import { fail } from './cloud-result.ts';
 import type { Caller } from './ec2-caller.ts';
+import { deadline } from '../ports/deadline.ts';
 
 export interface HeldLease {
   token: number;
@@ -24,6 +25,7 @@ export function withLeaseGuard(inner: Caller, lease: LeaseView, clock: Clock): C
     const leftMs = held ? held.deadlineMs - clock.nowMs() : 0;
     if (!held || leftMs <= 0) return fail('ERR_LEASE_LOST', `${call.action}: no current lease; not calling`);
     // The call may not outlive the lease either: abort it at the deadline.
-    return inner(call, AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(leftMs))]));
+    const limit = deadline(Math.ceil(leftMs), `${call.action} within the lease`, signal);
+    return inner(call, limit.signal).finally(limit.clear);
   };
 }

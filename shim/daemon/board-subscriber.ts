@@ -1,6 +1,7 @@
 import { request, WebSocket } from 'undici';
 import { z } from 'zod';
 import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
+import { deadline } from '../ports/deadline.ts';
 
 /** The Board's WebSocket message (workers/src/schemas.ts StreamMessage): the snapshot's exact bytes as a string, and its signature. */
 const StreamMessage = z.object({ type: z.literal('snapshot'), seq: z.number().int().min(1), signature: z.string(), body: z.string() });
@@ -191,9 +192,9 @@ export class BoardSubscriber {
     this.stats.pollRequests++;
     const wait = this.o.pollWaitS ?? 25;
     const url = `${this.base()}/verdict?since=${this.stats.lastSeq}&wait=${wait}`;
+    const limit = deadline((wait + 10) * 1000, 'board long-poll', this.stopCtl.signal);
     try {
-      const signal = AbortSignal.any([this.stopCtl.signal, AbortSignal.timeout((wait + 10) * 1000)]);
-      const res = await request(url, { headers: { Authorization: `Bearer ${this.o.token}` }, signal });
+      const res = await request(url, { headers: { Authorization: `Bearer ${this.o.token}` }, signal: limit.signal });
       const body = new Uint8Array(await res.body.arrayBuffer());
       if (res.statusCode === 204) return true;
       if (res.statusCode !== 200) {
@@ -212,6 +213,8 @@ export class BoardSubscriber {
       this.stats.errors++;
       this.o.log('board long-poll failed', { error: (err as Error).message });
       return false;
+    } finally {
+      limit.clear();
     }
   }
 

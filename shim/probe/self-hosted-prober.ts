@@ -126,7 +126,7 @@ export class SelfHostedProber {
       const batch = [...this.queue.values()];
       this.queue.clear();
       try {
-        await this.o.board.postVotes(batch);
+        await this.o.board.postVotes(batch, this.stop.signal);
       } catch (err) {
         for (const v of batch) if (!this.queue.has(v.target)) this.queue.set(v.target, v);
         this.o.log?.(`probe ${this.o.vantagePoint}: votes not delivered: ${(err as Error).message}`);
