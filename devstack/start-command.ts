@@ -5,7 +5,7 @@ import { runLocal } from './local-run.ts';
 import { StopRequest } from './stop-request.ts';
 import { killWranglerGroupsNow } from './wrangler-groups.ts';
 
-const DEFAULT_CONFIG = join(projectRoot(import.meta.dirname), 'infra/local/keepalived.conf');
+const DEFAULT_CONFIG = join(projectRoot(import.meta.dirname), 'devstack/keepalived.conf');
 /** After `stopped`: if something in this process still holds the event loop this long, the process exits anyway. */
 const EXIT_GRACE_MS = 2000;
 const ts = () => new Date().toISOString().slice(11, 23);

@@ -7,7 +7,7 @@ import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually, within } from '../helpers/eventually.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-/** delay_loop of the flapping real server in infra/local/keepalived.conf. */
+/** delay_loop of the flapping real server in devstack/keepalived.conf. */
 const INTERVAL_MS = 2000;
 /** wrangler's first start on a cold machine bundles the Worker and starts two workerd: generous. */
 const READY_MS = 90_000;

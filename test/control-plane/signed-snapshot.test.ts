@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('signed snapshots, verified in Node', () => {
   it('verify with Node WebCrypto and fail after one byte changes', async () => {
     const admin = new BoardClient(`${dev.url}/v1/clusters/node-sign`, secrets.tokens.admin);
-    const conf = readFileSync(join(import.meta.dirname, '../../infra/local/keepalived.conf'), 'utf8').replace(/\$\{_ENV VIGIL_DEMO_PORT_[ABC]\}/g, '9');
+    const conf = readFileSync(join(import.meta.dirname, '../../devstack/keepalived.conf'), 'utf8').replace(/\$\{_ENV VIGIL_DEMO_PORT_[ABC]\}/g, '9');
     await admin.putConfig(conf);
     const shim = new BoardClient(`${dev.url}/v1/clusters/node-sign`, secrets.tokens.shim);
     const got = await shim.verdict(0, 0);
