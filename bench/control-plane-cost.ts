@@ -11,7 +11,7 @@ import { HOLD_FLOOR_MS, planByLatency, planTargets } from '../core/vote/shard-pl
 import { CONNECTIONS_PER_INVOCATION, planShards } from '../core/vote/shards.ts';
 import { assignTargets } from '../core/vote/targets.ts';
 import { prng } from '../test/helpers/prng.ts';
-import { CRON_EVERY_MS, roundLengthMs, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
+import { CRON_EVERY_MS, roundLengthMs, VOTE_FLUSH_EVERY_MS } from '../workers/src/edge-timings.ts';
 
 /**
  * Prices as published by Cloudflare (Workers Paid: Durable Objects on SQLite

@@ -21,7 +21,7 @@ import { measureRelay } from './control-plane-relay.ts';
 import { localSecrets } from '../devstack/local-secrets.ts';
 import { startWranglerDev } from '../devstack/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
-import { CRON_EVERY_MS, ROUND_MAX_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/hot-path.ts';
+import { CRON_EVERY_MS, ROUND_MAX_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/edge-timings.ts';
 import { startMiniflare } from './control-plane-miniflare.ts';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
 import { measureWorkerd, workerdCpuMs } from './workerd-checks.ts';

@@ -8,7 +8,7 @@ import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-in
 import { fail, type Outcome } from '../../core/errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
 import { BoardVotes, refusal } from './board-votes.ts';
-import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
+import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';

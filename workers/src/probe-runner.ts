@@ -21,7 +21,7 @@ const TRANSITION_BATCH_MS = 100;
  * the checks still come from the Prober's region.
  *
  * runRound answers as soon as the round is accepted; the checks run after
- * the answer, under ctx.waitUntil (at most 30 s, which hot-path.ts's round
+ * the answer, under ctx.waitUntil (at most 30 s, which edge-timings.ts's round
  * length respects). Transitions are reported to the Prober at once; at the
  * round's end every finished checker goes back (a check still holding its
  * socket follows when it is done), so the Prober can start the next round
@@ -73,7 +73,7 @@ async function relay(env: Env, round: Round): Promise<void> {
     });
     if (stragglers > 0) send(rest, 'final');
   } catch (err) {
-    // The Prober takes the round as lost after hot-path.ts's grace (roundLostAfterMs) and runs these checkers again.
+    // The Prober takes the round as lost after edge-timings.ts's grace (roundLostAfterMs) and runs these checkers again.
     console.warn(`${where}: ${(err as Error).message}`);
   }
   await sent;

@@ -1,6 +1,6 @@
 import type { ReasonCode } from '../../core/check/result.ts';
 import type { ProberHealth } from './board-shards.ts';
-import { LAG_REPORT_EVERY_MS, LAG_WINDOW_MS, lateThresholdMs } from './hot-path.ts';
+import { LAG_REPORT_EVERY_MS, LAG_WINDOW_MS, lateThresholdMs } from './edge-timings.ts';
 
 interface Run {
   atMs: number;

@@ -6,7 +6,7 @@ import { realServerVote } from '../../core/check/real-server-vote.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { isLate, isTimingOut, type ProberHealth } from './board-shards.ts';
 import { withDeadline } from './deadline.ts';
-import { alarmGapMs, roundLengthMs, roundLostAfterMs } from './hot-path.ts';
+import { alarmGapMs, roundLengthMs, roundLostAfterMs } from './edge-timings.ts';
 import { LatenessWindow } from './prober-health.ts';
 import { proberName, ProberSpec } from './prober-plan.ts';
 import { Outcome, ReportKind, type Last } from './round.ts';
@@ -183,13 +183,13 @@ export class Prober extends DurableObject<Env> {
   }
 
   /**
-   * Lends every checker due within the next round (hot-path.ts roundLengthMs: up to 20 s) to
+   * Lends every checker due within the next round (edge-timings.ts roundLengthMs: up to 20 s) to
    * a ProbeRunner invocation through the PROBE_RUNNER Service binding and
    * returns at once, without waiting on a single socket: this object is
    * idle, and not billed for duration, while the checks run (probe-runner.ts
    * says why). The runner reports back through roundDone, which sets the
    * next alarm. A round that never reports is taken back after a grace
-   * (hot-path.ts roundLostAfterMs; the cron's rearm sets the alarm for it)
+   * (edge-timings.ts roundLostAfterMs; the cron's rearm sets the alarm for it)
    * and its checkers run again, so a lost runner costs one round of those
    * checks, not the schedule.
    */

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, env, runInDurableObject, SELF } from 'cloudflar
 import { describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { eventually } from '../../test/helpers/eventually.ts';
-import { VOTE_FLUSH_EVERY_MS } from './hot-path.ts';
+import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { StreamMessage } from './schemas.ts';
 import { clockAhead } from '../test/clock.ts';
 import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from '../test/helpers.ts';

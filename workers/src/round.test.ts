@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { initialState } from '../../core/check/checker-state.ts';
 import { Check } from '../../core/config/checks.ts';
 import type { PlannedChecker } from '../../core/check/checker-plan.ts';
-import { roundLengthMs } from './hot-path.ts';
+import { roundLengthMs } from './edge-timings.ts';
 import { executeRound, slackMs, type Outcome, type Round } from './round.ts';
 
 const upPort = inject('upPort');

@@ -1,5 +1,5 @@
 /**
- * The hot path's timings, in a file without runtime imports so the cost
+ * The edge's timings (alarm gaps, vote compaction, round lengths and graces), in a file without runtime imports so the cost
  * benchmark (Node) computes with the same numbers the Durable Objects use.
  */
 
