@@ -70,9 +70,10 @@ export async function runMiscCheck(check: MiscCheck, ports: CheckPorts, ctx: Run
   if (!split.ok) return failResult('script_failed', 0, `misc_path: ${split.message}`);
   const start = ports.clock.nowMs();
   const timeoutMs = check.miscTimeoutMs ?? ctx.timeoutMs;
-  const r = await ports.runScript({ argv: split.argv, timeoutMs, signal: ctx.signal });
+  const r = await ports.runScript({ argv: split.argv, timeoutMs, signal: ctx.signal, user: check.miscPath.user, group: check.miscPath.group });
   const elapsed = ports.clock.nowMs() - start;
   if (r.kind === 'timeout') return failResult('script_timeout', elapsed, `killed after ${timeoutMs} ms`);
+  if (r.kind === 'refused') return failResult('script_refused', elapsed, r.message);
   if (r.kind === 'failed') return failResult('script_failed', elapsed, r.message);
   if (r.code === 0) return okResult(elapsed, 'exit 0');
   if (check.miscDynamic && r.code >= 2 && r.code <= 255) return okResult(elapsed, `exit ${r.code}`, { weight: r.code - 2 });

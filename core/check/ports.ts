@@ -16,14 +16,22 @@ export interface CheckPorts {
   sendDatagram?: SendDatagram;
   /** ICMP echo; see shim/checks/ping.ts. */
   ping?: (opts: { host: string; timeoutMs: number; signal: AbortSignal }) => Promise<{ ok: true } | { ok: false; reason: 'ping_failed' | 'aborted'; message: string }>;
-  /** MISC_CHECK runner; see shim/checks/misc.ts. */
-  runScript?: (opts: { argv: string[]; timeoutMs: number; signal: AbortSignal }) => Promise<ScriptOutcome>;
+  /**
+   * MISC_CHECK runner (shim/checks/script-runner.ts): the host decides whether
+   * and as whom a script runs (core/check/script-policy.ts); `user`/`group`
+   * are the script's own, when the config gives them.
+   */
+  runScript?: RunScript;
 }
+
+export type RunScript = (opts: { argv: string[]; timeoutMs: number; signal: AbortSignal; user?: string; group?: string }) => Promise<ScriptOutcome>;
 
 export type ScriptOutcome =
   | { kind: 'exited'; code: number }
   | { kind: 'timeout' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** Not run: this host has not opted in, or the script's user or path is not acceptable. */
+  | { kind: 'refused'; message: string };
 
 /** Per-run context: the checker's connect_timeout and a signal that stops it. */
 export interface RunContext {

@@ -24,6 +24,7 @@ export const ReasonCode = z.enum([
   'ping_failed', // no echo reply
   'script_failed', // MISC_CHECK exited non-zero (or weight update code)
   'script_timeout', // MISC_CHECK ran past misc_timeout and was killed
+  'script_refused', // a script this vantage point will not run: no --allow-scripts, an unknown user, or enable_script_security found its path writable by others
   'unsupported', // this check cannot run on this vantage point (e.g. PING at the edge)
   'aborted', // the prober was stopped
 ]);

@@ -2,12 +2,14 @@ import type { CheckPorts } from '../../core/check/ports.ts';
 import { nodeTcpPorts } from '../ports/node-ports.ts';
 import { nodeSendDatagram } from './node-datagram.ts';
 import { nodePing } from './node-ping.ts';
-import { runProcess } from './node-process.ts';
 
-/** Everything a self-hosted prober can do: TCP, UDP, ICMP, processes. */
+/**
+ * What a Node vantage point can do: TCP, UDP, ICMP. Scripts are not here on
+ * purpose: whoever runs a config's commands adds them with the config's
+ * policy (withScripts in ./script-runner.ts), so nothing runs one by default.
+ */
 export const nodeCheckPorts: CheckPorts = {
   ...nodeTcpPorts,
   sendDatagram: nodeSendDatagram,
   ping: nodePing,
-  runScript: runProcess,
 };

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Check } from '../../core/config/checks.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import { nodeCheckPorts } from './node-check-ports.ts';
+import { withScripts } from './script-runner.ts';
+import { lookupUser } from './script-security.ts';
 import { nodeTcpPorts } from '../ports/node-ports.ts';
 
 /** Each check against a real loopback peer speaking its protocol, as an operator's backend would. */
@@ -159,8 +161,11 @@ describe.skipIf(!existsSync('/usr/bin/ping'))('PING_CHECK', () => {
 
 describe('MISC_CHECK', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-misc-'));
+  // Scripts run as nobody here (no script_user): the marker directory must be theirs to write.
+  chmodSync(dir, 0o777);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const misc = (command: string, extra: object = {}) => run({ type: 'MISC_CHECK', miscPath: { command }, ...extra });
+  const scripted = withScripts(nodeCheckPorts, { enableScriptSecurity: false });
+  const misc = (command: string, extra: object = {}) => runCheck(Check.parse({ type: 'MISC_CHECK', miscPath: { command }, ...extra }), { ip: '127.0.0.1', port: 0 }, scripted, ctx());
 
   it('exit 0 is up, exit 1 is down', async () => {
     expect((await misc('/bin/true')).ok).toBe(true);
@@ -190,5 +195,27 @@ describe('MISC_CHECK', () => {
 
   it('a missing program is script_failed, not a crash', async () => {
     expect((await misc('/nonexistent/check --flag')).reason).toBe('script_failed');
+  });
+
+  it('with no script_user the script runs as nobody, never as the prober\'s root', async () => {
+    const marker = join(dir, 'whoami');
+    expect((await misc(`/usr/bin/touch ${marker}`)).ok).toBe(true);
+    expect(statSync(marker).uid).toBe(lookupUser('nobody')?.uid);
+  });
+
+  it('the script\'s own user wins over script_user; an unknown user is script_refused, not run', async () => {
+    const marker = join(dir, 'own-user');
+    const policy = { scriptUser: { user: 'no-such-user-vigil' }, enableScriptSecurity: false };
+    const ports = withScripts(nodeCheckPorts, policy);
+    const own = await runCheck(Check.parse({ type: 'MISC_CHECK', miscPath: { command: `/usr/bin/touch ${marker}`, user: 'nobody' } }), { ip: '127.0.0.1', port: 0 }, ports, ctx());
+    expect(own.reason).toBe('ok');
+    expect(statSync(marker).uid).toBe(lookupUser('nobody')?.uid);
+    const refused = await runCheck(Check.parse({ type: 'MISC_CHECK', miscPath: { command: `/usr/bin/touch ${marker}-2` } }), { ip: '127.0.0.1', port: 0 }, ports, ctx());
+    expect([refused.reason, existsSync(`${marker}-2`)]).toEqual(['script_refused', false]);
+  });
+
+  it('a host without the script port does not run scripts at all', async () => {
+    const r = await runCheck(Check.parse({ type: 'MISC_CHECK', miscPath: { command: '/bin/true' } }), { ip: '127.0.0.1', port: 0 }, nodeCheckPorts, ctx());
+    expect(r.reason).toBe('unsupported');
   });
 });

@@ -6,11 +6,12 @@ import type { ScriptOutcome } from '../../core/check/ports.ts';
  * at the deadline, SIGKILL a second later (keepalived does the same for
  * misc_timeout). Output is discarded so a chatty script cannot fill memory.
  */
-export function runProcess(o: { argv: string[]; timeoutMs: number; signal: AbortSignal }): Promise<ScriptOutcome> {
+export function runProcess(o: { argv: string[]; timeoutMs: number; signal: AbortSignal; uid?: number; gid?: number }): Promise<ScriptOutcome> {
   return new Promise((resolve) => {
     const [cmd, ...args] = o.argv;
     if (!cmd) return resolve({ kind: 'failed', message: 'empty argv' });
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, shell: false });
+    // With uid/gid, libuv also drops the supplementary groups before exec.
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, shell: false, uid: o.uid, gid: o.gid });
     let timedOut = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     const kill = () => {

@@ -20,7 +20,8 @@ export function registerProbeCommands(program: Command, setExit: (code: number) 
     .option('--token <token>', 'prober token (prefer the VIGIL_TOKEN environment variable: arguments show in ps)')
     .option('--refresh-ms <ms>', 'how often to fetch the assignment again', '10000')
     .option('--for-ms <ms>', 'stop by itself after this long')
-    .action(async (opts: { board: string; vantage: string; token?: string; refreshMs: string; forMs?: string }) => {
+    .option('--allow-scripts', "run the config's MISC_CHECK scripts (off by default: without it they are not run and vote down with script_refused); they run as script_user or the script's own user, else keepalived_script or nobody, never root unless the config names root", false)
+    .action(async (opts: { board: string; vantage: string; token?: string; refreshMs: string; forMs?: string; allowScripts: boolean }) => {
       const token = opts.token ?? process.env.VIGIL_TOKEN;
       if (!token) {
         process.stderr.write('vigil probe: no token (--token or VIGIL_TOKEN)\n');
@@ -28,12 +29,12 @@ export function registerProbeCommands(program: Command, setExit: (code: number) 
         return;
       }
       const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
-      const prober = new SelfHostedProber({ vantagePoint: opts.vantage, board: new BoardClient(opts.board, token), ports: nodeCheckPorts, clock: systemClock, refreshMs: Number(opts.refreshMs), log });
+      const prober = new SelfHostedProber({ vantagePoint: opts.vantage, board: new BoardClient(opts.board, token), ports: nodeCheckPorts, clock: systemClock, refreshMs: Number(opts.refreshMs), allowScripts: opts.allowScripts === true, log });
       const stop = () => prober.close();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const limit = opts.forMs ? setTimeout(stop, Number(opts.forMs)) : undefined;
-      log(`probe ${opts.vantage}: board ${opts.board}`);
+      log(`probe ${opts.vantage}: board ${opts.board}, scripts ${opts.allowScripts ? 'allowed (--allow-scripts)' : 'refused (no --allow-scripts)'}`);
       await prober.run();
       clearTimeout(limit);
       process.off('SIGINT', stop);

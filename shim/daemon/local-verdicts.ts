@@ -7,6 +7,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import { realServerKey } from '../../core/vote/targets.ts';
 import type { RealServerInput } from '../../core/vote/virtual-server.ts';
 import { nodeCheckPorts } from '../checks/node-check-ports.ts';
+import { withScripts } from '../checks/script-runner.ts';
 import { LocalChecker, type LocalJob } from './local-checker.ts';
 
 /** One shared object per state for real servers without a dynamic weight: 10,000 of them need no 10,000 objects. */
@@ -48,7 +49,8 @@ export class LocalVerdicts {
         this.inputs.set(key, seed.get(key) ?? input(!(rs.alpha ?? vs.alpha), undefined));
       }
     }
-    this.checker = new LocalChecker(config, { ports: nodeCheckPorts, clock, onRun: (r) => this.onRun(r) });
+    // The director's own file: its MISC_CHECKs run with no opt-in, but as its script_user and under its enable_script_security.
+    this.checker = new LocalChecker(config, { ports: withScripts(nodeCheckPorts, config.globalDefs), clock, onRun: (r) => this.onRun(r) });
     for (const rs of this.checker.plan) this.planned.set(rs.target, rs.checkers);
   }
 

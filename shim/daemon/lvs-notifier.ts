@@ -1,27 +1,33 @@
 import { closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import type { Config } from '../../core/config/model.ts';
 import type { LvsNotification } from '../../core/ipvs/notify-format.ts';
-import { resolveId } from '../vrrp/notify.ts';
+import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { prepareScript } from '../checks/script-security.ts';
 import { runCommand, splitCommandLine } from '../vrrp/run-command.ts';
 
 const SCRIPT_TIMEOUT_MS = 30_000;
 
 /**
  * Delivers the checker's notifications as keepalived does: the script as
- * written (argv, never a shell, as its user and group, with a deadline) and
- * the line on notify_fifo and lvs_notify_fifo.
+ * written (argv, never a shell, with a deadline) and the line on notify_fifo
+ * and lvs_notify_fifo. Scripts come from the director's own file, so they need
+ * no opt-in, but run under the same rules as a prober's (prepareScript): the
+ * script's user, else script_user, else keepalived_script or nobody, and
+ * enable_script_security refuses a path others can write.
  */
 export class LvsNotifier {
   private fds: number[] = [];
   private readonly pending = new Set<Promise<unknown>>();
   scriptsRun = 0;
   scriptFailures = 0;
+  private readonly policy: ScriptPolicy;
 
   constructor(
     config: Config,
     private readonly log: (msg: string, fields?: Record<string, unknown>) => void,
     private readonly scriptTimeoutMs = SCRIPT_TIMEOUT_MS,
   ) {
+    this.policy = config.globalDefs;
     const paths = [config.globalDefs.notifyFifo?.path, config.globalDefs.lvsNotifyFifo?.path].filter((p): p is string => !!p);
     for (const p of new Set(paths)) {
       try {
@@ -47,17 +53,13 @@ export class LvsNotifier {
     }
     if (!n.script) return;
     const argv = splitCommandLine(n.script.command);
-    let uid: number | undefined;
-    let gid: number | undefined;
-    try {
-      uid = resolveId('/etc/passwd', n.script.user);
-      gid = resolveId('/etc/group', n.script.group);
-    } catch (err) {
-      this.log('notify script not run', { argv, error: String(err) });
+    const prepared = prepareScript(argv, n.script, this.policy);
+    if (!prepared.ok) {
+      this.log('notify script not run', { argv, error: prepared.message });
       return;
     }
     this.scriptsRun++;
-    const p = runCommand(argv, { timeoutMs: this.scriptTimeoutMs, uid, gid }).then((r) => {
+    const p = runCommand(prepared.argv, { timeoutMs: this.scriptTimeoutMs, uid: prepared.uid, gid: prepared.gid }).then((r) => {
       if (r.code !== 0) {
         this.scriptFailures++;
         this.log('notify script failed', { argv, code: r.code, timedOut: r.timedOut, stderr: r.stderr.slice(-500) });

@@ -1,12 +1,14 @@
 import { planCheckers, type PlannedChecker } from '../../core/check/checker-plan.ts';
 import { initialState, type CheckerState } from '../../core/check/checker-state.ts';
 import type { CheckPorts } from '../../core/check/ports.ts';
+import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 import { realServerVote, type LastRun } from '../../core/check/real-server-vote.ts';
 import { runCheck } from '../../core/check/run-check.ts';
 import { Scheduler, type RunReport } from '../../core/check/scheduler.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import type { Assignment, BoardClient } from './board-client.ts';
+import { refuseScripts, scriptRunner } from '../checks/script-runner.ts';
 
 export interface ProberOptions {
   vantagePoint: string;
@@ -18,6 +20,12 @@ export interface ProberOptions {
   /** Votes are sent at most this long after they are made, in one batch. */
   flushMs?: number;
   maxBatch?: number;
+  /**
+   * Run the config's scripts (MISC_CHECK): the host's explicit opt-in
+   * (`--allow-scripts`), off by default because the config comes from the
+   * Board, not this host. Off, every script is refused (`script_refused`).
+   */
+  allowScripts?: boolean;
   log?: (line: string) => void;
 }
 
@@ -81,13 +89,14 @@ export class SelfHostedProber {
     this.etag = a.etag;
     this.slots = new Map();
     this.byTarget = new Map();
+    const ports = this.portsFor(a.config.globalDefs);
     const scheduler = new Scheduler({
       clock: this.o.clock,
       maxConcurrent: 256,
       jitterFraction: 0.02,
       run: (job, signal) => {
         const c = this.slots.get(job.id)!.checker;
-        return runCheck(c.check, c, this.o.ports, { timeoutMs: job.timing.connectTimeoutMs, signal });
+        return runCheck(c.check, c, ports, { timeoutMs: job.timing.connectTimeoutMs, signal });
       },
       onReport: (r) => this.onReport(r),
     });
@@ -104,6 +113,13 @@ export class SelfHostedProber {
     const prev = this.loop;
     this.loop = prev.then(() => scheduler.loop());
     this.o.log?.(`probe ${this.o.vantagePoint}: config v${a.version}, ${mine.size} real server(s), ${this.slots.size} checker(s)`);
+  }
+
+  /** The check ports for one assignment: scripts only with the opt-in, then under the config's script_user and enable_script_security. */
+  private portsFor(policy: ScriptPolicy): CheckPorts {
+    const log = (line: string) => this.o.log?.(`probe ${this.o.vantagePoint}: ${line}`);
+    if (!this.o.allowScripts) return { ...this.o.ports, runScript: refuseScripts('scripts are off on this prober (start vigil probe with --allow-scripts to run them)') };
+    return { ...this.o.ports, runScript: scriptRunner(policy, log) };
   }
 
   private onReport(r: RunReport): void {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { readKeepalivedConfig, singleFileHost } from '../../core/keepalived/inde
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
+import { lookupUser } from '../../shim/checks/script-security.ts';
 import { IpvsDaemon } from '../../shim/daemon/ipvs-daemon.ts';
 import { Metrics } from '../../shim/daemon/metrics.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -28,6 +29,7 @@ const UP = '127.0.0.1';
 const DOWN = '127.0.0.2';
 const FOREIGN = '-A -t 10.9.9.9:25 -s rr\n-a -t 10.9.9.9:25 -r 192.168.50.1:25 -m -w 1\n';
 const WAIT_MS = 5000;
+const NOBODY_UID = lookupUser('nobody')?.uid;
 /** Local checks: delay_loop 1 s and connect_timeout 1 s, but their first run may wait up to a delay_loop. */
 const LOCAL_CHECKS_MS = 8000;
 
@@ -93,6 +95,8 @@ describe('IPVS daemon: Board verdicts, fail-static hold, local fallback, release
   /** A daemon of this test's own, with a foreign service already in the kernel; stopped and cleaned up when the test ends. */
   function setUp(o: { localAfterMs?: number; vsExtra?: string } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-ipvs-daemon-'));
+    // notify_down runs as nobody (no script_user): it must be able to write here.
+    chmodSync(dir, 0o777);
     const config = conf(dir, port, o.vsExtra);
     const backend = new RecordingIpvsBackend();
     // Someone else's service, already in the kernel: never touched.
@@ -138,6 +142,8 @@ describe('IPVS daemon: Board verdicts, fail-static hold, local fallback, release
     daemon.acceptSnapshot(snap(config, 2, [UP], 60_000));
     await eventually(`${UP}:${port} to leave the table`, () => holds(mine() === downOnly(), mine), { timeoutMs: WAIT_MS });
     await eventually('notify_down to touch rs1-down', () => existsSync(join(dir, 'rs1-down')), { timeoutMs: WAIT_MS });
+    // No script_user in the config: the script ran as nobody, never as the daemon's root.
+    expect(statSync(join(dir, 'rs1-down')).uid).toBe(NOBODY_UID);
     expect(readFileSync(join(dir, 'fifo'), 'utf8')).toBe(`RS [${UP}]:tcp:${port} [10.0.0.1]:tcp:80 DOWN\n\0`);
   });
 
