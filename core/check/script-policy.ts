@@ -14,7 +14,7 @@ import { assignTargets, realServerKey } from '../vote/targets.ts';
  * The users tried, in order, when neither the script nor global_defs names
  * one. keepalived tries `keepalived_script` and otherwise runs the script as
  * itself (root); Vigil falls back to `nobody` instead, so a script never runs
- * as root unless the config says so (keepalived-differences.md).
+ * as root unless the config says so.
  */
 export const DEFAULT_SCRIPT_USERS = ['keepalived_script', 'nobody'] as const;
 

@@ -4,7 +4,8 @@
  * and the FIFO line `INSTANCE "name" MASTER 100`. Scripts run as argv, never
  * through a shell, as the configured user and group.
  */
-import { closeSync, constants, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { resolveId } from '../checks/script-security.ts';
 import type { Script } from '../../core/config/primitives.ts';
 import type { NotifyScripts } from './plan.ts';
 import { runCommand, splitCommandLine } from './run-command.ts';
@@ -40,20 +41,8 @@ export function notifyCommands(
   return out;
 }
 
-/** Resolves a user or group name (or number) from /etc/passwd or /etc/group. */
-export function resolveId(file: '/etc/passwd' | '/etc/group', name: string | undefined): number | undefined {
-  if (name === undefined) return undefined;
-  if (/^\d+$/.test(name)) return Number(name);
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === name && f[2] !== undefined) return Number(f[2]);
-    }
-  } catch {
-    /* unreadable: treated as unknown below */
-  }
-  throw new Error(`unknown ${file === '/etc/passwd' ? 'user' : 'group'} ${name}`);
-}
+// One lookup for every script the shim runs (track scripts import it from here).
+export { resolveId } from '../checks/script-security.ts';
 
 export class Notifier {
   private fifoFds: number[] = [];

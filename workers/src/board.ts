@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { configForProber } from '../../core/check/prober-assignment.ts';
 import { effectiveTiming } from '../../core/config/effective.ts';
 import type { Config } from '../../core/config/model.ts';
 import type { TargetVerdict, Vote } from '../../core/vote/fold.ts';
@@ -108,13 +109,13 @@ export class Board extends DurableObject<Env> {
     return { ok: true, value: { version: row.version, etag: row.etag, format: row.format, source: row.source, config } };
   }
 
-  /** What a self-hosted prober needs: the config and which real servers are its to check. */
+  /** What a self-hosted prober needs: which real servers are its to check and only the config they need (configForProber). */
   async assignment(vantagePoint: string): Promise<Outcome<{ version: number; etag: string; config: Config; targets: string[] }>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     const vp = this.cfg.config.vigil.vantagePoints.find((v) => v.name === vantagePoint);
     if (!vp) return fail('ERR_NOT_FOUND', `vantage point ${vantagePoint} is not declared in the config`, { path: 'vantage' });
     const targets = [...this.cfg.assigned].filter(([, vps]) => vps.has(vantagePoint)).map(([k]) => k);
-    return { ok: true, value: { version: this.cfg.row.version, etag: this.cfg.row.etag, config: this.cfg.config, targets } };
+    return { ok: true, value: { version: this.cfg.row.version, etag: this.cfg.row.etag, config: configForProber(this.cfg.config, vantagePoint, new Set(targets)), targets } };
   }
 
   // ── votes ─────────────────────────────────────────────────────────────

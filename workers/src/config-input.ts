@@ -3,6 +3,7 @@ import type { Config } from '../../core/config/model.ts';
 import { parseVigilJson } from '../../core/config/json.ts';
 import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
 import type { VantagePoint } from '../../core/config/vigil.ts';
+import { scriptWarnings } from '../../core/check/script-policy.ts';
 
 export type ConfigFormat = 'keepalived' | 'json';
 
@@ -30,6 +31,7 @@ export function parseConfigUpload(cluster: string, text: string, format: ConfigF
   }
   const warnings = lines.filter((l) => !res.diagnostics.some((d) => d.severity === 'error' && formatDiagnostic(d) === l));
   if (res.config.vigil.vantagePoints.length === 0) warnings.push(`${file}:1:1: warning: no vigil { vantage_point … } declared: every verdict will stay unknown`);
+  warnings.push(...scriptWarnings(res.config, file));
   return { ok: true, config: res.config, format, warnings };
 }
 
