@@ -51,7 +51,8 @@ async function ingest(url: string, tokens: Record<string, string>): Promise<numb
       VPS.map(async (vp) => {
         const c = new BoardClient(url, tokens[vp]!, 30_000);
         for (let b = 0; b < BATCHES_PER_VP; b++) {
-          const at = ++clock;
+          // Each batch newer than the last (the Board keeps the newest), and near the Board's clock, which refuses votes off it by more than VOTE_MAX_SKEW_MS.
+          const at = (clock = Math.max(clock + 1, Date.now()));
           await c.postVotes(Array.from({ length: BATCH }, (_, j) => vote((b * BATCH + j) % TARGETS, vp, true, at)));
         }
       }),
