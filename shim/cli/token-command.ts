@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { StoredToken } from '../../core/auth/token-records.ts';
+import { VigilError } from '../../core/errors.ts';
+import { parseTokenRecords, StoredToken } from '../../core/auth/token-records.ts';
 import { hashToken, newToken, Scope } from '../../core/auth/tokens.ts';
 
 interface TokenOptions {
@@ -17,9 +19,21 @@ interface TokenOptions {
  * with, so a record this prints is never refused at deploy.
  */
 export function registerTokenCommand(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('token')
-    .description('API tokens for the Worker')
+  const token = program.command('token').description('API tokens for the Worker');
+  token
+    .command('check')
+    .description('Check a VIGIL_TOKENS JSON file as the Worker will read it, before it is deployed: exit 1 naming the first bad record')
+    .argument('<file>', 'the JSON array of token records ("-" for stdin)')
+    .action((file: string) => {
+      try {
+        const records = parseTokenRecords(readFileSync(file === '-' ? 0 : file, 'utf8'));
+        for (const r of records) process.stdout.write(`${r.id}: ${r.scope} on ${r.cluster === '*' ? 'every cluster' : `cluster ${r.cluster}`}${r.vantagePoint ? `, votes as ${r.vantagePoint}` : ''}${r.director ? `, heartbeats as ${r.director}` : ''}${r.scope === 'shim' && !r.director ? ', reads only (no heartbeat)' : ''}\n`);
+      } catch (err) {
+        process.stderr.write(`vigil token check: ${err instanceof VigilError ? err.message : (err as Error).message}\n`);
+        setExit(1);
+      }
+    });
+  token
     .command('new')
     .description('Make a token: prints the token once (stdout) and the hashed record to add to VIGIL_TOKENS (stderr)')
     .requiredOption('--scope <scope>', 'admin | prober | shim')

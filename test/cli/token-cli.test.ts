@@ -1,15 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { authenticate, parseTokenRecords } from '../../core/auth/token-records.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** Runs the real `vigil token new`, as an operator would. */
-function tokenNew(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), 'token', 'new', ...args], { encoding: 'utf8', timeout: 30_000 });
+const dir = mkdtempSync(join(tmpdir(), 'vigil-token-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the real `vigil token …`, as an operator would. */
+function vigilToken(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), 'token', ...args], { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+const tokenNew = (...args: string[]) => vigilToken('new', ...args);
 
 /** The token (stdout) and the record (stderr) it printed, the record read as the Worker reads VIGIL_TOKENS. */
 function minted(...args: string[]) {
@@ -57,5 +63,21 @@ describe('vigil token new', () => {
       expect(r.err, args.join(' ')).toMatch(why);
       expect(r.out, args.join(' ')).toBe('');
     }
+  });
+});
+
+describe('vigil token check', () => {
+  it('reads a VIGIL_TOKENS file as the Worker will, and names a record from before tokens were scoped', () => {
+    const records = [minted('--scope', 'admin', '--cluster', '*', '--id', 'root').record, minted('--scope', 'shim', '--cluster', 'prod', '--director', 'lb1', '--id', 'lb1').record];
+    const good = join(dir, 'tokens.json');
+    writeFileSync(good, JSON.stringify(records));
+    const ok = vigilToken('check', good);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toBe('root: admin on every cluster\nlb1: shim on cluster prod, heartbeats as lb1\n');
+    const old = join(dir, 'old-tokens.json');
+    writeFileSync(old, JSON.stringify([...records, { id: 'prober-dc1', scope: 'prober', hash: records[0]!.hash, vantagePoint: 'dc1' }]));
+    const bad = vigilToken('check', old);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/record "prober-dc1": cluster: .*add "cluster"/);
   });
 });
