@@ -1,9 +1,11 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { localSecrets } from './devstack/local-secrets.ts';
+import { TEST_CLUSTERS, TEST_DIRECTORS, TEST_VANTAGE_POINTS } from './workers/test/clusters.ts';
 
-// Fresh for every run, never committed: the control plane's signing key and tokens.
-const secrets = localSecrets(['dc1', 'dc2', 'dc3']);
+// Fresh for every run, never committed: the control plane's signing key and tokens, scoped per cluster
+// as a deployment's are (workers/test/clusters.ts lists the clusters the control-plane tests use).
+const secrets = localSecrets({ clusters: TEST_CLUSTERS, vantagePoints: TEST_VANTAGE_POINTS, directors: TEST_DIRECTORS });
 
 export default defineConfig({
   test: {

@@ -10,7 +10,7 @@
 import type { Clock } from '../core/ports/clock.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { HttpLeaseClient } from '../shim/cloud/lease-client.ts';
-import { localSecrets } from '../devstack/local-secrets.ts';
+import { localSecrets, tokensOf, type LocalSecrets } from '../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../test/ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, binding, DIRECTORS, sdkEnv, seed } from '../test/ec2/fixture.ts';
 import { runSimSchedule } from '../test/cloud/chaos-sim.ts';
@@ -42,8 +42,9 @@ async function failovers(throttleRate: number, keeper: WorkerdKeeper, endpoint: 
 }
 
 async function measure(cfg: ReturnType<typeof binding>, throttleRate: number, keeper: WorkerdKeeper, endpoint: Ec2Endpoint, cluster: string) {
-  const secrets = shimToken!;
-  const fleet = new Fleet({ binding: cfg, clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/${cluster}`, id, secrets), clock: wallClock, heartbeatMs: HEARTBEAT_MS, retry: { baseMs: 100, maxBackoffMs: 1_000, maxAttempts: 10, random: prng(99) } });
+  // Each director heartbeats with its own token, as a deployment's would (a shim token names its director).
+  const directors = tokensOf(secrets!.tokens, cluster).directors;
+  const fleet = new Fleet({ binding: cfg, clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/${cluster}`, id, directors[id]!), clock: wallClock, heartbeatMs: HEARTBEAT_MS, retry: { baseMs: 100, maxBackoffMs: 1_000, maxAttempts: 10, random: prng(99) } });
   const samples: number[] = [];
   let dual = 0;
   let lost = 0;
@@ -81,18 +82,19 @@ async function measure(cfg: ReturnType<typeof binding>, throttleRate: number, ke
   return { samples, dual, lost };
 }
 
-let shimToken: string | null = null;
+const CLUSTERS = ['bench-a', 'bench-b'] as const;
+const DIRECTOR_IDS = ['lb1', 'lb2'];
+let secrets: LocalSecrets | null = null;
 
 export async function run(): Promise<BenchSection[]> {
-  const secrets = localSecrets([]);
-  shimToken = secrets.tokens.shim;
+  secrets = localSecrets({ clusters: CLUSTERS, directors: DIRECTOR_IDS });
   const endpoint = new Ec2Endpoint(seed(), { random: prng(42) });
   sdkEnv(await endpoint.start());
   const keeper = new WorkerdKeeper(secrets);
   await keeper.start();
   const rows: (string | number)[][] = [];
   try {
-    for (const [label, rate, cluster] of [['no throttling', 0, 'bench-a'], ['30% of EC2 calls throttled', 0.3, 'bench-b']] as const) {
+    for (const [label, rate, cluster] of [['no throttling', 0, CLUSTERS[0]], ['30% of EC2 calls throttled', 0.3, CLUSTERS[1]]] as const) {
       process.stderr.write(`cloud-failover: ${RUNS} failovers, ${label}\n`);
       const r = await failovers(rate, keeper, endpoint, secrets.tokens.admin, cluster);
       const s = stats(r.samples);

@@ -18,7 +18,7 @@ import { CONNECTIONS_PER_INVOCATION, PLANNED_UTILISATION } from '../core/vote/sh
 import { HOLD_FLOOR_MS, MAX_CHECKS_PER_SHARD, SLOW_HOLD_MS } from '../core/vote/shard-planner.ts';
 import { costLines, mixText, MIX_TARGETS, PRICES, REALISTIC, REGIONS, RUNS_PER_CHECK_MONTH, INTERVAL_MS, TIMEOUT_MS, type CostLine } from './control-plane-cost.ts';
 import { measureRelay } from './control-plane-relay.ts';
-import { localSecrets } from '../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../devstack/local-secrets.ts';
 import { startWranglerDev } from '../devstack/wrangler-dev.ts';
 import { BoardClient } from '../shim/probe/board-client.ts';
 import { CRON_EVERY_MS, ROUND_MAX_MS, VOTE_FLUSH_EVERY_MS } from '../workers/src/edge-timings.ts';
@@ -27,6 +27,7 @@ import { fmt, stats, table, type BenchSection } from './harness.ts';
 import { measureWorkerd, workerdCpuMs } from './workerd-checks.ts';
 
 const VPS = ['dc1', 'dc2', 'dc3'];
+const CLUSTER = 'bench';
 const TARGETS = 500;
 const BATCH = 1000;
 const BATCHES_PER_VP = 20; // 60,000 votes per round
@@ -50,7 +51,8 @@ async function ingest(url: string, tokens: Record<string, string>): Promise<numb
       VPS.map(async (vp) => {
         const c = new BoardClient(url, tokens[vp]!, 30_000);
         for (let b = 0; b < BATCHES_PER_VP; b++) {
-          const at = ++clock;
+          // Each batch newer than the last (the Board keeps the newest), and near the Board's clock, which refuses votes off it by more than VOTE_MAX_SKEW_MS.
+          const at = (clock = Math.max(clock + 1, Date.now()));
           await c.postVotes(Array.from({ length: BATCH }, (_, j) => vote((b * BATCH + j) % TARGETS, vp, true, at)));
         }
       }),
@@ -144,8 +146,9 @@ interface Target {
 
 async function measure(name: string, url: string, secrets: ReturnType<typeof localSecrets>): Promise<Target> {
   await new BoardClient(url, secrets.tokens.admin).putConfig(config());
-  const rates = await ingest(url, secrets.tokens.probers);
-  return { name, rates, push: await push(url, secrets.tokens.probers, secrets.tokens.shim) };
+  const t = tokensOf(secrets.tokens, CLUSTER);
+  const rates = await ingest(url, t.probers);
+  return { name, rates, push: await push(url, t.probers, t.shim) };
 }
 
 async function engineCpu(): Promise<{ tcp: number; http: number; loopTcp: number; loopHttp: number; note: string }> {
@@ -174,20 +177,20 @@ function costTable(lines: CostLine[]): string {
 }
 
 export async function run(): Promise<BenchSection[]> {
-  const secrets = localSecrets(VPS);
+  const secrets = localSecrets({ clusters: [CLUSTER], vantagePoints: VPS });
   const targets: Target[] = [];
   let batch: { cpuMs: number; roundTripMs: number };
   const mf = await startMiniflare(secrets);
   try {
-    const url = `${mf.url}/v1/clusters/bench`;
+    const url = `${mf.url}/v1/clusters/${CLUSTER}`;
     targets.push(await measure('Miniflare (workerd, no proxy)', url, secrets));
-    batch = await boardBatch(url, secrets.tokens.probers, 60, 200);
+    batch = await boardBatch(url, tokensOf(secrets.tokens, CLUSTER).probers, 60, 200);
   } finally {
     await mf.stop();
   }
   const dev = await startWranglerDev({ secrets });
   try {
-    targets.push(await measure('wrangler dev --local (+ its proxy)', `${dev.url}/v1/clusters/bench`, secrets));
+    targets.push(await measure('wrangler dev --local (+ its proxy)', `${dev.url}/v1/clusters/${CLUSTER}`, secrets));
   } finally {
     await dev.stop();
   }

@@ -6,7 +6,7 @@ import { systemClock } from '../core/ports/clock.ts';
 import { nodeCheckPorts } from '../shim/checks/node-check-ports.ts';
 import { SelfHostedProber } from '../shim/probe/self-hosted-prober.ts';
 import { DemoBackend } from './demo-backends.ts';
-import { localSecrets } from './local-secrets.ts';
+import { localSecrets, tokensOf } from './local-secrets.ts';
 import type { StopRequest } from './stop-request.ts';
 import { StoppableBoardClient } from './stoppable-board-client.ts';
 import { describeChanges, VerdictWatcher } from './verdict-watcher.ts';
@@ -72,9 +72,10 @@ export async function runLocal(o: LocalRunOptions): Promise<number> {
     for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     if (!res.ok) return (code = 1);
 
-    const secrets = localSecrets(VANTAGE_POINTS);
+    const secrets = localSecrets({ clusters: [CLUSTER], vantagePoints: VANTAGE_POINTS });
+    const tokens = tokensOf(secrets.tokens, CLUSTER);
     const tokenFile = join(dir, 'tokens.json');
-    writeFileSync(tokenFile, JSON.stringify(secrets.tokens, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(tokenFile, JSON.stringify({ admin: secrets.tokens.admin, cluster: CLUSTER, ...tokens }, null, 2) + '\n', { mode: 0o600 });
     chmodSync(tokenFile, 0o600);
     stopped.throwIfAborted();
     out('starting the Worker in workerd (wrangler dev, local mode)…');
@@ -88,13 +89,13 @@ export async function runLocal(o: LocalRunOptions): Promise<number> {
     out(`  tokens for curl (this run only): ${tokenFile}`);
     for (const b of backends) out(`  backend ${b.name}: http://127.0.0.1:${b.port}/health`);
     for (const vp of VANTAGE_POINTS) {
-      const p = new SelfHostedProber({ vantagePoint: vp, board: board(secrets.tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200, log: pieceLog });
+      const p = new SelfHostedProber({ vantagePoint: vp, board: board(tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200, log: pieceLog });
       probers.push(p);
       running.push(p.run());
     }
     out(`  vantage points ${VANTAGE_POINTS.join(', ')} (self-hosted, in this process); quorum 2`);
     watcher = new VerdictWatcher({
-      board: board(secrets.tokens.shim),
+      board: board(tokens.shim),
       onSnapshot: (s, prev, detail) => {
         for (const line of describeChanges(s, prev, detail)) out(line);
       },

@@ -5,7 +5,8 @@ import { foldTarget, type Vote } from './fold.ts';
 const NOW = 1_000_000;
 const vote = (vp: string, up: boolean, ageMs = 0, intervalMs = 10_000): Vote => ({ target: 't', vantagePoint: vp, up, reason: up ? 'ok' : 'connect_timeout', latencyMs: 5, atMs: NOW - ageMs, intervalMs, timeoutMs: 3000 });
 const latest = (...votes: Vote[]) => new Map(votes.map((v) => [v.vantagePoint, v]));
-const policy = { freshnessIntervals: 3 };
+/** The config's window for these votes: 3 × delay_loop 10 s + connect_timeout 3 s (core/vote/freshness.ts). */
+const policy = { freshForMs: 3 * 10_000 + 3000 };
 const VPS = ['a', 'b', 'c'];
 
 describe('folding votes into a verdict', () => {
@@ -26,6 +27,15 @@ describe('folding votes into a verdict', () => {
     expect(allStale).toMatchObject({ state: 'unknown', effective: 'down', fresh: 0 });
     // Exactly at the edge of freshness the vote still counts.
     expect(foldTarget('up', VPS, latest(vote('a', false, staleAge - 1), vote('b', false, staleAge - 1)), NOW, policy).state).toBe('down');
+  });
+
+  it("freshness is the config's window, whatever interval the vote claims", () => {
+    const dayMs = 86_400_000;
+    const claimsADay = (vp: string, ageMs: number) => ({ ...vote(vp, false, ageMs), intervalMs: dayMs, timeoutMs: 3_600_000 });
+    expect(foldTarget('up', VPS, latest(claimsADay('a', policy.freshForMs), claimsADay('b', policy.freshForMs)), NOW, policy)).toMatchObject({ state: 'down', fresh: 2 });
+    expect(foldTarget('up', VPS, latest(claimsADay('a', policy.freshForMs + 1), claimsADay('b', policy.freshForMs + 1)), NOW, policy)).toMatchObject({ state: 'unknown', fresh: 0 });
+    // A vote that claims a short interval does not go stale early either: the config decides both ways.
+    expect(foldTarget('up', VPS, latest(vote('a', false, 20_000, 1), vote('b', false, 20_000, 1)), NOW, policy)).toMatchObject({ state: 'down', fresh: 2 });
   });
 
   it('too few fresh for quorum is unknown, even if they agree', () => {
@@ -55,7 +65,7 @@ describe('folding votes into a verdict', () => {
             else if (others[i]!.stance === 'agree') votes.push(vote(vp, prev === 'up', Math.min(others[i]!.age, 30_000)));
             else if (others[i]!.stance === 'stale') votes.push(vote(vp, prev !== 'up', 40_000 + others[i]!.age));
           });
-          const v = foldTarget(prev, vps, latest(...votes), NOW, { freshnessIntervals: 3, quorum: q });
+          const v = foldTarget(prev, vps, latest(...votes), NOW, { ...policy, quorum: q });
           expect(v.effective).toBe(prev);
           expect(v.state === prev || v.state === 'unknown').toBe(true);
         },

@@ -10,7 +10,12 @@ export const Vote = z.object({
   latencyMs: z.number().min(0).max(3_600_000),
   /** When the check finished, by the prober's clock (ms since epoch). */
   atMs: z.number().int().min(0),
-  /** The checker's delay_loop and connect_timeout: they set how long the vote stays fresh. */
+  /**
+   * The voter's own delay_loop and connect_timeout. Kept so probers that send
+   * them stay valid, but never trusted: how long a vote stays fresh is the
+   * Board's config's timing for that real server (freshnessWindows), or a
+   * voter could keep its word alive for a day.
+   */
   intervalMs: z.number().min(1).max(86_400_000),
   timeoutMs: z.number().min(0).max(3_600_000),
 });
@@ -39,16 +44,17 @@ export interface TargetVerdict {
 export interface FoldPolicy {
   /** Unset: a majority of the assigned vantage points. */
   quorum?: number | undefined;
-  /** A vote is fresh while younger than freshnessIntervals × interval + timeout. */
-  freshnessIntervals: number;
+  /** How long a vote on this real server stays fresh, from the config (freshnessWindows). */
+  freshForMs: number;
 }
 
 export function defaultQuorum(assigned: number): number {
   return Math.floor(assigned / 2) + 1;
 }
 
-export function isFresh(v: Vote, nowMs: number, freshnessIntervals: number): boolean {
-  return nowMs - v.atMs <= freshnessIntervals * v.intervalMs + v.timeoutMs && v.atMs <= nowMs + 60_000;
+/** Whether a vote still counts: younger than the window, and not from a clock far ahead (ingestion bounds it too). */
+export function isFresh(v: Vote, nowMs: number, freshForMs: number): boolean {
+  return nowMs - v.atMs <= freshForMs && v.atMs <= nowMs + 60_000;
 }
 
 /**
@@ -67,7 +73,7 @@ export function foldTarget(prev: 'up' | 'down', assigned: readonly string[], lat
   for (const vp of assigned) {
     const v = latest.get(vp);
     if (!v) continue;
-    const f = isFresh(v, nowMs, policy.freshnessIntervals);
+    const f = isFresh(v, nowMs, policy.freshForMs);
     votes[vp] = { up: v.up, reason: v.reason, atMs: v.atMs, fresh: f };
     if (!f) continue;
     fresh++;

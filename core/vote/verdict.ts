@@ -1,5 +1,6 @@
 import type { Config } from '../config/model.ts';
 import { foldTarget, type TargetVerdict, type Vote } from './fold.ts';
+import { freshnessWindows } from './freshness.ts';
 import type { Snapshot, SnapshotVirtualServer } from './snapshot.ts';
 import { assignTargets, realServerKey, virtualServerKey } from './targets.ts';
 import { foldVirtualServer, startsAlive } from './virtual-server.ts';
@@ -32,20 +33,21 @@ export interface Fold {
  * latest votes, then each virtual server with keepalived's meaning. A real
  * server whose verdict is `unknown` keeps its last state (fail-static), and a
  * real server never voted on starts up, or down with alpha, as in keepalived.
+ * `freshForMs` is freshnessWindows(config), which a caller folding the same
+ * config again and again computes once.
  */
-export function foldCluster(config: Config, latest: ReadonlyMap<string, ReadonlyMap<string, Vote>>, memory: VerdictMemory, nowMs: number): Fold {
+export function foldCluster(config: Config, latest: ReadonlyMap<string, ReadonlyMap<string, Vote>>, memory: VerdictMemory, nowMs: number, freshForMs: ReadonlyMap<string, number> = freshnessWindows(config)): Fold {
   const assignments = new Map(assignTargets(config).map((a) => [a.key, a]));
   const next: VerdictMemory = { targets: {}, quorum: {} };
   const transitions: Transition[] = [];
   const verdicts = new Map<string, TargetVerdict>();
   const out: SnapshotVirtualServer[] = [];
-  const policy = { quorum: config.vigil.vote.quorum, freshnessIntervals: config.vigil.vote.freshnessIntervals };
   for (const vs of config.virtualServers) {
     const alive = new Map<string, { alive: boolean }>();
     for (const rs of vs.realServers) {
       const key = realServerKey(vs, rs);
       const prev = memory.targets[key] ?? (startsAlive(vs, rs) ? 'up' : 'down');
-      const v = foldTarget(prev, assignments.get(key)?.vantagePoints ?? [], latest.get(key) ?? new Map(), nowMs, policy);
+      const v = foldTarget(prev, assignments.get(key)?.vantagePoints ?? [], latest.get(key) ?? new Map(), nowMs, { quorum: config.vigil.vote.quorum, freshForMs: freshForMs.get(key) ?? 0 });
       verdicts.set(key, v);
       next.targets[key] = v.effective;
       if (v.effective !== prev) transitions.push({ kind: 'real_server', key, from: prev, to: v.effective, atMs: nowMs, votes: v.votes });

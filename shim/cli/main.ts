@@ -19,7 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   start: async () => (await import('../../devstack/start-command.ts')).registerStartCommand,
   probe: async () => (await import('./probe-command.ts')).registerProbeCommands,
   keygen: async () => (await import('./probe-command.ts')).registerProbeCommands,
-  token: async () => (await import('./probe-command.ts')).registerProbeCommands,
+  token: async () => (await import('./token-command.ts')).registerTokenCommand,
   'iam-policy': async () => (await import('./iam-policy-command.ts')).registerIamPolicyCommand,
 };
 

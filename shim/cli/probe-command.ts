@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Command } from 'commander';
-import { hashToken, newToken, Scope, type StoredToken } from '../../core/auth/tokens.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { nodeCheckPorts } from '../checks/node-check-ports.ts';
 import { BoardClient } from '../probe/board-client.ts';
@@ -8,8 +7,8 @@ import { SelfHostedProber } from '../probe/self-hosted-prober.ts';
 
 /**
  * The control plane's commands on the Node side: `vigil probe` (a self-hosted
- * vantage point), and `vigil keygen` / `vigil token new` to provision the
- * Worker's secrets (see README, "Keys and tokens").
+ * vantage point), and `vigil keygen` to provision the Worker's signing key
+ * (see README, "Keys and tokens"; `vigil token new` is token-command.ts).
  */
 export function registerProbeCommands(program: Command, setExit: (code: number) => void): void {
   program
@@ -50,26 +49,5 @@ export function registerProbeCommands(program: Command, setExit: (code: number) 
       process.stderr.write(`public key (JWK): ${JSON.stringify(publicKey.export({ format: 'jwk' }))}\n`);
       process.stderr.write('store the line below with: npx wrangler secret put VIGIL_SIGNING_KEY --config workers/wrangler.jsonc\n');
       process.stdout.write(privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') + '\n');
-    });
-
-  program
-    .command('token')
-    .description('API tokens for the Worker')
-    .command('new')
-    .description('Make a token: prints the token once (stdout) and the hashed record to add to VIGIL_TOKENS (stderr)')
-    .requiredOption('--scope <scope>', 'admin | prober | shim')
-    .option('--vantage <name>', 'for prober tokens: the only vantage point it may vote as')
-    .option('--id <id>', 'a name for the record', '')
-    .action((opts: { scope: string; vantage?: string; id: string }) => {
-      const scope = Scope.safeParse(opts.scope);
-      if (!scope.success || (scope.data === 'prober' && !opts.vantage)) {
-        process.stderr.write('vigil token new: --scope admin|prober|shim; prober tokens need --vantage\n');
-        setExit(64);
-        return;
-      }
-      const token = newToken(scope.data);
-      const record: StoredToken = { id: opts.id || `${scope.data}${opts.vantage ? `-${opts.vantage}` : ''}-${Date.now().toString(36)}`, scope: scope.data, hash: hashToken(token), ...(opts.vantage ? { vantagePoint: opts.vantage } : {}) };
-      process.stderr.write(`add to the VIGIL_TOKENS JSON array: ${JSON.stringify(record)}\n`);
-      process.stdout.write(token + '\n');
     });
 }

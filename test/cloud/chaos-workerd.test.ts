@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import { HttpLeaseClient } from '../../shim/cloud/lease-client.ts';
-import { localSecrets } from '../../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { binding, sdkEnv, seed } from '../ec2/fixture.ts';
 import { Fleet } from './fleet.ts';
@@ -16,7 +16,10 @@ const TTL_MS = 2_000;
 
 let keeper: WorkerdKeeper;
 let endpoint: Ec2Endpoint;
-const secrets = localSecrets([]);
+const CLUSTER = 'chaos';
+const IDS = ['lb1', 'lb2', 'lb3'];
+const secrets = localSecrets({ clusters: [CLUSTER], directors: IDS });
+const directors = tokensOf(secrets.tokens, CLUSTER).directors;
 const cfg = binding('elastic-ip', { name: 'web', leaseTtlMs: TTL_MS });
 
 beforeAll(async () => {
@@ -37,14 +40,14 @@ describe('cloud failover chaos: three shims, the LeaseKeeper in workerd, the EC2
   it('the Board refuses a heartbeat without a shim token and for a binding the director does not serve', async () => {
     const post = (token: string, body: unknown) => fetch(`${keeper.url}/v1/clusters/chaos/directors/lb1/heartbeat`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     expect((await post('vgl_shim_nope', { healthy: true, bindings: ['web'] })).status).toBe(401);
-    expect((await post(secrets.tokens.shim, { healthy: true, bindings: ['other'] })).status).toBe(400);
-    expect((await post(secrets.tokens.shim, { healthy: 'yes', bindings: ['web'] })).status).toBe(400);
+    expect((await post(directors.lb1!, { healthy: true, bindings: ['other'] })).status).toBe(400);
+    expect((await post(directors.lb1!, { healthy: 'yes', bindings: ['web'] })).status).toBe(400);
   });
 
   it(`a seeded schedule (seed ${SEED}) of every fault: never two holders, calls only inside leases, the address ends on the holder`, async () => {
     const fleet = new Fleet({
       binding: cfg,
-      clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/chaos`, id, secrets.tokens.shim),
+      clientFor: (id) => new HttpLeaseClient(`${keeper.url}/v1/clusters/chaos`, id, directors[id]!),
       clock: wallClock,
       heartbeatMs: 500,
       retry: { baseMs: 50, maxBackoffMs: 800, maxAttempts: 10, random: prng(SEED + 2) },
@@ -52,7 +55,7 @@ describe('cloud failover chaos: three shims, the LeaseKeeper in workerd, the EC2
     const steps = pickSchedule(prng(SEED), 6);
     const lines: string[] = [];
     try {
-      const violations = await runSchedule({ fleet, endpoint, clock: wallClock, ids: ['lb1', 'lb2', 'lb3'], ttlMs: TTL_MS, restartBoard: async () => (await keeper.stop(), await keeper.start()) }, steps, (l) => lines.push(l));
+      const violations = await runSchedule({ fleet, endpoint, clock: wallClock, ids: IDS, ttlMs: TTL_MS, restartBoard: async () => (await keeper.stop(), await keeper.start()) }, steps, (l) => lines.push(l));
       expect(violations, lines.join('\n')).toEqual([]);
     } finally {
       await fleet.stopAll();

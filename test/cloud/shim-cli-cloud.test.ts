@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { localSecrets } from '../../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
 import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, DIRECTORS, seed } from '../ec2/fixture.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
@@ -20,7 +20,9 @@ import { WorkerdKeeper } from './workerd-keeper.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const VIGIL = join(ROOT, 'bin/vigil.js');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-shim-cloud-'));
-const secrets = localSecrets([]);
+/** One cluster per test (beforeEach), each director with its own token, as a deployment scopes them. */
+const CLUSTERS = ['prod-1', 'prod-2', 'prod-3'];
+const secrets = localSecrets({ clusters: CLUSTERS, directors: DIRECTORS.slice(0, 2).map((d) => d.id) });
 let keeper: WorkerdKeeper;
 let endpoint: Ec2Endpoint;
 let cluster = '';
@@ -37,8 +39,12 @@ ${DIRECTORS.slice(0, 2).map((d) => `        director ${d.id} {\n            prio
 }
 `;
 
+const tokenOf = (id: string) => tokensOf(secrets.tokens, cluster).directors[id]!;
+
 function startShim(id: string): Daemon {
-  return spawnDaemon(process.execPath, [VIGIL, 'shim', '--config', join(dir, 'keepalived.conf'), '--director', id, '--board', keeper.url, '--cluster', cluster, '--token-file', join(dir, 'token'), '--cloud-heartbeat', '0.5', '--cloud-release'], {
+  const tokenFile = join(dir, `token-${cluster}-${id}`);
+  writeFileSync(tokenFile, tokenOf(id) + '\n', { mode: 0o600 });
+  return spawnDaemon(process.execPath, [VIGIL, 'shim', '--config', join(dir, 'keepalived.conf'), '--director', id, '--board', keeper.url, '--cluster', cluster, '--token-file', tokenFile, '--cloud-heartbeat', '0.5', '--cloud-release'], {
     cwd: dir,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAVIGILTEST0000000', AWS_SECRET_ACCESS_KEY: 'vigil-test-secret-not-a-real-key', AWS_ENDPOINT_URL_EC2: endpoint.url, AWS_REGION: 'eu-west-1' },
   });
@@ -52,13 +58,12 @@ beforeAll(async () => {
   keeper = new WorkerdKeeper(secrets);
   await keeper.start();
   writeFileSync(join(dir, 'keepalived.conf'), CONF);
-  writeFileSync(join(dir, 'token'), secrets.tokens.shim + '\n', { mode: 0o600 });
 }, 120_000);
 
 beforeEach(async () => {
   endpoint = new Ec2Endpoint(seed());
   await endpoint.start();
-  cluster = `prod-${++clusters}`;
+  cluster = CLUSTERS[clusters++]!;
   const res = await fetch(`${keeper.url}/v1/clusters/${cluster}/config`, { method: 'PUT', headers: { Authorization: `Bearer ${secrets.tokens.admin}`, 'Content-Type': 'text/plain' }, body: CONF, signal: AbortSignal.timeout(20_000) });
   expect(res.status, await res.text()).toBe(201);
 }, 30_000);
@@ -85,7 +90,7 @@ describe('vigil shim --director: cloud failover from the command line', () => {
     await holderIs(DIRECTORS[0], lb1);
     await lb1.stop('SIGKILL');
     await holderIs(DIRECTORS[1], lb2);
-    for (const s of [lb1, lb2]) expect(s.output()).not.toContain(secrets.tokens.shim);
+    for (const s of [lb1, lb2]) for (const id of ['lb1', 'lb2']) expect(s.output()).not.toContain(tokenOf(id));
     expect(lb2.output()).toContain('cloud granted');
   }, 90_000);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCheckers, type PlannedChecker, type PlannedRealServer } from '../../core/check/checker-plan.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import { localSecrets } from '../../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 import { LocalVerdicts } from '../../shim/daemon/local-verdicts.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
@@ -31,7 +31,8 @@ const BIN = join(import.meta.dirname, '../../bin/vigil.js');
 const CLUSTER = 'same-checks';
 const DELAY_LOOP_MS = 2000;
 
-const secrets = localSecrets(['dc1']);
+const secrets = localSecrets({ clusters: [CLUSTER], vantagePoints: ['dc1'] });
+const tokens = tokensOf(secrets.tokens, CLUSTER);
 let dev: WranglerDev;
 let http: Server;
 let httpPort: number;
@@ -86,7 +87,7 @@ const EXPECTED_VOTE = { up: false, reason: 'status_mismatch' };
 
 const summary = (plan: readonly PlannedRealServer[]) => plan.flatMap((rs) => rs.checkers.map((c: PlannedChecker) => ({ id: c.id, type: c.check.type, ip: c.ip, port: c.port, timing: c.timing })));
 const client = (token: string) => new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, token);
-const voteOf = async (vp: string) => (await client(secrets.tokens.shim).voteDetail()).realServers.find((r) => r.key === RS)?.votes[vp];
+const voteOf = async (vp: string) => (await client(tokens.shim).voteDetail()).realServers.find((r) => r.key === RS)?.votes[vp];
 
 /** The vantage point's checkers as the Board assigns them, expanded by the one plan (what its runtime is handed). */
 async function assignedPlan(vp: string): Promise<PlannedRealServer[]> {
@@ -157,7 +158,7 @@ describe('one config, the same checks and the same vote on the edge, in vigil pr
     const plan = await assignedPlan('dc1');
     expect(summary(plan)).toEqual(expectedCheckers());
     const probe = spawnDaemon(process.execPath, [BIN, 'probe', '--board', `${dev.url}/v1/clusters/${CLUSTER}`, '--vantage', 'dc1', '--refresh-ms', '1000'], {
-      env: { ...process.env, VIGIL_TOKEN: secrets.tokens.probers.dc1 },
+      env: { ...process.env, VIGIL_TOKEN: tokens.probers.dc1 },
     });
     await probe.waitForLine('the probe taking its assignment', /config v1, 1 real server\(s\), 2 checker\(s\)/, 30_000);
     const [tcp0, http1] = expectedCheckers();
@@ -168,7 +169,7 @@ describe('one config, the same checks and the same vote on the edge, in vigil pr
     // Several votes, so some follow a passing TCP run: the vote names the failing check's reason whichever checker ran last.
     const votes = await votesFromFirstDown('dc1', 4, 30_000);
     expect(votes, probe.output()).toEqual(votes.map(() => EXPECTED_VOTE));
-    expect(probe.output()).not.toContain(secrets.tokens.probers.dc1!);
+    expect(probe.output()).not.toContain(tokens.probers.dc1!);
   }, 60_000);
 
   it('(c) --local: the shim runs the same checkers, takes the real server out, and its checks say down, status_mismatch', async () => {

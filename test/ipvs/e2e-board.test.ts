@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/ports/clock.ts';
 import { nodeCheckPorts } from '../../shim/checks/node-check-ports.ts';
 import { DemoBackend } from '../../devstack/demo-backends.ts';
-import { localSecrets } from '../../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { SelfHostedProber } from '../../shim/probe/self-hosted-prober.ts';
@@ -82,14 +82,15 @@ describe.skipIf(!!skip)(skipTitle('vigil shim end to end against the real Board 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-e2eb-'));
-    const secrets = localSecrets(VANTAGE_POINTS);
+    const secrets = localSecrets({ clusters: [CLUSTER], vantagePoints: VANTAGE_POINTS });
+    const tokens = tokensOf(secrets.tokens, CLUSTER);
     const a = new DemoBackend('a');
     const b = new DemoBackend('b');
     await a.start();
     await b.start();
     const conf = config(a.port, b.port);
     writeFileSync(join(dir, 'keepalived.conf'), conf);
-    writeFileSync(join(dir, 'token'), secrets.tokens.shim + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'token'), tokens.shim + '\n', { mode: 0o600 });
     const line = (port: number, w: number) => `-a -t 10.0.0.1:80 -r 127.0.0.1:${port} -m -w ${w}`;
     ALL_UP = [FOREIGN, '-A -t 10.0.0.1:80 -s wrr', line(a.port, 2), line(b.port, 1)].sort().join('\n');
     B_DOWN = [FOREIGN, '-A -t 10.0.0.1:80 -s wrr', line(a.port, 2)].sort().join('\n');
@@ -141,7 +142,7 @@ describe.skipIf(!!skip)(skipTitle('vigil shim end to end against the real Board 
       // Pinned the way an operator would: read once from /v1/keys, handed to the shim as a file.
       writeFileSync(join(dir, 'key.json'), await (await fetch(`${boardUrl}/v1/keys`, { signal: AbortSignal.timeout(10_000) })).text());
       for (const vp of VANTAGE_POINTS) {
-        const p = new SelfHostedProber({ vantagePoint: vp, board: new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, secrets.tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200 });
+        const p = new SelfHostedProber({ vantagePoint: vp, board: new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200 });
         probers.push(p);
         running.push(p.run());
       }
@@ -159,7 +160,7 @@ describe.skipIf(!!skip)(skipTitle('vigil shim end to end against the real Board 
 
       await b.stop();
       await until('backend b out of the kernel', async () => (await kernel()) === B_DOWN, 40_000);
-      const detail = await new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, secrets.tokens.shim).voteDetail();
+      const detail = await new BoardClient(`${boardUrl}/v1/clusters/${CLUSTER}`, tokens.shim).voteDetail();
       const bVotes = detail.realServers.find((r) => r.key.endsWith(`:${b.port}`))?.votes ?? {};
       got.set('a backend stops', { kernel: await kernel(), downVotes: Object.values(bVotes).filter((v) => !v.up).length });
 

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
+import type { Scope } from '../../core/auth/tokens.ts';
 import { requireToken } from './auth.ts';
 import { VigilError, unwrap } from '../../core/errors.ts';
 import { heartbeatRoute } from './lease-keeper.ts';
@@ -23,9 +24,15 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
   throw new VigilError('ERR_BAD_REQUEST', issue?.message ?? 'invalid input', { path });
 }
 
-function board(c: Ctx) {
+/**
+ * Every cluster route starts here: the cluster named in the path, the token
+ * checked for `scope` on that cluster (403 for a token of another cluster),
+ * and that cluster's Board.
+ */
+function board(c: Ctx, scope: Scope) {
   const cluster = parse(ClusterName, c.req.param('cluster'), 'cluster');
-  return { cluster, stub: c.env.BOARD.get(c.env.BOARD.idFromName(cluster)) };
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, scope, cluster);
+  return { cluster, token, stub: c.env.BOARD.get(c.env.BOARD.idFromName(cluster)) };
 }
 
 const limit = (maxSize: number) =>
@@ -54,8 +61,7 @@ app.get('/v1/keys', async (c) => {
 });
 
 app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'admin');
-  const { cluster, stub } = board(c);
+  const { cluster, stub } = board(c, 'admin');
   const q = parse(ConfigQuery, c.req.query(), 'query');
   const text = await c.req.text();
   if (text.trim() === '') throw new VigilError('ERR_BAD_REQUEST', 'the config is empty', { path: 'body' });
@@ -65,8 +71,7 @@ app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
 });
 
 app.get('/v1/clusters/:cluster/config', async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'admin');
-  const { stub } = board(c);
+  const { stub } = board(c, 'admin');
   const cfg = unwrap(await stub.getConfig());
   c.header('ETag', cfg.etag);
   if (c.req.header('Accept')?.includes('application/json')) return c.json(cfg.config);
@@ -74,8 +79,7 @@ app.get('/v1/clusters/:cluster/config', async (c) => {
 });
 
 app.get('/v1/clusters/:cluster/assignment', async (c) => {
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
-  const { stub } = board(c);
+  const { stub, token } = board(c, 'prober');
   const q = parse(AssignmentQuery, c.req.query(), 'query');
   if (token.scope === 'prober' && token.vantagePoint !== q.vantage) throw new VigilError('ERR_FORBIDDEN', `this token is for vantage point ${token.vantagePoint ?? '(none)'}`, { path: 'query.vantage' });
   const out = unwrap(await stub.assignment(q.vantage));
@@ -84,8 +88,7 @@ app.get('/v1/clusters/:cluster/assignment', async (c) => {
 });
 
 app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'prober');
-  const { stub } = board(c);
+  const { stub, token } = board(c, 'prober');
   if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) throw new VigilError('ERR_UNSUPPORTED_MEDIA_TYPE', 'votes are posted as application/json');
   let doc: unknown;
   try {
@@ -99,14 +102,12 @@ app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
 });
 
 app.get('/v1/clusters/:cluster/votes', async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
-  const { stub } = board(c);
+  const { stub } = board(c, 'shim');
   return c.json(unwrap(await stub.voteDetail()));
 });
 
 app.get('/v1/clusters/:cluster/verdict', async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
-  const { stub } = board(c);
+  const { stub } = board(c, 'shim');
   const q = parse(VerdictQuery, c.req.query(), 'query');
   const snap = unwrap(await stub.verdict(q.since, q.wait * 1000));
   if (!snap) return c.body(null, 204);
@@ -115,15 +116,13 @@ app.get('/v1/clusters/:cluster/verdict', async (c) => {
 });
 
 app.get('/v1/clusters/:cluster/stream', async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
-  const { stub } = board(c);
+  const { stub } = board(c, 'shim');
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new VigilError('ERR_UPGRADE_REQUIRED', 'this endpoint speaks WebSocket (Upgrade: websocket)');
   return stub.fetch(c.req.raw);
 });
 
 app.get('/v1/clusters/:cluster/events', async (c) => {
-  requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
-  const { stub } = board(c);
+  const { stub } = board(c, 'shim');
   const q = parse(EventsQuery, c.req.query(), 'query');
   return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
 });

@@ -21,6 +21,34 @@ export function refusal(votes: readonly Vote[], declared: readonly Pick<VantageP
   return null;
 }
 
+/** How far a vote's `atMs` may be from the Board's clock when no VOTE_MAX_SKEW_MS is set. */
+export const DEFAULT_VOTE_MAX_SKEW_MS = 30_000;
+
+/** VOTE_MAX_SKEW_MS (wrangler.jsonc), or the default when unset or not a positive number. */
+export function maxSkewMs(raw: string | undefined): number {
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_VOTE_MAX_SKEW_MS;
+}
+
+/**
+ * A vote dated by a clock far from the Board's is refused: one dated ahead
+ * would outrank every genuine vote from its vantage point until that date
+ * (put keeps the newest), and one dated far back says nothing current.
+ */
+export function withinSkew(v: Pick<Vote, 'atMs'>, nowMs: number, skewMs: number): boolean {
+  return Math.abs(v.atMs - nowMs) <= skewMs;
+}
+
+/** The first posted vote outside the skew, as a 400 naming its field; null when all are within. */
+export function skewRefusal(votes: readonly Vote[], nowMs: number, skewMs: number): ReturnType<typeof fail> | null {
+  for (const [i, v] of votes.entries()) {
+    if (withinSkew(v, nowMs, skewMs)) continue;
+    const offMs = v.atMs - nowMs;
+    return fail('ERR_BAD_REQUEST', `the vote's atMs is ${Math.abs(offMs)} ms ${offMs > 0 ? 'ahead of' : 'behind'} the Board's clock; at most ${skewMs} ms either way is accepted (check the prober's clock)`, { path: `votes.${i}.atMs` });
+  }
+  return null;
+}
+
 /** Latest vote per target, then per vantage point. */
 export type LatestVotes = Map<string, Map<string, Vote>>;
 

@@ -5,10 +5,11 @@ import type { Config } from '../../core/config/model.ts';
 import type { TargetVerdict, Vote } from '../../core/vote/fold.ts';
 import { assignTargets } from '../../core/vote/targets.ts';
 import { foldCluster, type VerdictMemory } from '../../core/vote/verdict.ts';
+import { freshnessWindows } from '../../core/vote/freshness.ts';
 import { assignmentView, etagOf, formatOf, parseConfigUpload } from './config-input.ts';
 import { fail, type Outcome } from '../../core/errors.ts';
 import { BoardStore, SeqCounter, type ConfigRow, type StoredEvent } from './board-store.ts';
-import { BoardVotes, refusal } from './board-votes.ts';
+import { BoardVotes, maxSkewMs, refusal, skewRefusal, withinSkew } from './board-votes.ts';
 import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
@@ -24,6 +25,8 @@ interface Loaded {
   view: Config;
   /** target → vantage points assigned to it. */
   assigned: Map<string, Set<string>>;
+  /** target → how long a vote on it stays fresh, from this config's timing (freshnessWindows). */
+  freshForMs: Map<string, number>;
   refoldEveryMs: number;
 }
 
@@ -78,7 +81,7 @@ export class Board extends DurableObject<Env> {
     let refoldEveryMs = 60_000;
     for (const vs of config.virtualServers) for (const rs of vs.realServers) for (const c of rs.checks) refoldEveryMs = Math.min(refoldEveryMs, effectiveTiming(vs, rs, c).delayLoopMs);
     refoldEveryMs = Math.max(1000, refoldEveryMs);
-    return { row, config, view, assigned, refoldEveryMs };
+    return { row, config, view, assigned, freshForMs: freshnessWindows(view), refoldEveryMs };
   }
 
   // ── config ────────────────────────────────────────────────────────────
@@ -123,7 +126,7 @@ export class Board extends DurableObject<Env> {
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs);
+    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs) ?? skewRefusal(votes, Date.now(), maxSkewMs(this.env.VOTE_MAX_SKEW_MS));
     if (refused) return refused;
     return { ok: true, value: await this.ingest(votes) };
   }
@@ -135,13 +138,18 @@ export class Board extends DurableObject<Env> {
    */
   async submitEdgeVotes(cluster: string, vantagePoint: string, votes: Vote[], health?: ProberHealth): Promise<VotesAccepted> {
     if (!this.cfg || this.store.cluster() !== cluster) return { accepted: 0, ignored: votes.length, seq: this.seq.current() };
-    const mine = votes.filter((v) => v.vantagePoint === vantagePoint);
+    // The same clock bound as posted votes; a Prober's batch is not refused whole, its strays are dropped and counted (ignored).
+    const nowMs = Date.now();
+    const skewMs = maxSkewMs(this.env.VOTE_MAX_SKEW_MS);
+    const mine = votes.filter((v) => v.vantagePoint === vantagePoint && withinSkew(v, nowMs, skewMs));
+    if (mine.length < votes.length) console.warn(`board ${cluster}: ${votes.length - mine.length} edge vote(s) from ${vantagePoint} dropped (another vantage point, or atMs more than ${skewMs} ms from the Board's clock)`);
     this.shards.observe(mine);
     const h = health === undefined ? undefined : ProberHealth.safeParse(health);
     if (h?.success) {
       if (this.shards.report(vantagePoint, h.data, Date.now(), this.cfg.config, this.cfg.view)) this.ctx.waitUntil(this.configureProbers(cluster).catch((err) => console.warn(`board ${cluster}: re-plan failed: ${(err as Error).message}`)));
     }
-    return this.ingest(mine);
+    const out = await this.ingest(mine);
+    return { ...out, ignored: out.ignored + votes.length - mine.length };
   }
 
   private configureProbers(cluster: string): Promise<number> {
@@ -207,7 +215,7 @@ export class Board extends DurableObject<Env> {
     const cfg = this.cfg;
     if (!cfg) return;
     const now = Date.now();
-    const f = foldCluster(cfg.view, this.votes.latest, this.memory, now);
+    const f = foldCluster(cfg.view, this.votes.latest, this.memory, now, cfg.freshForMs);
     this.lastFold = { atMs: now, verdicts: f.verdicts };
     const publish = force || this.publication.due(cfg.row.version, f.virtualServers, now);
     // Events and the verdict memory are written only when something changed,

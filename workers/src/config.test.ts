@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, putConfig, threeVantageConfig, tokens } from '../test/helpers.ts';
+import { api, putConfig, threeVantageConfig, tokensFor } from '../test/helpers.ts';
 
 describe('config lifecycle', () => {
   it('takes a keepalived.conf, versions it, and serves it back with its ETag', async () => {
@@ -51,7 +51,7 @@ describe('config lifecycle', () => {
   });
 
   it('only an admin token may change the config', async () => {
-    const res = await api('/v1/clusters/cfg-e/config', { method: 'PUT', body: threeVantageConfig(), token: tokens.shim });
+    const res = await api('/v1/clusters/cfg-e/config', { method: 'PUT', body: threeVantageConfig(), token: tokensFor('cfg-e').shim });
     expect(res.status).toBe(403);
   });
 });

@@ -9,6 +9,7 @@ import { answerHeartbeat, type DirectorRecord, type PathVerdict } from '../../co
 import { Heartbeat, type HeartbeatReply } from '../../core/lease/lease-wire.ts';
 import { requireToken } from './auth.ts';
 import { withDeadline } from './deadline.ts';
+import { ClusterName } from './schemas.ts';
 import { VigilError, fail, unwrap, type Outcome } from '../../core/errors.ts';
 
 const LeaseRow = z.object({ binding: z.string(), state: z.string() });
@@ -101,17 +102,22 @@ export class LeaseKeeper extends DurableObject<Env> {
   }
 }
 
-const ClusterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
 const DirectorId = z.string().min(1).max(64);
 
-/** `POST /v1/clusters/{cluster}/directors/{id}/heartbeat` (shim token; a token naming a director heartbeats only as it). */
+/**
+ * `POST /v1/clusters/{cluster}/directors/{id}/heartbeat`: a shim token of this
+ * cluster that names director `id` (`vigil token new --scope shim --cluster C
+ * --director ID`), or an admin token. A shim token naming no director may
+ * read verdicts but never heartbeat: a heartbeat steers who holds a lease.
+ */
 export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim');
   const cluster = ClusterName.safeParse(c.req.param('cluster'));
-  const id = DirectorId.safeParse(c.req.param('id'));
   if (!cluster.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid cluster name', { path: 'cluster' });
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim', cluster.data);
+  const id = DirectorId.safeParse(c.req.param('id'));
   if (!id.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid director id', { path: 'id' });
-  if (token.director !== undefined && token.director !== id.data) throw new VigilError('ERR_FORBIDDEN', `this token heartbeats as director ${token.director}`, { path: 'id' });
+  if (token.scope === 'shim' && token.director === undefined) throw new VigilError('ERR_FORBIDDEN', 'this shim token names no director, so it cannot heartbeat (make one with --director)', { path: 'id' });
+  if (token.scope === 'shim' && token.director !== id.data) throw new VigilError('ERR_FORBIDDEN', `this token heartbeats only as director ${token.director}`, { path: 'id' });
   let doc: unknown;
   try {
     doc = await c.req.json();

@@ -5,7 +5,7 @@ import { eventually } from '../../test/helpers/eventually.ts';
 import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { StreamMessage } from './schemas.ts';
 import { clockAhead } from '../test/clock.ts';
-import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokens, verdict, vote } from '../test/helpers.ts';
+import { api, BASE, postVotes, publicKeys, putConfig, realServer, RS1, RS2, saidAbout, threeVantageConfig, tokensFor, verdict, vote } from '../test/helpers.ts';
 
 /**
  * A test-only view of the Board's storage: what these tests claim is about
@@ -55,7 +55,7 @@ describe('Board restart', () => {
     expect(await voteRows('restart-c')).toBe(0);
     // Once a compaction is due, the next fold (here: GET /votes) writes them: one row for a few votes.
     clock.jumpTo(Date.now() + VOTE_FLUSH_EVERY_MS);
-    expect((await api('/v1/clusters/restart-c/votes', { token: tokens.shim })).status).toBe(200);
+    expect((await api('/v1/clusters/restart-c/votes', { token: tokensFor('restart-c').shim })).status).toBe(200);
     expect(await voteRows('restart-c')).toBe(1);
     const seqRow = async () => (await boardRows('restart-c', `SELECT value FROM meta WHERE key = 'seq'`)).value;
     const reserved = await seqRow();
@@ -105,7 +105,7 @@ describe('delivery', () => {
 
   it('WebSocket subscribers get the current snapshot at once and the next one pushed', async () => {
     await putConfig('ws-a', threeVantageConfig());
-    const res = await SELF.fetch(`${BASE}/v1/clusters/ws-a/stream`, { headers: { Upgrade: 'websocket', Authorization: `Bearer ${tokens.shim}` } });
+    const res = await SELF.fetch(`${BASE}/v1/clusters/ws-a/stream`, { headers: { Upgrade: 'websocket', Authorization: `Bearer ${tokensFor('ws-a').shim}` } });
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
     const got: StreamMessage[] = [];

@@ -1,7 +1,8 @@
 // Values the control-plane test project provides (vitest.config.ts, test/control-plane/workerd-global-setup.ts).
 declare module 'vitest' {
   export interface ProvidedContext {
-    tokens: { admin: string; shim: string; probers: Record<string, string> };
+    /** devstack/local-secrets.ts LocalTokens: the admin token and each test cluster's scoped tokens. */
+    tokens: { admin: string; clusters: Record<string, { shim: string; probers: Record<string, string>; directors: Record<string, string> }> };
     upPort: number;
     downPort: number;
     silentPort: number;

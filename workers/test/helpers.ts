@@ -10,6 +10,13 @@ import { eventually } from '../../test/helpers/eventually.ts';
 import type { Prober, ProberStatus } from '../src/prober.ts';
 
 export const tokens = inject('tokens');
+
+/** One cluster's scoped tokens (shim, a prober per vantage point, a shim per director); workers/test/clusters.ts lists the clusters. */
+export function tokensFor(cluster: string) {
+  const t = tokens.clusters[cluster];
+  if (!t) throw new Error(`no test tokens for cluster ${cluster}: add it to workers/test/clusters.ts`);
+  return t;
+}
 export const BASE = 'http://vigil.test';
 
 export function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
@@ -24,7 +31,7 @@ export function putConfig(cluster: string, text: string, headers: Record<string,
 }
 
 export async function postVotes(cluster: string, vp: string, votes: Vote[]): Promise<Response> {
-  return api(`/v1/clusters/${cluster}/votes`, { method: 'POST', body: JSON.stringify({ votes }), headers: { 'Content-Type': 'application/json' }, token: tokens.probers[vp] });
+  return api(`/v1/clusters/${cluster}/votes`, { method: 'POST', body: JSON.stringify({ votes }), headers: { 'Content-Type': 'application/json' }, token: tokensFor(cluster).probers[vp] });
 }
 
 export interface SnapshotDoc {
@@ -34,7 +41,7 @@ export interface SnapshotDoc {
 }
 
 export async function verdict(cluster: string, since = 0, waitS = 0): Promise<{ status: number; seq: number; doc: SnapshotDoc | null; bytes: Uint8Array; signature: string | null }> {
-  const res = await api(`/v1/clusters/${cluster}/verdict?since=${since}&wait=${waitS}`, { token: tokens.shim });
+  const res = await api(`/v1/clusters/${cluster}/verdict?since=${since}&wait=${waitS}`, { token: tokensFor(cluster).shim });
   const bytes = new Uint8Array(await res.arrayBuffer());
   const doc = res.status === 200 ? (JSON.parse(new TextDecoder().decode(bytes)) as SnapshotDoc) : null;
   return { status: res.status, seq: doc?.seq ?? 0, doc, bytes, signature: res.headers.get('Vigil-Signature') };
@@ -48,7 +55,7 @@ export function realServer(doc: SnapshotDoc, keyPart: string) {
 
 /** GET /votes: what each vantage point said about one real server (lean snapshots leave it out). */
 export async function saidAbout(cluster: string, keyPart: string): Promise<Record<string, { up: boolean; reason: string; fresh: boolean }>> {
-  const res = await api(`/v1/clusters/${cluster}/votes`, { token: tokens.shim });
+  const res = await api(`/v1/clusters/${cluster}/votes`, { token: tokensFor(cluster).shim });
   const doc = (await res.json()) as { realServers: { key: string; votes: Record<string, { up: boolean; reason: string; fresh: boolean }> }[] };
   const rs = doc.realServers.find((r) => r.key.includes(keyPart));
   if (!rs) throw new Error(`no real server ${keyPart} in /votes`);

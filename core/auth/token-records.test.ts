@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { VigilError } from '../errors.ts';
+import { authenticate, parseTokenRecords, type StoredToken } from './token-records.ts';
+import { hashToken, newToken } from './tokens.ts';
+
+const admin = newToken('admin');
+const prober = newToken('prober');
+const shim = newToken('shim');
+const director = newToken('shim');
+const stored: StoredToken[] = [
+  { id: 'a', scope: 'admin', hash: hashToken(admin), cluster: '*' },
+  { id: 'p', scope: 'prober', hash: hashToken(prober), cluster: 'prod', vantagePoint: 'dc1' },
+  { id: 's', scope: 'shim', hash: hashToken(shim), cluster: 'prod' },
+  { id: 'd', scope: 'shim', hash: hashToken(director), cluster: 'prod', director: 'lb1' },
+];
+
+function refusal(records: unknown): string {
+  try {
+    parseTokenRecords(JSON.stringify(records));
+  } catch (err) {
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe('ERR_INTERNAL');
+    return (err as VigilError).message;
+  }
+  throw new Error('the token list was accepted');
+}
+
+describe('token records', () => {
+  it('accepts a token for its own scope and cluster and names what it is bound to', () => {
+    expect(authenticate(prober, stored, { scope: 'prober', cluster: 'prod' })).toEqual({ ok: true, token: stored[1] });
+    expect(authenticate(director, stored, { scope: 'shim', cluster: 'prod' })).toEqual({ ok: true, token: stored[3] });
+    expect(authenticate(admin, stored, { scope: 'shim', cluster: 'anything' })).toMatchObject({ ok: true });
+  });
+
+  it('refuses the wrong scope or another cluster (403) and unknown or malformed tokens (401)', () => {
+    expect(authenticate(shim, stored, { scope: 'prober', cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(prober, stored, { scope: 'admin', cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(prober, stored, { scope: 'prober', cluster: 'staging' })).toEqual({ ok: false, code: 'ERR_FORBIDDEN', message: 'this token is for cluster prod, not staging', path: 'cluster' });
+    expect(authenticate(shim, stored, { scope: 'shim', cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN', path: 'cluster' });
+    expect(authenticate(newToken('admin'), stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate('vgl_admin_short', stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate(undefined, stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+  });
+
+  it('stores only hashes: no stored field contains the token', () => {
+    for (const t of stored) expect(JSON.stringify(t)).not.toContain(admin.slice(10));
+  });
+
+  it('parses a list of scoped records', () => {
+    expect(parseTokenRecords(JSON.stringify(stored))).toEqual(stored);
+  });
+
+  it('refuses, naming the record, a record from before tokens were scoped (no cluster) rather than reading it as every cluster', () => {
+    const old = { id: 'prober-dc1', scope: 'prober', hash: hashToken(prober), vantagePoint: 'dc1' };
+    const msg = refusal([stored[0], old]);
+    expect(msg).toContain('record "prober-dc1"');
+    expect(msg).toContain('cluster');
+    expect(msg).toContain('"*" for an admin token');
+    expect(refusal([{ id: 'root', scope: 'admin', hash: hashToken(admin) }])).toContain('record "root": cluster');
+  });
+
+  it('refuses "*" for any scope but admin, a prober without a vantage point, and bindings that belong to another scope', () => {
+    expect(refusal([{ ...stored[1], cluster: '*' }])).toMatch(/record "p": cluster: .*admin tokens only/);
+    expect(refusal([{ ...stored[2], cluster: '*' }])).toMatch(/record "s": cluster/);
+    expect(refusal([{ id: 'p2', scope: 'prober', hash: hashToken(prober), cluster: 'prod' }])).toMatch(/record "p2": vantagePoint/);
+    expect(refusal([{ ...stored[0], director: 'lb1' }])).toMatch(/record "a": director/);
+    expect(refusal([{ ...stored[2], vantagePoint: 'dc1' }])).toMatch(/record "s": vantagePoint/);
+    expect(refusal([{ scope: 'shim', hash: 'x' }])).toContain('record #0');
+  });
+
+  it('refuses a list that is not JSON or not an array', () => {
+    expect(refusal('[')).toContain('not a JSON array');
+    expect(() => parseTokenRecords('{')).toThrow('VIGIL_TOKENS is not JSON');
+  });
+});

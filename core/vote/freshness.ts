@@ -1,0 +1,22 @@
+import { planCheckers } from '../check/checker-plan.ts';
+import type { Config } from '../config/model.ts';
+
+/**
+ * How long each real server's votes stay fresh, from the config the Board
+ * holds: freshness_intervals × the longest delay_loop among its checkers plus
+ * the longest connect_timeout (effective timing, as the checker plan gives
+ * it), the same span a vantage point's vote covers (realServerVote). Never
+ * from the vote: a voter that claims a day-long interval would otherwise
+ * keep its word alive for days. A real server with nothing to check has no
+ * entry and no vote on it is ever fresh.
+ */
+export function freshnessWindows(config: Config): Map<string, number> {
+  const intervals = config.vigil.vote.freshnessIntervals;
+  const out = new Map<string, number>();
+  for (const rs of planCheckers(config)) {
+    const delayLoopMs = Math.max(...rs.checkers.map((c) => c.timing.delayLoopMs));
+    const connectTimeoutMs = Math.max(...rs.checkers.map((c) => c.timing.connectTimeoutMs));
+    out.set(rs.target, intervals * delayLoopMs + connectTimeoutMs);
+  }
+  return out;
+}
