@@ -9,6 +9,8 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import type { Assignment, BoardClient } from './board-client.ts';
 import { refuseScripts, scriptRunner } from '../checks/script-runner.ts';
+import { VigilError } from '../../core/errors.ts';
+import { DEFAULT_VOTE_MAX_SKEW_MS } from '../../core/vote/freshness.ts';
 
 export interface ProberOptions {
   vantagePoint: string;
@@ -139,13 +141,21 @@ export class SelfHostedProber {
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.queue.size === 0) return;
-      const batch = [...this.queue.values()];
+      // A vote older than half the Board's skew window would get the whole batch refused (a Board that was
+      // away): it is dropped, and its checker's next run votes again.
+      const oldestMs = Date.now() - DEFAULT_VOTE_MAX_SKEW_MS / 2;
+      const batch = [...this.queue.values()].filter((v) => v.atMs >= oldestMs);
+      const stale = this.queue.size - batch.length;
       this.queue.clear();
+      if (stale > 0) this.o.log?.(`probe ${this.o.vantagePoint}: ${stale} vote(s) too old to deliver dropped`);
+      if (batch.length === 0) return;
       try {
         await this.o.board.postVotes(batch, this.stop.signal);
       } catch (err) {
-        for (const v of batch) if (!this.queue.has(v.target)) this.queue.set(v.target, v);
-        this.o.log?.(`probe ${this.o.vantagePoint}: votes not delivered: ${(err as Error).message}`);
+        // What the Board refused as such (a bad request, a token it does not accept) is not sent again as it is.
+        const refused = err instanceof VigilError && !err.retryable;
+        if (!refused) for (const v of batch) if (!this.queue.has(v.target)) this.queue.set(v.target, v);
+        this.o.log?.(`probe ${this.o.vantagePoint}: votes not delivered${refused ? ' (refused, dropped)' : ''}: ${(err as Error).message}`);
       }
     });
     return this.flushing;

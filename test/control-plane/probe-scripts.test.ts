@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { lookupUser } from '../../shim/checks/script-security.ts';
-import { localSecrets } from '../../devstack/local-secrets.ts';
+import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
 import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -16,7 +16,8 @@ import { eventually } from '../helpers/eventually.ts';
  * before the marker is looked for; with it, the script runs as script_user;
  * enable_script_security refuses a script anyone can rewrite.
  */
-const secrets = localSecrets(['dc1']);
+const CLUSTERS = ['scripts-off', 'scripts-assignment', 'scripts-on', 'scripts-insecure'];
+const secrets = localSecrets({ clusters: CLUSTERS, vantagePoints: ['dc1'] });
 const VIGIL = join(import.meta.dirname, '../../bin/vigil.js');
 const WAIT_MS = 40_000;
 let dev: WranglerDev;
@@ -69,12 +70,12 @@ function conf(miscPath: string, globals: string[] = []): string {
 const clusterUrl = (cluster: string) => `${dev.url}/v1/clusters/${cluster}`;
 
 function probe(cluster: string, extra: string[] = []): Daemon {
-  return spawnDaemon(process.execPath, [VIGIL, 'probe', '--board', clusterUrl(cluster), '--vantage', 'dc1', '--refresh-ms', '2000', ...extra], { env: { ...process.env, VIGIL_TOKEN: secrets.tokens.probers.dc1 } });
+  return spawnDaemon(process.execPath, [VIGIL, 'probe', '--board', clusterUrl(cluster), '--vantage', 'dc1', '--refresh-ms', '2000', ...extra], { env: { ...process.env, VIGIL_TOKEN: tokensOf(secrets.tokens, cluster).probers.dc1 } });
 }
 
 /** dc1's vote on the real server as the Board holds it: what every consumer of the verdict sees. */
 async function dc1Vote(cluster: string): Promise<{ up: boolean; reason: string } | undefined> {
-  const detail = await new BoardClient(clusterUrl(cluster), secrets.tokens.shim).voteDetail();
+  const detail = await new BoardClient(clusterUrl(cluster), tokensOf(secrets.tokens, cluster).shim).voteDetail();
   return detail.realServers.find((r) => r.key === RS)?.votes.dc1;
 }
 
@@ -100,7 +101,7 @@ describe('MISC_CHECK from the Board on a self-hosted prober', () => {
   it('the assignment a prober fetches carries its own real servers and the script policy, not the rest of global_defs or notify scripts', async () => {
     const cluster = 'scripts-assignment';
     await new BoardClient(clusterUrl(cluster), secrets.tokens.admin).putConfig(conf('/bin/true', ['script_user nobody', 'enable_script_security']));
-    const a = await new BoardClient(clusterUrl(cluster), secrets.tokens.probers.dc1!).assignment('dc1');
+    const a = await new BoardClient(clusterUrl(cluster), tokensOf(secrets.tokens, cluster).probers.dc1!).assignment('dc1');
     expect(a.targets).toEqual([RS]);
     expect(a.config.globalDefs.scriptUser).toEqual({ user: 'nobody' });
     expect(a.config.globalDefs.enableScriptSecurity).toBe(true);

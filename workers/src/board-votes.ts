@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { VantagePoint } from '../../core/config/vigil.ts';
 import { fail } from '../../core/errors.ts';
 import { Vote } from '../../core/vote/fold.ts';
+import { DEFAULT_VOTE_MAX_SKEW_MS } from '../../core/vote/freshness.ts';
 
 /**
  * Why a batch posted over HTTP is refused, if it is: only declared
@@ -21,8 +22,6 @@ export function refusal(votes: readonly Vote[], declared: readonly Pick<VantageP
   return null;
 }
 
-/** How far a vote's `atMs` may be from the Board's clock when no VOTE_MAX_SKEW_MS is set. */
-export const DEFAULT_VOTE_MAX_SKEW_MS = 30_000;
 
 /** VOTE_MAX_SKEW_MS (wrangler.jsonc), or the default when unset or not a positive number. */
 export function maxSkewMs(raw: string | undefined): number {
