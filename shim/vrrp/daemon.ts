@@ -57,7 +57,7 @@ export class VrrpDaemon {
     private readonly opts: DaemonOptions,
   ) {
     this.clock = opts.clock ?? (() => performance.now());
-    this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields));
+    this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields), plan.scriptPolicy);
   }
 
   start(): void {
@@ -84,10 +84,15 @@ export class VrrpDaemon {
     for (const rt of this.runtimes) {
       const list: Tracked[] = rt.plan.tracks.map((spec) => {
         const t: Tracked = { spec: { ...spec, status: { kind: 'pass-fail', ok: null } }, source: null };
-        t.source = trackSource(spec, () => {
-          t.spec.status = t.source!.status;
-          this.retrack(rt);
-        });
+        t.source = trackSource(
+          spec,
+          this.plan.scriptPolicy,
+          () => {
+            t.spec.status = t.source!.status;
+            this.retrack(rt);
+          },
+          (msg, fields) => this.opts.log(msg, fields),
+        );
         t.spec.status = t.source.status;
         return t;
       });

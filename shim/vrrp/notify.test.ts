@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,8 @@ describe('keepalived notifications', () => {
     chmodSync(script, 0o755);
     const fifo = join(dir, 'fifo');
     expect(spawnSync('mkfifo', [fifo], { timeout: 5000 }).status).toBe(0);
-    const n = new Notifier([fifo], () => {});
+    // The config names root (as the test's own files are private to it).
+    const n = new Notifier([fifo], () => {}, { scriptUser: { user: 'root' }, enableScriptSecurity: false });
     // A shell metacharacter in the name must reach the script as a plain argument.
     n.notify({ any: { command: script } }, 'INSTANCE', 'VI;1', 'BACKUP', 90);
     await n.drain(5000);
@@ -45,6 +46,31 @@ describe('keepalived notifications', () => {
     const r = spawnSync('timeout', ['5', 'head', '-n', '1', fifo], { encoding: 'utf8' });
     n.close();
     expect(r.stdout).toBe('INSTANCE "VI;1" BACKUP 90\n');
+  });
+
+  it('runs a notify script as nobody when the config names no user, and refuses one others can write under enable_script_security', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'vigil-notify-open-'));
+    try {
+      chmodSync(open, 0o777);
+      const out = join(open, 'who.txt');
+      const script = join(open, 'who.sh');
+      writeFileSync(script, `#!/bin/sh\nid -un > ${out}\n`);
+      chmodSync(script, 0o755);
+      const lines: string[] = [];
+      const n = new Notifier([], (msg, fields) => lines.push(`${msg} ${JSON.stringify(fields)}`));
+      n.notify({ master: { command: script } }, 'INSTANCE', 'VI_1', 'MASTER', 100);
+      await n.drain(5000);
+      expect(readFileSync(out, 'utf8').trim()).toMatch(/^(nobody|keepalived_script)$/);
+      chmodSync(script, 0o777);
+      const secure = new Notifier([], (msg, fields) => lines.push(`${msg} ${JSON.stringify(fields)}`), { scriptUser: undefined, enableScriptSecurity: true });
+      rmSync(out);
+      secure.notify({ master: { command: script } }, 'INSTANCE', 'VI_1', 'MASTER', 100);
+      await secure.drain(5000);
+      expect(lines.join('\n')).toMatch(/notify script not run .*enable_script_security/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it('reads track files as keepalived does', () => {

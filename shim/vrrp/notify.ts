@@ -2,10 +2,13 @@
  * keepalived's notifications: the per-state scripts, the generic `notify`
  * script with its four arguments ("INSTANCE"|"GROUP", name, state, priority),
  * and the FIFO line `INSTANCE "name" MASTER 100`. Scripts run as argv, never
- * through a shell, as the configured user and group.
+ * through a shell, under the same rules as every other script
+ * (prepareScript: the script's user, else script_user, else keepalived_script
+ * or nobody; enable_script_security refuses a path others can write).
  */
 import { closeSync, constants, existsSync, openSync, statSync, writeSync } from 'node:fs';
-import { resolveId } from '../checks/script-security.ts';
+import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { prepareScript } from '../checks/script-security.ts';
 import type { Script } from '../../core/config/primitives.ts';
 import type { NotifyScripts } from './plan.ts';
 import { runCommand, splitCommandLine } from './run-command.ts';
@@ -41,9 +44,6 @@ export function notifyCommands(
   return out;
 }
 
-// One lookup for every script the shim runs (track scripts import it from here).
-export { resolveId } from '../checks/script-security.ts';
-
 export class Notifier {
   private fifoFds: number[] = [];
   private pending = new Set<Promise<unknown>>();
@@ -51,6 +51,7 @@ export class Notifier {
   constructor(
     fifoPaths: string[],
     private readonly log: (msg: string, fields: Record<string, unknown>) => void,
+    private readonly policy: ScriptPolicy = { scriptUser: undefined, enableScriptSecurity: false },
   ) {
     for (const p of fifoPaths) {
       try {
@@ -74,16 +75,12 @@ export class Notifier {
       }
     }
     for (const { argv, script } of notifyCommands(scripts, kind, name, state, priority)) {
-      let uid: number | undefined;
-      let gid: number | undefined;
-      try {
-        uid = resolveId('/etc/passwd', script.user);
-        gid = resolveId('/etc/group', script.group);
-      } catch (err) {
-        this.log('notify script not run', { argv, error: String(err) });
+      const prepared = prepareScript(argv, script, this.policy);
+      if (!prepared.ok) {
+        this.log('notify script not run', { argv, error: prepared.message });
         continue;
       }
-      const p = runCommand(argv, { timeoutMs: SCRIPT_TIMEOUT_MS, uid, gid }).then((r) => {
+      const p = runCommand(prepared.argv, { timeoutMs: SCRIPT_TIMEOUT_MS, uid: prepared.uid, gid: prepared.gid }).then((r) => {
         if (r.code !== 0) this.log('notify script failed', { argv, code: r.code, timedOut: r.timedOut, stderr: r.stderr.trim() });
       });
       this.pending.add(p);

@@ -9,6 +9,7 @@ import type { Script } from '../../core/config/primitives.ts';
 import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
+import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file';
@@ -74,6 +75,8 @@ export interface VrrpPlan {
   instances: InstancePlan[];
   groups: GroupPlan[];
   notifyFifos: string[];
+  /** script_user and enable_script_security: every notify and track script runs under them (prepareScript). */
+  scriptPolicy: ScriptPolicy;
   problems: string[];
 }
 
@@ -146,8 +149,9 @@ export function planVrrp(config: Config): VrrpPlan {
         rise: s.rise,
         fall: s.fall,
         initFail: s.initFail,
-        user: s.user ?? s.script.user ?? g.scriptUser?.user,
-        group: s.group ?? s.script.group ?? g.scriptUser?.group,
+        // script_user applies through the policy (scriptRunAs), as for every other script.
+        user: s.user ?? s.script.user,
+        group: s.user !== undefined ? s.group : s.script.group,
       });
     }
     for (const t of [...vi.trackFile, ...(sgTracks?.trackFile ?? [])]) {
@@ -202,5 +206,5 @@ export function planVrrp(config: Config): VrrpPlan {
     notify: notifyOf(sg),
   }));
   const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
-  return { instances, groups, notifyFifos, problems };
+  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, problems };
 }

@@ -5,7 +5,8 @@
  * the status it reports changes.
  */
 import { readFileSync } from 'node:fs';
-import { resolveId } from './notify.ts';
+import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { prepareScript } from '../checks/script-security.ts';
 import type { TrackSpec } from './plan.ts';
 import { runCommand, splitCommandLine } from './run-command.ts';
 import type { TrackStatus } from './tracking.ts';
@@ -116,24 +117,28 @@ export class ScriptSource extends Polled {
   private streak = 0;
   private streakOk = true;
 
+  private refusedWhy: string | null = null;
+
   constructor(
     private readonly spec: TrackSpec,
+    private readonly policy: ScriptPolicy,
     onChange: () => void,
+    private readonly log?: (msg: string, fields: Record<string, unknown>) => void,
   ) {
     super({ kind: 'pass-fail', ok: spec.initFail ? false : null }, spec.intervalMs ?? 1000, onChange);
   }
 
   protected async poll(): Promise<void> {
-    let uid: number | undefined;
-    let gid: number | undefined;
-    try {
-      uid = resolveId('/etc/passwd', this.spec.user);
-      gid = resolveId('/etc/group', this.spec.group);
-    } catch {
+    // A script the rules refuse (no such user, a path others can write) fails, as keepalived's would not run; said once per reason.
+    const prepared = prepareScript(splitCommandLine(this.spec.target), this.spec, this.policy);
+    if (!prepared.ok) {
+      if (this.refusedWhy !== prepared.message) this.log?.('track script not run', { script: this.spec.name, error: prepared.message });
+      this.refusedWhy = prepared.message;
       this.record(false);
       return;
     }
-    const r = await runCommand(splitCommandLine(this.spec.target), { timeoutMs: this.spec.timeoutMs ?? this.periodMs, uid, gid });
+    this.refusedWhy = null;
+    const r = await runCommand(prepared.argv, { timeoutMs: this.spec.timeoutMs ?? this.periodMs, uid: prepared.uid, gid: prepared.gid });
     this.record(r.code === 0 && !r.timedOut);
   }
 
@@ -147,13 +152,13 @@ export class ScriptSource extends Polled {
   }
 }
 
-export function trackSource(spec: TrackSpec, onChange: () => void): TrackSource {
+export function trackSource(spec: TrackSpec, policy: ScriptPolicy, onChange: () => void, log?: (msg: string, fields: Record<string, unknown>) => void): TrackSource {
   switch (spec.kind) {
     case 'interface':
       return new InterfaceSource(spec.target, onChange);
     case 'file':
       return new FileSource(spec.target, onChange);
     case 'script':
-      return new ScriptSource(spec, onChange);
+      return new ScriptSource(spec, policy, onChange, log);
   }
 }
