@@ -6,6 +6,7 @@ import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
 import type { Scope } from '../../core/auth/tokens.ts';
 import { requireToken } from './auth.ts';
 import { VigilError, unwrap } from '../../core/errors.ts';
+import { decodeUpload } from './config-input.ts';
 import { heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
@@ -63,7 +64,7 @@ app.get('/v1/keys', async (c) => {
 app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
   const { cluster, stub } = board(c, 'admin');
   const q = parse(ConfigQuery, c.req.query(), 'query');
-  const text = await c.req.text();
+  const text = decodeUpload(cluster, new Uint8Array(await c.req.arrayBuffer()), c.req.header('Content-Type'));
   if (text.trim() === '') throw new VigilError('ERR_BAD_REQUEST', 'the config is empty', { path: 'body' });
   const out = unwrap(await stub.putConfig(cluster, text, c.req.header('Content-Type') ?? null, c.req.header('If-Match') ?? null, q.config_id ?? null));
   c.header('ETag', out.etag);

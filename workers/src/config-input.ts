@@ -4,6 +4,8 @@ import { parseVigilJson } from '../../core/config/json.ts';
 import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
 import type { VantagePoint } from '../../core/config/vigil.ts';
 import { scriptWarnings } from '../../core/check/script-policy.ts';
+import { decodeUtf8Strict } from '../../core/config/utf8.ts';
+import { VigilError } from '../../core/errors.ts';
 
 export type ConfigFormat = 'keepalived' | 'json';
 
@@ -21,18 +23,36 @@ export function formatOf(contentType: string | undefined | null): ConfigFormat {
  * file, so `include` finds nothing beyond it (the diagnostics say so). Every
  * message carries `file:line:col`; any error means the running config stays.
  */
+/** The name an uploaded config's diagnostics use for it. */
+const uploadName = (cluster: string, format: ConfigFormat) => (format === 'json' ? `${cluster}.json` : 'keepalived.conf');
+
+/** At most this many errors or warnings are listed in an answer; the rest are counted in one more line. */
+export const MAX_LISTED_DIAGNOSTICS = 100;
+function capped(lines: string[], what: string): string[] {
+  if (lines.length <= MAX_LISTED_DIAGNOSTICS) return lines;
+  return [...lines.slice(0, MAX_LISTED_DIAGNOSTICS), `… and ${lines.length - MAX_LISTED_DIAGNOSTICS} more ${what}`];
+}
+
+/** An uploaded body as text: strict UTF-8, or an ERR_CONFIG at the first invalid byte's file:line:col. */
+export function decodeUpload(cluster: string, bytes: Uint8Array, contentType: string | null | undefined): string {
+  const r = decodeUtf8Strict(bytes);
+  if (r.ok) return r.text;
+  const where = `${uploadName(cluster, formatOf(contentType))}:${r.line}:${r.col}`;
+  throw new VigilError('ERR_CONFIG', `${where}: error: ${r.message}`, { path: where, errors: [`${where}: error: ${r.message}`] });
+}
+
 export function parseConfigUpload(cluster: string, text: string, format: ConfigFormat, configId: string): ConfigParse {
-  const file = format === 'json' ? `${cluster}.json` : 'keepalived.conf';
+  const file = uploadName(cluster, format);
   const res = format === 'json' ? parseVigilJson(file, text) : readKeepalivedConfig(file, { host: singleFileHost(file, text), configId });
   const lines = res.diagnostics.map(formatDiagnostic);
   if (!res.ok) {
     const errors = res.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-    return { ok: false, errors: errors.length ? errors : lines, first: errors[0] ?? lines[0] ?? `${file}:1:1: invalid config` };
+    return { ok: false, errors: capped(errors.length ? errors : lines, 'errors'), first: errors[0] ?? lines[0] ?? `${file}:1:1: invalid config` };
   }
   const warnings = lines.filter((l) => !res.diagnostics.some((d) => d.severity === 'error' && formatDiagnostic(d) === l));
   if (res.config.vigil.vantagePoints.length === 0) warnings.push(`${file}:1:1: warning: no vigil { vantage_point … } declared: every verdict will stay unknown`);
   warnings.push(...scriptWarnings(res.config, file));
-  return { ok: true, config: res.config, format, warnings };
+  return { ok: true, config: res.config, format, warnings: capped(warnings, 'warnings') };
 }
 
 export function etagOf(version: number, text: string): string {

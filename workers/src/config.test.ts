@@ -54,4 +54,31 @@ describe('config lifecycle', () => {
     const res = await api('/v1/clusters/cfg-e/config', { method: 'PUT', body: threeVantageConfig(), token: tokensFor('cfg-e').shim });
     expect(res.status).toBe(403);
   });
+
+  it('refuses invalid UTF-8 at its file:line:col instead of replacing it, and keeps the running config', async () => {
+    const ok = await putConfig('cfg-f', threeVantageConfig());
+    const etag = ok.headers.get('ETag')!;
+    const text = threeVantageConfig();
+    const at = text.indexOf('weight 1');
+    const line = text.slice(0, at).split('\n').length;
+    const col = at - text.lastIndexOf('\n', at - 1);
+    const enc = new TextEncoder();
+    const body = new Uint8Array([...enc.encode(text.slice(0, at)), 0xff, ...enc.encode(text.slice(at))]);
+    const res = await api('/v1/clusters/cfg-f/config', { method: 'PUT', body, headers: { 'Content-Type': 'text/plain' } });
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { code: string; message: string; path: string; errors: string[] };
+    expect(err).toMatchObject({ code: 'ERR_CONFIG', path: `keepalived.conf:${line}:${col}` });
+    expect(err.message).toBe(`keepalived.conf:${line}:${col}: error: invalid UTF-8 (byte 0xff)`);
+    const still = await api('/v1/clusters/cfg-f/config');
+    expect(still.headers.get('ETag')).toBe(etag);
+  });
+
+  it('lists at most 100 errors and counts the rest', async () => {
+    const bad = threeVantageConfig() + Array.from({ length: 250 }, (_, i) => `virtual_server 192.0.2.${i % 250} 80 {\n  delay_loop banana\n}\n`).join('');
+    const res = await putConfig('cfg-g', bad);
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { errors: string[] };
+    expect(err.errors).toHaveLength(101);
+    expect(err.errors[100]).toMatch(/^… and \d+ more errors$/);
+  });
 });
