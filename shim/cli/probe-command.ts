@@ -4,6 +4,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import { nodeCheckPorts } from '../checks/node-check-ports.ts';
 import { BoardClient } from '../probe/board-client.ts';
 import { SelfHostedProber } from '../probe/self-hosted-prober.ts';
+import { loggableUrl } from '../probe/board-url.ts';
 
 /**
  * The control plane's commands on the Node side: `vigil probe` (a self-hosted
@@ -33,7 +34,7 @@ export function registerProbeCommands(program: Command, setExit: (code: number) 
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const limit = opts.forMs ? setTimeout(stop, Number(opts.forMs)) : undefined;
-      log(`probe ${opts.vantage}: board ${opts.board}, scripts ${opts.allowScripts ? 'allowed (--allow-scripts)' : 'refused (no --allow-scripts)'}`);
+      log(`probe ${opts.vantage}: board ${loggableUrl(opts.board)}, scripts ${opts.allowScripts ? 'allowed (--allow-scripts)' : 'refused (no --allow-scripts)'}`);
       await prober.run();
       clearTimeout(limit);
       process.off('SIGINT', stop);

@@ -173,7 +173,9 @@ export class BoardSubscriber {
       ws.addEventListener('error', (ev) => {
         this.stats.errors++;
         const e = ev as { error?: { message?: string; cause?: unknown }; message?: string };
-        this.o.log('board websocket error', { error: e.error?.message ?? e.message ?? ev.type, cause: e.error?.cause ? String(e.error.cause) : undefined });
+        // A refused handshake (a wrong token: 401/403) arrives with an empty message: say what it may be rather than "".
+        const said = e.error?.message || e.message || 'the connection failed or the Board refused the handshake (a 401/403 means the token is not accepted; long-poll will say which)';
+        this.o.log('board websocket error', { error: said, cause: e.error?.cause ? String(e.error.cause) : undefined });
       });
       ws.addEventListener('close', (ev) => {
         clearTimeout(connectTimer);

@@ -5,6 +5,7 @@ import { HttpLeaseClient } from '../cloud/lease-client.ts';
 import { DryRunLocalAddress, IprouteLocalAddress } from '../cloud/local-address.ts';
 import { wireMover } from '../cloud/wire-mover.ts';
 import { VigilError } from '../../core/errors.ts';
+import { boardUrlProblem } from '../probe/board-url.ts';
 
 export interface CloudCliOptions {
   board?: string;
@@ -42,6 +43,8 @@ export function cloudOptionsProblem(config: Config, o: CloudCliOptions): string 
   if (mine.length === 0) return `--director ${o.director}: no cloud_binding in the config names this director`;
   const missing = [!o.board && '--board', !o.cluster && '--cluster', !(o.token || o.tokenFile || process.env.VIGIL_SHIM_TOKEN) && '--token/--token-file/VIGIL_SHIM_TOKEN'].filter(Boolean);
   if (missing.length) return `cloud failover needs ${missing.join(', ')}`;
+  const url = boardUrlProblem(o.board!);
+  if (url) return url;
   const hb = Number(o.cloudHeartbeat ?? '1');
   if (!(hb >= 0.1 && hb <= 60)) return '--cloud-heartbeat must be between 0.1 and 60 seconds';
   return null;

@@ -6,6 +6,7 @@ import { createIpvsBackend } from '../ipvs/create-backend.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
+import { boardUrlProblem } from '../probe/board-url.ts';
 
 export interface IpvsCliOptions {
   board?: string;
@@ -34,6 +35,8 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
   if (o.local) return null;
   const missing = [!o.board && '--board', !o.cluster && '--cluster', !o.boardKey && '--board-key', !(o.token || o.tokenFile || process.env.VIGIL_SHIM_TOKEN) && '--token/--token-file/VIGIL_SHIM_TOKEN'].filter(Boolean);
   if (missing.length) return `the IPVS side needs ${missing.join(', ')} (or --local to run the checks here)`;
+  const url = boardUrlProblem(o.board!);
+  if (url) return url;
   if (o.localAfter !== undefined && !(Number(o.localAfter) >= 0)) return '--local-after must be a number of seconds';
   return null;
 }

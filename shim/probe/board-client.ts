@@ -5,6 +5,7 @@ import type { Vote } from '../../core/vote/fold.ts';
 import { importPublicJwk, SIGNATURE_HEADER, type CryptoKey } from '../../core/vote/snapshot.ts';
 import { VoteDetail } from '../../core/vote/vote-detail.ts';
 import { deadline } from '../ports/deadline.ts';
+import { boardUrlProblem, loggableUrl } from './board-url.ts';
 
 /**
  * The Board's HTTP API as a self-hosted prober or a shim uses it. Every call
@@ -29,7 +30,9 @@ export class BoardClient {
     private readonly token: string,
     private readonly deadlineMs = 10_000,
   ) {
-    if (!/\/v1\/clusters\/[a-z0-9][a-z0-9_-]*\/?$/.test(new URL(clusterUrl).pathname)) throw new VigilError('ERR_USAGE', `--board must be a cluster URL (…/v1/clusters/NAME), got ${clusterUrl}`);
+    const problem = boardUrlProblem(clusterUrl);
+    if (problem) throw new VigilError('ERR_USAGE', problem, { path: '--board' });
+    if (!/\/v1\/clusters\/[a-z0-9][a-z0-9_-]*\/?$/.test(new URL(clusterUrl).pathname)) throw new VigilError('ERR_USAGE', `--board must be a cluster URL (…/v1/clusters/NAME), got ${loggableUrl(clusterUrl)}`, { path: '--board' });
     this.clusterUrl = clusterUrl.replace(/\/$/, '');
   }
 

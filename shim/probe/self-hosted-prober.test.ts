@@ -84,4 +84,40 @@ describe('vigil probe: vote delivery', () => {
     // close() flushes once more: had the refused batch been kept, it would have been offered again.
     expect(b.offered).toHaveLength(1);
   });
+
+  it('stops its checks and backs off when the Board refuses its vantage point, saying so once', async () => {
+    let refused = false;
+    let asked = 0;
+    let askedAtRefusal = 0;
+    const offered: Vote[][] = [];
+    const client = {
+      assignment: async (): Promise<Assignment> => {
+        asked++;
+        if (refused) throw new VigilError('ERR_NOT_FOUND', 'vantage point dc1 is not declared in the config', { path: 'vantage' });
+        return { version: 1, etag: 'e1', config, targets: [target] };
+      },
+      postVotes: async (votes: Vote[]) => (offered.push(votes), { accepted: votes.length, ignored: 0 }),
+    } as unknown as BoardClient;
+    const lines: string[] = [];
+    prober = new SelfHostedProber({ vantagePoint: 'dc1', board: client, ports: nodeCheckPorts, clock: systemClock, refreshMs: 20, flushMs: 10, log: (l) => lines.push(l) });
+    const running = prober.run();
+    await eventually('a first vote delivered', () => offered.length > 0, { timeoutMs: 10_000 });
+    refused = true;
+    await eventually('the refusal said', () => lines.some((l) => l.includes('refuses this vantage point')), { timeoutMs: 5000 });
+    askedAtRefusal = asked;
+    const refusedAtMs = Date.now();
+    const votesAtRefusal = offered.length;
+    // 20 ms refreshes doubling: asked again at +40, +80, +160, +320 ms…; three more asks prove the prober kept going.
+    await eventually('three more assignment requests', () => asked >= askedAtRefusal + 3, { timeoutMs: 5000 });
+    // Backing off: without it three more asks take 60 ms (20 ms apart); with it at least 80 + 160 ms.
+    const spanMs = 80 + 160;
+    expect(Date.now() - refusedAtMs).toBeGreaterThanOrEqual(spanMs);
+    expect(lines.filter((l) => l.includes('refuses this vantage point'))).toHaveLength(1);
+    expect(offered.length, 'no vote offered once nothing is assigned').toBe(votesAtRefusal);
+    refused = false;
+    await eventually('checks assigned again', () => lines.some((l) => l.includes('assigns checks again')), { timeoutMs: 5000 + spanMs });
+    prober.close();
+    await running;
+  });
 });
+

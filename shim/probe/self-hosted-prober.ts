@@ -12,6 +12,9 @@ import { refuseScripts, scriptRunner } from '../checks/script-runner.ts';
 import { VigilError } from '../../core/errors.ts';
 import { DEFAULT_VOTE_MAX_SKEW_MS } from '../../core/vote/freshness.ts';
 
+/** The longest wait between assignment requests while the Board refuses this vantage point. */
+const MAX_REFUSED_BACKOFF_MS = 300_000;
+
 export interface ProberOptions {
   vantagePoint: string;
   board: BoardClient;
@@ -63,14 +66,29 @@ export class SelfHostedProber {
     const refreshMs = this.o.refreshMs ?? 10_000;
     const flushMs = this.o.flushMs ?? 250;
     let nextRefresh = 0;
+    // After a refusal (this vantage point removed from the config, a token not accepted) the assignment is
+    // asked for again less and less often, up to MAX_REFUSED_BACKOFF_MS, and said once until it changes.
+    let refusedFor = 0;
+    let lastRefusal = '';
     while (!this.stop.signal.aborted) {
       if (this.o.clock.nowMs() >= nextRefresh) {
         nextRefresh = this.o.clock.nowMs() + refreshMs;
         try {
           const a = await this.o.board.assignment(this.o.vantagePoint, this.stop.signal);
+          if (refusedFor > 0) this.o.log?.(`probe ${this.o.vantagePoint}: the Board assigns checks again`);
+          refusedFor = 0;
+          lastRefusal = '';
           if (a.etag !== this.etag) this.apply(a);
         } catch (err) {
-          if (!this.stop.signal.aborted) this.o.log?.(`probe ${this.o.vantagePoint}: assignment: ${(err as Error).message}`);
+          if (this.stop.signal.aborted) break;
+          if (err instanceof VigilError && !err.retryable) {
+            // Nothing is assigned any more: the checks stop and what they queued is not sent.
+            this.unassign();
+            refusedFor++;
+            nextRefresh = this.o.clock.nowMs() + Math.min(MAX_REFUSED_BACKOFF_MS, refreshMs * 2 ** refusedFor);
+            if (err.message !== lastRefusal) this.o.log?.(`probe ${this.o.vantagePoint}: the Board refuses this vantage point (${err.code}: ${err.message}); checks stopped, asking again with backoff`);
+            lastRefusal = err.message;
+          } else this.o.log?.(`probe ${this.o.vantagePoint}: assignment: ${(err as Error).message}`);
         }
       }
       await this.o.clock.sleep(flushMs, this.stop.signal);
@@ -84,6 +102,14 @@ export class SelfHostedProber {
   close(): void {
     this.stop.abort();
     this.scheduler?.close();
+  }
+
+  private unassign(): void {
+    this.scheduler?.close();
+    this.scheduler = null;
+    this.etag = '';
+    this.slots = new Map();
+    this.queue.clear();
   }
 
   private apply(a: Assignment): void {
