@@ -16,13 +16,14 @@ export interface ExpansionBudget {
  * (bench/gen-config.ts: 1,000 virtual servers × 20 HTTP_GET real servers,
  * 227,004 lines, 5.3 MiB as written), bigger than the 12,000 real servers the
  * README's costs are quoted for. The default allows about 3× its bytes and
- * 4.4× its lines, while a file that reaches it still ends in seconds and
- * under 600 MB (measured with `vigil check-config`, whole process: a nested
- * ~SEQ bomb stops in 0.5 s at 105 MB, 24 doubling parameters in 1.3 s at
- * 340 MB, 2^30 fanned-out includes in 2 s at 110 MB; a file that spends the
- * line budget on real statements peaks near 530 MB).
+ * 2.2× its lines. Lines are the tighter bound because each costs more to hold
+ * than its bytes suggest: at 1,000,000 lines a generated file of one-word
+ * statements took 4-5 s and 450-590 MB. At this budget a hostile file ends in
+ * seconds and under 600 MB, whole process (`vigil check-config`: a nested
+ * ~SEQ bomb in 0.5 s at 105 MB, 24 doubling parameters in 1.3 s at 340 MB,
+ * 2^30 fanned-out includes in 2 s at 110 MB).
  */
-export const DEFAULT_EXPANSION_BUDGET: Readonly<ExpansionBudget> = { bytes: 16 * 2 ** 20, lines: 1_000_000 };
+export const DEFAULT_EXPANSION_BUDGET: Readonly<ExpansionBudget> = { bytes: 16 * 2 ** 20, lines: 500_000 };
 
 export class BudgetMeter {
   private bytes = 0;

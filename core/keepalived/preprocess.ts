@@ -200,7 +200,10 @@ export class Preprocessor {
   private handle(line: SrcLine, depth: number): void {
     if (this.stopped) return;
     if (depth > MAX_DEPTH) {
+      // Reported once and fatal: a self-referring parameter inside a generator
+      // would otherwise report (and build) the same error down every branch.
       this.diags.error(posAt(line, 0), `parameter substitution or generators nested deeper than ${MAX_DEPTH} (a parameter that refers to itself?)`);
+      this.stopped = true;
       return;
     }
     let text = line.text;
