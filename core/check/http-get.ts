@@ -131,7 +131,7 @@ export async function runHttpCheck(
     if (!statusAllowed(r.statusCode, url)) return failResult('status_mismatch', elapsed(), `${url.path}: status ${r.statusCode}`);
     if (url.digest !== undefined && r.digest !== url.digest)
       return failResult('digest_mismatch', elapsed(), `${url.path}: digest ${r.digest} != ${url.digest}`);
-    if (regex && regexMatches(regex, r.regexSubject, url) === url.regexNoMatch)
+    if (regex && regexMatches(regex, r.regexSubject, url, r.bodyBytes <= r.regexSubject.length) === url.regexNoMatch)
       return failResult('regex_mismatch', elapsed(), `${url.path}: regex ${url.regexNoMatch ? 'matched' : 'did not match'}`);
     if (r.digest !== null) digests.push(r.digest);
   }

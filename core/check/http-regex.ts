@@ -36,16 +36,24 @@ const OPTIONS: Record<string, { flag?: number; refuse?: string }> = {
 };
 
 /**
- * Work budget for one match: RE2's cost is (compiled program size) × (bytes
- * scanned), so the bytes scanned shrink as the program grows. 2×10^8 keeps the
- * slowest match near 1 s of CPU on a busy 2-core machine (measured 177 ms for
- * `(a+)+$` over 1 MiB); a pattern of up to 190 instructions (nearly every
- * real one) still scans the whole 1 MiB the response reader keeps.
+ * Work budget for one match. RE2's cost is at worst (compiled program size) ×
+ * (bytes scanned), measured at 17-34 ns per instruction-byte for the slowest
+ * patterns found (`(?:[a-z][a-y]?){90}[0-9]` over 1 MiB of letters took 4.9 s
+ * unbounded). So the bytes scanned shrink as the program grows: 10^7 keeps one
+ * match near a quarter of a second at worst (a third under load), so a prober
+ * running checks on 1 s deadlines is never held long. A program of up to 9
+ * instructions (`ok|fine`) scans the whole 1 MiB the response reader keeps,
+ * `status: *up` (13) its first 769 KB, `<title>Welcome to nginx!</title>` (34)
+ * its first 294 KB: health pages are far shorter.
  */
-export const REGEX_WORK_BUDGET = 200_000_000;
+export const REGEX_WORK_BUDGET = 10_000_000;
 
 export interface CompiledRegex {
   re: RE2JS;
+  /** The same pattern for a body cut at the scan limit: end anchors never match at the cut. */
+  reCut: RE2JS;
+  /** Multi-line `$` (and \b) can still match at a cut: there, a match that ends at the cut does not count. */
+  multiline: boolean;
   /** Most bytes of the body scanned: the work budget over the program size. */
   maxScanBytes: number;
   /** firstline: the match must start on the first line. */
@@ -53,6 +61,9 @@ export interface CompiledRegex {
 }
 
 export type RegexCompile = { ok: true; regex: CompiledRegex } | { ok: false; message: string; index: number };
+
+/** An empty class: matches nothing, anywhere. */
+const NEVER = '[^\\x00-\\x{10FFFF}]';
 
 /** PCRE2 constructs RE2 cannot express, found where they start (index into the pattern). */
 const UNSUPPORTED: Array<[RegExp, string]> = [
@@ -78,9 +89,16 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
  * Rewrites a PCRE2 pattern into RE2 syntax with PCRE2's meaning, or names
  * the first construct RE2 cannot express and where it is.
  */
-export function translatePcre(pattern: string, dollarEndOnly: boolean, multiline: boolean): { ok: true; source: string } | { ok: false; message: string; index: number } {
+export function translatePcre(
+  pattern: string,
+  dollarEndOnly: boolean,
+  multiline: boolean,
+  cut = false,
+): { ok: true; source: string } | { ok: false; message: string; index: number } {
+  // Over a body cut at the scan limit, the end of the text is not the body's end: no end anchor may match there.
+  const z = cut ? NEVER : '\\z';
   // PCRE2's $ (and \Z) also match before a final newline; RE2's $ only at the very end.
-  const end = dollarEndOnly ? '\\z' : '(?:\\n?\\z)';
+  const end = dollarEndOnly ? z : `(?:\\n?${z})`;
   let out = '';
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
@@ -99,6 +117,7 @@ export function translatePcre(pattern: string, dollarEndOnly: boolean, multiline
     if (c === '\\') {
       const e = pattern[i + 1];
       if (e === 'Z' && !inClass) out += end;
+      else if (e === 'z' && !inClass) out += z;
       // PCRE2's \v is any vertical space, \s includes VT (0x0b); RE2 reads \v as VT alone and leaves VT out of \s.
       else if (e === 'v') out += inClass ? '\\n\\x0b\\f\\r\\x85' : '[\\n\\x0b\\f\\r\\x85]';
       else if (e === 's') out += inClass ? '\\t-\\r ' : '[\\t-\\r ]';
@@ -146,22 +165,31 @@ export function compileRegex(pattern: string, options: readonly string[]): Regex
   const multiline = options.includes('multiline') || /\(\?[a-zA-Z]*m[a-zA-Z]*[):-]/.test(pattern);
   const t = translatePcre(pattern, options.includes('dollar_endonly'), multiline);
   if (!t.ok) return t;
+  const cut = translatePcre(pattern, options.includes('dollar_endonly'), multiline, true);
+  if (!cut.ok) return cut;
+  const prefix = options.includes('ungreedy') ? '(?U)' : '';
   try {
-    const re = RE2JS.compile((options.includes('ungreedy') ? '(?U)' : '') + t.source, flags);
-    const size = Math.max(1, re.matcher('').numberOfInstructions);
-    return { ok: true, regex: { re, maxScanBytes: Math.floor(REGEX_WORK_BUDGET / size), firstLine: options.includes('firstline') } };
+    const re = RE2JS.compile(prefix + t.source, flags);
+    const reCut = RE2JS.compile(prefix + cut.source, flags);
+    const size = Math.max(1, re.matcher('').numberOfInstructions, reCut.matcher('').numberOfInstructions);
+    return { ok: true, regex: { re, reCut, multiline, maxScanBytes: Math.floor(REGEX_WORK_BUDGET / size), firstLine: options.includes('firstline') } };
   } catch (err) {
     return { ok: false, index: 0, message: `RE2 cannot compile it: ${(err as Error).message}` };
   }
 }
 
-/** A match must start at or after regex_min_offset and before regex_max_offset, as in keepalived. */
-export function regexMatches(regex: CompiledRegex, body: string, url: Pick<HttpUrl, 'regexMinOffset' | 'regexMaxOffset'>): boolean {
+/**
+ * A match must start at or after regex_min_offset and before regex_max_offset, as in keepalived.
+ * `complete` is false when `body` is only the first part of what the server sent (the reader's cap).
+ */
+export function regexMatches(regex: CompiledRegex, body: string, url: Pick<HttpUrl, 'regexMinOffset' | 'regexMaxOffset'>, complete = true): boolean {
+  const cut = !complete || body.length > regex.maxScanBytes;
   const subject = body.length > regex.maxScanBytes ? body.slice(0, regex.maxScanBytes) : body;
   const from = url.regexMinOffset ?? 0;
   if (from > subject.length) return false;
-  const m = regex.re.matcher(subject);
+  const m = (cut ? regex.reCut : regex.re).matcher(subject);
   if (!m.find(from)) return false;
+  if (cut && regex.multiline && m.end() === subject.length) return false;
   const start = m.start();
   if (regex.firstLine) {
     const nl = subject.indexOf('\n');
