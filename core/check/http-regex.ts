@@ -153,7 +153,25 @@ export function translatePcre(
   return { ok: true, source: out };
 }
 
+/**
+ * Compiled patterns by options and source: a prober runs the same url's check
+ * every delay_loop, and compiling two RE2 programs each time would cost more
+ * than most matches. Bounded: cleared when full.
+ */
+const compiled = new Map<string, RegexCompile>();
+const MAX_COMPILED = 512;
+
 export function compileRegex(pattern: string, options: readonly string[]): RegexCompile {
+  const key = `${options.join(' ')}\0${pattern}`;
+  let c = compiled.get(key);
+  if (c) return c;
+  c = compileUncached(pattern, options);
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(key, c);
+  return c;
+}
+
+function compileUncached(pattern: string, options: readonly string[]): RegexCompile {
   let flags = 0;
   for (const o of options) {
     const opt = OPTIONS[o];
