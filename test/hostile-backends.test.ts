@@ -89,3 +89,36 @@ describe('hostile backends end with the right reason within the deadline', () =>
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('a regex check cannot hold the prober (issue #12)', () => {
+  // keepalived's PCRE2 stops such a match at its match limit; JavaScript's RegExp ran this one for 12.5 s.
+  for (const [kind, noMatch, reason] of [
+    ['redos', false, 'regex_mismatch'],
+    ['redos', true, null],
+    ['redos-mib', false, 'regex_mismatch'],
+  ] as const) {
+    it(`(a+)+$ over ${kind === 'redos' ? "27 a's and a b" : "1 MiB of a's and a b"}${noMatch ? ' with regex_no_match' : ''} ends within its deadline, the event loop free`, async () => {
+      server = await startHostile(kind);
+      const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', regex: '(a+)+$', regexNoMatch: noMatch }] });
+      // A timer that should tick every 10 ms: its worst lateness is how long the loop was held.
+      let last = performance.now();
+      let worstLagMs = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        worstLagMs = Math.max(worstLagMs, now - last - 10);
+        last = now;
+      }, 10);
+      const started = performance.now();
+      try {
+        const result = await runCheck(check, { ip: '127.0.0.1', port: server.port }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal });
+        const elapsedMs = performance.now() - started;
+        if (reason === null) expect(result.ok, result.detail).toBe(true);
+        else expect(result.reason, result.detail).toBe(reason);
+        expect(elapsedMs).toBeLessThan(TIMEOUT_MS);
+        expect(worstLagMs).toBeLessThan(TIMEOUT_MS / 2);
+      } finally {
+        clearInterval(ticker);
+      }
+    });
+  }
+});

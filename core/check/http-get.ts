@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS, ResponseReader, type ResponseLimits } from './http-resp
 import type { CheckPorts, RunContext } from './ports.ts';
 import { failResult, okResult, type CheckResult, type Target } from './result.ts';
 import { withSession, type Failure } from './session.ts';
-import { compileRegex, regexMatches } from './http-regex.ts';
+import { compileRegex, regexMatches, type CompiledRegex } from './http-regex.ts';
 
 /** Virtualhosts inherited from the enclosing real and virtual server (keepalived's precedence needs both). */
 export interface HttpTarget extends Target {
@@ -104,10 +104,10 @@ export async function runHttpCheck(
   const digests: string[] = [];
   for (const url of check.urls) {
     const vhost = url.virtualhost ?? check.virtualhost ?? target.realServerVirtualhost ?? target.virtualServerVirtualhost;
-    let regex: RegExp | null = null;
+    let regex: CompiledRegex | null = null;
     if (url.regex !== undefined) {
       const compiled = compileRegex(url.regex, url.regexOptions);
-      if (!compiled.ok) return failResult('protocol_error', 0, `regex does not compile in JavaScript: ${compiled.message}`);
+      if (!compiled.ok) return failResult('protocol_error', 0, `regex refused: ${compiled.message}`);
       regex = compiled.regex;
     }
     const alg: HashAlgorithm | null = url.digest === undefined ? null : url.digest.startsWith('sha256:') ? 'sha256' : 'md5';
@@ -131,7 +131,7 @@ export async function runHttpCheck(
     if (!statusAllowed(r.statusCode, url)) return failResult('status_mismatch', elapsed(), `${url.path}: status ${r.statusCode}`);
     if (url.digest !== undefined && r.digest !== url.digest)
       return failResult('digest_mismatch', elapsed(), `${url.path}: digest ${r.digest} != ${url.digest}`);
-    if (regex && regexMatches(regex, r.regexSubject, url) === url.regexNoMatch)
+    if (regex && regexMatches(regex, r.regexSubject, url, r.bodyBytes <= r.regexSubject.length) === url.regexNoMatch)
       return failResult('regex_mismatch', elapsed(), `${url.path}: regex ${url.regexNoMatch ? 'matched' : 'did not match'}`);
     if (r.digest !== null) digests.push(r.digest);
   }

@@ -96,8 +96,10 @@ describe('regex', () => {
     expect(regexMatches(c.regex, 'xx STATUS: UP', { regexMaxOffset: 2 })).toBe(false);
   });
 
-  it('refuses what JavaScript cannot mean', () => {
-    expect(compileRegex('a+', ['ungreedy']).ok).toBe(false);
+  it("refuses what RE2 cannot mean; ungreedy maps to RE2's (?U)", () => {
+    expect(compileRegex('a+', ['extended']).ok).toBe(false);
     expect(compileRegex('(unclosed', []).ok).toBe(false);
+    const u = compileRegex('a+b', ['ungreedy']);
+    expect(u.ok && regexMatches(u.regex, 'xaab', {})).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMs, Fwmark, IpAddress, Port, Script } from './primitives.ts';
+import { compileRegex } from '../check/http-regex.ts';
 
 /** Connection options every network checker shares (keepalived's check_api). */
 export const ConnectionOptions = z.object({
@@ -34,14 +35,9 @@ export const Digest = z
   .string()
   .regex(/^(?:[0-9a-f]{32}|sha256:[0-9a-f]{64})$/, 'digest must be 32 hex digits (MD5) or sha256:<64 hex digits>');
 
-/** Whether a `regex` is one JavaScript's RegExp accepts (the engine matches with it). */
+/** Whether a `regex` is one the checker's engine (RE2, with PCRE2's meaning; see core/check/http-regex.ts) accepts. */
 export function isValidRegex(s: string): boolean {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return compileRegex(s, []).ok;
 }
 
 export const HttpUrl = z.object({
@@ -50,7 +46,7 @@ export const HttpUrl = z.object({
   /** Empty means keepalived's default, 200-299. */
   statusCodes: z.array(StatusRange).default([]),
   virtualhost: z.string().optional(),
-  /** Matched with JavaScript RegExp semantics (keepalived uses PCRE2; common patterns agree). */
+  /** PCRE2 syntax as keepalived reads it, matched by RE2; what RE2 cannot express is refused. */
   regex: z.string().refine(isValidRegex, { message: 'not a valid regular expression' }).optional(),
   regexNoMatch: z.boolean().default(false),
   regexOptions: z.array(z.string()).default([]),

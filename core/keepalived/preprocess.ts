@@ -1,6 +1,9 @@
 import type { Diagnostics, Pos } from './diagnostics.ts';
 import { decomment, mapOf, posAt, withMap, type SrcLine } from './lexer.ts';
 import { dirname, expandBraces, hasWildcard, resolvePath } from './paths.ts';
+import { BudgetMeter, DEFAULT_EXPANSION_BUDGET, type ExpansionBudget } from './expansion-budget.ts';
+import { matchParen, seqRange, splitArgs, unbrace } from './generator-args.ts';
+import { LineBuilder, readRef } from './substitution.ts';
 
 /** What the reader needs from its runtime: files, globbing, the environment. */
 export interface ConfigHost {
@@ -17,10 +20,8 @@ export interface PreprocessOptions {
   /** keepalived's -i / --config-id: matched by `@id` lines. keepalived defaults it to the host name. */
   configId: string;
   host: ConfigHost;
-  /** Most logical lines the expansion may yield (default 2,000,000). */
-  maxLines?: number;
-  /** Most substitution/generator steps (default 20,000,000). */
-  maxWork?: number;
+  /** What includes, parameters and generators may produce together (default DEFAULT_EXPANSION_BUDGET). */
+  budget?: ExpansionBudget | undefined;
 }
 
 interface Def {
@@ -30,9 +31,6 @@ interface Def {
 
 const MAX_DEPTH = 64;
 const MAX_INCLUDE_DEPTH = 32;
-/** Bounds on what generators and parameters may expand to, so a hostile or mistaken file cannot exhaust memory. */
-const MAX_LINES = 2_000_000;
-const MAX_WORK = 20_000_000;
 const DEF_RE = /^\$([A-Za-z_][A-Za-z0-9_]*)=/;
 const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 
@@ -43,11 +41,11 @@ const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'i
  * still pointing at its origin.
  */
 export class Preprocessor {
-  private emitted = 0;
   private readonly defs = new Map<string, Def>();
   private readonly includeStack: string[] = [];
-  private work = 0;
-  /** Set once a limit is hit: everything after is skipped, the error already reported. */
+  private readonly meter: BudgetMeter;
+  private readonly builder = new LineBuilder();
+  /** Set once the budget is spent: everything after is skipped, the error already reported. */
   private stopped = false;
 
   /** `emit` receives each logical line as soon as it is ready, so lines need not all live at once. */
@@ -55,12 +53,43 @@ export class Preprocessor {
     private readonly opts: PreprocessOptions,
     private readonly diags: Diagnostics,
     private readonly emit: (line: SrcLine) => void,
-  ) {}
+  ) {
+    this.meter = new BudgetMeter(opts.budget ?? DEFAULT_EXPANSION_BUDGET);
+  }
+
+  /**
+   * Each file is read from the host once per configuration read: an include
+   * first checks the file can be read, then reads it, and a file included many
+   * times (fanned-out includes) would otherwise cost a disk read each time.
+   */
+  private readonly files = new Map<string, string | Error>();
+
+  private readFile(path: string): string {
+    let got = this.files.get(path);
+    if (got === undefined) {
+      try {
+        got = this.opts.host.readFile(path);
+      } catch (err) {
+        got = err instanceof Error ? err : new Error(String(err));
+      }
+      this.files.set(path, got);
+    }
+    if (got instanceof Error) throw got;
+    return got;
+  }
+
+  /** Counts what is about to be produced; past the budget, reports it at file:line:col and stops everything. */
+  private spend(bytes: number, lines: number, file: string, line: number, col: number): boolean {
+    if (this.meter.spend(bytes, lines)) return true;
+    if (!this.stopped) this.diags.error({ file, line, col }, this.meter.describe());
+    this.stopped = true;
+    return false;
+  }
 
   processFile(path: string, from?: Pos): void {
     let text: string;
     try {
-      text = this.opts.host.readFile(path);
+      text = this.readFile(path);
     } catch (err) {
       this.diags.error(from ?? { file: path, line: 1, col: 1 }, `cannot read ${path}: ${(err as Error).message}`);
       return;
@@ -84,6 +113,7 @@ export class Preprocessor {
   private processText(file: string, text: string): void {
     const raw = text.split('\n');
     for (let idx = 0; idx < raw.length && !this.stopped; idx++) {
+      if (!this.spend(raw[idx]!.length + 1, 1, file, idx + 1, 1)) return;
       const d = decomment(raw[idx]!);
       if (d.unterminatedQuote) this.diags.warn({ file, line: idx + 1, col: d.col }, 'unterminated quote');
       let line = lineFrom(file, idx + 1, d.text, d.col, d.cols);
@@ -93,6 +123,7 @@ export class Preprocessor {
       }
       let cont = d.continues;
       while (cont && idx + 1 < raw.length) {
+        if (!this.spend(raw[idx + 1]!.length + 1, 1, file, idx + 2, 1)) return;
         const next = decomment(raw[++idx]!);
         line = joinLines(line, lineFrom(file, idx + 1, next.text, next.col, next.cols));
         cont = next.continues;
@@ -108,6 +139,7 @@ export class Preprocessor {
     const name = DEF_RE.exec(head.text)![1]!;
     const lines: SrcLine[] = [];
     while (idx + 1 < raw.length) {
+      if (!this.spend(raw[idx + 1]!.length + 1, 1, file, idx + 2, 1)) break;
       const d = decomment(raw[++idx]!);
       if (d.text === '' && !d.continues) continue;
       if (d.text !== '') lines.push(lineFrom(file, idx + 1, d.text, d.col, d.cols));
@@ -145,7 +177,7 @@ export class Preprocessor {
         if (seen.has(f)) continue;
         if (!hasWildcard(pat)) {
           try {
-            this.opts.host.readFile(f);
+            this.readFile(f);
           } catch {
             if (mustRead || (mustMatch && !hasWildcard(arg))) this.diags.error(argPos, `${kind}: cannot read ${f}`);
             else this.diags.warn(argPos, `${kind}: no file ${f}; skipped`);
@@ -169,12 +201,11 @@ export class Preprocessor {
 
   private handle(line: SrcLine, depth: number): void {
     if (this.stopped) return;
-    if (++this.work > (this.opts.maxWork ?? MAX_WORK)) {
-      this.stop(line, `generators and parameters expand to more than ${this.opts.maxWork ?? MAX_WORK} steps`);
-      return;
-    }
     if (depth > MAX_DEPTH) {
+      // Reported once and fatal: a self-referring parameter inside a generator
+      // would otherwise report (and build) the same error down every branch.
       this.diags.error(posAt(line, 0), `parameter substitution or generators nested deeper than ${MAX_DEPTH} (a parameter that refers to itself?)`);
+      this.stopped = true;
       return;
     }
     let text = line.text;
@@ -202,17 +233,7 @@ export class Preprocessor {
         return;
       }
     }
-    if (this.emitted >= (this.opts.maxLines ?? MAX_LINES)) {
-      this.stop(line, `configuration expands to more than ${this.opts.maxLines ?? MAX_LINES} lines`);
-      return;
-    }
-    this.emitted++;
     this.emit(line);
-  }
-
-  private stop(line: SrcLine, why: string): void {
-    this.stopped = true;
-    this.diags.error(posAt(line, 0), why);
   }
 
   /** `~SEQ(var, start, step, end)`, `~SEQx(...)` and `~LST(var|{a,b}, v1|{1,2}, ...)`. */
@@ -228,37 +249,52 @@ export class Preprocessor {
     const args = splitArgs(text.slice(open + 1, close));
     const rest = trimLine(sliceLine(line, close + 1));
     const at = posAt(line, 0);
-    let bindings: Array<Array<[string, string]>>;
+    let vars: string[];
+    let count: number;
+    let valueAt: (k: number) => string[];
     if (kind === 'LST') {
-      const vars = unbrace(args[0] ?? '');
+      vars = unbrace(args[0] ?? '');
       if (vars.length === 0 || args.length < 2 || vars.some((v) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v))) {
         this.diags.error(at, '~LST needs a variable name (or {names}) and at least one value');
         return;
       }
-      bindings = [];
+      const lists: string[][] = [];
       for (const a of args.slice(1)) {
         const vals = unbrace(a);
         if (vals.length !== vars.length) {
           this.diags.error(at, `~LST value ${a} has ${vals.length} parts for ${vars.length} variables`);
           return;
         }
-        bindings.push(vars.map((v, i) => [v, vals[i]!]));
+        lists.push(vals);
       }
+      count = lists.length;
+      valueAt = (k) => lists[k]!;
     } else {
-      const seq = seqValues(args);
+      const seq = seqRange(args);
       if (typeof seq === 'string') {
         this.diags.error(at, `~${kind}: ${seq}`);
         return;
       }
-      const name = args[0]!.trim();
-      bindings = seq.values.map((v) => [[name, kind === 'SEQx' ? v.toString(16) : String(v)]]);
+      vars = [args[0]!.trim()];
+      count = seq.count;
+      valueAt = (k) => {
+        const v = seq.start + k * seq.step;
+        return [kind === 'SEQx' ? v.toString(16) : String(v)];
+      };
+    }
+    // Each iteration yields a line, empty or not: counted before any is built,
+    // so ~SEQ(a,1,100) ~SEQ(b,1,1000000) stops at the inner generator at once.
+    if (rest.text === '') {
+      this.spend(0, count, at.file, at.line, at.col);
+      return;
     }
     const saved = new Map<string, Def | undefined>();
-    for (const [name] of bindings[0] ?? []) saved.set(name, this.defs.get(name));
-    for (const b of bindings) {
-      if (this.stopped) break;
-      for (const [name, value] of b) this.defs.set(name, { lines: [{ text: value, file: line.file, line: at.line, colBase: at.col }], multiline: false });
-      if (rest.text !== '') this.handle(rest, depth + 1);
+    for (const name of vars) saved.set(name, this.defs.get(name));
+    for (let k = 0; k < count && !this.stopped; k++) {
+      if (!this.spend(rest.text.length, 1, at.file, at.line, at.col)) break;
+      const values = valueAt(k);
+      vars.forEach((name, i) => this.defs.set(name, { lines: [{ text: values[i]!, file: line.file, line: at.line, colBase: at.col }], multiline: false }));
+      this.handle(rest, depth + 1);
     }
     for (const [name, def] of saved) {
       if (def) this.defs.set(name, def);
@@ -269,56 +305,45 @@ export class Preprocessor {
   /**
    * Replaces every defined `$NAME` (followed by a blank or the end) and `${NAME}`.
    * Returns null when nothing was replaced, so undefined `$WORDS` stay as written.
+   * Each value is counted against the budget before it is added, so a line that
+   * would grow past it is never built.
    */
   private substitute(line: SrcLine): SrcLine[] | null {
     const text = line.text;
-    const map = mapOf(line);
-    const outLines: { chars: string[]; lines: number[]; cols: number[] }[] = [{ chars: [], lines: [], cols: [] }];
-    let cur = outLines[0]!;
+    const b = this.builder;
+    const out: SrcLine[] = [];
     let changed = false;
-    const push = (s: string, ln: number, col: number) => {
-      for (const ch of s) {
-        cur.chars.push(ch);
-        cur.lines.push(ln);
-        cur.cols.push(col);
-      }
-    };
-    for (let i = 0; i < text.length; i++) {
-      const ch = text[i]!;
-      if (ch === '$') {
-        const ref = readRef(text, i);
-        if (ref) {
-          const value = this.lookup(ref.name, ref.args, line);
-          if (value !== undefined) {
-            changed = true;
-            const ln = map.lines[i]!;
-            const col = map.cols[i]!;
-            if (typeof value === 'string') push(value, ln, col);
-            else {
-              value.forEach((l, k) => {
-                if (k > 0) {
-                  cur = { chars: [], lines: [], cols: [] };
-                  outLines.push(cur);
-                }
-                const m = mapOf(l);
-                for (let j = 0; j < l.text.length; j++) {
-                  cur.chars.push(l.text[j]!);
-                  cur.lines.push(m.lines[j]!);
-                  cur.cols.push(m.cols[j]!);
-                }
-              });
-            }
-            i = ref.end - 1;
-            continue;
-          }
+    let literalFrom = 0;
+    const closes = { at: -2 };
+    for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
+      const ref = readRef(text, i, closes);
+      if (!ref) continue;
+      const value = this.lookup(ref.name, ref.args, line);
+      if (value === undefined) continue;
+      if (!changed) b.reset();
+      changed = true;
+      const at = posAt(line, i);
+      if (!this.spend(i - literalFrom, 0, at.file, at.line, at.col)) return [];
+      b.addFrom(line, literalFrom, i);
+      if (typeof value === 'string') {
+        if (!this.spend(value.length, 0, at.file, at.line, at.col)) return [];
+        b.addAt(value, at.line, at.col);
+      } else {
+        for (let k = 0; k < value.length; k++) {
+          const l = value[k]!;
+          if (!this.spend(l.text.length, k > 0 ? 1 : 0, at.file, at.line, at.col)) return [];
+          if (k > 0) out.push(b.take(line));
+          b.addFrom(l, 0, l.text.length);
         }
       }
-      cur.chars.push(ch);
-      cur.lines.push(map.lines[i]!);
-      cur.cols.push(map.cols[i]!);
+      literalFrom = ref.end;
+      i = ref.end - 1;
     }
     if (!changed) return null;
-    return outLines.map((o) => withMap(line, o.chars.join(''), Int32Array.from(o.lines), Int32Array.from(o.cols)));
+    if (!this.spend(text.length - literalFrom, 1, line.file, line.line, line.colBase)) return [];
+    b.addFrom(line, literalFrom, text.length);
+    out.push(b.take(line));
+    return out;
   }
 
   private lookup(name: string, args: string[], line: SrcLine): string | SrcLine[] | undefined {
@@ -380,81 +405,4 @@ function trimLine(l: SrcLine): SrcLine {
   if (end === t.text.length) return t;
   if (!t.map) return { ...t, text: t.text.slice(0, end) };
   return withMap(t, t.text.slice(0, end), t.map.lines.slice(0, end), t.map.cols.slice(0, end));
-}
-
-/** `$NAME` (ends at a blank or end of line) or `${NAME args}`. */
-function readRef(text: string, i: number): { name: string; args: string[]; end: number } | null {
-  if (text[i + 1] === '{') {
-    const close = text.indexOf('}', i + 2);
-    if (close < 0) return null;
-    const parts = text.slice(i + 2, close).trim().split(/\s+/);
-    const name = parts[0] ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return null;
-    return { name, args: parts.slice(1), end: close + 1 };
-  }
-  const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
-  if (!m) return null;
-  const end = i + 1 + m[0].length;
-  if (end < text.length && !/\s/.test(text[end]!)) return null;
-  return { name: m[0], args: [], end };
-}
-
-function matchParen(s: string, open: number): number {
-  if (open < 0) return -1;
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    else if (s[i] === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-/** Splits on commas outside `{...}`. */
-function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '{') depth++;
-    else if (s[i] === '}') depth--;
-    else if (s[i] === ',' && depth === 0) {
-      out.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start).trim());
-  return out.filter((a, i) => a !== '' || i > 0);
-}
-
-function unbrace(s: string): string[] {
-  const t = s.trim();
-  if (t.startsWith('{') && t.endsWith('}')) return t.slice(1, -1).split(',').map((x) => x.trim());
-  return t === '' ? [] : [t];
-}
-
-const SEQ_LIMIT = 1_000_000;
-
-function seqValues(args: string[]): { values: number[] } | string {
-  if (args.length < 2 || args.length > 4) return 'expected (var, end), (var, start, end) or (var, start, step, end)';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(args[0]!.trim())) return `bad variable name '${args[0]}'`;
-  const nums = args.slice(1).map((a) => (/^-?(0x[0-9a-fA-F]+|\d+)$/.test(a) ? Number.parseInt(a, a.includes('x') ? 16 : 10) : NaN));
-  if (nums.some((n) => Number.isNaN(n))) return 'start, step and end must be integers (decimal or 0x hex)';
-  let start: number;
-  let step: number;
-  let end: number;
-  if (nums.length === 1) {
-    end = nums[0]!;
-    start = end >= 0 ? 1 : -1;
-    step = end >= start ? 1 : -1;
-  } else if (nums.length === 2) {
-    [start, end] = nums as [number, number];
-    step = end >= start ? 1 : -1;
-  } else [start, step, end] = nums as [number, number, number];
-  if (step === 0) return 'step must not be 0';
-  const values: number[] = [];
-  for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
-    values.push(v);
-    if (values.length > SEQ_LIMIT) return `more than ${SEQ_LIMIT} values`;
-  }
-  return { values };
 }

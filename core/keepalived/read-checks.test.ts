@@ -141,3 +141,27 @@ describe('every checker type reads with its own keywords', () => {
     expect(r.lines).toContain('keepalived.conf:7:3: error: MISC_CHECK has no misc_path');
   });
 });
+
+describe('regex at read time (PCRE2 syntax, matched by RE2)', () => {
+  const withUrl = (lines: string) =>
+    `virtual_server 192.0.2.1 80 {\n  protocol TCP\n  real_server 198.51.100.1 80 {\n    HTTP_GET {\n      url {\n        path /\n${lines}\n      }\n    }\n  }\n}\n`;
+
+  it('names a construct RE2 cannot express at its column inside the pattern', () => {
+    const r = readText(withUrl('        regex "(a)\\1"'));
+    expect(r.ok).toBe(false);
+    // `regex` at column 9, the quote at 15, the pattern from 16: \1 is its fourth character.
+    expect(r.lines).toEqual(['keepalived.conf:7:19: error: regex: backreference \\N is PCRE2 syntax RE2 cannot express']);
+  });
+
+  it('refuses an option it cannot honour at the option word, even when it comes after the regex', () => {
+    const r = readText(withUrl('        regex "ok"\n        regex_options caseless extended'));
+    expect(r.ok).toBe(false);
+    expect(r.lines).toEqual([expect.stringMatching(/^keepalived\.conf:8:32: error: regex_options extended .* no RE2 equivalent/)]);
+  });
+
+  it('accepts the catastrophic pattern of issue #12 (it is linear on RE2) and the options it maps', () => {
+    const c = ok(readText(withUrl('        regex "(a+)+$"\n        regex_options caseless ungreedy dollar_endonly')));
+    const check = c.virtualServers[0]!.realServers[0]!.checks[0]!;
+    expect(check.type === 'HTTP_GET' && check.urls[0]!.regex).toBe('(a+)+$');
+  });
+});

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { compileRegex } from '../check/http-regex.ts';
 import { DnsQueryType, type Check, type HttpUrl, type StatusRange } from '../config/checks.ts';
 import type { ConnectionOptions } from '../config/checks.ts';
 import type { Token } from './lexer.ts';
@@ -8,6 +9,36 @@ import type { Statement } from './tree.ts';
 type CheckIn = Record<string, unknown> & { type: Check['type'] };
 type UrlIn = z.input<typeof HttpUrl>;
 type ConnIn = z.input<typeof ConnectionOptions>;
+
+/** Where a url's regex and its options were written, for errors found once the whole url block is read. */
+const regexWordsOf = new WeakMap<UrlIn, { regex?: Token; options?: Token[] }>();
+const regexWords = (u: UrlIn) => regexWordsOf.get(u) ?? regexWordsOf.set(u, {}).get(u)!;
+
+/**
+ * The regex as the checker will run it (RE2 with PCRE2's meaning): an option
+ * or construct it cannot honour is an error at the word, or at the column of
+ * the construct inside the pattern, never a silently different match.
+ */
+function checkRegex(r: Reader, u: UrlIn): void {
+  if (u.regex === undefined) return;
+  const words = regexWords(u);
+  let bad = false;
+  for (const o of words.options ?? []) {
+    const c = compileRegex('', [o.text]);
+    if (!c.ok) {
+      r.diags.error(o.pos, c.message);
+      bad = true;
+    }
+  }
+  const c = bad ? null : compileRegex(u.regex, u.regexOptions ?? []);
+  if (c && !c.ok) {
+    const t = words.regex!;
+    r.diags.error({ ...t.pos, col: t.pos.col + (t.quoted ? 1 : 0) + Math.max(0, c.index) }, `regex: ${c.message}`);
+    bad = true;
+  }
+  // Reported here at its word; the model's own check would only repeat it at the virtual server.
+  if (bad) delete u.regex;
+}
 
 const connection: HandlerTable<ConnIn> = {
   connect_ip: (r, s, t) => void (t.connectIp = r.ipArg(s)),
@@ -69,17 +100,16 @@ const url: HandlerTable<UrlIn> = {
   status_code: (r, s, t) => void (t.statusCodes = [...(t.statusCodes ?? []), ...statusCodes(r, s)]),
   virtualhost: (r, s, t) => void (t.virtualhost = r.str(s, 'a host name')),
   regex: (r, s, t) => {
-    const v = r.str(s, 'a regular expression');
-    if (v === undefined) return;
-    try {
-      new RegExp(v);
-      t.regex = v;
-    } catch (err) {
-      r.diags.error(s.args[0]!.pos, `regex: ${(err as Error).message}`);
-    }
+    const a = r.arg(s, 'a regular expression');
+    if (a === undefined) return;
+    t.regex = a.text;
+    regexWords(t).regex = a;
   },
   regex_no_match: (r, s, t) => void (t.regexNoMatch = r.flag(s)),
-  regex_options: (r, s, t) => void (t.regexOptions = s.args.map((a) => a.text)),
+  regex_options: (r, s, t) => {
+    t.regexOptions = s.args.map((a) => a.text);
+    regexWords(t).options = s.args;
+  },
   regex_min_offset: (r, s, t) => void (t.regexMinOffset = r.intArg(s, 0, 2 ** 31)),
   regex_max_offset: (r, s, t) => void (t.regexMaxOffset = r.intArg(s, 0, 2 ** 31)),
   regex_stack: (r, s, t) => {
@@ -107,6 +137,7 @@ const http: HandlerTable<CheckIn> = {
   url: (r, s, t) => {
     const u: UrlIn = { path: '' };
     r.block(r.requireBlock(s), url, u, 'url');
+    checkRegex(r, u);
     if (!u.path) r.diags.error(s.keyword.pos, "url block has no 'path'");
     else (t.urls as UrlIn[]).push(u);
   },

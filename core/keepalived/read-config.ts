@@ -1,5 +1,6 @@
 import { Config } from '../config/model.ts';
 import { Diagnostics, type Diagnostic, type Origins } from './diagnostics.ts';
+import type { ExpansionBudget } from './expansion-budget.ts';
 import { Preprocessor, type ConfigHost } from './preprocess.ts';
 import { readAddress, readRoute, readRule } from './read-addresses.ts';
 import { readGlobalDefs, ROOT_GLOBAL_WORDS } from './read-global.ts';
@@ -14,9 +15,8 @@ export interface ReadOptions {
   host: ConfigHost;
   /** keepalived's -i: `@id` lines for other ids are skipped. keepalived defaults it to the host name. */
   configId: string;
-  /** Expansion bounds (see PreprocessOptions); the defaults suit real configs. */
-  maxLines?: number;
-  maxWork?: number;
+  /** What includes, parameters and generators may produce (see expansion-budget.ts); the default suits real configs. */
+  budget?: ExpansionBudget;
 }
 
 export type ReadResult =
@@ -38,7 +38,7 @@ type Raw = Record<string, unknown> & {
 export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResult {
   const diags = new Diagnostics();
   const builder = new TreeBuilder(diags);
-  const pre = new Preprocessor({ configId: opts.configId, host: opts.host, maxLines: opts.maxLines, maxWork: opts.maxWork }, diags, (l) => builder.line(l));
+  const pre = new Preprocessor({ configId: opts.configId, host: opts.host, budget: opts.budget }, diags, (l) => builder.line(l));
   pre.processFile(path);
   const tree = builder.finish();
   const { raw, origins } = interpret(tree, new Reader(diags));

@@ -92,7 +92,7 @@ export function fuzz(corpus: string[], iterations: number, seed: number): { runs
     let problem: string | undefined;
     try {
       // Smaller expansion bounds than the defaults keep each case fast while still reaching the limit paths.
-      const res = readKeepalivedConfig('/etc/keepalived/keepalived.conf', { host: memoryHost(files), configId: 'a', maxLines: 20_000, maxWork: 200_000 });
+      const res = readKeepalivedConfig('/etc/keepalived/keepalived.conf', { host: memoryHost(files), configId: 'a', budget: { bytes: 1 << 20, lines: 20_000 } });
       const bad = res.diagnostics.find((d: Diagnostic) => !files.has(d.file) || !(d.line >= 1) || !(d.col >= 1) || d.message === '');
       if (bad) problem = `diagnostic without a real position: ${JSON.stringify(bad)}`;
       else if (!res.ok && !res.diagnostics.some((d) => d.severity === 'error')) problem = 'refused without an error';

@@ -10,8 +10,8 @@
 import { builtinModules } from 'node:module';
 import ts from 'typescript';
 
-/** Packages that run unchanged in Node and workerd (no builtins, no native code). */
-export const PORTABLE_PACKAGES = ['zod', '@noble/hashes'];
+/** Packages that run unchanged in Node and workerd (no builtins, no native code; re2js is loaded in workerd by the HTTP_GET tests of workers/ports). */
+export const PORTABLE_PACKAGES = ['zod', '@noble/hashes', 're2js'];
 
 const RUNTIME_FOLDERS = /(^|\/)(shim|workers|devstack|infra|test|bench|native)\//;
 const GLOBALS = new Set(['process', 'Buffer', 'NodeJS', 'require', '__dirname', '__filename']);
