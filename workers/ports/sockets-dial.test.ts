@@ -54,6 +54,18 @@ describe(`workerd engine agrees with keepalived's genhash (${inject('digestSourc
     expect(['connect_refused', 'connect_error']).toContain(refused.reason);
   });
 
+  it('regex checks run on RE2 in workerd too: a match, a mismatch, and (a+)+$ over a catastrophic body ends within its deadline', async () => {
+    const target = { ip: '127.0.0.1', port: inject('redosPort') };
+    const match = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', regex: 'a{27}b' }] });
+    expect((await runCheck(match, target, workersCheckPorts, ctx())).reason).toBe('ok');
+    const redos = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', regex: '(a+)+$' }] });
+    const started = Date.now();
+    const r = await runCheck(redos, target, workersCheckPorts, ctx(1000));
+    expect(r.reason).toBe('regex_mismatch');
+    // workerd's clock moves only across I/O, so this bounds the whole check, sockets included.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('a silent backend ends in read_timeout, a garbage one in protocol_error', async () => {
     const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/' }] });
     const silent = await runCheck(check, { ip: '127.0.0.1', port: inject('silentPort') }, workersCheckPorts, ctx(500));

@@ -17,6 +17,7 @@ declare module 'vitest' {
     httpPort: number;
     silentPort: number;
     garbagePort: number;
+    redosPort: number;
     closedPort: number;
     /** path → digest; from /usr/bin/genhash when present, else from the vectors' rule. */
     digests: Record<string, string>;
@@ -28,6 +29,7 @@ export default async function setup(project: TestProject) {
   const http = await startHttpFixture();
   const silent = await startHostile('silent');
   const garbage = await startHostile('garbage');
+  const redos = await startHostile('redos');
   // Port 1 (tcpmux) on loopback: nothing listens there, and unlike a port we
   // open and close, no other test's listener can be handed it in the meantime.
   const closedPort = 1;
@@ -45,10 +47,11 @@ export default async function setup(project: TestProject) {
   project.provide('httpPort', http.port);
   project.provide('silentPort', silent.port);
   project.provide('garbagePort', garbage.port);
+  project.provide('redosPort', redos.port);
   project.provide('closedPort', closedPort);
   project.provide('digests', digests);
   project.provide('digestSource', haveGenhash ? 'genhash' : 'rule');
   return async () => {
-    await Promise.all([http.close(), silent.close(), garbage.close()]);
+    await Promise.all([http.close(), silent.close(), garbage.close(), redos.close()]);
   };
 }
