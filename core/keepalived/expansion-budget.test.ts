@@ -35,4 +35,17 @@ describe('the expansion budget', () => {
     expect(r.ok).toBe(false);
     expect(r.lines).toContain('k.conf:4:16: error: configuration expands past 150 bytes (includes, parameters and ~SEQ/~LST generators together; limits 150 bytes and 100 lines): stopped here');
   });
+
+  it('bounds one line too: a line read or expanded past the line limit is an error at its position, and nothing else is said', () => {
+    // 20 doubling parameters make one line of a million words: inside the byte budget, but each word is a token held.
+    const defs = ['$A0=x', ...Array.from({ length: 20 }, (_, i) => `$A${i + 1}=$A${i} $A${i}`)];
+    const bomb = read([...defs, 'global_defs {', '  router_id $A20', '}', ''].join('\n'));
+    expect(bomb.ok).toBe(false);
+    expect(bomb.lines).toEqual(['k.conf:23:13: error: a line expands past 65,536 bytes: stopped here']);
+    const long = read(`global_defs {\n  router_id ${'y'.repeat(70_000)}\n}\n`);
+    expect(long.lines).toEqual(['k.conf:2:1: error: a line expands past 65,536 bytes: stopped here']);
+    // A long line that fits is read as it is.
+    expect(read(`global_defs {\n  router_id ${'y'.repeat(60_000)}\n}\n`).ok).toBe(true);
+  });
 });
+

@@ -48,6 +48,11 @@ export class Preprocessor {
   /** Set once the budget is spent: everything after is skipped, the error already reported. */
   private stopped = false;
 
+  /** True once a budget stopped the reading: what was read is a fragment, and nothing else about it is worth saying. */
+  get exhausted(): boolean {
+    return this.stopped;
+  }
+
   /** `emit` receives each logical line as soon as it is ready, so lines need not all live at once. */
   constructor(
     private readonly opts: PreprocessOptions,
@@ -86,6 +91,14 @@ export class Preprocessor {
     return false;
   }
 
+  /** Whether a line of `length` bytes fits; past the line limit, reports it at file:line:col and stops everything. */
+  private lineFits(length: number, file: string, line: number, col: number): boolean {
+    if (length <= this.meter.lineBytes) return true;
+    if (!this.stopped) this.diags.error({ file, line, col }, `a line expands past ${this.meter.lineBytes.toLocaleString('en')} bytes: stopped here`);
+    this.stopped = true;
+    return false;
+  }
+
   processFile(path: string, from?: Pos): void {
     let text: string;
     try {
@@ -113,7 +126,7 @@ export class Preprocessor {
   private processText(file: string, text: string): void {
     const raw = text.split('\n');
     for (let idx = 0; idx < raw.length && !this.stopped; idx++) {
-      if (!this.spend(raw[idx]!.length + 1, 1, file, idx + 1, 1)) return;
+      if (!this.spend(raw[idx]!.length + 1, 1, file, idx + 1, 1) || !this.lineFits(raw[idx]!.length, file, idx + 1, 1)) return;
       const d = decomment(raw[idx]!);
       if (d.unterminatedQuote) this.diags.warn({ file, line: idx + 1, col: d.col }, 'unterminated quote');
       let line = lineFrom(file, idx + 1, d.text, d.col, d.cols);
@@ -126,6 +139,7 @@ export class Preprocessor {
         if (!this.spend(raw[idx + 1]!.length + 1, 1, file, idx + 2, 1)) return;
         const next = decomment(raw[++idx]!);
         line = joinLines(line, lineFrom(file, idx + 1, next.text, next.col, next.cols));
+        if (!this.lineFits(line.text.length, file, idx + 1, 1)) return;
         cont = next.continues;
       }
       if (line.text === '') continue;
@@ -314,6 +328,8 @@ export class Preprocessor {
     const out: SrcLine[] = [];
     let changed = false;
     let literalFrom = 0;
+    // The length of the line being built, so one line cannot outgrow the line limit however it is fed.
+    let building = 0;
     const closes = { at: -2 };
     for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
       const ref = readRef(text, i, closes);
@@ -323,15 +339,18 @@ export class Preprocessor {
       if (!changed) b.reset();
       changed = true;
       const at = posAt(line, i);
-      if (!this.spend(i - literalFrom, 0, at.file, at.line, at.col)) return [];
+      building += i - literalFrom;
+      if (!this.spend(i - literalFrom, 0, at.file, at.line, at.col) || !this.lineFits(building, at.file, at.line, at.col)) return [];
       b.addFrom(line, literalFrom, i);
       if (typeof value === 'string') {
-        if (!this.spend(value.length, 0, at.file, at.line, at.col)) return [];
+        building += value.length;
+        if (!this.spend(value.length, 0, at.file, at.line, at.col) || !this.lineFits(building, at.file, at.line, at.col)) return [];
         b.addAt(value, at.line, at.col);
       } else {
         for (let k = 0; k < value.length; k++) {
           const l = value[k]!;
-          if (!this.spend(l.text.length, k > 0 ? 1 : 0, at.file, at.line, at.col)) return [];
+          building = (k > 0 ? 0 : building) + l.text.length;
+          if (!this.spend(l.text.length, k > 0 ? 1 : 0, at.file, at.line, at.col) || !this.lineFits(building, at.file, at.line, at.col)) return [];
           if (k > 0) out.push(b.take(line));
           b.addFrom(l, 0, l.text.length);
         }
@@ -340,7 +359,8 @@ export class Preprocessor {
       i = ref.end - 1;
     }
     if (!changed) return null;
-    if (!this.spend(text.length - literalFrom, 1, line.file, line.line, line.colBase)) return [];
+    building += text.length - literalFrom;
+    if (!this.spend(text.length - literalFrom, 1, line.file, line.line, line.colBase) || !this.lineFits(building, line.file, line.line, line.colBase)) return [];
     b.addFrom(line, literalFrom, text.length);
     out.push(b.take(line));
     return out;

@@ -40,6 +40,8 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
   const builder = new TreeBuilder(diags);
   const pre = new Preprocessor({ configId: opts.configId, host: opts.host, budget: opts.budget }, diags, (l) => builder.line(l));
   pre.processFile(path);
+  // A budget stop leaves a fragment: its unclosed blocks and missing parts would only bury the one error that matters.
+  if (pre.exhausted) return { ok: false, diagnostics: diags.sorted() };
   const tree = builder.finish();
   const { raw, origins } = interpret(tree, new Reader(diags));
   const parsed = Config.safeParse(raw);
