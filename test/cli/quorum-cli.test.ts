@@ -1,57 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { lineOf, PRIVATE_RS, PUBLIC_RS, privateRealServerConfig as config } from '../fixtures/quorum-configs.ts';
+import { vigilCli } from '../helpers/vigil-cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'vigil-quorum-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the real `vigil` entry point, as `npx vigil` would. */
-function vigil(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  writeFileSync(join(dir, name), text);
-  return name;
-}
-
-/** quorum 2; one self-hosted and two edge vantage points; the second real server is private, so only dc1 can check it (line 25). */
-const config = (vote: string) => `vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point weur {
-        kind edge
-        region weur
-    }
-    vantage_point enam {
-        kind edge
-        region enam
-    }
-    vote {
-${vote}
-    }
-}
-
-virtual_server 192.0.2.10 80 {
-    protocol TCP
-    real_server 203.0.113.5 80 {
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 10.1.0.1 80 {
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-}
-`;
-const PRIVATE_RS = 'tcp/192.0.2.10:80|10.1.0.1:80';
+const { vigil, file } = vigilCli('vigil-quorum-');
 
 interface PlanEntry {
   realServer: string;
@@ -63,8 +14,10 @@ interface PlanEntry {
 
 describe('vigil check-config: a quorum the vantage points cannot meet', () => {
   it('is an error at the real_server line when only one vantage point can check a quorum-2 real server', () => {
-    const r = vigil('check-config', file('short.conf', config('        quorum 2')));
+    const text = config('        quorum 2');
+    const r = vigil('check-config', file('short.conf', text));
     expect(r.code).toBe(1);
+    expect(lineOf(text, 'real_server 10.1.0.1')).toBe(25);
     expect(r.err).toContain(`short.conf:25:5: error: real_server ${PRIVATE_RS}: quorum 2 needs 2 vantage points but only 1 vantage point can check it (dc1); weur, enam: 10.1.0.1 is not reachable from the edge`);
     // The public real server (three can check it) is not named.
     expect(r.err).not.toContain('203.0.113.5:80: quorum');
@@ -89,7 +42,7 @@ describe('vigil check-config: a quorum the vantage points cannot meet', () => {
     const doc = JSON.parse(imp.out) as { vigil: { vote: unknown }; votePlan: PlanEntry[] };
     expect(doc.vigil.vote).toEqual({ quorum: 2, degrade: 'majority', freshnessIntervals: 3 });
     expect(doc.votePlan).toEqual([
-      { realServer: 'tcp/192.0.2.10:80|203.0.113.5:80', vantagePoints: ['dc1', 'weur', 'enam'], excluded: [], effectiveQuorum: 2, configuredQuorum: 2 },
+      { realServer: PUBLIC_RS, vantagePoints: ['dc1', 'weur', 'enam'], excluded: [], effectiveQuorum: 2, configuredQuorum: 2 },
       {
         realServer: PRIVATE_RS,
         vantagePoints: ['dc1'],

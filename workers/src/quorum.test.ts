@@ -1,39 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Vote } from '../../core/vote/fold.ts';
 import { parseConfigUpload } from './config-input.ts';
+import { lineOf, privateRealServerConfig as described } from '../../test/fixtures/quorum-configs.ts';
 import { api, postVotes, putConfig, RS1, RS2, threeVantageConfig, tokensFor } from '../test/helpers.ts';
-
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
-
-/** quorum 2; one self-hosted and two edge vantage points; 10.1.0.1 is private, so at a production edge only dc1 can check it. */
-const described = (vote: string) => `virtual_server 192.0.2.10 80 {
-    protocol TCP
-    real_server 203.0.113.5 80 {
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 10.1.0.1 80 {
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-}
-vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point weur {
-        kind edge
-    }
-    vantage_point enam {
-        kind edge
-    }
-    vote {
-${vote}
-    }
-}
-`;
 
 describe('the Board refuses a quorum its vantage points cannot meet', () => {
   it('a production Board (EDGE_PRIVATE_TARGETS=skip) refuses the described config at the private real_server line', () => {
