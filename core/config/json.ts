@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../keepalived/diagnostics.ts';
 import { jsonDiagnostics } from './json-errors.ts';
 import { Config } from './model.ts';
+import { VOTE_PLAN_KEY } from '../vote/vote-plan.ts';
 
 export type JsonReadResult = { ok: true; config: Config; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -14,6 +15,11 @@ export function parseVigilJson(file: string, text: string): JsonReadResult {
     const at = m ? Number(m[1]) : 0;
     const before = text.slice(0, at).split('\n');
     return { ok: false, diagnostics: [{ severity: 'error', file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1, message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  // `vigil import` adds the vote plan beside the model; it is derived, so reading drops it.
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && VOTE_PLAN_KEY in doc) {
+    const { [VOTE_PLAN_KEY]: _derived, ...model } = doc as Record<string, unknown>;
+    doc = model;
   }
   const parsed = Config.safeParse(doc);
   if (!parsed.success) return { ok: false, diagnostics: jsonDiagnostics(file, text, parsed.error.issues) };

@@ -17,6 +17,13 @@ export type VantagePoint = z.infer<typeof VantagePoint>;
 export const VotePolicy = z.object({
   /** Vantage points that must agree; unset means a majority of those assigned. */
   quorum: z.number().int().min(1).optional(),
+  /**
+   * What happens when fewer vantage points can check a real server than
+   * `quorum` needs: `refuse` (unset) makes the config an error; `majority`
+   * lowers it to a majority of those that can check it, `all` to all of them
+   * (core/vote/quorum.ts effectiveQuorum).
+   */
+  degrade: z.enum(['refuse', 'majority', 'all']).optional(),
   /** A vote stays fresh for freshnessIntervals × interval + timeout. */
   freshnessIntervals: z.number().min(1).max(100).default(3),
 });

@@ -1,8 +1,12 @@
 import type { Config } from '../config/model.ts';
+import { quorumShortfalls, type PlanOptions } from '../vote/quorum-plan.ts';
 import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
 
-/** Checks across blocks (names that refer to other blocks), as keepalived makes them after reading. */
-export function crossCheck(c: Config, origins: Origins, diags: Diagnostics): void {
+/** The Origins key under which a virtual server's real_server lines are kept, in order. */
+export const realServerOrigins = (vsIndex: number) => `virtualServers.${vsIndex}.realServers`;
+
+/** Checks across blocks (names that refer to other blocks, the vote plan), as keepalived makes them after reading. */
+export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts: PlanOptions = {}): void {
   const at = (coll: string, i: number): Pos => origins[coll]?.[i] ?? { file: '?', line: 1, col: 1 };
   const groups = new Set(c.virtualServerGroups.map((g) => g.name));
   c.virtualServers.forEach((vs, i) => {
@@ -42,6 +46,7 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics): voi
       }
     }
   });
+  for (const s of quorumShortfalls(c, opts)) diags.error(origins[realServerOrigins(s.vsIndex)]?.[s.rsIndex] ?? at('virtualServers', s.vsIndex), s.message);
 }
 
 function dupes(names: string[], report: (index: number, name: string) => void): void {

@@ -4,7 +4,7 @@ import { q, type Writer } from './print-writer.ts';
 /** The `vigil { }` block: vantage points, vote policy, cloud bindings; left out when all are defaults. */
 export function printVigil(w: Writer, c: Config): void {
   const v = c.vigil;
-  const hasVote = v.vote.quorum !== undefined || v.vote.freshnessIntervals !== 3;
+  const hasVote = v.vote.quorum !== undefined || v.vote.degrade !== undefined || v.vote.freshnessIntervals !== 3;
   if (!v.vantagePoints.length && !v.cloudBindings.length && !hasVote) return;
   w.block('vigil', () => {
     for (const vp of v.vantagePoints) {
@@ -16,6 +16,7 @@ export function printVigil(w: Writer, c: Config): void {
     if (hasVote) {
       w.block('vote', () => {
         w.opt('quorum', v.vote.quorum);
+        w.opt('degrade', v.vote.degrade);
         if (v.vote.freshnessIntervals !== 3) w.line(`freshness_intervals ${v.vote.freshnessIntervals}`);
       });
     }

@@ -9,7 +9,7 @@ import { readVigil } from './read-vigil.ts';
 import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from './read-vrrp.ts';
 import { Reader, statementLines } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
-import { crossCheck } from './cross-check.ts';
+import { crossCheck, realServerOrigins } from './cross-check.ts';
 
 export interface ReadOptions {
   host: ConfigHost;
@@ -17,6 +17,8 @@ export interface ReadOptions {
   configId: string;
   /** What includes, parameters and generators may produce (see expansion-budget.ts); the default suits real configs. */
   budget?: ExpansionBudget;
+  /** The local stack's edge reaches private addresses: the vote plan is checked as it will assign (PlanOptions). */
+  edgeReachesPrivate?: boolean;
 }
 
 export type ReadResult =
@@ -51,7 +53,7 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
       const pos = (typeof coll === 'string' && typeof idx === 'number' ? origins[coll]?.[idx] : undefined) ?? { file: path, line: 1, col: 1 };
       diags.error(pos, `${issue.path.join('.')}: ${issue.message}`);
     }
-  } else crossCheck(parsed.data, origins, diags);
+  } else crossCheck(parsed.data, origins, diags, { edgeReachesPrivate: opts.edgeReachesPrivate });
   if (diags.hasErrors || !parsed.success) return { ok: false, diagnostics: diags.sorted() };
   return { ok: true, config: parsed.data, diagnostics: diags.sorted() };
 }
@@ -105,9 +107,13 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
       case 'virtual_server_group':
         add('virtualServerGroups', readVirtualServerGroup(r, s), s);
         break;
-      case 'virtual_server':
-        add('virtualServers', readVirtualServer(r, s), s);
+      case 'virtual_server': {
+        const vs = readVirtualServer(r, s);
+        // Cross-checks about one real server (its quorum) point at its own line.
+        if (vs) origins[realServerOrigins((raw.virtualServers as unknown[]).length)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
+        add('virtualServers', vs, s);
         break;
+      }
       case 'vrrp_script':
         add('vrrpScripts', readVrrpScript(r, s), s);
         break;

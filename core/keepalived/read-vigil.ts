@@ -52,9 +52,10 @@ const vigil: HandlerTable<VigilIn> = {
     else if (name) t.vantagePoints.push(vp);
   },
   vote: (r, s, t) => {
-    const v: { quorum?: number; freshnessIntervals?: number } = {};
+    const v: { quorum?: number; degrade?: 'refuse' | 'majority' | 'all'; freshnessIntervals?: number } = {};
     r.block(r.requireBlock(s), {
       quorum: (r2, s2, o) => void (o.quorum = r2.intArg(s2, 1, 1000)),
+      degrade: (r2, s2, o) => void (o.degrade = r2.oneOf(r2.arg(s2), ['refuse', 'majority', 'all'] as const, 'degrade')),
       freshness_intervals: (r2, s2, o) => void (o.freshnessIntervals = r2.intArg(s2, 1, 100)),
     }, v, 'vote');
     t.vote = v;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ReasonCode } from '../check/result.ts';
+import type { VotePolicy } from '../config/vigil.ts';
+import { effectiveQuorum } from './quorum.ts';
 
 /** One vantage point's latest word on one real server; doubles as its heartbeat. */
 export const Vote = z.object({
@@ -37,19 +39,14 @@ export interface TargetVerdict {
   upVotes: number;
   downVotes: number;
   fresh: number;
+  /** The effective quorum (effectiveQuorum): the configured one, or as `degrade` lowered it. */
   quorum: number;
   votes: Record<string, VoteDetail>;
 }
 
-export interface FoldPolicy {
-  /** Unset: a majority of the assigned vantage points. */
-  quorum?: number | undefined;
+export interface FoldPolicy extends Partial<Pick<VotePolicy, 'quorum' | 'degrade'>> {
   /** How long a vote on this real server stays fresh, from the config (freshnessWindows). */
   freshForMs: number;
-}
-
-export function defaultQuorum(assigned: number): number {
-  return Math.floor(assigned / 2) + 1;
 }
 
 /** Whether a vote still counts: younger than the window, and not from a clock far ahead (ingestion bounds it too). */
@@ -63,9 +60,12 @@ export function isFresh(v: Vote, nowMs: number, freshForMs: number): boolean {
  * `quorum` say down, otherwise the previous state stands; with fewer than
  * `quorum` fresh vantage points the verdict is `unknown` and consumers hold
  * their last state. Votes from vantage points not assigned are ignored.
+ * The quorum is the plan's (effectiveQuorum over the assigned vantage
+ * points): a quorum more than can check it stays unmet unless `degrade` says
+ * otherwise, so fewer votes than the operator asked for never decide.
  */
 export function foldTarget(prev: 'up' | 'down', assigned: readonly string[], latest: ReadonlyMap<string, Vote>, nowMs: number, policy: FoldPolicy): TargetVerdict {
-  const quorum = Math.min(Math.max(1, policy.quorum ?? defaultQuorum(assigned.length)), Math.max(1, assigned.length));
+  const { quorum } = effectiveQuorum(policy, assigned.length);
   let up = 0;
   let down = 0;
   let fresh = 0;

@@ -3,6 +3,7 @@ import { isIPv4, ipv4ToInt } from '../config/ip.ts';
 import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import type { Config } from '../config/model.ts';
 import type { VantagePoint } from '../config/vigil.ts';
+import { effectiveQuorum, type EffectiveQuorum } from './quorum.ts';
 
 /** A virtual service's stable key: `tcp/10.0.0.1:80`, `fwmark/7`, `group/NAME`. */
 export function virtualServerKey(vs: VirtualServer): string {
@@ -41,6 +42,8 @@ export interface TargetAssignment {
   vantagePoints: string[];
   /** Why some vantage points were left out (private address, check not runnable at the edge). */
   excluded: { vantagePoint: string; why: string }[];
+  /** The quorum the fold will use for this real server, from the config's vote block and vantagePoints (effectiveQuorum). */
+  quorum: EffectiveQuorum;
 }
 
 /**
@@ -60,13 +63,13 @@ export function whyNotAtEdge(rs: RealServer): string | undefined {
 /**
  * Which vantage points check which real server. Edge vantage points get a real
  * server only when whyNotAtEdge has nothing against it; self-hosted ones get
- * everything. The vote's default quorum is then a majority of exactly these.
+ * everything. The quorum is then decided from exactly these (effectiveQuorum).
  */
 export function assignTargets(config: Config, vantagePoints: VantagePoint[] = config.vigil.vantagePoints): TargetAssignment[] {
   const out: TargetAssignment[] = [];
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) {
-      const a: TargetAssignment = { key: realServerKey(vs, rs), vsKey: virtualServerKey(vs), vantagePoints: [], excluded: [] };
+      const a: Omit<TargetAssignment, 'quorum'> = { key: realServerKey(vs, rs), vsKey: virtualServerKey(vs), vantagePoints: [], excluded: [] };
       const notAtEdge = vantagePoints.some((vp) => vp.kind === 'edge') ? whyNotAtEdge(rs) : undefined;
       for (const vp of vantagePoints) {
         if (vp.kind === 'edge' && notAtEdge) {
@@ -75,7 +78,7 @@ export function assignTargets(config: Config, vantagePoints: VantagePoint[] = co
         }
         a.vantagePoints.push(vp.name);
       }
-      out.push(a);
+      out.push({ ...a, quorum: effectiveQuorum(config.vigil.vote, a.vantagePoints.length) });
     }
   }
   return out;

@@ -47,7 +47,7 @@ export function foldCluster(config: Config, latest: ReadonlyMap<string, Readonly
     for (const rs of vs.realServers) {
       const key = realServerKey(vs, rs);
       const prev = memory.targets[key] ?? (startsAlive(vs, rs) ? 'up' : 'down');
-      const v = foldTarget(prev, assignments.get(key)?.vantagePoints ?? [], latest.get(key) ?? new Map(), nowMs, { quorum: config.vigil.vote.quorum, freshForMs: freshForMs.get(key) ?? 0 });
+      const v = foldTarget(prev, assignments.get(key)?.vantagePoints ?? [], latest.get(key) ?? new Map(), nowMs, { ...config.vigil.vote, freshForMs: freshForMs.get(key) ?? 0 });
       verdicts.set(key, v);
       next.targets[key] = v.effective;
       if (v.effective !== prev) transitions.push({ kind: 'real_server', key, from: prev, to: v.effective, atMs: nowMs, votes: v.votes });

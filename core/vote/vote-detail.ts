@@ -15,6 +15,12 @@ export const VoteDetail = z.object({
       key: z.string(),
       state: z.enum(['up', 'down', 'unknown']),
       effective: z.enum(['up', 'down']),
+      /**
+       * The effective quorum the fold used for this real server
+       * (effectiveQuorum): the vote block's `quorum`, else a majority of the
+       * vantage points that can check it, lowered only as `degrade` says;
+       * `vigil import`'s votePlan shows the same number per real server.
+       */
       quorum: z.number().int(),
       fresh: z.number().int(),
       upVotes: z.number().int(),

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { Config } from '../../core/config/model.ts';
-import { formatDiagnostic, readKeepalivedConfig, type Diagnostic } from '../../core/keepalived/index.ts';
+import { formatDiagnostic, readKeepalivedConfig, type Diagnostic, type ReadResult } from '../../core/keepalived/index.ts';
 import { printKeepalivedConfig } from '../../core/keepalived/printer.ts';
 import { defaultConfigId, nodeConfigHost } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { jsonQuorumDiagnostics } from '../../core/vote/quorum-plan.ts';
+import { VOTE_PLAN_KEY, votePlan } from '../../core/vote/vote-plan.ts';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : s + '\n');
@@ -14,6 +16,13 @@ function summary(c: Config): string {
   const rs = c.virtualServers.reduce((n, vs) => n + vs.realServers.length, 0);
   const checks = c.virtualServers.reduce((n, vs) => n + vs.realServers.reduce((m, r) => m + r.checks.length, 0), 0);
   return `${c.virtualServers.length} virtual servers, ${rs} real servers, ${checks} checks, ${c.vrrpInstances.length} VRRP instances, ${c.vrrpSyncGroups.length} sync groups`;
+}
+
+/** A JSON config is held to the same vote plan as keepalived.conf, whose reader checks it (jsonQuorumDiagnostics). */
+function withJsonQuorumPlan(file: string, res: ReadResult): ReadResult {
+  if (!res.ok || !file.endsWith('.json')) return res;
+  const errors = jsonQuorumDiagnostics(res.config, file, readFileSync(file, 'utf8'));
+  return errors.length ? { ok: false, diagnostics: [...res.diagnostics, ...errors] } : res;
 }
 
 /** check-config, import, export and schema: the commands that read and write configuration. */
@@ -25,7 +34,7 @@ export function registerConfigCommands(program: Command, setExit: (code: number)
     .option('-i, --config-id <id>', 'the id @id lines are matched against (keepalived -i); default: host name', defaultConfigId())
     .option('-q, --quiet', 'print only errors and warnings')
     .action((file: string, opts: { configId: string; quiet?: boolean }) => {
-      const res = loadConfigFile(file, opts.configId);
+      const res = withJsonQuorumPlan(file, loadConfigFile(file, opts.configId));
       for (const d of res.diagnostics) err(formatDiagnostic(d));
       if (!res.ok) {
         err(`${file}: ${res.diagnostics.filter((d) => d.severity === 'error').length} error(s); configuration not usable`);
@@ -48,7 +57,8 @@ export function registerConfigCommands(program: Command, setExit: (code: number)
         setExit(1);
         return;
       }
-      out(JSON.stringify(res.config, null, 2));
+      // The vote plan sits beside the model, under its own key, which the JSON reader drops.
+      out(JSON.stringify({ ...res.config, [VOTE_PLAN_KEY]: votePlan(res.config) }, null, 2));
     });
 
   program

@@ -1,23 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { vigilCli } from '../helpers/vigil-cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the real `vigil` entry point, as `npx vigil` would. */
-function vigil(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  writeFileSync(join(dir, name), text);
-  return name;
-}
+const { vigil, file } = vigilCli('vigil-cli-');
 
 const clean = `global_defs {
     router_id lb1

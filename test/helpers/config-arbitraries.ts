@@ -130,13 +130,26 @@ export const arbConfig: fc.Arbitrary<ConfigInput> = fc
     scripts: fc.uniqueArray(fc.record({ name, script, intervalMs: ms(60), weight: fc.integer({ min: -253, max: 253 }), rise: fc.integer({ min: 1, max: 5 }), fall: fc.integer({ min: 1, max: 5 }) }), { maxLength: 2, selector: (s) => s.name }),
     vantage: fc.uniqueArray(fc.record({ name, kind: fc.constantFrom('edge' as const, 'self-hosted' as const), region: opt(fc.constantFrom('weur', 'enam', 'apac')) }, { requiredKeys: ['name', 'kind'] }), { maxLength: 3, selector: (v) => v.name }),
   })
-  .chain((c) =>
-    fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))).map((instances) => ({
+  .chain((c) => {
+    // An honest vote plan by construction (check-config refuses a real server fewer vantage points can
+    // check than its quorum): the first vantage point is self-hosted, so every real server has one, and a
+    // generated quorum never exceeds the self-hosted ones unless it says how to degrade.
+    const vantage = c.vantage.map((v, i) => (i === 0 ? { ...v, kind: 'self-hosted' as const } : v));
+    const selfHosted = vantage.filter((v) => v.kind === 'self-hosted').length;
+    const vote = fc.record(
+      {
+        quorum: fc.integer({ min: 1, max: Math.max(1, vantage.length) }),
+        degrade: fc.constantFrom('refuse' as const, 'majority' as const, 'all' as const),
+        freshnessIntervals: fc.integer({ min: 1, max: 10 }),
+      },
+      { requiredKeys: ['freshnessIntervals'] },
+    ).map((v) => (v.quorum !== undefined && v.quorum > selfHosted && (v.degrade ?? 'refuse') === 'refuse' ? { ...v, quorum: Math.max(1, selfHosted) } : v));
+    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined)).map(([instances, v]) => ({
       globalDefs: { routerId: c.routerId, vrrpVersion: c.vrrpVersion, vrrpStrict: c.vrrpStrict, notificationEmail: c.emails },
       virtualServers: c.vs,
       vrrpInstances: instances,
       vrrpScripts: c.scripts,
       vrrpSyncGroups: instances.length >= 2 ? [{ name: 'SG', group: instances.map((i) => i.name) }] : [],
-      vigil: { vantagePoints: c.vantage },
-    })),
-  ) as fc.Arbitrary<ConfigInput>;
+      vigil: v ? { vantagePoints: vantage, vote: v } : { vantagePoints: vantage },
+    }));
+  }) as fc.Arbitrary<ConfigInput>;

@@ -91,7 +91,7 @@ export class Board extends DurableObject<Env> {
     if (ifMatch !== null && ifMatch.trim() !== '*' && !ifMatch.split(',').some((t) => t.trim() === have)) return fail('ERR_PRECONDITION_FAILED', `If-Match ${ifMatch} does not match the running config (${have ?? 'none'})`);
     if (ifMatch?.trim() === '*' && !have) return fail('ERR_PRECONDITION_FAILED', 'If-Match: * but there is no running config');
     const format = formatOf(contentType);
-    const parsed = parseConfigUpload(cluster, text, format, configId ?? cluster);
+    const parsed = parseConfigUpload(cluster, text, format, configId ?? cluster, this.env.EDGE_PRIVATE_TARGETS);
     if (!parsed.ok) return fail('ERR_CONFIG', parsed.first, { errors: parsed.errors });
     const version = (this.cfg?.row.version ?? 0) + 1;
     const row: ConfigRow = { version, etag: etagOf(version, text), format, source: text, model: JSON.stringify(parsed.config), created_at_ms: Date.now() };

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Config } from '../../core/config/model.ts';
 import { parseVigilJson } from '../../core/config/json.ts';
 import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
-import type { VantagePoint } from '../../core/config/vigil.ts';
+import { edgeReachingPrivate, jsonQuorumDiagnostics } from '../../core/vote/quorum-plan.ts';
 import { scriptWarnings } from '../../core/check/script-policy.ts';
 import { decodeUtf8Strict } from '../../core/config/utf8.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -41,9 +41,14 @@ export function decodeUpload(cluster: string, bytes: Uint8Array, contentType: st
   throw new VigilError('ERR_CONFIG', `${where}: error: ${r.message}`, { path: where, errors: [`${where}: error: ${r.message}`] });
 }
 
-export function parseConfigUpload(cluster: string, text: string, format: ConfigFormat, configId: string): ConfigParse {
+/**
+ * `edgePrivate` is the Worker's EDGE_PRIVATE_TARGETS: the vote plan (is each
+ * real server's quorum reachable?) is checked as this Board will assign.
+ */
+export function parseConfigUpload(cluster: string, text: string, format: ConfigFormat, configId: string, edgePrivate?: string): ConfigParse {
   const file = uploadName(cluster, format);
-  const res = format === 'json' ? parseVigilJson(file, text) : readKeepalivedConfig(file, { host: singleFileHost(file, text), configId });
+  const edgeReachesPrivate = edgePrivate === 'probe';
+  const res = format === 'json' ? withQuorumPlan(parseVigilJson(file, text), file, text, edgeReachesPrivate) : readKeepalivedConfig(file, { host: singleFileHost(file, text), configId, edgeReachesPrivate });
   const lines = res.diagnostics.map(formatDiagnostic);
   if (!res.ok) {
     const errors = res.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
@@ -68,7 +73,12 @@ export function etagOf(version: number, text: string): string {
  * self-hosted for assignment. Production leaves it `skip`.
  */
 export function assignmentView(config: Config, edgePrivate: string | undefined): Config {
-  if (edgePrivate !== 'probe') return config;
-  const vps: VantagePoint[] = config.vigil.vantagePoints.map((v) => ({ ...v, kind: 'self-hosted' as const }));
-  return { ...config, vigil: { ...config.vigil, vantagePoints: vps } };
+  return edgePrivate === 'probe' ? edgeReachingPrivate(config) : config;
+}
+
+/** A JSON upload that reads is still refused when its vote plan falls short (jsonQuorumDiagnostics). */
+function withQuorumPlan(res: ReturnType<typeof parseVigilJson>, file: string, text: string, edgeReachesPrivate: boolean): ReturnType<typeof parseVigilJson> {
+  if (!res.ok) return res;
+  const errors = jsonQuorumDiagnostics(res.config, file, text, { edgeReachesPrivate });
+  return errors.length ? { ok: false, diagnostics: [...res.diagnostics, ...errors] } : res;
 }

@@ -13,6 +13,7 @@ export const TEST_CLUSTERS = [
   ...['lag-a', 'lag-b'],
   ...['lease-a', 'lease-b', 'lease-c', 'lease-d'],
   ...['poll-a', 'poll-b'],
+  ...['quorum-b'],
   ...['restart-a', 'restart-b', 'restart-c', 'ws-a'],
   ...['sign-a'],
   ...['skew-a', 'skew-b', 'skew-c'],
