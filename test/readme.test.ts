@@ -14,7 +14,7 @@ describe('README stays true', () => {
     const c = ok(r);
     expect(r.lines).toEqual([]);
     expect(c.vigil.vantagePoints).toEqual([{ name: 'weur', kind: 'edge', region: 'weur' }, { name: 'dc1', kind: 'self-hosted' }]);
-    expect(c.vigil.vote).toEqual({ quorum: 2, freshnessIntervals: 3 });
+    expect(c.vigil.vote).toEqual({ quorum: 2, freshnessIntervals: 3, degrade: 'majority' });
     expect(c.vigil.cloudBindings[0]).toMatchObject({ name: 'web-eip', kind: 'elastic-ip', leaseTtlMs: 10_000, directors: [{ id: 'lb1', priority: 150, instanceId: 'i-0123456789abcdef0' }] });
   });
 
