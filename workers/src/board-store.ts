@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Config } from '../../core/config/model.ts';
+import type { Config } from '../../core/config/model.ts';
+import { parseStoredConfig } from '../../core/config/stored.ts';
 import type { VerdictMemory } from '../../core/vote/verdict.ts';
 
 /**
@@ -111,7 +112,7 @@ export class BoardStore {
     const raw = this.sql.exec(`SELECT * FROM config ORDER BY version DESC LIMIT 1`).toArray()[0];
     if (!raw) return undefined;
     const row = ConfigRow.parse(raw);
-    return { row, config: Config.parse(JSON.parse(row.model)) };
+    return { row, config: parseStoredConfig(JSON.parse(row.model)) };
   }
 
   addConfig(row: ConfigRow): void {
