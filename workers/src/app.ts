@@ -7,7 +7,7 @@ import type { Scope } from '../../core/auth/tokens.ts';
 import { requireToken } from './auth.ts';
 import { VigilError, unwrap } from '../../core/errors.ts';
 import { decodeUpload } from './config-input.ts';
-import { heartbeatRoute } from './lease-keeper.ts';
+import { MAX_HEARTBEAT_BYTES, heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
@@ -136,4 +136,4 @@ app.get('/v1/clusters/:cluster/events', async (c) => {
 });
 
 // Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.
-app.post('/v1/clusters/:cluster/directors/:id/heartbeat', heartbeatRoute);
+app.post('/v1/clusters/:cluster/directors/:id/heartbeat', limit(MAX_HEARTBEAT_BYTES), heartbeatRoute);

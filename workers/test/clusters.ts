@@ -12,6 +12,7 @@ export const TEST_CLUSTERS = [
   ...['err-a', 'err-b', 'err-c', 'err-d', 'err-e', 'err-f', 'nobody'],
   ...['lag-a', 'lag-b'],
   ...['lease-a', 'lease-b', 'lease-c', 'lease-d'],
+  ...['limit-a', 'limit-b'],
   ...['poll-a', 'poll-b'],
   ...['restart-a', 'restart-b', 'restart-c', 'ws-a'],
   ...['sign-a'],
