@@ -3,13 +3,14 @@ import { Agent, buildConnector } from 'undici';
 
 /**
  * The largest WebSocket message or long-poll body the shim reads from the
- * Board. The largest snapshot a 12,000-real-server cluster makes is 1.8 MB
- * (workers/src/large-config.test.ts, every real server voted on), about 2.1 MB
- * once escaped into the stream message; 8 MiB leaves about 4x for longer keys
- * (IPv6, long names) while a hostile or broken peer can no longer make the
- * shim buffer hundreds of megabytes before the signature is even looked at.
+ * Board. A 12,000-real-server cluster's snapshot is 1.8 MB; the largest any
+ * config within the Board's 8 MiB body limit makes is 27 MB (182,000 real
+ * servers of minimal TCP_CHECKs, workers/src/large-config.test.ts), about
+ * 31 MB once escaped into the stream message. 48 MiB takes that with 1.5x to
+ * spare, while a hostile or broken peer can no longer make the shim buffer
+ * hundreds of megabytes before the signature is even looked at.
  */
-export const MAX_FRAME_BYTES = 8 << 20;
+export const MAX_FRAME_BYTES = 48 << 20;
 
 /**
  * An undici dispatcher whose sockets are watched frame by frame: undici's

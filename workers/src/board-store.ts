@@ -65,18 +65,32 @@ export class BoardStore {
     // A config's source and model in parts (see CONFIG_PART_UNITS); rows written before parts existed keep them inline in `config`.
     sql.exec(`CREATE TABLE IF NOT EXISTS config_part (version INTEGER NOT NULL, part TEXT NOT NULL, idx INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (version, part, idx))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta_part (key TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, idx))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL)`);
   }
 
   private meta<T>(key: string, schema: z.ZodType<T>): T | undefined {
-    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
-    if (!row) return undefined;
-    const parsed = schema.safeParse(JSON.parse(row.value));
+    const parts = this.sql.exec<{ value: string }>(`SELECT value FROM meta_part WHERE key = ? ORDER BY idx`, key).toArray();
+    const text = parts.length ? parts.map((p) => p.value).join('') : this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value;
+    if (text === undefined) return undefined;
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   }
 
+  /**
+   * Small values stay one row; a value past one part (the verdict memory or
+   * shard plan of a cluster with tens of thousands of real servers) is stored
+   * in parts, for the same 2 MB cap as configs.
+   */
   private setMeta(key: string, value: unknown): void {
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, JSON.stringify(value));
+    const parts = splitText(JSON.stringify(value));
+    this.sql.exec(`DELETE FROM meta_part WHERE key = ?`, key);
+    if (parts.length === 1) {
+      this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, parts[0]!);
+      return;
+    }
+    this.sql.exec(`DELETE FROM meta WHERE key = ?`, key);
+    parts.forEach((part, idx) => this.sql.exec(`INSERT INTO meta_part (key, idx, value) VALUES (?, ?, ?)`, key, idx, part));
   }
 
   cluster(): string | undefined {

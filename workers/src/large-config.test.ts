@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES } from './app.ts';
 import { splitText } from './board-store.ts';
-import { api, putConfig, threeVantageConfig } from '../test/helpers.ts';
-import { largeKeepalivedConfig } from '../test/large-config.ts';
+import { api, postVotes, putConfig, threeVantageConfig, verdict, vote } from '../test/helpers.ts';
+import { denseKeepalivedConfig, largeKeepalivedConfig } from '../test/large-config.ts';
 
 const REAL_SERVERS = 12_000;
 
@@ -27,8 +27,46 @@ describe('large configs', () => {
     expect(back.status).toBe(200);
     expect(back.headers.get('ETag')).toBe(put.headers.get('ETag'));
     expect(await back.text()).toBe(text);
-    console.log(`large config: ${REAL_SERVERS} real servers, ${bytes} bytes: upload ${Math.round(putMs)} ms, assignment ${Math.round(planMs)} ms`);
+    // The largest snapshot such a cluster makes (every vantage point's vote on every real server, half of
+    // them down): what sizes the shim's frame limit (shim/daemon/board-subscriber.ts MAX_FRAME_BYTES).
+    const before = await verdict('big-a');
+    expect(before.status).toBe(200);
+    const t2 = performance.now();
+    for (const vp of ['dc1', 'dc2', 'dc3']) {
+      for (let i = 0; i < targets.length; i += 5000) {
+        const res = await postVotes('big-a', vp, targets.slice(i, i + 5000).map((t, k) => vote(t, vp, (i + k) % 2 === 0)));
+        expect(res.status, await res.clone().text()).toBe(200);
+      }
+    }
+    const votesMs = performance.now() - t2;
+    const snap = await verdict('big-a', before.seq, 10);
+    expect(snap.status, 'a snapshot after the votes').toBe(200);
+    const rs = snap.doc!.virtualServers.flatMap((vs) => vs.realServers);
+    expect(rs.length).toBe(REAL_SERVERS);
+    console.log(
+      `large config: ${REAL_SERVERS} real servers, ${bytes} bytes: upload ${Math.round(putMs)} ms, assignment ${Math.round(planMs)} ms, ` +
+        `${3 * REAL_SERVERS} votes ${Math.round(votesMs)} ms; snapshot ${snap.bytes.length} bytes (${rs.filter((r) => r.state === 'down').length} down)`,
+    );
   });
+
+  // The shim reads at most 48 MiB per message (shim/daemon/frame-limit.ts MAX_FRAME_BYTES, which imports undici and
+  // cannot load here): the densest config the body limit lets through must make a snapshot that fits it.
+  const SHIM_FRAME_BYTES = 48 << 20;
+
+  it('the densest config within the body limit stores and publishes (no SQLITE_TOOBIG) a snapshot the shim reads', async () => {
+    const { text, realServers } = denseKeepalivedConfig(MAX_CONFIG_BYTES);
+    const t0 = performance.now();
+    const put = await putConfig('huge-a', text);
+    const putMs = performance.now() - t0;
+    expect(put.status, await put.clone().text()).toBe(201);
+    const snap = await verdict('huge-a');
+    expect(snap.status).toBe(200);
+    expect(snap.doc!.virtualServers.flatMap((vs) => vs.realServers).length).toBe(realServers);
+    // As the Board's stream sends it: the body escaped into a JSON string.
+    const message = JSON.stringify({ type: 'snapshot', seq: snap.seq, signature: snap.signature, body: new TextDecoder().decode(snap.bytes) }).length;
+    console.log(`densest config: ${realServers} real servers, ${text.length} bytes: upload ${Math.round(putMs)} ms; snapshot ${snap.bytes.length} bytes, stream message ${message} bytes`);
+    expect(message).toBeLessThan(SHIM_FRAME_BYTES);
+  }, 120_000);
 
   it(`a body of exactly ${MAX_CONFIG_BYTES} bytes is taken; one byte more is a 413 naming the limit and the running config stays`, async () => {
     const base = threeVantageConfig();

@@ -45,3 +45,32 @@ export function largeKeepalivedConfig(realServers: number): string {
 `);
   return out.join('');
 }
+
+/**
+ * As many real servers as fit in `maxBytes` when each is written as tersely as
+ * keepalived allows (a bare TCP_CHECK): the most a config within the body
+ * limit can ask the Board to store, plan and publish.
+ */
+export function denseKeepalivedConfig(maxBytes: number): { text: string; realServers: number } {
+  const tail = 'vigil {\nvantage_point dc1 {\nkind self-hosted\n}\nvantage_point dc2 {\nkind self-hosted\n}\nvantage_point dc3 {\nkind self-hosted\n}\n}\n';
+  const out: string[] = [];
+  let size = tail.length;
+  let r = 0;
+  for (let v = 0; ; v++) {
+    const head = `virtual_server 192.${v >> 8}.${v & 255}.1 80 {\nprotocol TCP\n`;
+    const servers: string[] = [];
+    let vsSize = head.length + 2;
+    for (let k = 0; k < 100; k++) {
+      const rs = `real_server 10.${(r + k) >> 16}.${((r + k) >> 8) & 255}.${(r + k) & 255} 80 {\nTCP_CHECK {\n}\n}\n`;
+      if (size + vsSize + rs.length > maxBytes) break;
+      servers.push(rs);
+      vsSize += rs.length;
+    }
+    if (servers.length === 0) break;
+    out.push(head, ...servers, '}\n');
+    size += vsSize;
+    r += servers.length;
+  }
+  out.push(tail);
+  return { text: out.join(''), realServers: r };
+}
