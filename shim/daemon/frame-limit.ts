@@ -4,7 +4,7 @@ import { Agent, buildConnector } from 'undici';
 /**
  * The largest WebSocket message or long-poll body the shim reads from the
  * Board. A 12,000-real-server cluster's snapshot is 1.8 MB; the largest any
- * config within the Board's 8 MiB body limit makes is 27 MB (182,000 real
+ * config within the Board's 8 MiB body limit makes is 27 MB (184,000 real
  * servers of minimal TCP_CHECKs, workers/src/large-config.test.ts), about
  * 31 MB once escaped into the stream message. 48 MiB takes that with 1.5x to
  * spare, while a hostile or broken peer can no longer make the shim buffer

@@ -31,18 +31,7 @@ export function largeKeepalivedConfig(realServers: number): string {
     }
     out.push('}\n');
   }
-  out.push(`vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point dc2 {
-        kind self-hosted
-    }
-    vantage_point dc3 {
-        kind self-hosted
-    }
-}
-`);
+  out.push(selfHostedVigil(['dc1', 'dc2', 'dc3']));
   return out.join('');
 }
 
@@ -52,7 +41,7 @@ export function largeKeepalivedConfig(realServers: number): string {
  * limit can ask the Board to store, plan and publish.
  */
 export function denseKeepalivedConfig(maxBytes: number): { text: string; realServers: number } {
-  const tail = 'vigil {\nvantage_point dc1 {\nkind self-hosted\n}\nvantage_point dc2 {\nkind self-hosted\n}\nvantage_point dc3 {\nkind self-hosted\n}\n}\n';
+  const tail = selfHostedVigil(['dc1', 'dc2', 'dc3']);
   const out: string[] = [];
   let size = tail.length;
   let r = 0;
@@ -73,4 +62,9 @@ export function denseKeepalivedConfig(maxBytes: number): { text: string; realSer
   }
   out.push(tail);
   return { text: out.join(''), realServers: r };
+}
+
+/** The `vigil` block declaring these self-hosted vantage points (each is assigned every real server). */
+function selfHostedVigil(names: string[]): string {
+  return `vigil {\n${names.map((n) => `    vantage_point ${n} {\n        kind self-hosted\n    }\n`).join('')}}\n`;
 }
