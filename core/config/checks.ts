@@ -3,7 +3,7 @@ import { DurationMs, Fwmark, IpAddress, Port, Script } from './primitives.ts';
 import { compileRegex } from '../check/http-regex.ts';
 
 /** Connection options every network checker shares (keepalived's check_api). */
-export const ConnectionOptions = z.object({
+export const ConnectionOptions = z.strictObject({
   connectIp: IpAddress.optional(),
   connectPort: Port.optional(),
   bindTo: IpAddress.optional(),
@@ -13,7 +13,7 @@ export const ConnectionOptions = z.object({
 });
 
 /** Scheduling options; unset ones inherit from the real server, then the virtual server. */
-export const CheckTiming = z.object({
+export const CheckTiming = z.strictObject({
   connectTimeoutMs: DurationMs.optional(),
   retry: z.number().int().min(0).max(2 ** 31).optional(),
   delayBeforeRetryMs: DurationMs.optional(),
@@ -40,7 +40,7 @@ export function isValidRegex(s: string): boolean {
   return compileRegex(s, []).ok;
 }
 
-export const HttpUrl = z.object({
+export const HttpUrl = z.strictObject({
   path: z.string().min(1),
   digest: Digest.optional(),
   /** Empty means keepalived's default, 200-299. */
@@ -66,8 +66,8 @@ const httpFields = {
   tlsCompliant: z.boolean().default(false),
 };
 
-export const HttpGetCheck = z.object({ type: z.literal('HTTP_GET'), ...httpFields });
-export const SslGetCheck = z.object({
+export const HttpGetCheck = z.strictObject({ type: z.literal('HTTP_GET'), ...httpFields });
+export const SslGetCheck = z.strictObject({
   type: z.literal('SSL_GET'),
   ...httpFields,
   enableSni: z.boolean().default(false),
@@ -75,9 +75,9 @@ export const SslGetCheck = z.object({
   /** Vigil's own (keyword vigil_tls_verify): verify the certificate chain and name. keepalived never does. */
   tlsVerify: z.boolean().default(false),
 });
-export const TcpCheck = z.object({ type: z.literal('TCP_CHECK'), ...common });
+export const TcpCheck = z.strictObject({ type: z.literal('TCP_CHECK'), ...common });
 export const SmtpHost = ConnectionOptions;
-export const SmtpCheck = z.object({
+export const SmtpCheck = z.strictObject({
   type: z.literal('SMTP_CHECK'),
   ...common,
   heloName: z.string().default('smtpchecker.keepalived.org'),
@@ -85,23 +85,23 @@ export const SmtpCheck = z.object({
   hosts: z.array(SmtpHost).default([]),
 });
 export const DnsQueryType = z.enum(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA']);
-export const DnsCheck = z.object({
+export const DnsCheck = z.strictObject({
   type: z.literal('DNS_CHECK'),
   ...common,
   queryType: DnsQueryType.default('SOA'),
   name: z.string().default('.'),
 });
-export const MiscCheck = z.object({
+export const MiscCheck = z.strictObject({
   type: z.literal('MISC_CHECK'),
   ...CheckTiming.shape,
   miscPath: Script,
   miscTimeoutMs: DurationMs.optional(),
   miscDynamic: z.boolean().default(false),
 });
-export const PingCheck = z.object({ type: z.literal('PING_CHECK'), ...common });
+export const PingCheck = z.strictObject({ type: z.literal('PING_CHECK'), ...common });
 /** Hex as keepalived reads it: free-form groups; `x` nibbles are wildcards in require_reply. */
 export const HexString = z.string().regex(/^[0-9a-fA-FxX]*$/);
-export const UdpCheck = z.object({
+export const UdpCheck = z.strictObject({
   type: z.literal('UDP_CHECK'),
   ...common,
   payload: z.string().regex(/^[0-9a-fA-F]*$/).optional(),
@@ -109,14 +109,14 @@ export const UdpCheck = z.object({
   minReplyLength: z.number().int().min(0).max(65535).default(0),
   maxReplyLength: z.number().int().min(0).max(65535).default(255),
 });
-export const FileCheck = z.object({
+export const FileCheck = z.strictObject({
   type: z.literal('FILE_CHECK'),
   trackFile: z.string(),
   dynamic: z.boolean().default(false),
   weight: z.number().int().min(-2147483647).max(2147483647).optional(),
   reverse: z.boolean().default(false),
 });
-export const BfdCheck = z.object({
+export const BfdCheck = z.strictObject({
   type: z.literal('BFD_CHECK'),
   name: z.string(),
   alpha: z.boolean().optional(),

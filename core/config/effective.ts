@@ -8,7 +8,7 @@ import { DurationMs } from './primitives.ts';
  * virtual server > default. A schema because it crosses RPC (a Prober's plan,
  * a ProbeRunner's round) and is parsed there.
  */
-export const EffectiveTiming = z.object({
+export const EffectiveTiming = z.strictObject({
   connectTimeoutMs: DurationMs,
   retry: CheckTiming.shape.retry.unwrap(),
   delayBeforeRetryMs: DurationMs,

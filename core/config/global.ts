@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { DurationMs, Passthrough, Script } from './primitives.ts';
 
-export const NotifyFifo = z.object({ path: z.string(), user: z.string().optional(), group: z.string().optional() });
+export const NotifyFifo = z.strictObject({ path: z.string(), user: z.string().optional(), group: z.string().optional() });
 
-export const GlobalDefs = z.object({
+export const GlobalDefs = z.strictObject({
   routerId: z.string().optional(),
   notificationEmail: z.array(z.string()).default([]),
   notificationEmailFrom: z.string().optional(),
-  smtpServer: z.object({ host: z.string(), port: z.number().int().min(1).max(65535).optional() }).optional(),
+  smtpServer: z.strictObject({ host: z.string(), port: z.number().int().min(1).max(65535).optional() }).optional(),
   smtpHeloName: z.string().optional(),
   smtpConnectTimeoutMs: DurationMs.optional(),
   smtpAlert: z.boolean().optional(),
-  scriptUser: z.object({ user: z.string(), group: z.string().optional() }).optional(),
+  scriptUser: z.strictObject({ user: z.string(), group: z.string().optional() }).optional(),
   enableScriptSecurity: z.boolean().default(false),
   vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
   vrrpStrict: z.boolean().default(false),

@@ -3,7 +3,12 @@ import type { Diagnostic } from '../keepalived/diagnostics.ts';
 interface Issue {
   path: PropertyKey[];
   message: string;
+  code?: string;
+  /** Set on zod's `unrecognized_keys` issue: the keys the object's schema does not know. */
+  keys?: string[];
 }
+
+type Position = { line: number; col: number };
 
 /**
  * Turns schema issues on a JSON document into file:line:col diagnostics, by
@@ -11,23 +16,41 @@ interface Issue {
  * the value itself is missing).
  */
 export function jsonDiagnostics(file: string, text: string, issues: Issue[]): Diagnostic[] {
-  const where = locateJsonPaths(text);
-  return issues.map((i) => {
-    let path = i.path.map(String);
-    let pos = where.get(path.join('\u0000'));
-    while (!pos && path.length) {
-      path = path.slice(0, -1);
-      pos = where.get(path.join('\u0000'));
-    }
-    const at = pos ?? { line: 1, col: 1 };
-    const name = i.path.length ? i.path.join('.') : '(document)';
-    return { severity: 'error' as const, file, line: at.line, col: at.col, message: `${name}: ${i.message}` };
+  const { values: where, keys } = locateJsonPaths(text);
+  return issues.flatMap((i) => (i.code === 'unrecognized_keys' && i.keys ? unknownKeys(file, i.path, i.keys, keys, where) : [located(file, i, where)]));
+}
+
+/**
+ * One error per unknown key, at the key itself: a typo'd key is an error, not
+ * a key dropped silently (which turned `virtualServer` into an empty config).
+ */
+function unknownKeys(file: string, parent: PropertyKey[], names: string[], keys: Map<string, Position>, values: Map<string, Position>): Diagnostic[] {
+  return names.map((name) => {
+    const path = [...parent.map(String), name];
+    const at = keys.get(path.join('\u0000')) ?? values.get(parent.map(String).join('\u0000')) ?? { line: 1, col: 1 };
+    return { severity: 'error' as const, file, line: at.line, col: at.col, message: `${path.join('.')}: unknown key "${name}"` };
   });
 }
 
-/** Maps every value's path (keys joined by NUL) to where the value starts. Assumes valid JSON. */
-export function locateJsonPaths(text: string): Map<string, { line: number; col: number }> {
-  const out = new Map<string, { line: number; col: number }>();
+function located(file: string, i: Issue, where: Map<string, Position>): Diagnostic {
+  let path = i.path.map(String);
+  let pos = where.get(path.join('\u0000'));
+  while (!pos && path.length) {
+    path = path.slice(0, -1);
+    pos = where.get(path.join('\u0000'));
+  }
+  const at = pos ?? { line: 1, col: 1 };
+  const name = i.path.length ? i.path.join('.') : '(document)';
+  return { severity: 'error' as const, file, line: at.line, col: at.col, message: `${name}: ${i.message}` };
+}
+
+/**
+ * Maps every value's path (keys joined by NUL) to where the value starts, and
+ * every object member's path to where its key starts. Assumes valid JSON.
+ */
+export function locateJsonPaths(text: string): { values: Map<string, Position>; keys: Map<string, Position> } {
+  const out = new Map<string, Position>();
+  const keys = new Map<string, Position>();
   let i = 0;
   let line = 1;
   let lineStart = 0;
@@ -61,7 +84,9 @@ export function locateJsonPaths(text: string): Map<string, { line: number; col: 
       }
       for (;;) {
         ws();
+        const keyAt = { line, col: i - lineStart + 1 };
         const key = str();
+        keys.set([...path, key].join('\u0000'), keyAt);
         ws();
         i++; // :
         value([...path, key]);
@@ -88,5 +113,5 @@ export function locateJsonPaths(text: string): Map<string, { line: number; col: 
   } catch {
     // A malformed document has no positions beyond what was read.
   }
-  return out;
+  return { values: out, keys };
 }

@@ -15,7 +15,7 @@ const timing = {
   delayLoopMs: DurationMs.optional(),
 };
 
-export const RealServer = z.object({
+export const RealServer = z.strictObject({
   ip: IpAddress,
   /** Absent for fwmark services, where the virtual server's port is not fixed. */
   port: Port.optional(),
@@ -35,7 +35,7 @@ export const RealServer = z.object({
 });
 export type RealServer = z.infer<typeof RealServer>;
 
-export const SorryServer = z.object({ ip: IpAddress, port: Port.optional() });
+export const SorryServer = z.strictObject({ ip: IpAddress, port: Port.optional() });
 
 /** One virtual_server: exactly one of ip(+port), fwmark or group names the service. */
 export const VirtualServer = z
@@ -81,21 +81,21 @@ export type VirtualServer = z.infer<typeof VirtualServer>;
 
 /** One line of a virtual_server_group: an address or range with optional port, or a fwmark. */
 export const VirtualServerGroupEntry = z.union([
-  z.object({
+  z.strictObject({
     /** A single address, a range (192.168.200.3-10, a-b) or a CIDR block, as keepalived writes it. */
     range: z.string().min(1),
     port: Port.optional(),
   }),
-  z.object({ fwmark: Fwmark, family: z.enum(['inet', 'inet6']).optional() }),
+  z.strictObject({ fwmark: Fwmark, family: z.enum(['inet', 'inet6']).optional() }),
 ]);
-export const VirtualServerGroup = z.object({
+export const VirtualServerGroup = z.strictObject({
   name: z.string().min(1),
   entries: z.array(VirtualServerGroupEntry).default([]),
 });
 export type VirtualServerGroup = z.infer<typeof VirtualServerGroup>;
 
 /** The global `SSL {}` block: client certificate material for SSL_GET. */
-export const SslContext = z.object({
+export const SslContext = z.strictObject({
   password: z.string().optional(),
   ca: z.string().optional(),
   certificate: z.string().optional(),

@@ -5,7 +5,7 @@ import { IpRouteLine, OtherBlock, VirtualAddress, VrrpInstance, VrrpScript, Vrrp
 import { VigilSection } from './vigil.ts';
 
 /** The Vigil JSON form: everything a keepalived.conf says, plus Vigil's own section. */
-export const Config = z.object({
+export const Config = z.strictObject({
   globalDefs: GlobalDefs.default(GlobalDefs.parse({})),
   staticIpaddress: z.array(VirtualAddress).default([]),
   staticRoutes: z.array(IpRouteLine).default([]),

@@ -17,7 +17,7 @@ export const Fwmark = z.number().int().min(1).max(0xffffffff);
  * A script keepalived would run: the command line as written (split into argv
  * later, never handed to a shell) and the optional user and group to run as.
  */
-export const Script = z.object({
+export const Script = z.strictObject({
   // keepalived.conf has no escape for `"` or a line break inside a quoted word.
   command: z.string().min(1).regex(/^[^"\n\r]*$/, 'a script command cannot contain " or a line break'),
   user: z.string().optional(),
@@ -26,7 +26,7 @@ export const Script = z.object({
 export type Script = z.infer<typeof Script>;
 
 /** IPVS forwarding method, with tunnel options (lvs_method TUN type gue port N csum). */
-export const LvsMethod = z.object({
+export const LvsMethod = z.strictObject({
   kind: z.enum(['NAT', 'DR', 'TUN']),
   tunnelType: z.enum(['ipip', 'gue', 'gre']).optional(),
   tunnelPort: Port.optional(),
@@ -39,7 +39,7 @@ export type LvsMethod = z.infer<typeof LvsMethod>;
  * through unchanged without acting on them (process tuning, SNMP, D-Bus...).
  * Kept so that export reproduces the operator's file.
  */
-export const PassthroughEntry = z.object({
+export const PassthroughEntry = z.strictObject({
   keyword: z.string(),
   args: z.array(z.string()),
   /** Lines of the keyword's block, as written; absent when it has none. */

@@ -6,7 +6,7 @@ import { DurationMs, IpAddress } from './primitives.ts';
  * live in a top-level `vigil { ... }` block, which keepalived itself skips
  * with a warning, so one file serves both during a migration.
  */
-export const VantagePoint = z.object({
+export const VantagePoint = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'names are letters, digits, _ . - (max 63)'),
   kind: z.enum(['edge', 'self-hosted']),
   /** For edge vantage points: a Durable Object locationHint (wnam, enam, sam, weur, eeur, apac, oc, afr, me). */
@@ -14,7 +14,7 @@ export const VantagePoint = z.object({
 });
 export type VantagePoint = z.infer<typeof VantagePoint>;
 
-export const VotePolicy = z.object({
+export const VotePolicy = z.strictObject({
   /** Vantage points that must agree; unset means a majority of those assigned. */
   quorum: z.number().int().min(1).optional(),
   /**
@@ -29,7 +29,7 @@ export const VotePolicy = z.object({
 });
 export type VotePolicy = z.infer<typeof VotePolicy>;
 
-export const DirectorBinding = z.object({
+export const DirectorBinding = z.strictObject({
   id: z.string().min(1),
   priority: z.number().int().min(1).max(255).default(100),
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/).optional(),
@@ -38,7 +38,7 @@ export const DirectorBinding = z.object({
 });
 export type DirectorBinding = z.infer<typeof DirectorBinding>;
 
-export const CloudBinding = z.object({
+export const CloudBinding = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['elastic-ip', 'secondary-ip', 'route']),
   region: z.string().optional(),
@@ -53,7 +53,7 @@ export const CloudBinding = z.object({
 });
 export type CloudBinding = z.infer<typeof CloudBinding>;
 
-export const VigilSection = z.object({
+export const VigilSection = z.strictObject({
   vantagePoints: z.array(VantagePoint).default([]),
   vote: VotePolicy.default({ freshnessIntervals: 3 }),
   cloudBindings: z.array(CloudBinding).default([]),

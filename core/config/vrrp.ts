@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationMs, IpAddress, IpPrefix, Passthrough, Script } from './primitives.ts';
 
 /** A virtual address line: `192.168.200.18/24 dev eth1 label eth1:1 scope link ...`. */
-export const VirtualAddress = z.object({
+export const VirtualAddress = z.strictObject({
   address: IpPrefix,
   dev: z.string().optional(),
   label: z.string().optional(),
@@ -14,23 +14,23 @@ export const VirtualAddress = z.object({
 export type VirtualAddress = z.infer<typeof VirtualAddress>;
 
 /** A route or rule line, kept as the words iproute2 would take; addresses in it are validated. */
-export const IpRouteLine = z.object({ words: z.array(z.string()).min(1) });
+export const IpRouteLine = z.strictObject({ words: z.array(z.string()).min(1) });
 export type IpRouteLine = z.infer<typeof IpRouteLine>;
 
-export const TrackWeight = z.object({
+export const TrackWeight = z.strictObject({
   name: z.string().min(1),
   weight: z.number().int().min(-254).max(254).optional(),
   reverse: z.boolean().optional(),
 });
 export type TrackWeight = z.infer<typeof TrackWeight>;
 
-export const UnicastPeer = z.object({
+export const UnicastPeer = z.strictObject({
   ip: IpAddress,
   minTtl: z.number().int().min(0).max(255).optional(),
   maxTtl: z.number().int().min(0).max(255).optional(),
 });
 
-export const VrrpAuthentication = z.object({
+export const VrrpAuthentication = z.strictObject({
   type: z.enum(['PASS', 'AH']),
   /** Only the first eight characters go on the wire (RFC 2338 simple text password). */
   pass: z.string().min(1),
@@ -44,7 +44,7 @@ const notifyScripts = {
   notify: Script.optional(),
 };
 
-export const VrrpInstance = z.object({
+export const VrrpInstance = z.strictObject({
   name: z.string().min(1),
   state: z.enum(['MASTER', 'BACKUP']).default('BACKUP'),
   interface: z.string().optional(),
@@ -95,7 +95,7 @@ export const VrrpInstance = z.object({
 });
 export type VrrpInstance = z.infer<typeof VrrpInstance>;
 
-export const VrrpSyncGroup = z.object({
+export const VrrpSyncGroup = z.strictObject({
   name: z.string().min(1),
   group: z.array(z.string()).default([]),
   ...notifyScripts,
@@ -108,7 +108,7 @@ export const VrrpSyncGroup = z.object({
 });
 export type VrrpSyncGroup = z.infer<typeof VrrpSyncGroup>;
 
-export const VrrpScript = z.object({
+export const VrrpScript = z.strictObject({
   name: z.string().min(1),
   script: Script,
   intervalMs: DurationMs.default(1000),
@@ -123,18 +123,18 @@ export const VrrpScript = z.object({
 });
 export type VrrpScript = z.infer<typeof VrrpScript>;
 
-export const VrrpTrackFile = z.object({
+export const VrrpTrackFile = z.strictObject({
   name: z.string().min(1),
   file: z.string().min(1),
   weight: z.number().int().min(-254).max(254).default(1),
   reverse: z.boolean().default(false),
   /** init_file [VALUE] [overwrite]: create the file with VALUE (default 0) if missing. */
-  initFile: z.object({ value: z.number().int(), overwrite: z.boolean() }).optional(),
+  initFile: z.strictObject({ value: z.number().int(), overwrite: z.boolean() }).optional(),
 });
 export type VrrpTrackFile = z.infer<typeof VrrpTrackFile>;
 
 /** Blocks Vigil carries but does not act on (vrrp_track_process, garp_group, linkbeat_interfaces...). */
-export const OtherBlock = z.object({
+export const OtherBlock = z.strictObject({
   keyword: z.string(),
   args: z.array(z.string()),
   /** Lines inside the block, as written; absent for a keyword with no block. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
 import { skipTitle } from '../../test/helpers/skip-reason.ts';
+import { parseVigilJson } from '../config/json.ts';
 import { readKeepalivedConfig } from './index.ts';
 
 const SAMPLES = join(import.meta.dirname, '../../test/fixtures/keepalived-samples');
@@ -24,6 +25,11 @@ describe.skipIf(!present)(skipTitle("keepalived's own sample configs", present ?
         const errors = res.diagnostics.filter((d) => d.severity === 'error');
         expect(errors, errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')).toEqual([]);
         expect(res.ok).toBe(true);
+        if (!res.ok) continue;
+        // `vigil import` output: the strict JSON reader accepts it whole and reads the same model.
+        const json = parseVigilJson(`${f}.json`, JSON.stringify(res.config, null, 2));
+        expect(json.diagnostics).toEqual([]);
+        expect(json.ok && json.config).toEqual(res.config);
       }
     });
   }

@@ -2,11 +2,12 @@ import { request, WebSocket } from 'undici';
 import { z } from 'zod';
 import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
 import { deadline } from '../ports/deadline.ts';
+import { frameLimitedAgent, MAX_FRAME_BYTES, readBounded } from './frame-limit.ts';
 
 /** The Board's WebSocket message (workers/src/schemas.ts StreamMessage): the snapshot's exact bytes as a string, and its signature. */
 const StreamMessage = z.object({ type: z.literal('snapshot'), seq: z.number().int().min(1), signature: z.string(), body: z.string() });
 
-export type RejectReason = Extract<VerifyOutcome, { ok: false }>['reason'] | 'bad_message';
+export type RejectReason = Extract<VerifyOutcome, { ok: false }>['reason'] | 'bad_message' | 'too_large';
 
 export interface BoardSubscriberOptions {
   url: string;
@@ -30,6 +31,8 @@ export interface BoardSubscriberOptions {
   /** A connected socket that brings nothing for this long is treated as dead (the Board re-issues at a third of the TTL). */
   idleReconnectMs?: number;
   connectTimeoutMs?: number;
+  /** The largest WebSocket message or long-poll body read (MAX_FRAME_BYTES by default); past it the connection ends, unread. */
+  maxFrameBytes?: number;
 }
 
 export interface SubscriberStats {
@@ -128,9 +131,13 @@ export class BoardSubscriber {
       const url = this.base().replace(/^http/, 'ws') + '/stream';
       let messages = 0;
       let ws: WebSocket;
+      const maxBytes = this.o.maxFrameBytes ?? MAX_FRAME_BYTES;
+      let oversized = 0;
+      const dispatcher = frameLimitedAgent(maxBytes, (bytes) => (oversized = bytes));
       try {
-        ws = new WebSocket(url, { headers: { Authorization: `Bearer ${this.o.token}` } });
+        ws = new WebSocket(url, { headers: { Authorization: `Bearer ${this.o.token}` }, dispatcher });
       } catch (err) {
+        void dispatcher.destroy();
         this.stats.errors++;
         this.o.log('board websocket failed', { error: String(err) });
         return resolve(0);
@@ -182,6 +189,9 @@ export class BoardSubscriber {
         clearTimeout(idle);
         clearInterval(ping);
         this.ws = null;
+        void dispatcher.destroy();
+        // Refused unread, like a snapshot that fails verification: counted by reason, then the loop reconnects.
+        if (oversized) this.reject('too_large', `a WebSocket message of ${oversized} bytes; the limit is ${maxBytes}`);
         if (!this.stopped) this.o.log('board websocket closed', { code: ev.code, messages });
         void this.verifyChain.then(() => resolve(messages));
       });
@@ -197,7 +207,13 @@ export class BoardSubscriber {
     const limit = deadline((wait + 10) * 1000, 'board long-poll', this.stopCtl.signal);
     try {
       const res = await request(url, { headers: { Authorization: `Bearer ${this.o.token}` }, signal: limit.signal });
-      const body = new Uint8Array(await res.body.arrayBuffer());
+      const maxBytes = this.o.maxFrameBytes ?? MAX_FRAME_BYTES;
+      const declared = Number(res.headers['content-length'] ?? 0);
+      const body = declared > maxBytes ? (res.body.destroy(), null) : await readBounded(res.body, maxBytes);
+      if (!body) {
+        this.reject('too_large', `a long-poll body of ${declared > maxBytes ? declared : `more than ${maxBytes}`} bytes; the limit is ${maxBytes}`);
+        return false;
+      }
       if (res.statusCode === 204) return true;
       if (res.statusCode !== 200) {
         this.stats.errors++;

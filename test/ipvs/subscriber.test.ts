@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importPublicJwk, type Snapshot } from '../../core/vote/snapshot.ts';
 import { BoardSubscriber } from '../../shim/daemon/board-subscriber.ts';
+import { MAX_FRAME_BYTES } from '../../shim/daemon/frame-limit.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { TestBoard } from './test-board.ts';
 
@@ -124,5 +125,67 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
     await accepted(2, 10_000);
     expect(got.map((s) => s.seq)).toEqual([1, 2]);
     expect(sub.stats.wsConnects + sub.stats.pollRequests).toBeGreaterThanOrEqual(2);
+  });
+
+  /** The highest RSS seen while `fn` runs, sampled every 10 ms: the subscriber runs in this process. */
+  async function peakRss<T>(fn: () => Promise<T>): Promise<{ value: T; growthBytes: number }> {
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      const value = await fn();
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return { value, growthBytes: peak - base };
+    } finally {
+      clearInterval(sample);
+    }
+  }
+
+  const HOSTILE_BYTES = 300 * 1024 * 1024;
+  /**
+   * A long-poll body is read up to the limit before it is dropped, and the stand-in Board writing it lives in
+   * this process too: the limit plus 48 MiB of slack, far below the 300 MB offered.
+   */
+  const RSS_BOUND_BYTES = MAX_FRAME_BYTES + 48 * 1024 * 1024;
+
+  it('a WebSocket frame over the limit is refused from its header, unread: memory stays bounded, the refusal is counted, and the next snapshot lands', async () => {
+    await board.publish(VSS);
+    board.oversizeNext = HOSTILE_BYTES;
+    const { growthBytes } = await peakRss(async () => {
+      const sub = await subscribe();
+      await eventually('the oversized frame refused', () => (sub.stats.rejected.too_large ?? 0) >= 1 || undefined, { timeoutMs: 5000 });
+      // After the refusal it reconnects and takes the Board's current snapshot.
+      await accepted(1, 5000);
+    });
+    expect(running!.stats.rejected).toEqual({ too_large: 1 });
+    expect(board.oversizeSent, 'the shim hung up long before the frame ended (what was sent sat in socket buffers)').toBeLessThan(MAX_FRAME_BYTES);
+    console.log(`oversized WebSocket frame: RSS grew ${growthBytes} bytes, ${board.oversizeSent} of ${HOSTILE_BYTES} bytes sent before the shim hung up`);
+    expect(growthBytes, `RSS grew by ${growthBytes} bytes while a ${HOSTILE_BYTES}-byte frame was offered`).toBeLessThan(RSS_BOUND_BYTES);
+    const refusal = logs.find((l) => l.msg === 'snapshot rejected');
+    expect(refusal).toMatchObject({ reason: 'too_large' });
+    expect(String(refusal!.detail)).toContain(`${HOSTILE_BYTES} bytes; the limit is ${MAX_FRAME_BYTES}`);
+    expect(running!.stats.wsConnects).toBeGreaterThanOrEqual(2);
+    await board.publish(VSS);
+    await accepted(2, 5000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
+  });
+
+  it('a long-poll body over the limit (chunked, no length) is read no further, counted, and the next poll applies the next snapshot', async () => {
+    board.websocket = false;
+    await board.publish(VSS);
+    board.oversizePollNext = HOSTILE_BYTES;
+    const { growthBytes } = await peakRss(async () => {
+      const sub = await subscribe({ wsFailuresBeforePoll: 1 });
+      await eventually('the oversized body refused', () => (sub.stats.rejected.too_large ?? 0) >= 1 || undefined, { timeoutMs: 8000 });
+      await accepted(1, 8000);
+    });
+    expect(running!.stats.rejected).toEqual({ too_large: 1 });
+    expect(running!.stats.transport).toBe('long-poll');
+    expect(board.oversizeSent).toBeLessThan(HOSTILE_BYTES);
+    console.log(`oversized long-poll body: RSS grew ${growthBytes} bytes, ${board.oversizeSent} of ${HOSTILE_BYTES} bytes sent before the shim hung up`);
+    expect(growthBytes, `RSS grew by ${growthBytes} bytes while a ${HOSTILE_BYTES}-byte body was offered`).toBeLessThan(RSS_BOUND_BYTES);
+    await board.publish(VSS);
+    await accepted(2, 8000);
+    expect(got.map((s) => s.seq)).toEqual([1, 2]);
   });
 });

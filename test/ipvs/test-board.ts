@@ -6,7 +6,8 @@
  * snapshots, refuse WebSockets, and go away and come back on the same port.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -31,6 +32,12 @@ export class TestBoard {
   /** When false, WebSocket upgrades are answered 404, so subscribers must long-poll. */
   websocket = true;
   requests: string[] = [];
+  /** When set, the next WebSocket gets one text frame declaring this many bytes, streamed until the peer hangs up. */
+  oversizeNext = 0;
+  /** Bytes of that frame's payload written before the peer hung up (or all of it). */
+  oversizeSent = 0;
+  /** When set, the next long-poll is answered 200 with this many bytes, chunked (no Content-Length), streamed the same way. */
+  oversizePollNext = 0;
 
   constructor(private readonly o: TestBoardOptions) {}
 
@@ -60,6 +67,12 @@ export class TestBoard {
           const c = this.current;
           // Offered bytes are served whatever `since` says: a replay is exactly an old sequence.
           if (!c || (c.seq <= since && !c.raw)) return void res.writeHead(204).end();
+          if (this.oversizePollNext) {
+            const bytes = this.oversizePollNext;
+            this.oversizePollNext = 0;
+            res.writeHead(200, { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: c.signature });
+            return void this.stream(res, bytes);
+          }
           res.writeHead(200, { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: c.signature });
           res.end(Buffer.from(c.body));
         };
@@ -86,6 +99,7 @@ export class TestBoard {
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
         return;
       }
+      if (this.oversizeNext) return this.oversizedFrame(req, socket, this.oversizeNext);
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.current) this.sendTo(ws, this.current.body, this.current.signature, this.current.seq);
         ws.on('message', (m) => {
@@ -110,6 +124,36 @@ export class TestBoard {
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));
     }
+  }
+
+  /** Completes the handshake by hand, then declares one huge text frame and streams its payload with backpressure. */
+  private oversizedFrame(req: IncomingMessage, socket: Duplex, bytes: number): void {
+    this.oversizeNext = 0;
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const header = Buffer.alloc(10);
+    header[0] = 0x81;
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(bytes / 2 ** 32), 2);
+    header.writeUInt32BE(bytes % 2 ** 32, 6);
+    socket.write(header);
+    this.stream(socket, bytes);
+  }
+
+  /** Writes `bytes` of 'a' in 64 KiB pieces, waiting for drain, until done or the peer is gone; counts oversizeSent. */
+  private stream(out: NodeJS.WritableStream & { destroyed: boolean; once(e: string, f: () => void): unknown; end(): unknown }, bytes: number): void {
+    const piece = Buffer.alloc(64 << 10, 'a');
+    this.oversizeSent = 0;
+    const more = () => {
+      while (this.oversizeSent < bytes && !out.destroyed) {
+        const n = Math.min(piece.length, bytes - this.oversizeSent);
+        this.oversizeSent += n;
+        if (!out.write(piece.subarray(0, n))) return void out.once('drain', more);
+      }
+      if (!out.destroyed) out.end();
+    };
+    out.on('error', () => undefined);
+    more();
   }
 
   private authorised(req: IncomingMessage): boolean {

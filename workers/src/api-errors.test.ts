@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api, postVotes, putConfig, RS1, threeVantageConfig, tokensFor, vote } from '../test/helpers.ts';
+import { MAX_CONFIG_BYTES } from './app.ts';
 
 async function code(res: Response): Promise<[number, string, string | undefined]> {
   const body = (await res.json()) as { code: string; path?: string };
@@ -30,7 +31,7 @@ describe('unauthorised and malformed requests', () => {
   });
 
   it('413 for a body over the limit', async () => {
-    const huge = '#'.repeat((1 << 20) + 10);
+    const huge = '#'.repeat(MAX_CONFIG_BYTES + 10);
     expect((await code(await putConfig('err-d', huge)))[0]).toBe(413);
   });
 

@@ -7,12 +7,19 @@ import type { Scope } from '../../core/auth/tokens.ts';
 import { requireToken } from './auth.ts';
 import { VigilError, unwrap } from '../../core/errors.ts';
 import { decodeUpload } from './config-input.ts';
-import { heartbeatRoute } from './lease-keeper.ts';
+import { MAX_HEARTBEAT_BYTES, heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
 
-export const MAX_CONFIG_BYTES = 1 << 20;
+/**
+ * A plain keepalived.conf of 12,000 real servers with HTTP_GET checks (the
+ * size the README's costs are quoted for) is 3.2 MB (workers/test/large-config.ts);
+ * 8 MiB leaves 2.5x for digests, comments and deeper indentation, while the
+ * source and its parsed model (about 1.25x the source) still fit in one
+ * Durable Object RPC (32 MiB) when getConfig hands both back.
+ */
+export const MAX_CONFIG_BYTES = 8 << 20;
 export const MAX_VOTES_BYTES = 2 << 20;
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -129,4 +136,4 @@ app.get('/v1/clusters/:cluster/events', async (c) => {
 });
 
 // Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.
-app.post('/v1/clusters/:cluster/directors/:id/heartbeat', heartbeatRoute);
+app.post('/v1/clusters/:cluster/directors/:id/heartbeat', limit(MAX_HEARTBEAT_BYTES), heartbeatRoute);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Config } from '../../core/config/model.ts';
+import type { Config } from '../../core/config/model.ts';
+import { parseStoredConfig } from '../../core/config/stored.ts';
 import type { VerdictMemory } from '../../core/vote/verdict.ts';
 
 /**
@@ -35,22 +36,61 @@ export type ProberNames = z.infer<typeof ProberNames>;
 
 const CONFIG_VERSIONS_KEPT = 20;
 
+/**
+ * A Durable Object's SQLite refuses a string, blob or row past 2 MB
+ * (SQLITE_TOOBIG), and a 12,000-real-server config is 3 MB of source and 4 MB
+ * of model. Both are stored in parts of at most this many UTF-16 code units:
+ * at most 3 UTF-8 bytes each, so a part stays under 1.6 MB.
+ */
+export const CONFIG_PART_UNITS = 512 * 1024;
+
+/** Cuts text into parts, never between the two halves of a surrogate pair (which SQLite would store mangled). */
+export function splitText(text: string, units = CONFIG_PART_UNITS): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + units);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    parts.push(text.slice(i, end));
+    i = end;
+  }
+  return parts;
+}
+
+const ConfigPart = z.object({ part: z.enum(['source', 'model']), idx: z.number().int().min(0), data: z.string() });
+
 export class BoardStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS config (version INTEGER PRIMARY KEY, etag TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL, model TEXT NOT NULL, created_at_ms INTEGER NOT NULL)`);
+    // A config's source and model in parts (see CONFIG_PART_UNITS); rows written before parts existed keep them inline in `config`.
+    sql.exec(`CREATE TABLE IF NOT EXISTS config_part (version INTEGER NOT NULL, part TEXT NOT NULL, idx INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (version, part, idx))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta_part (key TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, idx))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, event TEXT NOT NULL)`);
   }
 
   private meta<T>(key: string, schema: z.ZodType<T>): T | undefined {
-    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
-    if (!row) return undefined;
-    const parsed = schema.safeParse(JSON.parse(row.value));
+    const parts = this.sql.exec<{ value: string }>(`SELECT value FROM meta_part WHERE key = ? ORDER BY idx`, key).toArray();
+    const text = parts.length ? parts.map((p) => p.value).join('') : this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value;
+    if (text === undefined) return undefined;
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   }
 
+  /**
+   * Small values stay one row; a value past one part (the verdict memory or
+   * shard plan of a cluster with tens of thousands of real servers) is stored
+   * in parts, for the same 2 MB cap as configs.
+   */
   private setMeta(key: string, value: unknown): void {
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, JSON.stringify(value));
+    const parts = splitText(JSON.stringify(value));
+    this.sql.exec(`DELETE FROM meta_part WHERE key = ?`, key);
+    if (parts.length === 1) {
+      this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, parts[0]!);
+      return;
+    }
+    this.sql.exec(`DELETE FROM meta WHERE key = ?`, key);
+    parts.forEach((part, idx) => this.sql.exec(`INSERT INTO meta_part (key, idx, value) VALUES (?, ?, ?)`, key, idx, part));
   }
 
   cluster(): string | undefined {
@@ -111,12 +151,28 @@ export class BoardStore {
     const raw = this.sql.exec(`SELECT * FROM config ORDER BY version DESC LIMIT 1`).toArray()[0];
     if (!raw) return undefined;
     const row = ConfigRow.parse(raw);
-    return { row, config: Config.parse(JSON.parse(row.model)) };
+    const parts = { source: [] as string[], model: [] as string[] };
+    for (const p of this.sql.exec(`SELECT part, idx, data FROM config_part WHERE version = ? ORDER BY part, idx`, row.version).toArray()) {
+      const part = ConfigPart.parse(p);
+      if (part.idx !== parts[part.part].length) throw new Error(`config version ${row.version}: ${part.part} part ${parts[part.part].length} is missing`);
+      parts[part.part].push(part.data);
+    }
+    const full = parts.source.length ? { ...row, source: parts.source.join(''), model: parts.model.join('') } : row;
+    return { row: full, config: parseStoredConfig(JSON.parse(full.model)) };
   }
 
+  /**
+   * Stores a config version with its source and model in parts. All writes
+   * happen in one synchronous run, which a Durable Object commits at once: a
+   * reader never sees a version without all its parts.
+   */
   addConfig(row: ConfigRow): void {
-    this.sql.exec(`INSERT INTO config (version, etag, format, source, model, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)`, row.version, row.etag, row.format, row.source, row.model, row.created_at_ms);
+    this.sql.exec(`INSERT INTO config (version, etag, format, source, model, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)`, row.version, row.etag, row.format, '', '', row.created_at_ms);
+    for (const part of ['source', 'model'] as const) {
+      splitText(row[part]).forEach((data, idx) => this.sql.exec(`INSERT INTO config_part (version, part, idx, data) VALUES (?, ?, ?, ?)`, row.version, part, idx, data));
+    }
     this.sql.exec(`DELETE FROM config WHERE version <= ?`, row.version - CONFIG_VERSIONS_KEPT);
+    this.sql.exec(`DELETE FROM config_part WHERE version <= ?`, row.version - CONFIG_VERSIONS_KEPT);
   }
 
   addEvent(e: Omit<StoredEvent, 'id'>, maxAgeMs: number, maxCount: number): void {

@@ -110,6 +110,13 @@ const DirectorId = z.string().min(1).max(64);
  * --director ID`), or an admin token. A shim token naming no director may
  * read verdicts but never heartbeat: a heartbeat steers who holds a lease.
  */
+/**
+ * A heartbeat names at most 256 bindings (Heartbeat) and where each address
+ * was seen: a few kilobytes. 64 KiB bounds what is read before the body is
+ * parsed with room to spare; past it the route answers 413.
+ */
+export const MAX_HEARTBEAT_BYTES = 64 << 10;
+
 export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const cluster = ClusterName.safeParse(c.req.param('cluster'));
   if (!cluster.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid cluster name', { path: 'cluster' });

@@ -12,6 +12,7 @@ export const TEST_CLUSTERS = [
   ...['err-a', 'err-b', 'err-c', 'err-d', 'err-e', 'err-f', 'nobody'],
   ...['lag-a', 'lag-b'],
   ...['lease-a', 'lease-b', 'lease-c', 'lease-d'],
+  ...['limit-a', 'limit-b', 'big-a', 'huge-a'],
   ...['poll-a', 'poll-b'],
   ...['quorum-b'],
   ...['restart-a', 'restart-b', 'restart-c', 'ws-a'],
