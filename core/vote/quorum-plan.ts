@@ -63,7 +63,7 @@ function shortfallMessage(a: TargetAssignment): string {
 export function jsonQuorumDiagnostics(config: Config, file: string, text: string, opts: PlanOptions = {}): Diagnostic[] {
   const short = quorumShortfalls(config, opts);
   if (short.length === 0) return [];
-  const where = locateJsonPaths(text);
+  const where = locateJsonPaths(text).values;
   return short.map((s) => {
     const at = where.get(['virtualServers', s.vsIndex, 'realServers', s.rsIndex].join('\u0000')) ?? { line: 1, col: 1 };
     return { severity: 'error' as const, file, line: at.line, col: at.col, message: s.message };

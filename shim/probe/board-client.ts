@@ -6,6 +6,7 @@ import { importPublicJwk, SIGNATURE_HEADER, type CryptoKey } from '../../core/vo
 import { VoteDetail } from '../../core/vote/vote-detail.ts';
 import { deadline } from '../ports/deadline.ts';
 import { boardUrlProblem, loggableUrl } from './board-url.ts';
+import { parseDroppingUnknownKeys } from '../../core/config/stored.ts';
 
 /**
  * The Board's HTTP API as a self-hosted prober or a shim uses it. Every call
@@ -61,7 +62,8 @@ export class BoardClient {
 
   /** The assignment, or null when `etag` is still current. */
   async assignment(vantage: string, signal?: AbortSignal): Promise<Assignment> {
-    return this.call(`/assignment?vantage=${encodeURIComponent(vantage)}`, { signal }, async (res) => Assignment.parse(await res.json()));
+    // A newer Board may know config keys this prober does not: they are dropped, not a refusal of the whole assignment.
+    return this.call(`/assignment?vantage=${encodeURIComponent(vantage)}`, { signal }, async (res) => parseDroppingUnknownKeys(Assignment, await res.json()));
   }
 
   async postVotes(votes: Vote[], signal?: AbortSignal): Promise<{ accepted: number; ignored: number }> {
