@@ -3,6 +3,7 @@ import { MAX_CONFIG_BYTES } from './app.ts';
 import { splitText } from './board-store.ts';
 import { api, postVotes, putConfig, threeVantageConfig, verdict, vote } from '../test/helpers.ts';
 import { denseKeepalivedConfig, largeKeepalivedConfig } from '../test/large-config.ts';
+import { DEFAULT_EXPANSION_BUDGET } from '../../core/keepalived/expansion-budget.ts';
 
 const REAL_SERVERS = 12_000;
 
@@ -53,8 +54,8 @@ describe('large configs', () => {
   // cannot load here): the densest config the body limit lets through must make a snapshot that fits it.
   const SHIM_FRAME_BYTES = 48 << 20;
 
-  it('the densest config within the body limit stores and publishes (no SQLITE_TOOBIG) a snapshot the shim reads', async () => {
-    const { text, realServers } = denseKeepalivedConfig(MAX_CONFIG_BYTES);
+  it('the densest config within the body limit and the line budget stores and publishes (no SQLITE_TOOBIG) a snapshot the shim reads', async () => {
+    const { text, realServers } = denseKeepalivedConfig(MAX_CONFIG_BYTES, DEFAULT_EXPANSION_BUDGET.lines);
     const t0 = performance.now();
     const put = await putConfig('huge-a', text);
     const putMs = performance.now() - t0;
@@ -70,7 +71,17 @@ describe('large configs', () => {
 
   it(`a body of exactly ${MAX_CONFIG_BYTES} bytes is taken; one byte more is a 413 naming the limit and the running config stays`, async () => {
     const base = threeVantageConfig();
-    const pad = (n: number) => `${base}#${'x'.repeat(n - new TextEncoder().encode(base).length - 2)}\n`;
+    // Comment lines of 1 KiB, the last one shorter: a body of exactly n bytes whose lines all fit the line limit.
+    const pad = (n: number) => {
+      let left = n - new TextEncoder().encode(base).length;
+      const lines: string[] = [];
+      while (left > 0) {
+        const len = Math.min(1024, left);
+        lines.push(`#${'x'.repeat(len - 2)}\n`);
+        left -= len;
+      }
+      return base + lines.join('');
+    };
     const atLimit = pad(MAX_CONFIG_BYTES);
     expect(new TextEncoder().encode(atLimit).length).toBe(MAX_CONFIG_BYTES);
     const ok = await putConfig('big-b', atLimit);

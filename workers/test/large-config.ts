@@ -36,28 +36,33 @@ export function largeKeepalivedConfig(realServers: number): string {
 }
 
 /**
- * As many real servers as fit in `maxBytes` when each is written as tersely as
- * keepalived allows (a bare TCP_CHECK): the most a config within the body
- * limit can ask the Board to store, plan and publish.
+ * As many real servers as fit in `maxBytes` and `maxLines` when each is
+ * written as tersely as keepalived allows (a bare TCP_CHECK): the most a
+ * config within the body limit and the reader's line budget can ask the Board
+ * to store, plan and publish.
  */
-export function denseKeepalivedConfig(maxBytes: number): { text: string; realServers: number } {
+export function denseKeepalivedConfig(maxBytes: number, maxLines: number): { text: string; realServers: number } {
   const tail = selfHostedVigil(['dc1', 'dc2', 'dc3']);
   const out: string[] = [];
   let size = tail.length;
+  let lines = tail.split('\n').length;
   let r = 0;
   for (let v = 0; ; v++) {
     const head = `virtual_server 192.${v >> 8}.${v & 255}.1 80 {\nprotocol TCP\n`;
     const servers: string[] = [];
     let vsSize = head.length + 2;
+    let vsLines = 3;
     for (let k = 0; k < 100; k++) {
       const rs = `real_server 10.${(r + k) >> 16}.${((r + k) >> 8) & 255}.${(r + k) & 255} 80 {\nTCP_CHECK {\n}\n}\n`;
-      if (size + vsSize + rs.length > maxBytes) break;
+      if (size + vsSize + rs.length > maxBytes || lines + vsLines + 4 > maxLines) break;
       servers.push(rs);
       vsSize += rs.length;
+      vsLines += 4;
     }
     if (servers.length === 0) break;
     out.push(head, ...servers, '}\n');
     size += vsSize;
+    lines += vsLines;
     r += servers.length;
   }
   out.push(tail);
