@@ -1,4 +1,4 @@
-import { Config } from '../config/model.ts';
+import type { Config } from '../config/model.ts';
 import { Diagnostics, type Diagnostic, type Origins } from './diagnostics.ts';
 import type { ExpansionBudget } from './expansion-budget.ts';
 import { Preprocessor, type ConfigHost } from './preprocess.ts';
@@ -10,6 +10,7 @@ import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from '
 import { Reader, statementLines } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck, realServerOrigins } from './cross-check.ts';
+import { StreamedValidation } from './validate-config.ts';
 
 export interface ReadOptions {
   host: ConfigHost;
@@ -50,9 +51,9 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
   const { raw, origins } = interp.finish();
   // The reader's diagnostics follow the tree's, in statement order, as when the whole tree was read first.
   diags.append(...interp.segments);
-  const parsed = Config.safeParse(raw);
+  const parsed = interp.validation.finish(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.issues) {
       const [coll, idx] = issue.path;
       const pos = (typeof coll === 'string' && typeof idx === 'number' ? origins[coll]?.[idx] : undefined) ?? { file: path, line: 1, col: 1 };
       diags.error(pos, `${issue.path.join('.')}: ${issue.message}`);
@@ -84,6 +85,8 @@ class Interpreter {
     vigil: { vantagePoints: [], cloudBindings: [] },
   };
   readonly origins: Origins = {};
+  /** Virtual servers go to the schema as they are read, not into raw. */
+  readonly validation = new StreamedValidation();
   /** Diagnostics in statement order: one shared segment between deferred sync groups, one per sync group. */
   readonly segments: Diagnostics[] = [new Diagnostics()];
   private r = new Reader(this.segments[0]!);
@@ -127,9 +130,11 @@ class Interpreter {
         break;
       case 'virtual_server': {
         const vs = readVirtualServer(r, s);
+        if (!vs) break;
         // Cross-checks about one real server (its quorum) point at its own line.
-        if (vs) origins[realServerOrigins((raw.virtualServers as unknown[]).length)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
-        add('virtualServers', vs, s);
+        origins[realServerOrigins(origins.virtualServers?.length ?? 0)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
+        (origins.virtualServers ??= []).push(s.keyword.pos);
+        this.validation.virtualServer(vs);
         break;
       }
       case 'vrrp_script':
