@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupsToIpv6, ipv6ToGroups, isIPv4, isIPv6, parsePrefix } from './ip.ts';
 
@@ -16,5 +17,18 @@ describe('address parsing', () => {
   it('canonicalises IPv6 groups', () => {
     expect(groupsToIpv6(ipv6ToGroups('ae00:0:0:0:0:0:0:2'))).toBe('ae00::2');
     expect(groupsToIpv6(ipv6ToGroups('::ffff:1.2.3.4'))).toBe('::ffff:102:304');
+  });
+  it('isIPv4 agrees with the four-runs-of-1-3-digits rule on every string', () => {
+    const rule = (s: string) => {
+      const parts = s.split('.');
+      return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+    };
+    const str = fc.array(fc.constantFrom('.', '0', '1', '2', '5', '9', '25', '255', '256', '1000', 'a', ' ', '-', '٣'), { maxLength: 12 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(str, (s) => {
+        expect(isIPv4(s), s).toBe(rule(s));
+      }),
+      { numRuns: 20000, seed: 12 },
+    );
   });
 });

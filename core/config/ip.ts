@@ -5,13 +5,22 @@
  */
 
 export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return false;
-    if (Number(p) > 255) return false;
+  // Four dot-separated runs of 1-3 ASCII digits, each at most 255; by character, since every address read passes here.
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; /* end: as a final '.' */
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      digits++;
+      value = value * 10 + (c - 48);
+    } else return false;
   }
-  return true;
+  return parts === 4;
 }
 
 export function isIPv6(s: string): boolean {

@@ -53,6 +53,24 @@ export class Diagnostics {
     else this.dropped.warnings++;
   }
 
+  /**
+   * Appends what `parts` collected, in order, exactly as if each had been
+   * reported here in that order (the cap and its count included): reading can
+   * then collect its diagnostics in pieces, out of order, and still report the
+   * same list.
+   */
+  append(...parts: Diagnostics[]): void {
+    for (const p of parts) {
+      this.errorCount += p.errorCount;
+      for (const d of p.list) this.add(d);
+      const x = p.dropped;
+      if (!x) continue;
+      this.dropped ??= { errors: 0, warnings: 0, first: x.first };
+      this.dropped.errors += x.errors;
+      this.dropped.warnings += x.warnings;
+    }
+  }
+
   get hasErrors(): boolean {
     return this.errorCount > 0;
   }

@@ -59,6 +59,32 @@ export interface Decommented {
  */
 export function decomment(raw: string): Decommented {
   let start = 0;
+  while (start < raw.length && (raw.charCodeAt(start) === 32 || raw.charCodeAt(start) === 9)) start++;
+  // Almost every line has no escaped `#`/`!`: its text is one slice of the raw line.
+  let quote = false;
+  let continues = false;
+  let i = start;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 34 /* " */) quote = !quote;
+    else if (c === 92 /* \ */) {
+      if (i + 1 >= raw.length) {
+        continues = true;
+        break;
+      }
+      const n = raw.charCodeAt(i + 1);
+      if (!quote && (n === 35 || n === 33)) return decommentEscaped(raw);
+      i++;
+    } else if (!quote && (c === 35 /* # */ || c === 33 /* ! */)) break;
+  }
+  let end = i;
+  while (end > start && (raw.charCodeAt(end - 1) === 32 || raw.charCodeAt(end - 1) === 9 || raw.charCodeAt(end - 1) === 13)) end--;
+  return { text: raw.slice(start, end), col: start + 1, continues, unterminatedQuote: quote };
+}
+
+/** decomment for a line with `\#` or `\!`: the backslash goes, so columns are kept per character. */
+export function decommentEscaped(raw: string): Decommented {
+  let start = 0;
   while (start < raw.length && (raw[start] === ' ' || raw[start] === '\t')) start++;
   let out = '';
   let cols: number[] | undefined;

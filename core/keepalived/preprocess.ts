@@ -124,22 +124,25 @@ export class Preprocessor {
   }
 
   private processText(file: string, text: string): void {
-    const raw = text.split('\n');
-    for (let idx = 0; idx < raw.length && !this.stopped; idx++) {
-      if (!this.spend(raw[idx]!.length + 1, 1, file, idx + 1, 1) || !this.lineFits(raw[idx]!.length, file, idx + 1, 1)) return;
-      const d = decomment(raw[idx]!);
+    // Lines are cut one at a time, not split up front: an array of every line would outlive the read, all of it copied by each collection.
+    const raw = new RawLines(text);
+    for (let got = raw.next(); got !== undefined && !this.stopped; got = raw.next()) {
+      const idx = raw.index;
+      if (!this.spend(got.length + 1, 1, file, idx + 1, 1) || !this.lineFits(got.length, file, idx + 1, 1)) return;
+      const d = decomment(got);
       if (d.unterminatedQuote) this.diags.warn({ file, line: idx + 1, col: d.col }, 'unterminated quote');
       let line = lineFrom(file, idx + 1, d.text, d.col, d.cols);
       if (d.continues && /^\$[A-Za-z_][A-Za-z0-9_]*=\s*$/.test(d.text)) {
-        idx = this.readMultilineDef(file, raw, idx, line);
+        this.readMultilineDef(file, raw, line);
         continue;
       }
       let cont = d.continues;
-      while (cont && idx + 1 < raw.length) {
-        if (!this.spend(raw[idx + 1]!.length + 1, 1, file, idx + 2, 1)) return;
-        const next = decomment(raw[++idx]!);
-        line = joinLines(line, lineFrom(file, idx + 1, next.text, next.col, next.cols));
-        if (!this.lineFits(line.text.length, file, idx + 1, 1)) return;
+      while (cont && raw.hasNext()) {
+        const nextRaw = raw.next()!;
+        if (!this.spend(nextRaw.length + 1, 1, file, raw.index + 1, 1)) return;
+        const next = decomment(nextRaw);
+        line = joinLines(line, lineFrom(file, raw.index + 1, next.text, next.col, next.cols));
+        if (!this.lineFits(line.text.length, file, raw.index + 1, 1)) return;
         cont = next.continues;
       }
       if (line.text === '') continue;
@@ -149,18 +152,18 @@ export class Preprocessor {
   }
 
   /** `$NAME= \` then lines ending in `\`; the first line without one ends the definition. */
-  private readMultilineDef(file: string, raw: string[], idx: number, head: SrcLine): number {
+  private readMultilineDef(file: string, raw: RawLines, head: SrcLine): void {
     const name = DEF_RE.exec(head.text)![1]!;
     const lines: SrcLine[] = [];
-    while (idx + 1 < raw.length) {
-      if (!this.spend(raw[idx + 1]!.length + 1, 1, file, idx + 2, 1)) break;
-      const d = decomment(raw[++idx]!);
+    while (raw.hasNext()) {
+      const got = raw.next()!;
+      if (!this.spend(got.length + 1, 1, file, raw.index + 1, 1)) break;
+      const d = decomment(got);
       if (d.text === '' && !d.continues) continue;
-      if (d.text !== '') lines.push(lineFrom(file, idx + 1, d.text, d.col, d.cols));
+      if (d.text !== '') lines.push(lineFrom(file, raw.index + 1, d.text, d.col, d.cols));
       if (!d.continues) break;
     }
     this.defs.set(name, { lines, multiline: true });
-    return idx;
   }
 
   private maybeInclude(line: SrcLine): boolean {
@@ -389,6 +392,29 @@ export class Preprocessor {
     if (!def) return undefined;
     if (!def.multiline) return def.lines[0]?.text ?? '';
     return def.lines;
+  }
+}
+
+/** A text's lines as `text.split('\n')` gives them (a last empty one after a final newline too), one at a time. */
+class RawLines {
+  private at = 0;
+  /** 0-based index of the line next() returned last. */
+  index = -1;
+
+  constructor(private readonly text: string) {}
+
+  hasNext(): boolean {
+    return this.at <= this.text.length;
+  }
+
+  next(): string | undefined {
+    if (this.at > this.text.length) return undefined;
+    let end = this.text.indexOf('\n', this.at);
+    if (end < 0) end = this.text.length;
+    const line = this.text.slice(this.at, end);
+    this.at = end + 1;
+    this.index++;
+    return line;
   }
 }
 

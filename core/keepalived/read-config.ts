@@ -1,4 +1,4 @@
-import { Config } from '../config/model.ts';
+import type { Config } from '../config/model.ts';
 import { Diagnostics, type Diagnostic, type Origins } from './diagnostics.ts';
 import type { ExpansionBudget } from './expansion-budget.ts';
 import { Preprocessor, type ConfigHost } from './preprocess.ts';
@@ -10,6 +10,7 @@ import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from '
 import { Reader, statementLines } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck, realServerOrigins } from './cross-check.ts';
+import { StreamedValidation } from './validate-config.ts';
 
 export interface ReadOptions {
   host: ConfigHost;
@@ -39,16 +40,20 @@ type Raw = Record<string, unknown> & {
  */
 export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResult {
   const diags = new Diagnostics();
-  const builder = new TreeBuilder(diags);
+  // Each top-level block is interpreted as soon as it is complete, so its tokens never outlive it.
+  const interp = new Interpreter();
+  const builder = new TreeBuilder(diags, (s) => interp.statement(s));
   const pre = new Preprocessor({ configId: opts.configId, host: opts.host, budget: opts.budget }, diags, (l) => builder.line(l));
   pre.processFile(path);
   // A budget stop leaves a fragment: its unclosed blocks and missing parts would only bury the one error that matters.
   if (pre.exhausted) return { ok: false, diagnostics: diags.sorted() };
-  const tree = builder.finish();
-  const { raw, origins } = interpret(tree, new Reader(diags));
-  const parsed = Config.safeParse(raw);
+  builder.finish();
+  const { raw, origins } = interp.finish();
+  // The reader's diagnostics follow the tree's, in statement order, as when the whole tree was read first.
+  diags.append(...interp.segments);
+  const parsed = interp.validation.finish(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.issues) {
       const [coll, idx] = issue.path;
       const pos = (typeof coll === 'string' && typeof idx === 'number' ? origins[coll]?.[idx] : undefined) ?? { file: path, line: 1, col: 1 };
       diags.error(pos, `${issue.path.join('.')}: ${issue.message}`);
@@ -58,8 +63,14 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
   return { ok: true, config: parsed.data, diagnostics: diags.sorted() };
 }
 
-function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins } {
-  const raw: Raw = {
+/**
+ * Reads top-level statements into the raw model one at a time. A
+ * vrrp_sync_group names instances that may come later in the file, so it is
+ * read at the end; its diagnostics keep their place (a segment of their own)
+ * so the list comes out as if every statement were read in file order.
+ */
+class Interpreter {
+  readonly raw: Raw = {
     globalDefs: {},
     staticIpaddress: [],
     staticRoutes: [],
@@ -73,14 +84,24 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
     otherBlocks: [],
     vigil: { vantagePoints: [], cloudBindings: [] },
   };
-  const origins: Origins = {};
-  const add = (coll: string, item: unknown, s: Statement) => {
+  readonly origins: Origins = {};
+  /** Virtual servers go to the schema as they are read, not into raw. */
+  readonly validation = new StreamedValidation();
+  /** Diagnostics in statement order: one shared segment between deferred sync groups, one per sync group. */
+  readonly segments: Diagnostics[] = [new Diagnostics()];
+  private r = new Reader(this.segments[0]!);
+  private readonly instanceNames = new Set<string>();
+  private readonly syncGroups: { s: Statement; r: Reader }[] = [];
+
+  private add(coll: string, item: unknown, s: Statement): void {
     if (item === undefined) return;
-    (raw[coll] as unknown[]).push(item);
-    (origins[coll] ??= []).push(s.keyword.pos);
-  };
-  const instanceNames = new Set(tree.filter((s) => s.keyword.text === 'vrrp_instance').map((s) => s.args[0]?.text ?? ''));
-  for (const s of tree) {
+    (this.raw[coll] as unknown[]).push(item);
+    (this.origins[coll] ??= []).push(s.keyword.pos);
+  }
+
+  statement(s: Statement): void {
+    const { r, raw, origins } = this;
+    const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
     switch (k) {
       case 'global_defs':
@@ -109,9 +130,11 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
         break;
       case 'virtual_server': {
         const vs = readVirtualServer(r, s);
+        if (!vs) break;
         // Cross-checks about one real server (its quorum) point at its own line.
-        if (vs) origins[realServerOrigins((raw.virtualServers as unknown[]).length)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
-        add('virtualServers', vs, s);
+        origins[realServerOrigins(origins.virtualServers?.length ?? 0)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
+        (origins.virtualServers ??= []).push(s.keyword.pos);
+        this.validation.virtualServer(vs);
         break;
       }
       case 'vrrp_script':
@@ -120,10 +143,16 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
       case 'vrrp_track_file':
         add('vrrpTrackFiles', readTrackFile(r, s), s);
         break;
-      case 'vrrp_sync_group':
-        add('vrrpSyncGroups', readSyncGroup(r, s, instanceNames), s);
+      case 'vrrp_sync_group': {
+        const own = new Diagnostics();
+        const next = new Diagnostics();
+        this.segments.push(own, next);
+        this.syncGroups.push({ s, r: new Reader(own) });
+        this.r = new Reader(next);
         break;
+      }
       case 'vrrp_instance':
+        this.instanceNames.add(s.args[0]?.text ?? '');
         add('vrrpInstances', readVrrpInstance(r, s), s);
         break;
       case 'vigil':
@@ -137,5 +166,10 @@ function interpret(tree: Statement[], r: Reader): { raw: Raw; origins: Origins }
         } else r.diags.warn(s.keyword.pos, `unknown keyword '${k}'; ignored${s.block ? ' with its block' : ''}`);
     }
   }
-  return { raw, origins };
+
+  /** Reads the sync groups, now that every instance name is known. */
+  finish(): { raw: Raw; origins: Origins } {
+    for (const { s, r } of this.syncGroups) this.add('vrrpSyncGroups', readSyncGroup(r, s, this.instanceNames), s);
+    return { raw: this.raw, origins: this.origins };
+  }
 }

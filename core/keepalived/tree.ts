@@ -21,7 +21,16 @@ export class TreeBuilder {
   private readonly stack: { list: Statement[]; open: Pos }[] = [];
   private readonly onQuote: (pos: Pos) => void;
 
-  constructor(private readonly diags: Diagnostics) {
+  /**
+   * With `onTop`, each top-level statement is handed over as soon as it is
+   * complete (the next one begins, or the input ends) and not kept: a large
+   * file's tokens then die young instead of all surviving to the end, which is
+   * what made reading one mostly garbage collection.
+   */
+  constructor(
+    private readonly diags: Diagnostics,
+    private readonly onTop?: (s: Statement) => void,
+  ) {
     this.onQuote = (pos) => diags.error(pos, 'unterminated quoted string');
   }
 
@@ -53,6 +62,8 @@ export class TreeBuilder {
       }
       if (!cur) {
         cur = { keyword: tok, args: [] };
+        // A top-level statement is complete once the next one begins: a later `{` can only open the newest one's block.
+        if (this.onTop && this.list === this.root && this.root.length > 0) this.onTop(this.root.pop()!);
         this.list.push(cur);
       } else cur.args.push(tok);
     }
@@ -60,6 +71,7 @@ export class TreeBuilder {
 
   finish(): Statement[] {
     for (const open of this.stack) this.diags.error(open.open, "unbalanced '{': this block is never closed");
+    if (this.onTop && this.root.length > 0) this.onTop(this.root.pop()!);
     return this.root;
   }
 }
