@@ -6,6 +6,7 @@ import { nodeTcpPorts } from '../shim/ports/node-ports.ts';
 import type { Served } from './fixtures/http-fixtures.ts';
 import { startHostile, type Hostile } from './fixtures/hostile-servers.ts';
 import { CLOSED_PORT } from './helpers/closed-port.ts';
+import { peakRss, worstLoopLag } from './helpers/samplers.ts';
 
 /**
  * A backend that misbehaves must cost a prober one bounded check and a reason
@@ -57,19 +58,12 @@ describe('hostile backends end with the right reason within the deadline', () =>
   }
 
   it('an endless body is hashed in constant memory and cut off at the byte limit', async () => {
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    try {
-      const maxBodyBytes = 96 * 1024 * 1024;
-      const { result } = await probe('endless', { maxBodyBytes, digest: '0'.repeat(32) });
-      // Either limit may strike first on a slow machine; both end the read.
-      expect(['body_too_large', 'read_timeout']).toContain(result.reason);
-      // Far less than the bytes read: the body is streamed through the hash, not held.
-      expect(peak - before).toBeLessThan(48 * 1024 * 1024);
-    } finally {
-      clearInterval(sampler);
-    }
+    const maxBodyBytes = 96 * 1024 * 1024;
+    const { value, growthBytes } = await peakRss(() => probe('endless', { maxBodyBytes, digest: '0'.repeat(32) }), 20);
+    // Either limit may strike first on a slow machine; both end the read.
+    expect(['body_too_large', 'read_timeout']).toContain(value.result.reason);
+    // Far less than the bytes read: the body is streamed through the hash, not held.
+    expect(growthBytes).toBeLessThan(48 * 1024 * 1024);
   });
 
   it('a refused connection is connect_refused, at once', async () => {
@@ -98,27 +92,17 @@ describe('a regex check cannot hold the prober (issue #12)', () => {
     ['redos-mib', false, 'regex_mismatch'],
   ] as const) {
     it(`(a+)+$ over ${kind === 'redos' ? "27 a's and a b" : "1 MiB of a's and a b"}${noMatch ? ' with regex_no_match' : ''} ends within its deadline, the event loop free`, async () => {
-      server = await startHostile(kind);
+      const hostile = await startHostile(kind);
+      server = hostile;
       const check = HttpGetCheck.parse({ type: 'HTTP_GET', urls: [{ path: '/', regex: '(a+)+$', regexNoMatch: noMatch }] });
       // A timer that should tick every 10 ms: its worst lateness is how long the loop was held.
-      let last = performance.now();
-      let worstLagMs = 0;
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        worstLagMs = Math.max(worstLagMs, now - last - 10);
-        last = now;
-      }, 10);
       const started = performance.now();
-      try {
-        const result = await runCheck(check, { ip: '127.0.0.1', port: server.port }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal });
-        const elapsedMs = performance.now() - started;
-        if (reason === null) expect(result.ok, result.detail).toBe(true);
-        else expect(result.reason, result.detail).toBe(reason);
-        expect(elapsedMs).toBeLessThan(TIMEOUT_MS);
-        expect(worstLagMs).toBeLessThan(TIMEOUT_MS / 2);
-      } finally {
-        clearInterval(ticker);
-      }
+      const { value: result, worstLagMs } = await worstLoopLag(() => runCheck(check, { ip: '127.0.0.1', port: hostile.port }, nodeTcpPorts, { timeoutMs: TIMEOUT_MS, signal: new AbortController().signal }), 10);
+      const elapsedMs = performance.now() - started;
+      if (reason === null) expect(result.ok, result.detail).toBe(true);
+      else expect(result.reason, result.detail).toBe(reason);
+      expect(elapsedMs).toBeLessThan(TIMEOUT_MS);
+      expect(worstLagMs).toBeLessThan(TIMEOUT_MS / 2);
     });
   }
 });

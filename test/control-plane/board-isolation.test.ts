@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Vote } from '../../core/vote/fold.ts';
 import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
-import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
+import { workerForSuite } from '../helpers/worker-for-suite.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { within } from '../helpers/eventually.ts';
 
@@ -16,7 +16,6 @@ import { within } from '../helpers/eventually.ts';
  */
 const secrets = localSecrets({ clusters: ['iso-a', 'iso-b'], vantagePoints: ['dc1'] });
 const b = tokensOf(secrets.tokens, 'iso-b');
-let dev: WranglerDev;
 
 /** The longest a vote's flip of iso-b may take to be published while iso-a is fed bombs. */
 const FLIP_BOUND_MS = 5000;
@@ -29,12 +28,7 @@ const BOMBS: Array<[string, string, RegExp]> = [
 
 const CONFIG_B = `virtual_server 10.20.0.1 80 {\n  protocol TCP\n  delay_loop 2\n  real_server 10.20.0.10 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\nvigil {\n  vantage_point dc1 {\n    kind self-hosted\n  }\n  vote {\n    quorum 1\n  }\n}\n`;
 
-beforeAll(async () => {
-  dev = await startWranglerDev({ secrets });
-}, 120_000);
-afterAll(async () => {
-  await dev?.stop();
-});
+const dev = workerForSuite({ secrets });
 
 describe('one cluster’s hostile upload does not hold another’s verdicts', () => {
   it('iso-b publishes every flip within the bound while iso-a is refused bomb after bomb, each at its position', async () => {

@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { lookupUser } from '../../shim/checks/script-security.ts';
 import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
-import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
+import { workerForSuite } from '../helpers/worker-for-suite.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/eventually.ts';
 
@@ -20,14 +20,8 @@ const CLUSTERS = ['scripts-off', 'scripts-assignment', 'scripts-on', 'scripts-in
 const secrets = localSecrets({ clusters: CLUSTERS, vantagePoints: ['dc1'] });
 const VIGIL = join(import.meta.dirname, '../../bin/vigil.js');
 const WAIT_MS = 40_000;
-let dev: WranglerDev;
 
-beforeAll(async () => {
-  dev = await startWranglerDev({ secrets });
-}, 120_000);
-afterAll(async () => {
-  await dev?.stop();
-});
+const dev = workerForSuite({ secrets });
 
 /** A directory of this test's own, root-owned; `mode` as the case needs it. */
 function scratch(mode: number): string {

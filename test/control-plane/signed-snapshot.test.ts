@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../core/vote/snapshot.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { DemoBackend } from '../../devstack/demo-backends.ts';
 import { localSecrets, tokensOf } from '../../devstack/local-secrets.ts';
-import { startWranglerDev, type WranglerDev } from '../../devstack/wrangler-dev.ts';
+import { workerForSuite } from '../helpers/worker-for-suite.ts';
 import { spawnDaemon } from '../helpers/daemon.ts';
 import { within } from '../helpers/eventually.ts';
 
@@ -17,14 +17,8 @@ import { within } from '../helpers/eventually.ts';
 const secrets = localSecrets({ clusters: ['node-sign', 'node-probe'], vantagePoints: ['dc1'] });
 const sign = tokensOf(secrets.tokens, 'node-sign');
 const probed = tokensOf(secrets.tokens, 'node-probe');
-let dev: WranglerDev;
 
-beforeAll(async () => {
-  dev = await startWranglerDev({ secrets });
-}, 120_000);
-afterAll(async () => {
-  await dev?.stop();
-});
+const dev = workerForSuite({ secrets });
 
 describe('signed snapshots, verified in Node', () => {
   it('verify with Node WebCrypto and fail after one byte changes', async () => {

@@ -4,6 +4,7 @@ import { BoardSubscriber } from '../../shim/daemon/board-subscriber.ts';
 import { MAX_FRAME_BYTES } from '../../shim/daemon/frame-limit.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { TestBoard } from './test-board.ts';
+import { peakRss } from '../helpers/samplers.ts';
 
 const VSS: Snapshot['virtualServers'] = [{ key: 'tcp/10.0.0.1:80', quorumUp: true, aliveWeight: 1, realServers: [] }];
 
@@ -127,20 +128,7 @@ describe('Board subscriber: WebSocket, long-poll fallback, verification', () => 
     expect(sub.stats.wsConnects + sub.stats.pollRequests).toBeGreaterThanOrEqual(2);
   });
 
-  /** The highest RSS seen while `fn` runs, sampled every 10 ms: the subscriber runs in this process. */
-  async function peakRss<T>(fn: () => Promise<T>): Promise<{ value: T; growthBytes: number }> {
-    const base = process.memoryUsage().rss;
-    let peak = base;
-    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    try {
-      const value = await fn();
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return { value, growthBytes: peak - base };
-    } finally {
-      clearInterval(sample);
-    }
-  }
-
+  // peakRss (test/helpers/samplers.ts) measures this process: the subscriber runs in it.
   const HOSTILE_BYTES = 300 * 1024 * 1024;
   /**
    * A long-poll body is read up to the limit before it is dropped, and the stand-in Board writing it lives in
