@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigilError } from '../core/errors.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { deadline, settlesWithin } from './deadlines.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VigilError } from '../errors.ts';
 import { constantTimeEqual, hashToken, isTokenShaped, Scope } from './tokens.ts';
 

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * API tokens: `vgl_<scope>_<43 chars of base64url>`. The Board stores only a

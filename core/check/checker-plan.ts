@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Check, type CheckType } from '../config/checks.ts';
 import { EffectiveTiming, effectiveTiming } from '../config/effective.ts';
 import type { Config } from '../config/model.ts';

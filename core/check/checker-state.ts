@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EffectiveTiming } from '../config/effective.ts';
 import type { CheckType } from '../config/checks.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Why a check failed (or `ok`). A closed set: votes, metrics and dashboards

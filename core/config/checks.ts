@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationMs, Fwmark, IpAddress, Port, Script } from './primitives.ts';
 import { compileRegex } from '../check/http-regex.ts';
 

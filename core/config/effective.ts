@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CheckTiming, defaultRetry, type Check } from './checks.ts';
 import type { RealServer, VirtualServer } from './lvs.ts';
 import { DurationMs } from './primitives.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationMs, Passthrough, Script } from './primitives.ts';
 
 export const NotifyFifo = z.strictObject({ path: z.string(), user: z.string().optional(), group: z.string().optional() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Check } from './checks.ts';
 import { DEFAULT_DELAY_LOOP_MS } from './effective.ts';
 import { DurationMs, Fwmark, IpAddress, LvsMethod, Passthrough, Port, Script } from './primitives.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GlobalDefs } from './global.ts';
 import { SslContext, VirtualServer, VirtualServerGroup } from './lvs.ts';
 import { IpRouteLine, OtherBlock, VirtualAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackFile } from './vrrp.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIP, parsePrefix } from './ip.ts';
 
 export const IpAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'not an IPv4 or IPv6 address' });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationMs, IpAddress, IpPrefix, Passthrough, Script } from './primitives.ts';
 
 /** A virtual address line: `192.168.200.18/24 dev eth1 label eth1:1 scope link ...`. */

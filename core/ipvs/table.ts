@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An IPVS table as ipvsadm sees it: virtual services and their destinations,

@@ -134,7 +134,7 @@ class Interpreter {
         // Cross-checks about one real server (its quorum) point at its own line.
         origins[realServerOrigins(origins.virtualServers?.length ?? 0)] = (s.block ?? []).filter((c) => c.keyword.text === 'real_server').map((c) => c.keyword.pos);
         (origins.virtualServers ??= []).push(s.keyword.pos);
-        this.validation.virtualServer(vs);
+        this.validation.readVirtualServer(vs);
         break;
       }
       case 'vrrp_script':

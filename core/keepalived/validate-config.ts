@@ -1,10 +1,9 @@
 import type { z } from 'zod';
 import { Config } from '../config/model.ts';
+import { applyDefaults } from '../config/schema-defaults.ts';
 
 /** Config's own schema for one virtual server (taken from Config, so the two cannot drift apart). */
 const VIRTUAL_SERVER = Config.shape.virtualServers.unwrap().element;
-const KEYS = Object.keys(Config.shape);
-const VS_KEY_INDEX = KEYS.indexOf('virtualServers');
 
 /** One problem the schema found: where in the model, and what. */
 export interface SchemaIssue {
@@ -15,38 +14,29 @@ export interface SchemaIssue {
 export type Validated = { success: true; data: Config } | { success: false; issues: SchemaIssue[] };
 
 /**
- * Config.safeParse, with the virtual servers (nearly all of a large file)
- * checked one by one as they are read, each by the schema Config uses for
- * them. A virtual server's raw form is then garbage while still young, instead
- * of every one surviving to a single parse at the end. The result (the model,
- * or the issues with their paths, in the order one Config.safeParse gives
- * them) is the same.
+ * The model as keepalived.conf's reader assembles it. Virtual servers (nearly
+ * all of a large file) are taken one by one as they are read: every value in
+ * them was already checked at its token, with keepalived's ranges and a
+ * positioned error, so they get only the schema's defaults (applyDefaults),
+ * not a second check, and their raw form is garbage while still young.
+ * Checking them twice was a third of `vigil check-config`'s time on a large
+ * file (bench/results.md, parse). The rest of the model, small, goes through
+ * Config's schema as a whole. test/fuzz holds every model the reader accepts
+ * to Config.parse giving it back unchanged.
  */
 export class StreamedValidation {
   private readonly servers: z.output<typeof VIRTUAL_SERVER>[] = [];
-  private readonly serverIssues: SchemaIssue[] = [];
-  private count = 0;
 
-  /** Validates the next virtual server (its index is the number added before it). */
-  virtualServer(raw: unknown): void {
-    const i = this.count++;
-    const r = VIRTUAL_SERVER.safeParse(raw);
-    if (r.success) this.servers.push(r.data);
-    else for (const issue of r.error.issues) this.serverIssues.push({ path: ['virtualServers', i, ...issue.path], message: issue.message });
+  /** The next virtual server as the reader built it. */
+  readVirtualServer(raw: unknown): void {
+    this.servers.push(applyDefaults(VIRTUAL_SERVER, raw) as z.output<typeof VIRTUAL_SERVER>);
   }
 
-  /** The rest of the model (its virtualServers left empty: they were checked as they came). */
+  /** The rest of the model (its virtualServers left empty: they were taken as they came). */
   finish(rest: Record<string, unknown>): Validated {
     const parsed = Config.safeParse({ ...rest, virtualServers: [] });
-    if (parsed.success && this.serverIssues.length === 0) {
-      parsed.data.virtualServers = this.servers;
-      return { success: true, data: parsed.data };
-    }
-    const others: SchemaIssue[] = parsed.success ? [] : parsed.error.issues.map((x) => ({ path: x.path, message: x.message }));
-    // An object's issues come in its keys' order: the virtual servers' go where their key stands.
-    const keyIndex = (x: SchemaIssue) => KEYS.indexOf(String(x.path[0]));
-    const before = others.filter((x) => keyIndex(x) < VS_KEY_INDEX);
-    const after = others.filter((x) => keyIndex(x) >= VS_KEY_INDEX);
-    return { success: false, issues: [...before, ...this.serverIssues, ...after] };
+    if (!parsed.success) return { success: false, issues: parsed.error.issues.map((x) => ({ path: x.path, message: x.message })) };
+    parsed.data.virtualServers = this.servers;
+    return { success: true, data: parsed.data };
   }
 }

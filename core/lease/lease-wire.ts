@@ -3,7 +3,7 @@
  * and the LeaseKeeper Durable Object (workers/src/lease-keeper.ts). Runtime-free:
  * zod only, so workerd and Node both import it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ObservedPlacement = z.enum(['here', 'elsewhere', 'unassigned', 'unknown']);
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReasonCode } from '../check/result.ts';
 import type { VotePolicy } from '../config/vigil.ts';
 import { effectiveQuorum } from './quorum.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Config } from '../../core/config/model.ts';
 import { formatDiagnostic, readKeepalivedConfig, type Diagnostic, type ReadResult } from '../../core/keepalived/index.ts';
 import { printKeepalivedConfig } from '../../core/keepalived/printer.ts';

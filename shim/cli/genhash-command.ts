@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIP } from '../../core/config/ip.ts';
 import { fetchUrl } from '../../core/check/http-get.ts';
 import { hostHeader, type HttpProtocol } from '../../core/check/http-request.ts';

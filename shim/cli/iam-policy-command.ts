@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { iamPolicy } from '../cloud/iam-policy.ts';
 import { loadConfigFile } from '../config/load.ts';
 

@@ -4,7 +4,7 @@
  * iproute2 as argument lists with a deadline; the `ip` prefix is a parameter so
  * tests run it inside a network namespace they made (`ip netns exec NS ip`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { runCommand } from '../vrrp/run-command.ts';
 import { fail, ok, type CloudResult } from './cloud-result.ts';
 import type { Moved } from './backend.ts';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { importPublicJwk, type CryptoKey } from '../../core/vote/snapshot.ts';
 import { VigilError } from '../../core/errors.ts';
 

@@ -1,5 +1,5 @@
 import { request, WebSocket } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
 import { deadline } from '../ports/deadline.ts';
 import { frameLimitedAgent, MAX_FRAME_BYTES, readBounded } from './frame-limit.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Config } from '../../core/config/model.ts';
 import { isVigilErrorCode, VigilError } from '../../core/errors.ts';
 import type { Vote } from '../../core/vote/fold.ts';

@@ -1,3 +1,4 @@
+import { Config } from '../../core/config/model.ts';
 import { readKeepalivedConfig, type ConfigHost, type Diagnostic } from '../../core/keepalived/index.ts';
 import { prng } from '../helpers/prng.ts';
 
@@ -78,24 +79,39 @@ export interface FuzzFailure {
 }
 
 /**
- * Runs `iterations` mutations over the corpus. Passes when the reader never
- * throws, every diagnostic has a real position in a real file, and a refused
- * config says why. Returns the failures (empty when all is well).
+ * Why a model the reader accepted is not what the schema makes of it, or null.
+ * The reader checks values itself and takes only defaults from the schema
+ * (core/config/schema-defaults.ts): the schema must accept its every model
+ * and give it back unchanged, key order included.
+ */
+export function schemaDisagreement(config: Config): string | null {
+  const again = Config.safeParse(config);
+  if (!again.success) return `the reader accepted a model the schema refuses: ${again.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  return JSON.stringify(again.data) === JSON.stringify(config) ? null : 'the schema gives a different model than the reader (a default or key order)';
+}
+
+/**
+ * Runs `iterations` mutations over the corpus (the first pass over each
+ * corpus entry unmutated). Passes when the reader never throws, every
+ * diagnostic has a real position in a real file, a refused config says why,
+ * and an accepted one is what the schema makes of it. Returns the failures
+ * (empty when all is well).
  */
 export function fuzz(corpus: string[], iterations: number, seed: number): { runs: number; failures: FuzzFailure[] } {
   const failures: FuzzFailure[] = [];
   for (let n = 0; n < iterations; n++) {
     const s = seed + n;
     const rand = prng(s);
-    const text = mutate(corpus[Math.floor(rand() * corpus.length)]!, rand);
+    const text = n < corpus.length ? corpus[n]! : mutate(corpus[Math.floor(rand() * corpus.length)]!, rand);
     const files = new Map([['/etc/keepalived/keepalived.conf', text], ['/etc/keepalived/other.conf', mutate(corpus[0]!, rand)]]);
-    let problem: string | undefined;
+    let problem: string | undefined | null;
     try {
       // Smaller expansion bounds than the defaults keep each case fast while still reaching the limit paths.
       const res = readKeepalivedConfig('/etc/keepalived/keepalived.conf', { host: memoryHost(files), configId: 'a', budget: { bytes: 1 << 20, lines: 20_000 } });
       const bad = res.diagnostics.find((d: Diagnostic) => !files.has(d.file) || !(d.line >= 1) || !(d.col >= 1) || d.message === '');
       if (bad) problem = `diagnostic without a real position: ${JSON.stringify(bad)}`;
       else if (!res.ok && !res.diagnostics.some((d) => d.severity === 'error')) problem = 'refused without an error';
+      else if (res.ok) problem = schemaDisagreement(res.config);
     } catch (err) {
       problem = `threw: ${(err as Error).stack ?? String(err)}`;
     }

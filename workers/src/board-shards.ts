@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../../core/config/model.ts';
 import type { Vote } from '../../core/vote/fold.ts';
 import { boostNow, HoldSamples, lagMultiplier, type Boost } from '../../core/vote/hold-estimates.ts';

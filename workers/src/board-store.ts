@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../../core/config/model.ts';
 import { parseStoredConfig } from '../../core/config/stored.ts';
 import type { VerdictMemory } from '../../core/vote/verdict.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VantagePoint } from '../../core/config/vigil.ts';
 import { fail } from '../../core/errors.ts';
 import { Vote } from '../../core/vote/fold.ts';

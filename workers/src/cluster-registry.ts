@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, type Outcome } from '../../core/errors.ts';
 import { withDeadline } from './deadline.ts';
 import { ClusterName } from './schemas.ts';

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LeaseState } from '../../core/lease/lease.ts';
 import { Snapshot } from '../../core/vote/snapshot.ts';
 import type { Config } from '../../core/config/model.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VIGIL_ERROR_CODES } from '../../core/errors.ts';
 import { Snapshot } from '../../core/vote/snapshot.ts';
 import { StoredEvent } from './board-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlannedChecker, planCheckers } from '../../core/check/checker-plan.ts';
 import type { Config } from '../../core/config/model.ts';
 

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlannedChecker } from '../../core/check/checker-plan.ts';
 import { firstDueMs, initialState, type CheckerState } from '../../core/check/checker-state.ts';
 import { realServerVote } from '../../core/check/real-server-vote.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlannedChecker } from '../../core/check/checker-plan.ts';
 import { CheckerState, nextDueMs, onResult } from '../../core/check/checker-state.ts';
 import { ReasonCode } from '../../core/check/result.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Vote } from '../../core/vote/fold.ts';
 
 /** Inputs from outside the Worker, each parsed before use. */
