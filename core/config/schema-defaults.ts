@@ -50,20 +50,26 @@ function build(def: Def): Fill {
       return inner === identity ? identity : (v) => (v === undefined || v === null ? v : inner(v));
     }
     case 'object': {
-      const fields = Object.entries(def.shape!).map(([key, schema]) => [key, fillerFor(schema)] as const);
-      // A new object in the shape's key order, as parse gives it (so printed JSON reads the same).
+      // Only the fields with a default somewhere inside them are visited, and the object is filled in place:
+      // a real server has some 25 fields in the schema and a handful in a file.
+      const keys: string[] = [];
+      const fills: Fill[] = [];
+      for (const [key, schema] of Object.entries(def.shape!)) {
+        const fill = fillerFor(schema);
+        if (fill === identity) continue;
+        keys.push(key);
+        fills.push(fill);
+      }
+      if (keys.length === 0) return identity;
       return (v) => {
         if (typeof v !== 'object' || v === null) return v;
         const obj = v as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (const [key, fill] of fields) {
-          const value = obj[key];
-          if (value !== undefined || fill !== identity) {
-            const filled = fill(value);
-            if (filled !== undefined || key in obj) out[key] = filled;
-          } else if (key in obj) out[key] = value;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          const filled = fills[i]!(obj[key]);
+          if (filled !== undefined) obj[key] = filled;
         }
-        return out;
+        return v;
       };
     }
     case 'array': {
@@ -100,9 +106,10 @@ function build(def: Def): Fill {
 }
 
 /**
- * The schema's defaults filled into a value that already satisfies the rest of
- * the schema, with no other check: what `schema.parse(value)` gives for such
- * a value, without the cost of checking it again. keepalived.conf's reader
+ * The schema's defaults filled, in place, into a value that already satisfies
+ * the rest of the schema, with no other check: what `schema.parse(value)`
+ * gives for such a value (keys the value had keep their order; defaulted ones
+ * follow), without the cost of checking it again. keepalived.conf's reader
  * checks every value at its token as it reads it (with keepalived's ranges and
  * a positioned error), then takes the model's defaults from here, so the
  * schema stays their one source. test/fuzz holds every model the reader

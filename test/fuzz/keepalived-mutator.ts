@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Config } from '../../core/config/model.ts';
 import { readKeepalivedConfig, type ConfigHost, type Diagnostic } from '../../core/keepalived/index.ts';
 import { prng } from '../helpers/prng.ts';
@@ -82,12 +83,12 @@ export interface FuzzFailure {
  * Why a model the reader accepted is not what the schema makes of it, or null.
  * The reader checks values itself and takes only defaults from the schema
  * (core/config/schema-defaults.ts): the schema must accept its every model
- * and give it back unchanged, key order included.
+ * and give it back unchanged.
  */
 export function schemaDisagreement(config: Config): string | null {
   const again = Config.safeParse(config);
   if (!again.success) return `the reader accepted a model the schema refuses: ${again.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-  return JSON.stringify(again.data) === JSON.stringify(config) ? null : 'the schema gives a different model than the reader (a default or key order)';
+  return isDeepStrictEqual(again.data, config) ? null : 'the schema gives a different model than the reader (a default)';
 }
 
 /**
