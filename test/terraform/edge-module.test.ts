@@ -64,8 +64,10 @@ describe(`the edge module (terraform/modules/edge) against ${PROVIDER} and worke
     resources = hcl['resource'] as typeof resources;
     locals = hcl['locals'] as typeof locals;
     script = resources['cloudflare_workers_script']!['this']![0]!;
-    // wrangler's own reader: JSONC, as wrangler deploy reads it.
-    const { experimental_readRawConfig } = await import('wrangler');
+    // wrangler's own reader: JSONC, as wrangler deploy reads it. (Imported by name at run time: its type
+    // declarations would change the project's global types.)
+    const pkg = 'wrangler';
+    const { experimental_readRawConfig } = (await import(pkg)) as { experimental_readRawConfig: (o: { config: string }) => { rawConfig: unknown } };
     wrangler = Wrangler.parse(experimental_readRawConfig({ config: join(REPO, 'workers/wrangler.jsonc') }).rawConfig);
   }, 60_000);
 
