@@ -1,4 +1,3 @@
-import { parse } from '@cdktn/hcl2json';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,14 @@ import { REPO } from './terraform.ts';
 const EDGE = join(REPO, 'terraform/modules/edge');
 type Hcl = Record<string, unknown>;
 
+/** @cdktn/hcl2json's parse, imported by name at run time: its declarations pull in the DOM's global types. */
+async function hclParser(): Promise<(file: string, text: string) => Promise<unknown>> {
+  const pkg = '@cdktn/hcl2json';
+  return ((await import(pkg)) as { parse: (file: string, text: string) => Promise<unknown> }).parse;
+}
+
 async function readHcl(dir: string): Promise<Hcl> {
+  const parse = await hclParser();
   const merged: Record<string, Record<string, unknown>> = {};
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.tf'))) {
     const part = (await parse(f, readFileSync(join(dir, f), 'utf8'))) as Record<string, unknown>;
@@ -64,8 +70,7 @@ describe(`the edge module (terraform/modules/edge) against ${PROVIDER} and worke
     resources = hcl['resource'] as typeof resources;
     locals = hcl['locals'] as typeof locals;
     script = resources['cloudflare_workers_script']!['this']![0]!;
-    // wrangler's own reader: JSONC, as wrangler deploy reads it. (Imported by name at run time: its type
-    // declarations would change the project's global types.)
+    // wrangler's own reader: JSONC, as wrangler deploy reads it (imported by name, as hcl2json is).
     const pkg = 'wrangler';
     const { experimental_readRawConfig } = (await import(pkg)) as { experimental_readRawConfig: (o: { config: string }) => { rawConfig: unknown } };
     wrangler = Wrangler.parse(experimental_readRawConfig({ config: join(REPO, 'workers/wrangler.jsonc') }).rawConfig);
