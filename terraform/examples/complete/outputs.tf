@@ -22,3 +22,8 @@ output "instance_ids" {
   description = "Director id => instance id."
   value       = module.directors.instance_ids
 }
+
+output "keepalived_conf" {
+  description = "The directors' keepalived.conf: upload it to the Board (docs/deploy.md)."
+  value       = module.directors.keepalived_conf
+}

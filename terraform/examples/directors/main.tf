@@ -3,6 +3,12 @@ provider "aws" {
 }
 
 locals {
+  # What cloud-init writes on both directors and what you upload to the Board: the cloud_binding blocks
+  # come from the module, rendered from the same inputs as the IAM policy.
+  keepalived_conf = templatefile("${path.module}/keepalived.conf.tftpl", {
+    cloud_bindings = module.directors.keepalived_cloud_bindings
+  })
+
   directors = {
     lb1 = { priority = 150 }
     lb2 = { priority = 100 }
@@ -55,9 +61,7 @@ module "directors" {
   board_url              = var.board_url
   cluster                = var.cluster
   board_public_key       = var.board_public_key
-  keepalived_conf = templatefile("${path.module}/keepalived.conf.tftpl", {
-    cloud_bindings = module.directors.keepalived_cloud_bindings
-  })
+  keepalived_conf        = local.keepalived_conf
 
   # One SecureString per director, made beforehand: vigil token new --scope shim --cluster web --director lb1
   shim_token_ssm_parameters = { for id in keys(local.directors) : id => "/vigil/${var.cluster}/shim-token/${id}" }

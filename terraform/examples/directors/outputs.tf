@@ -17,3 +17,8 @@ output "security_group_id" {
   description = "The directors' security group."
   value       = module.directors.security_group_id
 }
+
+output "keepalived_conf" {
+  description = "The directors' keepalived.conf, as cloud-init writes it: upload the same file to the Board (docs/deploy.md)."
+  value       = local.keepalived_conf
+}
