@@ -11,24 +11,15 @@ resource "aws_security_group" "this" {
   }
 }
 
-# VRRP (IP protocol 112), multicast or unicast_peer alike, only from members of this group: the directors.
-# A VPC carries no multicast, so keepalived.conf's vrrp_instances name their peers with unicast_peer.
+# VRRP (IP protocol 112; 51 for auth_type AH), multicast or unicast_peer alike, only from members of this
+# group: the directors. A VPC carries no multicast, so keepalived.conf's vrrp_instances name their peers
+# with unicast_peer.
 resource "aws_vpc_security_group_ingress_rule" "vrrp" {
-  count = var.create_security_group ? 1 : 0
+  for_each = var.create_security_group ? toset(var.allow_vrrp_ah ? ["112", "51"] : ["112"]) : toset([])
 
   security_group_id            = aws_security_group.this[0].id
-  description                  = "VRRP from the other directors"
-  ip_protocol                  = "112"
-  referenced_security_group_id = aws_security_group.this[0].id
-  tags                         = var.tags
-}
-
-resource "aws_vpc_security_group_ingress_rule" "vrrp_ah" {
-  count = var.create_security_group && var.allow_vrrp_ah ? 1 : 0
-
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "VRRP with auth_type AH from the other directors"
-  ip_protocol                  = "51"
+  description                  = each.value == "112" ? "VRRP from the other directors" : "VRRP with auth_type AH from the other directors"
+  ip_protocol                  = each.value
   referenced_security_group_id = aws_security_group.this[0].id
   tags                         = var.tags
 }

@@ -1,30 +1,7 @@
 # The AWS half of examples/complete, applied against a mock provider: what two directors sharing an
 # Elastic IP get.
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_iam_instance_profile" {
-    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/vigil-director" }
-  }
-  mock_resource "aws_network_interface" {
-    defaults = { id = "eni-0000000000000000a", private_ip = "10.0.1.10" }
-  }
-  mock_resource "aws_launch_template" {
-    defaults = { id = "lt-0123456789abcdef0" }
-  }
-  mock_resource "aws_eip" {
-    defaults = { allocation_id = "eipalloc-0123456789abcdef0", public_ip = "203.0.113.7" }
-  }
+  source = "../../modules/aws-director/tests/mocks"
 }
 
 run "two_directors_share_one_elastic_ip_under_one_policy" {

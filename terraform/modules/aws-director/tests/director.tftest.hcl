@@ -1,21 +1,7 @@
 # Offline: the mock provider invents ids, the policy and rules are the module's own logic.
 # Run from the module folder: terraform init -backend=false && terraform test
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "210987654321" }
-  }
-  mock_resource "aws_iam_instance_profile" {
-    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/vigil-test-director" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
@@ -78,11 +64,11 @@ run "security_group_allows_vrrp_only_between_directors_and_metrics_only_from_the
   command = apply
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.vrrp[0].ip_protocol == "112" && aws_vpc_security_group_ingress_rule.vrrp[0].referenced_security_group_id == aws_security_group.this[0].id && aws_vpc_security_group_ingress_rule.vrrp[0].cidr_ipv4 == null
+    condition     = aws_vpc_security_group_ingress_rule.vrrp["112"].ip_protocol == "112" && aws_vpc_security_group_ingress_rule.vrrp["112"].referenced_security_group_id == aws_security_group.this[0].id && aws_vpc_security_group_ingress_rule.vrrp["112"].cidr_ipv4 == null
     error_message = "VRRP (protocol 112) is not limited to the directors' own security group"
   }
   assert {
-    condition     = length(aws_vpc_security_group_ingress_rule.vrrp_ah) == 0
+    condition     = keys(aws_vpc_security_group_ingress_rule.vrrp) == ["112"]
     error_message = "AH is open although allow_vrrp_ah = false"
   }
   assert {
