@@ -89,20 +89,23 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
 
   let serial = 0;
   // Names of their own per scenario: keepalived refuses to start over a killed one's pid files.
-  const startPair = () => {
+  const startPair = (sides: string[] = ['--no-ipvs']) => {
     const n = serial++;
     const shimConf = lab.write(`shim${n}.conf`, keepalivedConf('shim', [{ version: 3, vip: `${vip}/24`, priority: 150 }]) + TRACKING + '\n');
     const kaConf = lab.write(`ka${n}.conf`, keepalivedConf('ka', [{ version: 3, vip: `${vip}/24`, priority: 120 }]) + TRACKING + '\n');
-    const shim = lab.shim(shimHost, `shim${n}`, shimConf, ['--config-id', 'shim', '--no-ipvs', '--board', BOARD_IN_NS, '--cluster', 'c1', '--token-file', join(lab.dir, 'token'), '--board-key', join(lab.dir, 'key.json'), '--board-backoff-max', '1']);
+    const shim = lab.shim(shimHost, `shim${n}`, shimConf, ['--config-id', 'shim', ...sides, '--board', BOARD_IN_NS, '--cluster', 'c1', '--token-file', join(lab.dir, 'token'), '--board-key', join(lab.dir, 'key.json'), '--board-backoff-max', '1']);
     const ka = lab.keepalived(kaHost, `ka${n}`, kaConf);
     running.push(shim, ka);
     return { shim, ka };
   };
   const why = (...procs: Proc[]) => procs.map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join('\n');
 
-  it("the Board's verdict on a virtual server going down moves the address to keepalived; back up, preemption returns it", async () => {
-    const { shim, ka } = startPair();
-    await shim.daemon.waitForLine('the shim to follow the Board for tracking', /"msg":"board tracking".*"own subscriber/, DEADLINE_MS);
+  it.each([
+    { title: 'a VRRP-only shim (--no-ipvs)', sides: ['--no-ipvs'], follows: /"msg":"board tracking".*"own subscriber/ },
+    { title: 'a shim whose IPVS side follows the Board too (dry-run backend)', sides: ['--ipvs-backend', 'dry-run'], follows: /"msg":"board tracking".*"shared with the IPVS side"/ },
+  ])("$title: the Board's verdict on a virtual server going down moves the address to keepalived; back up, preemption returns it", async ({ sides, follows }) => {
+    const { shim, ka } = startPair(sides);
+    await shim.daemon.waitForLine('the shim to follow the Board for tracking', follows, DEADLINE_MS);
     await shim.daemon.waitForLine('the first verdict to reach the track', /"msg":"board track","track":"web","verdict":"up"/, DEADLINE_MS);
     await holderIs(lab, vip, shimHost, DEADLINE_MS, () => why(shim, ka));
 
