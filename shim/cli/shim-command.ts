@@ -156,7 +156,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           startupGc.cancel();
-          void Promise.all([feed?.stop().then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);

@@ -8,6 +8,7 @@
  * word alone, comes back by preemption, and a Board that goes quiet holds the
  * last effect for hold_time, then lets go (neutral), saying so in the log.
  */
+import { spawnSync } from 'node:child_process';
 import { createServer as createNetServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ const VS_KEY = 'tcp/192.0.2.10:80';
 /** Where the shim reaches the Board: its namespace's own loopback, relayed out over a Unix socket. */
 const BOARD_IN_NS = 'http://127.0.0.1:8080';
 const HOLD_S = 2;
+const METRICS_IN_NS = '127.0.0.1:9109';
 
 const TRACKING = [
   'virtual_server 192.0.2.10 80 {',
@@ -98,10 +100,16 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
     running.push(shim, ka);
     return { shim, ka };
   };
+  /** The shim's /metrics, read from inside its namespace (its listener is on the namespace's loopback). */
+  const metricsIn = (d: Director): string => {
+    const r = spawnSync('ip', ['netns', 'exec', d.ns, process.execPath, '-e', `fetch('http://${METRICS_IN_NS}/metrics', { signal: AbortSignal.timeout(5000) }).then((r) => r.text()).then((t) => process.stdout.write(t))`], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status !== 0) throw new Error(`/metrics in ${d.ns}: ${r.stderr || r.error?.message}`);
+    return r.stdout;
+  };
   const why = (...procs: Proc[]) => procs.map((p) => `--- ${p.name}\n${p.output().slice(-3000)}`).join('\n');
 
   it.each([
-    { title: 'a VRRP-only shim (--no-ipvs)', sides: ['--no-ipvs'], follows: /"msg":"board tracking".*"own subscriber/ },
+    { title: 'a VRRP-only shim (--no-ipvs)', sides: ['--no-ipvs', '--metrics-listen', METRICS_IN_NS], follows: /"msg":"board tracking".*"own subscriber/ },
     { title: 'a shim whose IPVS side follows the Board too (dry-run backend)', sides: ['--ipvs-backend', 'dry-run'], follows: /"msg":"board tracking".*"shared with the IPVS side"/ },
   ])("$title: the Board's verdict on a virtual server going down moves the address to keepalived; back up, preemption returns it", async ({ sides, follows }) => {
     const { shim, ka } = startPair(sides);
@@ -113,6 +121,11 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
     await shim.daemon.waitForLine('the shim to take the down verdict', /"msg":"board track","track":"web","verdict":"down"/, DEADLINE_MS);
     await holderIs(lab, vip, kaHost, DEADLINE_MS, () => why(shim, ka));
     expect((await lab.freshStatus(shim)).instances[0], why(shim)).toMatchObject({ state: 'BACKUP', priority: 90 });
+    if (sides.includes('--metrics-listen')) {
+      const metrics = metricsIn(shimHost);
+      expect(metrics).toContain('vigil_shim_board_track{track="web",state="down"} 1');
+      expect(metrics).toMatch(/vigil_shim_snapshots_accepted_total [1-9]/);
+    }
 
     await board.publish(verdict(true));
     await holderIs(lab, vip, shimHost, DEADLINE_MS, () => why(shim, ka));
