@@ -3,24 +3,14 @@ import { parseVigilJson } from '../config/json.ts';
 import { ok, readText } from '../../test/helpers/read-config.ts';
 import { printKeepalivedConfig } from './printer.ts';
 import { resolveBoardTarget } from '../vote/board-target.ts';
+import { keepalivedConf } from '../../test/vrrp/conf.ts';
 
-const BASE = `
-vrrp_instance VI_1 {
-    interface eth0
-    virtual_router_id 51
-    priority 150
-    virtual_ipaddress {
-        192.0.2.100/24
-    }
-}
-vrrp_instance VI_2 {
-    interface eth0
-    virtual_router_id 52
-    priority 100
-    virtual_ipaddress {
-        192.0.2.101/24
-    }
-}
+const BASE =
+  keepalivedConf('tb', [
+    { name: 'VI_1', vrid: 51, priority: 150, vip: '192.0.2.100/24' },
+    { name: 'VI_2', vrid: 52, priority: 100, vip: '192.0.2.101/24' },
+  ]) +
+  `
 virtual_server 192.0.2.10 80 {
     protocol TCP
     real_server 10.0.0.5 8080 {

@@ -4,6 +4,7 @@ import { SyncGroup } from './sync-group.ts';
 import { contribution, evaluateTracking, type TrackedObject } from './tracking.ts';
 import { planVrrp } from './plan.ts';
 import { ok, readText } from '../../test/helpers/read-config.ts';
+import { keepalivedConf } from '../../test/vrrp/conf.ts';
 
 const pf = (weight: number, ok: boolean | null, reverse = false): TrackedObject => ({ kind: 'script', name: 's', weight, reverse, status: { kind: 'pass-fail', ok } });
 const file = (weight: number, value: number, reverse = false): TrackedObject => ({ kind: 'file', name: 'f', weight, reverse, status: { kind: 'value', value } });
@@ -88,23 +89,12 @@ describe('vrrp_sync_group', () => {
 describe('track_board in the plan', () => {
   it("each instance a track_board names tracks it, with the instance's own weight over the track's", () => {
     const c = ok(
-      readText(`
-vrrp_instance VI_1 {
-    interface eth0
-    virtual_router_id 51
-    priority 150
-    virtual_ipaddress {
-        192.0.2.100/24
-    }
-}
-vrrp_instance VI_2 {
-    interface eth0
-    virtual_router_id 52
-    priority 100
-    virtual_ipaddress {
-        192.0.2.101/24
-    }
-}
+      readText(
+        keepalivedConf('plan', [
+          { name: 'VI_1', vrid: 51, priority: 150, vip: '192.0.2.100/24' },
+          { name: 'VI_2', vrid: 52, priority: 100, vip: '192.0.2.101/24' },
+        ]) +
+          `
 virtual_server 192.0.2.10 80 {
     protocol TCP
 }
