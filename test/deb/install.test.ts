@@ -46,10 +46,14 @@ describe.skipIf(!!why)(skipTitle('the package installed on a fresh Debian 12', w
     expect((await root.run(['sh', '-c', noNode])).code, 'installing vigil brought Node.js in').not.toBe(0);
   }, 600_000);
 
-  it('runs vigil --version from the installed files', async () => {
+  it('runs vigil --version from the installed files, and says vigil start needs a checkout', async () => {
     const r = await vigil('--version');
     expect(r, r.err).toMatchObject({ code: 0 });
     expect(r.out).toBe(checkoutVigil(['--version']).out);
+    // `vigil start` is the dev stack (wrangler, the Worker sources): the package says so instead of a stack trace.
+    const start = await vigil('start');
+    expect(start.code).toBe(1);
+    expect(start.err.trim()).toMatch(/^vigil start: runs from a Vigil checkout/);
   });
 
   it('checks every keepalived sample as the checkout does (same report, same exit code)', async () => {
