@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -71,5 +71,8 @@ export async function cachedDeb(o: DebOptions = {}): Promise<string> {
   const deb = await packOnly(tmp, o);
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
+  // Each commit makes a new key: keep the newest few (the base version and the upgrade's, and the last commit's).
+  const old = readdirSync(CACHE).filter((f) => !f.includes('.partial-')).map((f) => ({ f, t: statSync(join(CACHE, f)).mtimeMs })).sort((a, b) => b.t - a.t).slice(4);
+  for (const { f } of old) rmSync(join(CACHE, f), { recursive: true, force: true });
   return join(dir, deb.slice(tmp.length + 1));
 }
