@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
-import { VrrpDaemon } from '../vrrp/daemon.ts';
+import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 
 const BOARD_POLL_MS = 500;
@@ -83,6 +83,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
     .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
+      // Never the default action (exit) for these, start-up included: HUP asks for a reload, USR1/USR2 for the status file.
+      let reloadNow: (() => void) | null = null;
+      let hupBeforeStart = false;
+      let writeStatus: (() => void) | null = null;
+      const onHup = () => (reloadNow ? reloadNow() : (hupBeforeStart = true));
+      const onUsr = () => writeStatus?.();
+      process.on('SIGHUP', onHup);
+      process.on('SIGUSR1', onUsr);
+      process.on('SIGUSR2', onUsr);
       const config = loadReporting(opts.config, opts.configId);
       if (!config) {
         setExit(1);
@@ -122,71 +131,113 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      const daemon =
-        plan.instances.length > 0
-          ? new VrrpDaemon(plan, {
-              releaseOnStop: !opts.dontReleaseVrrp,
-              log,
-              statusFile: opts.statusFile,
-              board: boardWeight === undefined ? undefined : { weight: boardWeight, reverse: false },
-            })
-          : null;
+      const vrrpOptions = {
+        releaseOnStop: !opts.dontReleaseVrrp,
+        statusFile: opts.statusFile,
+        board: boardWeight === undefined ? undefined : { weight: boardWeight, reverse: false },
+      };
+      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log) : null;
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
-      const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
+      const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
-        daemon?.start();
+        await vrrp?.start();
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
-        await daemon?.stop();
+        await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
         setExit(1);
         return;
       }
+      writeStatus = () => vrrp?.writeStatus();
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
       let boardTimer: NodeJS.Timeout | null = null;
-      if (opts.boardVerdictFile && daemon) {
+      if (opts.boardVerdictFile && vrrp) {
         const file = opts.boardVerdictFile;
+        const thread = vrrp;
         let said: boolean | null | undefined;
         const poll = () => {
           const verdict = readVerdict(file);
           // Said once per change, unknown included (it holds still): what the operator, and a test, can see was read.
-          if (verdict !== said) log('board verdict read', { file, verdict: verdict === null ? 'unknown' : verdict ? 'up' : 'down' });
+          if (verdict !== said) {
+            log('board verdict read', { file, verdict: verdict === null ? 'unknown' : verdict ? 'up' : 'down' });
+            thread.setBoardVerdict(verdict);
+          }
           said = verdict;
-          daemon.setBoardVerdict(verdict);
           boardTimer = setTimeout(poll, BOARD_POLL_MS);
         };
         poll();
       }
-      // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
-      const onHup = () => {
+      let stopping = false;
+      // SIGHUP as keepalived: every side re-reads the file; a bad file is refused whole and everything keeps running.
+      const reload = async () => {
         const next = loadReporting(opts.config, opts.configId);
-        if (!next) {
-          log('reload refused: config has errors; the running one stays', { file: opts.config });
+        if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
+        const nextPlan = planVrrp(next);
+        if (next.vrrpInstances.length > 0 && nextPlan.problems.length > 0) {
+          return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
+        }
+        const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
+        if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
+        log('reloading', { file: opts.config });
+        let vrrpChanges = {};
+        if (vrrp) {
+          try {
+            vrrpChanges = await vrrp.reload(nextPlan);
+          } catch (err) {
+            return log('reload refused: the VRRP side cannot run it; the running config stays', { file: opts.config, error: String(err) });
+          }
+        } else if (nextPlan.instances.length > 0 && !stopping) {
+          const fresh = new VrrpThread(nextPlan, vrrpOptions, log);
+          try {
+            await fresh.start();
+            vrrp = fresh;
+            vrrpChanges = { added: nextPlan.instances.map((i) => i.name) };
+          } catch (err) {
+            log('reload: the new vrrp_instances cannot start', { error: String(err) });
+          }
+        }
+        await ipvs?.reload(next);
+        if (cloud && cloudMain && !stopping) {
+          // The mover takes its bindings at start: it is restarted with the new ones (the lease is asked for again).
+          await cloud.stop();
+          cloud = cloudMain.startCloudSide(next, opts, log, vrrpHealthy);
+        }
+        log('reloaded', { file: opts.config, vrrp: vrrpChanges, ipvs: !!ipvs, cloud: !!cloud });
+      };
+      let reloading = false;
+      let again = false;
+      reloadNow = () => {
+        if (reloading || stopping) {
+          again = !stopping;
           return;
         }
-        log('reloading', { file: opts.config });
-        void ipvs?.reload(next);
+        reloading = true;
+        void (async () => {
+          do {
+            again = false;
+            await reload().catch((err: unknown) => log('reload failed', { error: String(err) }));
+          } while (again && !stopping);
+          reloading = false;
+        })();
       };
-      if (ipvs) process.on('SIGHUP', onHup);
+      if (hupBeforeStart) reloadNow();
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log('stopping', { signal });
+          stopping = true;
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          process.off('SIGHUP', onHup);
           if (boardTimer) clearTimeout(boardTimer);
           startupGc.cancel();
-          void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([vrrp?.stop(), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
-        // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', () => daemon?.writeStatus());
       });
       log('stopped');
       setExit(0);
