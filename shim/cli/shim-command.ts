@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
@@ -11,10 +12,30 @@ import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 
 const BOARD_POLL_MS = 500;
+/** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
+const OTHER_THREADS_NICE = 10;
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }) + '\n');
+}
+
+/**
+ * Every other thread of the process (the main thread: IPVS, the Board, config
+ * parses; V8's and libuv's helpers) steps back behind the VRRP thread, whose
+ * timers must fire on time. Linux keeps a nice value per thread, and raising
+ * one's own needs no privilege (the unit has no CAP_SYS_NICE to raise the VRRP
+ * thread's instead). Threads started later inherit the main thread's value.
+ */
+function yieldToVrrp(vrrpTid: number | null, log: (msg: string, fields?: Record<string, unknown>) => void): void {
+  try {
+    for (const tid of readdirSync('/proc/self/task').map(Number)) {
+      if (tid === vrrpTid || getPriority(tid) >= OTHER_THREADS_NICE) continue;
+      setPriority(tid, OTHER_THREADS_NICE);
+    }
+  } catch (err) {
+    log('thread priorities unchanged', { error: String(err) });
+  }
 }
 
 /** up / down / anything else (unknown: hold still, as every consumer of a verdict does). */
@@ -143,6 +164,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
         await vrrp?.start();
+        if (vrrp) yieldToVrrp(vrrp.tid, log);
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {

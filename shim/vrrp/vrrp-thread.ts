@@ -7,6 +7,8 @@
  * thread, and it can never outlive the process holding addresses. The main
  * thread keeps the plan and restarts a worker that dies (logged and counted).
  */
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Log } from './instance-runtime.ts';
 import type { VrrpPlan } from './plan.ts';
@@ -40,7 +42,7 @@ export type ToVrrp =
 /** VRRP thread → main thread. */
 export type FromVrrp =
   | { type: 'log'; msg: string; fields: Record<string, unknown> }
-  | { type: 'started'; states: InstanceState[] }
+  | { type: 'started'; states: InstanceState[]; tid: number | null }
   | { type: 'start-failed'; error: string }
   | { type: 'states'; states: InstanceState[] }
   | ({ type: 'reloaded'; id: number } & ReloadSummary)
@@ -62,8 +64,30 @@ function workerEntry(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('./vrrp-worker-boot.mjs', import.meta.url) : new URL('./vrrp-worker.mjs', import.meta.url);
 }
 
+/** The VRRP side as the main thread sees it, a thread or a process: messages, exit, stop. */
+interface VrrpPeer extends EventEmitter {
+  postMessage(m: ToVrrp): void;
+  terminate(): Promise<unknown>;
+}
+
+function spawnPeer(): VrrpPeer {
+  if (process.env.VIGIL_VRRP_PROCESS !== '1') return new Worker(workerEntry(), { stdout: false, stderr: false }) as unknown as VrrpPeer;
+  const child = fork(workerEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const peer = new EventEmitter() as VrrpPeer;
+  child.on('message', (m) => peer.emit('message', m));
+  child.on('error', (e) => peer.emit('error', e));
+  child.on('exit', (code, signal) => peer.emit('exit', code ?? signal));
+  peer.postMessage = (m) => {
+    if (child.connected) child.send(m);
+  };
+  peer.terminate = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return peer;
+}
+
 export class VrrpThread {
-  private worker: Worker | null = null;
+  private worker: VrrpPeer | null = null;
   private current: InstanceState[] = [];
   private boardOk: boolean | null = null;
   private stopping = false;
@@ -72,6 +96,8 @@ export class VrrpThread {
   private startedAtMs = 0;
   private reloadSerial = 0;
   private readonly pending = new Map<number, { resolve: (r: ReloadSummary) => void; reject: (e: Error) => void }>();
+  /** The VRRP thread's kernel thread id (null when unknown, or when it runs as a process). */
+  tid: number | null = null;
   /** Workers that died and were started again. */
   restarts = 0;
 
@@ -84,7 +110,7 @@ export class VrrpThread {
   /** Resolves once every instance has left INIT; rejects when the VRRP side cannot start here (nothing left running). */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const w = new Worker(workerEntry(), { stdout: false, stderr: false });
+      const w = spawnPeer();
       this.worker = w;
       this.startedAtMs = Date.now();
       let started = false;
@@ -92,14 +118,15 @@ export class VrrpThread {
         if (m.type === 'started') {
           started = true;
           this.current = m.states;
+          this.tid = m.tid;
           resolve();
         } else if (m.type === 'start-failed') {
           void w.terminate();
           reject(new Error(m.error));
         } else this.onMessage(m);
       });
-      w.on('error', (err) => this.log('vrrp thread error', { error: String(err?.stack ?? err) }));
-      w.on('exit', (code) => {
+      w.on('error', (err: Error) => this.log('vrrp thread error', { error: String(err?.stack ?? err) }));
+      w.on('exit', (code: number) => {
         if (this.worker === w) this.worker = null;
         for (const p of this.pending.values()) p.reject(new Error('the VRRP thread exited'));
         this.pending.clear();

@@ -3,13 +3,26 @@
  * thread's messages. A fault that escapes the daemon ends this thread, and the
  * main thread starts a new one.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { VrrpDaemon } from './daemon.ts';
 import type { VrrpPlan } from './plan.ts';
 import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
 
-const port = parentPort!;
+/** A worker thread's port, or in a child process its IPC channel (leaving with priority 0 when the parent is gone). */
+const port = parentPort ?? {
+  postMessage: (m: FromVrrp) => process.send?.(m),
+  on: (_: 'message', fn: (m: ToVrrp) => void) => process.on('message', fn),
+  close: () => process.disconnect(),
+};
 const post = (m: FromVrrp) => port.postMessage(m);
+if (!parentPort) {
+  const leave = () => void (daemon?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+  process.on('disconnect', leave);
+  process.on('SIGTERM', leave);
+  process.on('SIGINT', leave);
+  for (const sig of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => undefined);
+}
 
 /** Structured clone turns Buffers into plain Uint8Arrays. */
 function rehydrate(plan: VrrpPlan): VrrpPlan {
@@ -21,6 +34,15 @@ function log(msg: string, fields: Record<string, unknown> = {}): void {
     post({ type: 'log', msg, fields });
   } catch {
     post({ type: 'log', msg, fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown> });
+  }
+}
+
+/** This thread's kernel id (/proc/thread-self is PID/task/TID): the main thread lowers every thread's priority but this one. */
+function threadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || null;
+  } catch {
+    return null;
   }
 }
 
@@ -39,7 +61,7 @@ port.on('message', (m: ToVrrp) => {
       }
       daemon = d;
       if (m.boardOk !== null) d.setBoardVerdict(m.boardOk);
-      post({ type: 'started', states: states() });
+      post({ type: 'started', states: states(), tid: parentPort ? threadId() : null });
       return;
     }
     case 'reload':
