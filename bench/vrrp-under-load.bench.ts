@@ -18,7 +18,7 @@ import { ip, keepalivedUnavailable, labUnavailable, REPO } from '../test/vrrp/la
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const RUNS = Number(process.env.VRRP_LOAD_RUNS ?? 2);
+const RUNS = Number(process.env.VRRP_LOAD_RUNS ?? 3);
 const ADVERT_INT_MS = 100;
 const GOAL_GAP_MS = ADVERT_INT_MS + 20;
 const MASTER = '10.252.0.2';
@@ -80,7 +80,7 @@ function analyse(adverts: Advert[], k: Marks): RunResult {
   return { gaps, phaseMax, over: gaps.filter((g) => g > GOAL_GAP_MS).length, takeovers: inWindow.filter((a) => a.source === BACKUP && a.priority > 0).length, adverts: mine.length, late };
 }
 
-async function oneRun(impl: Impl, run: number, variant = ''): Promise<RunResult> {
+async function oneRun(impl: Impl, run: number): Promise<RunResult> {
   const ns = `vgul${process.pid}r${run}${impl[0]}`;
   const dir = mkdtempSync(join(tmpdir(), `${ns}-`));
   spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
@@ -102,7 +102,7 @@ async function oneRun(impl: Impl, run: number, variant = ''): Promise<RunResult>
     procs.push(spawnDaemon('ip', ['netns', 'exec', ns, '/usr/sbin/keepalived', '-n', '-l', '-P', '-f', kaConf, '-p', pid('m'), '-r', pid('v'), '-c', pid('c')]));
     const uml = spawnDaemon(
       'ip',
-      ['netns', 'exec', ns, join(REPO, 'infra/uml/run.sh'), '-t', '500', '-m', '1536M', '-n', 'vtap0', '-e', `${MASTER}/24`, '-a', '192.168.0.254/16,10.0.0.254/8,172.16.0.254/12', '--', process.execPath, '--import', 'tsx', join(REPO, 'bench/vrrp-under-load-uml-child.ts'), impl, variant],
+      ['netns', 'exec', ns, join(REPO, 'infra/uml/run.sh'), '-t', '500', '-m', '1536M', '-n', 'vtap0', '-e', `${MASTER}/24`, '-a', '192.168.0.254/16,10.0.0.254/8,172.16.0.254/12', '--', process.execPath, '--import', 'tsx', join(REPO, 'bench/vrrp-under-load-uml-child.ts'), impl],
       { cwd: REPO, keepChars: 1 << 20 },
     );
     procs.push(uml);
@@ -119,8 +119,6 @@ async function oneRun(impl: Impl, run: number, variant = ''): Promise<RunResult>
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export { oneRun };
 
 export async function run(): Promise<BenchSection> {
   const title = 'VRRP under load: advert gaps while the same process applies 10,000 real servers and reloads the 227k-line config (UML kernel 6.1)';

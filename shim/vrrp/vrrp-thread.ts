@@ -7,8 +7,6 @@
  * thread, and it can never outlive the process holding addresses. The main
  * thread keeps the plan and restarts a worker that dies (logged and counted).
  */
-import { fork } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Log } from './instance-runtime.ts';
 import type { VrrpPlan } from './plan.ts';
@@ -64,30 +62,8 @@ function workerEntry(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('./vrrp-worker-boot.mjs', import.meta.url) : new URL('./vrrp-worker.mjs', import.meta.url);
 }
 
-/** The VRRP side as the main thread sees it, a thread or a process: messages, exit, stop. */
-interface VrrpPeer extends EventEmitter {
-  postMessage(m: ToVrrp): void;
-  terminate(): Promise<unknown>;
-}
-
-function spawnPeer(): VrrpPeer {
-  if (process.env.VIGIL_VRRP_PROCESS !== '1') return new Worker(workerEntry(), { stdout: false, stderr: false }) as unknown as VrrpPeer;
-  const child = fork(workerEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const peer = new EventEmitter() as VrrpPeer;
-  child.on('message', (m) => peer.emit('message', m));
-  child.on('error', (e) => peer.emit('error', e));
-  child.on('exit', (code, signal) => peer.emit('exit', code ?? signal));
-  peer.postMessage = (m) => {
-    if (child.connected) child.send(m);
-  };
-  peer.terminate = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  return peer;
-}
-
 export class VrrpThread {
-  private worker: VrrpPeer | null = null;
+  private worker: Worker | null = null;
   private current: InstanceState[] = [];
   private boardOk: boolean | null = null;
   private stopping = false;
@@ -96,7 +72,7 @@ export class VrrpThread {
   private startedAtMs = 0;
   private reloadSerial = 0;
   private readonly pending = new Map<number, { resolve: (r: ReloadSummary) => void; reject: (e: Error) => void }>();
-  /** The VRRP thread's kernel thread id (null when unknown, or when it runs as a process). */
+  /** The VRRP thread's kernel thread id (null when unknown). */
   tid: number | null = null;
   /** Workers that died and were started again. */
   restarts = 0;
@@ -110,7 +86,7 @@ export class VrrpThread {
   /** Resolves once every instance has left INIT; rejects when the VRRP side cannot start here (nothing left running). */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const w = spawnPeer();
+      const w = new Worker(workerEntry(), { stdout: false, stderr: false });
       this.worker = w;
       this.startedAtMs = Date.now();
       let started = false;

@@ -9,20 +9,8 @@ import { VrrpDaemon } from './daemon.ts';
 import type { VrrpPlan } from './plan.ts';
 import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
 
-/** A worker thread's port, or in a child process its IPC channel (leaving with priority 0 when the parent is gone). */
-const port = parentPort ?? {
-  postMessage: (m: FromVrrp) => process.send?.(m),
-  on: (_: 'message', fn: (m: ToVrrp) => void) => process.on('message', fn),
-  close: () => process.disconnect(),
-};
+const port = parentPort!;
 const post = (m: FromVrrp) => port.postMessage(m);
-if (!parentPort) {
-  const leave = () => void (daemon?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
-  process.on('disconnect', leave);
-  process.on('SIGTERM', leave);
-  process.on('SIGINT', leave);
-  for (const sig of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => undefined);
-}
 
 /** Structured clone turns Buffers into plain Uint8Arrays. */
 function rehydrate(plan: VrrpPlan): VrrpPlan {
@@ -61,7 +49,7 @@ port.on('message', (m: ToVrrp) => {
       }
       daemon = d;
       if (m.boardOk !== null) d.setBoardVerdict(m.boardOk);
-      post({ type: 'started', states: states(), tid: parentPort ? threadId() : null });
+      post({ type: 'started', states: states(), tid: threadId() });
       return;
     }
     case 'reload':

@@ -3,11 +3,13 @@
  * keepalived 2.2.7 as the backup of both its virtual routers: the shim
  * re-reads its file and stays master with no transition either side sees; an
  * added virtual address appears; a removed instance leaves with priority 0
- * and keepalived takes it; a bad file changes nothing; HUP, USR1 and USR2
- * never end the process. One shim lives through the scenarios in order, as
+ * and keepalived takes it; a bad file changes nothing; the parse of a
+ * 227k-line file does not hold the adverts (VRRP has its own thread); HUP,
+ * USR1 and USR2 never end the process. One shim lives through the scenarios in order, as
  * an operator's would through successive edits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateConfig } from '../../bench/gen-config.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { handlesSignal } from '../helpers/daemon.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
@@ -89,6 +91,17 @@ describe.skipIf(!!skip)(skipTitle('reload (SIGHUP) of a VRRP-only shim beside ke
     expect(lab.addresses(shimHost), why()).toEqual(expect.arrayContaining([vip1(), vip2(), added()]));
     expect(count(shim, /"msg":"state"/), why()).toBe(shimStates);
     expect(shim.daemon.hasExited()).toBe(false);
+  });
+
+  it('a reload of the 227k-line config (parsed on the main thread) never lets keepalived take over', async () => {
+    const kaMasters = count(ka, /Entering MASTER STATE/);
+    const shimStates = count(shim, /"msg":"state"/);
+    // A VRRP-only shim still reads the whole file: 1,000 virtual servers × 20 HTTP_GET real servers, as the parse benchmark.
+    const big = keepalivedConf('shim', instances(200, { extraVip: true })) + generateConfig(1000, 20).split('\n').slice(3).join('\n');
+    await reloadWith(big, /"msg":"reloaded"/);
+    expect(await holderThroughout(lab, vip1(), shimHost, sixAdverts()), why()).toEqual([]);
+    expect(count(ka, /Entering MASTER STATE/), why()).toBe(kaMasters);
+    expect(count(shim, /"msg":"state"/), why()).toBe(shimStates);
   });
 
   it('a reload that removes an instance hands it to keepalived (priority 0), and keeps the other', async () => {
