@@ -218,6 +218,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           try {
             await fresh.start();
             vrrp = fresh;
+            yieldToVrrp(fresh.tid, log);
             vrrpChanges = { added: nextPlan.instances.map((i) => i.name) };
           } catch (err) {
             log('reload: the new vrrp_instances cannot start', { error: String(err) });
