@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
@@ -8,12 +10,33 @@ import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem } from '../daemon/board-follow.ts';
-import { VrrpDaemon } from '../vrrp/daemon.ts';
+import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
+
+/** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
+const OTHER_THREADS_NICE = 10;
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }) + '\n');
+}
+
+/**
+ * Every other thread of the process (the main thread: IPVS, the Board, config
+ * parses; V8's and libuv's helpers) steps back behind the VRRP thread, whose
+ * timers must fire on time. Linux keeps a nice value per thread, and raising
+ * one's own needs no privilege (the unit has no CAP_SYS_NICE to raise the VRRP
+ * thread's instead). Threads started later inherit the main thread's value.
+ */
+function yieldToVrrp(vrrpTid: number | null, log: (msg: string, fields?: Record<string, unknown>) => void): void {
+  try {
+    for (const tid of readdirSync('/proc/self/task').map(Number)) {
+      if (tid === vrrpTid || getPriority(tid) >= OTHER_THREADS_NICE) continue;
+      setPriority(tid, OTHER_THREADS_NICE);
+    }
+  } catch (err) {
+    log('thread priorities unchanged', { error: String(err) });
+  }
 }
 
 /**
@@ -71,6 +94,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
     .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
+      // Never the default action (exit) for these, start-up included: HUP asks for a reload, USR1/USR2 for the status file.
+      let reloadNow: (() => void) | null = null;
+      let hupBeforeStart = false;
+      let writeStatus: (() => void) | null = null;
+      const onHup = () => (reloadNow ? reloadNow() : (hupBeforeStart = true));
+      const onUsr = () => writeStatus?.();
+      process.on('SIGHUP', onHup);
+      process.on('SIGUSR1', onUsr);
+      process.on('SIGUSR2', onUsr);
       const config = loadReporting(opts.config, opts.configId);
       if (!config) {
         setExit(1);
@@ -104,15 +136,13 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      const daemon =
-        plan.instances.length > 0
-          ? new VrrpDaemon(plan, {
-              releaseOnStop: !opts.dontReleaseVrrp,
-              log,
-              statusFile: opts.statusFile,
-            })
-          : null;
-      const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
+      const vrrpOptions = {
+        releaseOnStop: !opts.dontReleaseVrrp,
+        statusFile: opts.statusFile,
+      };
+      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log) : null;
+      // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
+      const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
       const feedProblem = feed && !wantsIpvs && opts.board ? boardOptionsProblem(opts, 'track_board') : null;
       if (feedProblem) {
         process.stderr.write(`${feedProblem}\n`);
@@ -122,46 +152,90 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
-      const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
+      const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
-        daemon?.start();
+        await vrrp?.start();
+        if (vrrp) yieldToVrrp(vrrp.tid, log);
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined);
         await feed?.start(opts, wantsIpvs && !opts.local);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
         await feed?.stop();
-        await daemon?.stop();
+        await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
         setExit(1);
         return;
       }
+      writeStatus = () => vrrp?.writeStatus();
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
-      // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
-      const onHup = () => {
+      let stopping = false;
+      // SIGHUP as keepalived: every side re-reads the file; a bad file is refused whole and everything keeps running.
+      const reload = async () => {
         const next = loadReporting(opts.config, opts.configId);
-        if (!next) {
-          log('reload refused: config has errors; the running one stays', { file: opts.config });
+        if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
+        const nextPlan = planVrrp(next);
+        if (next.vrrpInstances.length > 0 && nextPlan.problems.length > 0) {
+          return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
+        }
+        const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
+        if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
+        log('reloading', { file: opts.config });
+        let vrrpChanges = {};
+        if (vrrp) {
+          try {
+            vrrpChanges = await vrrp.reload(nextPlan);
+          } catch (err) {
+            return log('reload refused: the VRRP side cannot run it; the running config stays', { file: opts.config, error: String(err) });
+          }
+        } else if (nextPlan.instances.length > 0 && !stopping) {
+          const fresh = new VrrpThread(nextPlan, vrrpOptions, log);
+          try {
+            await fresh.start();
+            vrrp = fresh;
+            yieldToVrrp(fresh.tid, log);
+            vrrpChanges = { added: nextPlan.instances.map((i) => i.name) };
+          } catch (err) {
+            log('reload: the new vrrp_instances cannot start', { error: String(err) });
+          }
+        }
+        await ipvs?.reload(next);
+        if (cloud && cloudMain && !stopping) {
+          // The mover takes its bindings at start: it is restarted with the new ones (the lease is asked for again).
+          await cloud.stop();
+          cloud = cloudMain.startCloudSide(next, opts, log, vrrpHealthy);
+        }
+        log('reloaded', { file: opts.config, vrrp: vrrpChanges, ipvs: !!ipvs, cloud: !!cloud });
+      };
+      let reloading = false;
+      let again = false;
+      reloadNow = () => {
+        if (reloading || stopping) {
+          again = !stopping;
           return;
         }
-        log('reloading', { file: opts.config });
-        void ipvs?.reload(next);
+        reloading = true;
+        void (async () => {
+          do {
+            again = false;
+            await reload().catch((err: unknown) => log('reload failed', { error: String(err) }));
+          } while (again && !stopping);
+          reloading = false;
+        })();
       };
-      if (ipvs) process.on('SIGHUP', onHup);
+      if (hupBeforeStart) reloadNow();
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log('stopping', { signal });
+          stopping = true;
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          process.off('SIGHUP', onHup);
           startupGc.cancel();
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
-        // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', () => daemon?.writeStatus());
       });
       log('stopped');
       setExit(0);
