@@ -1,3 +1,4 @@
+import './zod-jitless.ts';
 import { DashboardView, TOKEN_PROTOCOL_PREFIX, VIEW_PROTOCOL, ViewerFrame } from '../../core/vote/dashboard-view.ts';
 import { byId, duration } from './dom.ts';
 import { renderTables } from './render.ts';
@@ -138,6 +139,8 @@ function start(): void {
   byId('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem(SESSION_KEY);
     showSignIn();
+    // The button that had focus is hidden now: focus goes to the form, not to the page's start.
+    byId('cluster').focus();
   });
   // Ages move on between pushes.
   setInterval(paint, 1000);
