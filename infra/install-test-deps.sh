@@ -7,9 +7,11 @@
 #   linux-libc-dev - <linux/ip_vs.h>, which the IPVS netlink addon is compiled against
 #   systemd        - systemd-analyze, which checks the shim's unit file (nothing is started)
 #   openssl        - certificates for the SSL_GET tests
+#   chromium       - the browser the dashboard tests drive (npm playwright-core, executablePath /usr/bin/chromium;
+#                    never a downloaded browser)
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
