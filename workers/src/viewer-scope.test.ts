@@ -5,6 +5,7 @@ import { DashboardView, TOKEN_PROTOCOL_PREFIX, VIEW_PROTOCOL, ViewerFrame } from
 import { eventually } from '../../test/helpers/eventually.ts';
 import { api, BASE, postVotes, putConfig, RS1, threeVantageConfig, tokensFor, vote } from '../test/helpers.ts';
 import { StreamMessage } from './schemas.ts';
+import { viewFrame } from './viewer-feed.ts';
 
 const SCRIPTED = threeVantageConfig().replace(
   'virtual_server 192.0.2.10 80 {',
@@ -89,5 +90,19 @@ describe('a viewer token', () => {
     expect(none.status).toBe(401);
     const inUrl = await SELF.fetch(`${BASE}/v1/clusters/view-c/watch?token=${viewer}`, { headers: { Upgrade: 'websocket' } });
     expect(inUrl.status).toBe(401);
+  });
+});
+
+describe('a view frame', () => {
+  it('stays under its byte cap by leaving out the oldest events, and says how many', async () => {
+    expect((await putConfig('view-a', SCRIPTED)).status).toBe(200);
+    const view = DashboardView.parse(await (await api('/v1/clusters/view-a/view', { token: tokensFor('view-a').viewer })).json());
+    const events = Array.from({ length: 400 }, (_, i) => ({ id: i + 1, seq: i + 1, kind: 'real_server' as const, key: RS1, from: 'up', to: 'down', atMs: 1000 + i, detail: 'x'.repeat(2000) }));
+    const frame = viewFrame({ ...view, events }, 200_000);
+    expect(new TextEncoder().encode(frame).byteLength).toBeLessThanOrEqual(200_000);
+    const parsed = ViewerFrame.parse(JSON.parse(frame)).view;
+    expect(parsed.events.length).toBeGreaterThan(0);
+    expect(parsed.events.at(-1)!.id).toBe(400);
+    expect(parsed.truncated.events).toBe(400 - parsed.events.length);
   });
 });
