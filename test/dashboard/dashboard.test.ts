@@ -77,9 +77,17 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     return timeOfDayMs();
   }
 
-  /** The next `vigil start` line matching `re` after `from` characters of its output. */
-  async function nextLine(what: string, re: RegExp, from: number): Promise<string> {
-    return eventually(what, () => run.d.output().slice(from).split('\n').find((l) => re.test(l)), { timeoutMs: FLIP_WAIT_MS, detail: () => run.d.output().slice(-2000) });
+  /** The next `vigil start` line matching `re` after `from` characters of its output, and where it ends. */
+  async function nextLine(what: string, re: RegExp, from: number): Promise<{ line: string; end: number }> {
+    return eventually(
+      what,
+      () => {
+        const rest = run.d.output().slice(from);
+        const m = new RegExp(`^.*${re.source}.*$`, 'm').exec(rest);
+        return m ? { line: m[0], end: from + m.index + m[0].length } : undefined;
+      },
+      { timeoutMs: FLIP_WAIT_MS, detail: () => run.d.output().slice(-2000) },
+    );
   }
 
   it('signs in from the link: the token leaves the address bar for sessionStorage, and every real server and vantage point is shown', async () => {
@@ -107,14 +115,17 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     const { page, problems } = await openPage(link);
     await page.locator('#board').waitFor({ state: 'visible', timeout: PAGE_MS });
     await page.evaluate(() => ((window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true));
-    // The next stop after the page is up, then the start after it.
-    const from = run.d.output().length;
-    const stopLine = await nextLine('vigil start to stop the flapping backend', new RegExp(`stopping backend b \\(flapping\\) on port ${flappingPort}`), from);
+    // A start seen up on the page first, so that the down measured next is the next stop's, and the up the start after it.
+    const stopping = new RegExp(`stopping backend b \\(flapping\\) on port ${flappingPort}`);
+    const starting = new RegExp(`starting backend b \\(flapping\\) on port ${flappingPort}`);
+    const first = await nextLine('vigil start to start the flapping backend', starting, run.d.output().length);
+    await pageShows(page, flappingPort, 'up');
+    const { line: stopLine, end: stopEnd } = await nextLine('vigil start to stop the flapping backend', stopping, first.end);
     const downAt = await pageShows(page, flappingPort, 'down');
     await page.screenshot({ path: join(SHOTS, 'desktop-backend-down.png'), fullPage: true });
     // What the vantage points said comes with it.
     expect(await page.locator(`tr[data-rs$="|127.0.0.1:${flappingPort}"] td[data-vp="dc1"]`).textContent()).toMatch(/connect_refused, \d+ ms, \d+ s ago/);
-    const startLine = await nextLine('vigil start to start the flapping backend again', new RegExp(`starting backend b \\(flapping\\) on port ${flappingPort}`), from);
+    const { line: startLine } = await nextLine('vigil start to start the flapping backend again', starting, stopEnd);
     const upAt = await pageShows(page, flappingPort, 'up');
     expect(downAt - lineTimeMs(stopLine), `down shown at ${downAt}, backend stopped: ${stopLine}`).toBeLessThanOrEqual(2 * INTERVAL_MS);
     expect(upAt - lineTimeMs(startLine), `up shown at ${upAt}, backend started: ${startLine}`).toBeLessThanOrEqual(2 * INTERVAL_MS);
@@ -126,7 +137,7 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     await page.screenshot({ path: join(SHOTS, 'desktop.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
-  }, FLIP_WAIT_MS * 4);
+  }, FLIP_WAIT_MS * 5);
 
   it('refuses a wrong token, and a token of another scope, saying why, and shows nothing of the cluster', async () => {
     const tokensFile = /tokens for curl \(this run only\): (\S+)/.exec(run.d.output())![1]!;
