@@ -93,6 +93,24 @@ describe('a viewer token', () => {
   });
 });
 
+describe('the view of leases', () => {
+  it("shows each binding's holder, fencing token and expiry, and each director's heartbeat", async () => {
+    const binding = { name: 'web', kind: 'elastic-ip', allocationId: 'eipalloc-0123456789abcdef0', leaseTtlMs: 5000, directors: [{ id: 'lb1', priority: 200, instanceId: 'i-0000000000000000a' }, { id: 'lb2', priority: 100, instanceId: 'i-0000000000000000b' }] };
+    const put = await api('/v1/clusters/view-d/config', { method: 'PUT', body: JSON.stringify({ vigil: { cloudBindings: [binding] } }), headers: { 'Content-Type': 'application/json' } });
+    expect(put.status).toBe(201);
+    const beat = (id: string, healthy: boolean) => api(`/v1/clusters/view-d/directors/${id}/heartbeat`, { method: 'POST', body: JSON.stringify({ healthy, bindings: ['web'] }), headers: { 'Content-Type': 'application/json' }, token: tokensFor('view-d').directors[id]! });
+    expect((await beat('lb2', true)).status).toBe(200);
+    expect((await beat('lb1', false)).status).toBe(200);
+    const view = DashboardView.parse(await (await api('/v1/clusters/view-d/view', { token: tokensFor('view-d').viewer })).json());
+    expect(view.leases.bindings).toEqual([{ name: 'web', kind: 'elastic-ip', holder: 'lb2', token: 1, expiresAtMs: expect.any(Number), lastToken: 1 }]);
+    expect(view.leases.bindings[0]!.expiresAtMs! - view.nowMs).toBeGreaterThan(0);
+    expect(view.leases.directors.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'lb1', lastHeartbeatMs: expect.any(Number), healthy: false },
+      { id: 'lb2', lastHeartbeatMs: expect.any(Number), healthy: true },
+    ]);
+  });
+});
+
 describe('a view frame', () => {
   it('stays under its byte cap by leaving out the oldest events, and says how many', async () => {
     expect((await putConfig('view-a', SCRIPTED)).status).toBe(200);
