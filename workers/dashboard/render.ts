@@ -52,7 +52,8 @@ function renderMatrix(v: DashboardView, nowMs: number): void {
     h(
       'tr',
       { 'data-rs': rs.key },
-      h('th', { scope: 'row' }, rs.key),
+      // `<virtual server>|<ip:port>`: the address first, its virtual server under it, so the row fits a phone.
+      h('th', { scope: 'row' }, rs.key.split('|')[1] ?? rs.key, h('span', { class: 'detail' }, rs.key.split('|')[0] ?? '')),
       h('td', { class: 'verdict' }, stateBadge(rs.state), h('span', { class: 'detail' }, `${rs.upVotes} up, ${rs.downVotes} down of ${rs.fresh} fresh; quorum ${rs.quorum}${rs.state === 'unknown' ? `; held ${rs.effective}` : ''}`)),
       ...vps.map((vp) => {
         const said = rs.votes[vp];

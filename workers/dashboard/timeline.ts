@@ -6,7 +6,7 @@ import { byId, clock, fill, h, stateBadge } from './dom.ts';
 const MAX_SERIES = 16;
 const MAX_CHANGES_LISTED = 30;
 /** The chart shows at least this much history, more when older changes are kept (up to the view's six hours). */
-const MIN_WINDOW_MS = 5 * 60_000;
+const MIN_WINDOW_MS = 2 * 60_000;
 const ROW = 1.5;
 const COLOURS = ['#0b57d0', '#a1121b', '#0b6b2e', '#6b4e00', '#6a1b9a', '#00695c', '#bf360c', '#37474f'];
 
