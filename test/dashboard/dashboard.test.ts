@@ -123,8 +123,9 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     const { line: stopLine, end: stopEnd } = await nextLine('vigil start to stop the flapping backend', stopping, first.end);
     const downAt = await pageShows(page, flappingPort, 'down');
     await page.screenshot({ path: join(SHOTS, 'desktop-backend-down.png'), fullPage: true });
-    // What the vantage points said comes with it.
-    expect(await page.locator(`tr[data-rs$="|127.0.0.1:${flappingPort}"] td[data-vp="dc1"]`).textContent()).toMatch(/connect_refused, \d+ ms, \d+ s ago/);
+    // What the vantage points said comes with it: at least a quorum (2) of them saw the connection refused.
+    const said = await page.locator(`tr[data-rs$="|127.0.0.1:${flappingPort}"] td[data-vp]`).allTextContents();
+    expect(said.filter((t) => /^downconnect_refused, \d+ ms, \d+ s ago$/.test(t)).length, said.join(' | ')).toBeGreaterThanOrEqual(2);
     const { line: startLine } = await nextLine('vigil start to start the flapping backend again', starting, stopEnd);
     const upAt = await pageShows(page, flappingPort, 'up');
     expect(downAt - lineTimeMs(stopLine), `down shown at ${downAt}, backend stopped: ${stopLine}`).toBeLessThanOrEqual(2 * INTERVAL_MS);
