@@ -1,8 +1,10 @@
 import { TOKEN_PROTOCOL_PREFIX, VIEW_PROTOCOL, type DashboardView, type ViewerFrame } from '../../core/vote/dashboard-view.ts';
 import { VIEWER_TAG } from './publication.ts';
 
-/** Views go out at most this often (a vote batch folds every few hundred ms on a busy cluster), except for a verdict change. */
+/** Views go out at most this often (a vote batch folds every few hundred ms on a busy cluster)... */
 export const VIEW_PUSH_MIN_MS = 1000;
+/** ...and at most this often when a verdict changed, so a storm of flips is not a storm of frames. */
+export const VIEW_URGENT_MIN_MS = 200;
 /** A frame past this drops its oldest events until it fits (real servers are bounded already by the view). */
 export const VIEW_MAX_FRAME_BYTES = 1 << 20;
 
@@ -59,15 +61,20 @@ export class ViewerFeed {
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': VIEW_PROTOCOL } });
   }
 
-  /** After a fold: `urgent` when a verdict or quorum changed (pushed at once), else throttled. */
+  /** After a fold: `urgent` when a verdict or quorum changed (pushed within VIEW_URGENT_MIN_MS), else within VIEW_PUSH_MIN_MS. */
   changed(urgent: boolean, nowMs = Date.now()): void {
     if (this.viewers().length === 0) return;
-    const waitMs = urgent ? 0 : this.lastPushMs + VIEW_PUSH_MIN_MS - nowMs;
+    const waitMs = this.lastPushMs + (urgent ? VIEW_URGENT_MIN_MS : VIEW_PUSH_MIN_MS) - nowMs;
     if (waitMs <= 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.ctx.waitUntil(this.push());
     } else {
+      // A verdict change brings a pending push forward; deadlines count from the last push, so repeated calls never delay one.
+      if (this.timer && urgent) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
       this.timer ??= setTimeout(() => {
         this.timer = null;
         this.ctx.waitUntil(this.push());
