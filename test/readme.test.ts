@@ -18,6 +18,18 @@ describe('README stays true', () => {
     expect(c.vigil.cloudBindings[0]).toMatchObject({ name: 'web-eip', kind: 'elastic-ip', leaseTtlMs: 10_000, directors: [{ id: 'lb1', priority: 150, instanceId: 'i-0123456789abcdef0' }] });
   });
 
+  it('its track_board example reads clean against a config that has what it names, and means what it says', () => {
+    const block = /\n( {4}vigil \{\n {8}track_board[\s\S]*?\n {4}\}\n)/.exec(README)?.[1];
+    expect(block).toBeDefined();
+    const instance = (n: number) => `vrrp_instance VI_${n} {\n  interface eth0\n  virtual_router_id ${50 + n}\n  priority 100\n  virtual_ipaddress {\n    192.0.2.${99 + n}/24\n  }\n}\n`;
+    const named = 'virtual_server 192.0.2.10 80 {\n  protocol TCP\n  real_server 10.0.0.5 8080 {\n  }\n}\n';
+    const r = readText(instance(1) + instance(2) + named + block!.split('\n').map((l) => l.slice(4)).join('\n'));
+    expect(ok(r).vigil.trackBoards).toEqual([
+      { name: 'web', virtualServer: { ip: '192.0.2.10', port: 80 }, realServer: { ip: '10.0.0.5', port: 8080 }, weight: -30, reverse: false, holdTimeMs: 30_000, instances: [{ name: 'VI_1' }, { name: 'VI_2', weight: 0, reverse: true }] },
+    ]);
+    expect(r.lines).toEqual([]);
+  });
+
   it('shows the set-up, start and test commands that package.json runs', () => {
     for (const c of ['npm ci', 'npm start', 'npm test']) expect(README).toContain(c);
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { scripts: Record<string, string> };

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../keepalived/diagnostics.ts';
 import { jsonDiagnostics } from './json-errors.ts';
 import { Config } from './model.ts';
 import { VOTE_PLAN_KEY } from '../vote/vote-plan.ts';
+import { boardTrackProblems } from '../vote/board-target.ts';
 
 export type JsonReadResult = { ok: true; config: Config; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -23,5 +24,11 @@ export function parseVigilJson(file: string, text: string): JsonReadResult {
   }
   const parsed = Config.safeParse(doc);
   if (!parsed.success) return { ok: false, diagnostics: jsonDiagnostics(file, text, parsed.error.issues) };
+  // Names that refer to other parts of the model, checked as keepalived.conf's crossCheck does, at their JSON path.
+  const refs = boardTrackProblems(parsed.data).map((p) => ({
+    path: ['vigil', 'trackBoards', p.track, p.part, ...(p.item !== undefined ? [p.item, 'name'] : p.part === 'instances' ? [] : [])],
+    message: p.message,
+  }));
+  if (refs.length) return { ok: false, diagnostics: jsonDiagnostics(file, text, refs) };
   return { ok: true, config: parsed.data, diagnostics: [] };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DurationMs, IpAddress } from './primitives.ts';
+import { DurationMs, Fwmark, IpAddress, Port } from './primitives.ts';
 
 /**
  * Vigil's own words, for what keepalived cannot say. In keepalived.conf they
@@ -53,9 +53,50 @@ export const CloudBinding = z.strictObject({
 });
 export type CloudBinding = z.infer<typeof CloudBinding>;
 
+/** Which virtual server of the config a track_board names, as keepalived names one: address and port (protocol when two share them), fwmark or group. */
+export const BoardTrackVirtualServer = z
+  .strictObject({
+    ip: IpAddress.optional(),
+    port: Port.optional(),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+    fwmark: Fwmark.optional(),
+    group: z.string().min(1).optional(),
+  })
+  .refine((v) => [v.ip !== undefined, v.fwmark !== undefined, v.group !== undefined].filter(Boolean).length === 1, { message: 'name the virtual server by exactly one of ip (with port), fwmark or group' });
+export type BoardTrackVirtualServer = z.infer<typeof BoardTrackVirtualServer>;
+
+/** One vrrp_instance that follows a track_board, with keepalived's track_script weight rules (weight 0: FAULT while down). */
+export const BoardTrackInstance = z.strictObject({
+  name: z.string().min(1),
+  weight: z.number().int().min(-253).max(253).optional(),
+  reverse: z.boolean().optional(),
+});
+export type BoardTrackInstance = z.infer<typeof BoardTrackInstance>;
+
+/** The default hold_time: a stale or unknown verdict keeps its last effect this long, then turns neutral. */
+export const DEFAULT_BOARD_HOLD_MS = 30_000;
+
+/**
+ * A tracked object, like a vrrp_script, whose status is the Board's verdict
+ * on one virtual server (its quorum) or one of its real servers (effective
+ * state), read from the verified snapshots the shim follows.
+ */
+export const TrackBoard = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'names are letters, digits, _ . - (max 63)'),
+  virtualServer: BoardTrackVirtualServer,
+  /** Narrows the object to this real server of the virtual server. */
+  realServer: z.strictObject({ ip: IpAddress, port: Port.optional() }).optional(),
+  weight: z.number().int().min(-253).max(253).default(0),
+  reverse: z.boolean().default(false),
+  holdTimeMs: DurationMs.default(DEFAULT_BOARD_HOLD_MS),
+  instances: z.array(BoardTrackInstance).default([]),
+});
+export type TrackBoard = z.infer<typeof TrackBoard>;
+
 export const VigilSection = z.strictObject({
   vantagePoints: z.array(VantagePoint).default([]),
   vote: VotePolicy.default({ freshnessIntervals: 3 }),
   cloudBindings: z.array(CloudBinding).default([]),
+  trackBoards: z.array(TrackBoard).default([]),
 });
 export type VigilSection = z.infer<typeof VigilSection>;

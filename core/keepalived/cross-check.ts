@@ -1,6 +1,8 @@
 import type { Config } from '../config/model.ts';
 import { quorumShortfalls, type PlanOptions } from '../vote/quorum-plan.ts';
+import { boardTrackProblems } from '../vote/board-target.ts';
 import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
+import { trackBoardOrigins } from './read-track-board.ts';
 
 /** The Origins key under which a virtual server's real_server lines are kept, in order. */
 export const realServerOrigins = (vsIndex: number) => `virtualServers.${vsIndex}.realServers`;
@@ -46,6 +48,10 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
       }
     }
   });
+  for (const p of boardTrackProblems(c)) {
+    const part = origins[trackBoardOrigins(p.track, p.part)];
+    diags.error((p.item !== undefined ? part?.[p.item] : part?.[0]) ?? at('vigil.trackBoards', p.track), p.message);
+  }
   for (const s of quorumShortfalls(c, opts)) diags.error(origins[realServerOrigins(s.vsIndex)]?.[s.rsIndex] ?? at('virtualServers', s.vsIndex), s.message);
 }
 

@@ -1,11 +1,12 @@
 import type { Config } from '../config/model.ts';
-import { q, type Writer } from './print-writer.ts';
+import { DEFAULT_BOARD_HOLD_MS, type TrackBoard } from '../config/vigil.ts';
+import { q, words, type Writer } from './print-writer.ts';
 
-/** The `vigil { }` block: vantage points, vote policy, cloud bindings; left out when all are defaults. */
+/** The `vigil { }` block: vantage points, vote policy, cloud bindings, Board tracking; left out when all are defaults. */
 export function printVigil(w: Writer, c: Config): void {
   const v = c.vigil;
   const hasVote = v.vote.quorum !== undefined || v.vote.degrade !== undefined || v.vote.freshnessIntervals !== 3;
-  if (!v.vantagePoints.length && !v.cloudBindings.length && !hasVote) return;
+  if (!v.vantagePoints.length && !v.cloudBindings.length && !v.trackBoards.length && !hasVote) return;
   w.block('vigil', () => {
     for (const vp of v.vantagePoints) {
       w.block(`vantage_point ${q(vp.name)}`, () => {
@@ -39,6 +40,22 @@ export function printVigil(w: Writer, c: Config): void {
           });
         }
       });
+    }
+    for (const tb of v.trackBoards) printTrackBoard(w, tb);
+  });
+}
+
+function printTrackBoard(w: Writer, tb: TrackBoard): void {
+  w.block(`track_board ${q(tb.name)}`, () => {
+    const vs = tb.virtualServer;
+    if (vs.fwmark !== undefined) w.line(`virtual_server fwmark ${vs.fwmark}`);
+    else if (vs.group !== undefined) w.line(`virtual_server group ${q(vs.group)}`);
+    else w.line(words('virtual_server', vs.ip!, String(vs.port), vs.protocol ?? ''));
+    if (tb.realServer) w.line(words('real_server', tb.realServer.ip, tb.realServer.port === undefined ? '' : String(tb.realServer.port)));
+    if (tb.weight !== 0 || tb.reverse) w.line(words('weight', String(tb.weight), tb.reverse ? 'reverse' : ''));
+    w.timer('hold_time', tb.holdTimeMs, DEFAULT_BOARD_HOLD_MS);
+    for (const i of tb.instances) {
+      w.line(words('instance', q(i.name), i.weight === undefined ? '' : `weight ${i.weight}`, i.reverse === undefined ? '' : i.reverse ? 'reverse' : 'noreverse'));
     }
   });
 }

@@ -31,7 +31,7 @@ const OTHER_BLOCKS = new Set(['track_group', 'garp_group', 'linkbeat_interfaces'
 
 type Raw = Record<string, unknown> & {
   globalDefs: Record<string, unknown>;
-  vigil: { vantagePoints: unknown[]; cloudBindings: unknown[] };
+  vigil: { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[] };
 };
 
 /**
@@ -54,7 +54,8 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
   const parsed = interp.validation.finish(raw);
   if (!parsed.success) {
     for (const issue of parsed.issues) {
-      const [coll, idx] = issue.path;
+      // vigil's lists keep their origins under `vigil.<list>` (trackBoards); the rest under the collection's name.
+      const [coll, idx] = issue.path[0] === 'vigil' ? [`vigil.${String(issue.path[1])}`, issue.path[2]] : issue.path;
       const pos = (typeof coll === 'string' && typeof idx === 'number' ? origins[coll]?.[idx] : undefined) ?? { file: path, line: 1, col: 1 };
       diags.error(pos, `${issue.path.join('.')}: ${issue.message}`);
     }
@@ -82,7 +83,7 @@ class Interpreter {
     vrrpSyncGroups: [],
     vrrpInstances: [],
     otherBlocks: [],
-    vigil: { vantagePoints: [], cloudBindings: [] },
+    vigil: { vantagePoints: [], cloudBindings: [], trackBoards: [] },
   };
   readonly origins: Origins = {};
   /** Virtual servers go to the schema as they are read, not into raw. */
@@ -156,7 +157,7 @@ class Interpreter {
         add('vrrpInstances', readVrrpInstance(r, s), s);
         break;
       case 'vigil':
-        readVigil(r, s, raw.vigil);
+        readVigil(r, s, raw.vigil, origins);
         break;
       default:
         if (OTHER_BLOCKS.has(k) || ROOT_GLOBAL_WORDS.has(k)) {

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { CloudBinding, DirectorBinding, VantagePoint, VigilSection } from '../config/vigil.ts';
+import type { Origins } from './diagnostics.ts';
+import { readTrackBoard } from './read-track-board.ts';
 import { endOf, type HandlerTable, type Reader } from './reader.ts';
 import type { Statement } from './tree.ts';
 
-type VigilIn = Omit<z.input<typeof VigilSection>, "vantagePoints" | "cloudBindings"> & { vantagePoints: unknown[]; cloudBindings: unknown[] };
+type VigilIn = Omit<z.input<typeof VigilSection>, 'vantagePoints' | 'cloudBindings' | 'trackBoards'> & { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[] };
 type VpIn = Partial<z.input<typeof VantagePoint>>;
 type CbIn = Partial<z.input<typeof CloudBinding>> & Record<string, unknown>;
 type DirIn = Partial<z.input<typeof DirectorBinding>> & Record<string, unknown>;
@@ -70,6 +72,6 @@ const vigil: HandlerTable<VigilIn> = {
   },
 };
 
-export function readVigil(r: Reader, s: Statement, into: VigilIn): void {
-  r.block(r.requireBlock(s), vigil, into, 'vigil');
+export function readVigil(r: Reader, s: Statement, into: VigilIn, origins: Origins): void {
+  r.block(r.requireBlock(s), { ...vigil, track_board: (r2, s2, t) => readTrackBoard(r2, s2, t.trackBoards, origins) }, into, 'vigil');
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
@@ -7,24 +6,14 @@ import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
+import { createBoardFeed } from '../daemon/board-feed.ts';
+import { boardOptionsProblem } from '../daemon/board-follow.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
-
-const BOARD_POLL_MS = 500;
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }) + '\n');
-}
-
-/** up / down / anything else (unknown: hold still, as every consumer of a verdict does). */
-function readVerdict(path: string): boolean | null {
-  try {
-    const word = readFileSync(path, 'utf8').trim().toLowerCase();
-    return word === 'up' ? true : word === 'down' ? false : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -44,8 +33,8 @@ interface ShimOptions extends IpvsCliOptions, CloudCliOptions {
   configId: string;
   dontReleaseVrrp?: boolean;
   statusFile?: string;
-  boardWeight?: string;
-  boardVerdictFile?: string;
+  /** false with --no-ipvs: a director that follows the Board for VRRP tracking alone. */
+  ipvs?: boolean;
 }
 
 /**
@@ -62,14 +51,13 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('-i, --config-id <id>', 'the id @id lines are matched against (keepalived -i); default: host name', defaultConfigId())
     .option('--dont-release-vrrp', 'at exit, send no priority 0 and leave the virtual addresses (keepalived -V)')
     .option('--status-file <file>', 'keep a JSON snapshot of states and counters here')
-    .option('--board-weight <n>', 'track the Board’s verdict on this director with this weight (0: FAULT when down)')
-    .option('--board-verdict-file <file>', 'until the Board feed exists: a file holding up, down or unknown')
-    .option('--board <url>', 'the Board (control plane) base URL: follow its signed snapshots for the IPVS table')
+    .option('--board <url>', 'the Board (control plane) base URL: follow its signed snapshots for the IPVS table and the config’s track_board')
     .option('--cluster <name>', 'the cluster on the Board')
     .option('--token <token>', 'shim token (visible in ps: prefer --token-file or VIGIL_SHIM_TOKEN)')
     .option('--token-file <file>', 'file holding the shim token')
     .option('--board-key <file|jwk>', 'the Board’s public key: a JWK or {"keys": [...]}, inline or in a file (pinned; never fetched)')
     .option('--board-backoff-max <s>', 'longest wait between reconnects to the Board', '30')
+    .option('--no-ipvs', 'leave the IPVS table alone: the virtual servers only name what track_board follows (a VRRP-only director)')
     .option('--local', 'run the virtual servers’ checks here, no Board (a drop-in for keepalived -C)')
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
     .option('--ipvs-backend <kind>', 'auto (netlink when its addon loads, else ipvsadm), netlink, ipvsadm or dry-run', 'auto')
@@ -91,7 +79,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const plan = planVrrp(config);
       const hasVrrp = config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
-      const wantsIpvs = config.virtualServers.length > 0 && !!(opts.board || opts.local);
+      const wantsIpvs = config.virtualServers.length > 0 && !!(opts.board || opts.local) && opts.ipvs !== false;
       // Loaded only with --director: the cloud side brings the AWS SDK (~2 MB of code, resident once loaded).
       const cloudMain = opts.director ? await import('../daemon/cloud-main.ts') : null;
       const cloudProblem = cloudMain ? cloudMain.cloudOptionsProblem(config, opts) : undefined;
@@ -116,31 +104,33 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      const boardWeight = opts.boardWeight === undefined ? undefined : Number(opts.boardWeight);
-      if (boardWeight !== undefined && (!Number.isInteger(boardWeight) || boardWeight < -253 || boardWeight > 253)) {
-        process.stderr.write('--board-weight must be an integer between -253 and 253\n');
-        setExit(64);
-        return;
-      }
       const daemon =
         plan.instances.length > 0
           ? new VrrpDaemon(plan, {
               releaseOnStop: !opts.dontReleaseVrrp,
               log,
               statusFile: opts.statusFile,
-              board: boardWeight === undefined ? undefined : { weight: boardWeight, reverse: false },
             })
           : null;
+      const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
+      const feedProblem = feed && !wantsIpvs && opts.board ? boardOptionsProblem(opts, 'track_board') : null;
+      if (feedProblem) {
+        process.stderr.write(`${feedProblem}\n`);
+        setExit(64);
+        return;
+      }
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
       const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
         daemon?.start();
-        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log);
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined);
+        await feed?.start(opts, wantsIpvs && !opts.local);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
+        await feed?.stop();
         await daemon?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
@@ -148,20 +138,6 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         return;
       }
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
-      let boardTimer: NodeJS.Timeout | null = null;
-      if (opts.boardVerdictFile && daemon) {
-        const file = opts.boardVerdictFile;
-        let said: boolean | null | undefined;
-        const poll = () => {
-          const verdict = readVerdict(file);
-          // Said once per change, unknown included (it holds still): what the operator, and a test, can see was read.
-          if (verdict !== said) log('board verdict read', { file, verdict: verdict === null ? 'unknown' : verdict ? 'up' : 'down' });
-          said = verdict;
-          daemon.setBoardVerdict(verdict);
-          boardTimer = setTimeout(poll, BOARD_POLL_MS);
-        };
-        poll();
-      }
       // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
       const onHup = () => {
         const next = loadReporting(opts.config, opts.configId);
@@ -179,9 +155,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
-          if (boardTimer) clearTimeout(boardTimer);
           startupGc.cancel();
-          void Promise.all([daemon?.stop(), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);

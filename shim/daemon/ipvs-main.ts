@@ -1,25 +1,20 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createIpvsBackend } from '../ipvs/create-backend.ts';
+import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
+import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
-export interface IpvsCliOptions {
-  board?: string;
-  token?: string;
-  tokenFile?: string;
-  cluster?: string;
-  boardKey?: string;
+export interface IpvsCliOptions extends BoardCliOptions {
   local?: boolean;
   localAfter?: string;
   ipvsBackend: string;
   ipvsTimeout?: string;
   metricsListen?: string;
-  boardBackoffMax?: string;
 }
 
 export interface IpvsSide {
@@ -27,6 +22,12 @@ export interface IpvsSide {
   firstPass: Promise<void>;
   reload(config: Config): Promise<void>;
   stop(release: boolean): Promise<void>;
+}
+
+/** Another consumer of the verified snapshots the IPVS side follows (VRRP tracking: board-feed.ts), and of its /metrics. */
+export interface SnapshotTap {
+  onSnapshot(s: Snapshot): void;
+  collect(metrics: Metrics): void;
 }
 
 /** Why these options cannot run the IPVS side, or null. Checked before anything starts. */
@@ -42,8 +43,9 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 }
 
 /** Starts the IPVS side for a config that has virtual servers. */
-export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void): Promise<IpvsSide> {
+export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, tap?: SnapshotTap): Promise<IpvsSide> {
   const metrics = new Metrics();
+  tap?.collect(metrics);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
@@ -55,23 +57,10 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
   });
   let subscriber: BoardSubscriber | null = null;
   if (!o.local) {
-    // The token is a secret: read from a file or the environment when given so, never logged.
-    const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
-    // Loaded only when following a Board: undici and the signature code are most of a --local shim's heap otherwise.
-    const [{ loadBoardKeys }, { BoardSubscriber }] = await Promise.all([import('./board-keys.ts'), import('./board-subscriber.ts')]);
-    const keys = await loadBoardKeys(o.boardKey!);
-    subscriber = new BoardSubscriber({ url: o.board!, cluster: o.cluster!, token, keys, log, onSnapshot: (s) => daemon.acceptSnapshot(s), backoffMaxMs: o.boardBackoffMax ? Number(o.boardBackoffMax) * 1000 : undefined });
-    metrics.define('vigil_shim_snapshots_accepted_total', 'counter', 'Snapshots that passed signature, sequence and expiry checks');
-    metrics.define('vigil_shim_snapshots_rejected_total', 'counter', 'Snapshots refused, by reason');
-    metrics.define('vigil_shim_board_connected', 'gauge', 'Transport to the Board in use');
-    const sub = subscriber;
-    metrics.collect(() => {
-      metrics.set('vigil_shim_snapshots_accepted_total', sub.stats.accepted);
-      for (const [reason, n] of Object.entries(sub.stats.rejected)) metrics.set('vigil_shim_snapshots_rejected_total', n ?? 0, { reason });
-      for (const t of ['websocket', 'long-poll', 'none']) metrics.set('vigil_shim_board_connected', sub.stats.transport === t ? 1 : 0, { transport: t });
-    });
-    // Only the origin: a URL's user-info part would be a secret.
-    log('board', { url: new URL(o.board!).origin, cluster: o.cluster, keys: [...keys.keys()] });
+    subscriber = await followBoard(o, log, (s) => {
+      daemon.acceptSnapshot(s);
+      tap?.onSnapshot(s);
+    }, metrics);
   }
   let server: Server | null = null;
   if (o.metricsListen) {

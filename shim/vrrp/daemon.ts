@@ -13,13 +13,9 @@ import { Notifier } from './notify.ts';
 import type { VrrpPlan } from './plan.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
-import { evaluateTracking, type TrackedObject } from './tracking.ts';
+import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
 import { VigilError } from '../../core/errors.ts';
-
-export interface BoardTrack {
-  weight: number;
-  reverse: boolean;
-}
+import { BoardView, type BoardEffect } from '../../core/vote/board-track.ts';
 
 export interface DaemonOptions {
   /** false with --dont-release-vrrp: no priority 0 and the addresses stay at shutdown. */
@@ -27,8 +23,6 @@ export interface DaemonOptions {
   log: Log;
   /** Rewritten on every state change and, throttled, when counters move. */
   statusFile?: string;
-  /** The Board's verdict on this director as one more tracked object, like a vrrp_script. */
-  board?: BoardTrack;
   clock?: () => number;
 }
 
@@ -39,17 +33,22 @@ interface Tracked {
 
 const STATUS_THROTTLE_MS = 200;
 
+function statusOf(effect: BoardEffect): TrackStatus {
+  return effect === 'neutral' ? { kind: 'neutral' } : { kind: 'pass-fail', ok: effect === 'up' };
+}
+
 export class VrrpDaemon {
   readonly runtimes: InstanceRuntime[] = [];
   private readonly links = new Map<string, VrrpLink>();
   private readonly groups = new Map<string, SyncGroup>();
   private readonly tracked = new Map<InstanceRuntime, Tracked[]>();
   private readonly ownFault = new Map<InstanceRuntime, boolean>();
+  /** The last effect per track_board name, kept across instances (and for those not started yet). */
+  private readonly boardEffects = new Map<string, BoardEffect>();
   private readonly notifier: Notifier;
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
-  private boardOk: boolean | null = null;
   private stopped = false;
 
   constructor(
@@ -83,7 +82,8 @@ export class VrrpDaemon {
     const now = this.clock();
     for (const rt of this.runtimes) {
       const list: Tracked[] = rt.plan.tracks.map((spec) => {
-        const t: Tracked = { spec: { ...spec, status: { kind: 'pass-fail', ok: null } }, source: null };
+        // The Board's verdict is neutral until a view says otherwise (core/vote/board-track.ts).
+        const t: Tracked = { spec: { ...spec, status: spec.kind === 'board' ? statusOf(this.boardEffects.get(spec.name) ?? 'neutral') : { kind: 'pass-fail', ok: null } }, source: null };
         t.source = trackSource(
           spec,
           this.plan.scriptPolicy,
@@ -93,12 +93,9 @@ export class VrrpDaemon {
           },
           (msg, fields) => this.opts.log(msg, fields),
         );
-        t.spec.status = t.source.status;
+        if (t.source) t.spec.status = t.source.status;
         return t;
       });
-      if (this.opts.board) {
-        list.push({ spec: { kind: 'board', name: 'verdict', weight: this.opts.board.weight, reverse: this.opts.board.reverse, status: { kind: 'pass-fail', ok: this.boardOk } }, source: null });
-      }
       this.tracked.set(rt, list);
       const result = evaluateTracking(rt.plan.basePriority, list.map((t) => t.spec));
       this.ownFault.set(rt, result.fault);
@@ -114,13 +111,24 @@ export class VrrpDaemon {
     this.schedule();
   }
 
-  /** The Board's verdict on this director: true healthy, false not, null unknown (hold still). */
-  setBoardVerdict(ok: boolean | null): void {
-    if (ok === null || ok === this.boardOk) return;
-    this.boardOk = ok;
+  /**
+   * The Board's verdict per track_board, as the feed resolved it (held or
+   * neutral included): plain JSON, parsed here since it may come from another
+   * thread or process. Instances re-evaluate only when an effect changed.
+   */
+  setBoardView(message: unknown): void {
+    const parsed = BoardView.safeParse(message);
+    if (!parsed.success) return this.opts.log('board view refused', { error: parsed.error.issues[0]?.message ?? 'schema' });
+    const changed = new Set<string>();
+    for (const t of parsed.data.tracks) {
+      if (this.boardEffects.get(t.name) !== t.effect) changed.add(t.name);
+      this.boardEffects.set(t.name, t.effect);
+    }
+    if (changed.size === 0) return;
     for (const [rt, list] of this.tracked) {
-      for (const t of list) if (t.spec.kind === 'board') t.spec.status = { kind: 'pass-fail', ok };
-      this.retrack(rt);
+      const mine = list.filter((t) => t.spec.kind === 'board' && changed.has(t.spec.name));
+      for (const t of mine) t.spec.status = statusOf(this.boardEffects.get(t.spec.name)!);
+      if (mine.length) this.retrack(rt);
     }
   }
 

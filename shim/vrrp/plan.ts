@@ -12,11 +12,11 @@ import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 
 export interface TrackSpec {
-  kind: 'interface' | 'script' | 'file';
+  kind: 'interface' | 'script' | 'file' | 'board';
   name: string;
   weight: number;
   reverse: boolean;
-  /** interface: the interface; file: the path; script: the command. */
+  /** interface: the interface; file: the path; script: the command; board: the track_board's name. */
   target: string;
   intervalMs?: number;
   timeoutMs?: number;
@@ -161,6 +161,11 @@ export function planVrrp(config: Config): VrrpPlan {
         continue;
       }
       tracks.push({ kind: 'file', name: t.name, target: f.file, weight: t.weight ?? f.weight, reverse: t.reverse ?? f.reverse });
+    }
+    // track_board names its instances inside vigil { }, so keepalived reads the same file unchanged.
+    for (const tb of config.vigil.trackBoards) {
+      const link = tb.instances.find((i) => i.name === vi.name);
+      if (link) tracks.push({ kind: 'board', name: tb.name, target: tb.name, weight: link.weight ?? tb.weight, reverse: link.reverse ?? tb.reverse });
     }
 
     const unicast = vi.unicastPeers.length > 0;

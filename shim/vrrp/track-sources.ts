@@ -45,9 +45,8 @@ abstract class Polled implements TrackSource {
   }
 
   protected set(next: TrackStatus): void {
-    const same =
-      next.kind === this.status.kind &&
-      (next.kind === 'value' ? next.value === (this.status as { value: number }).value : next.ok === (this.status as { ok: boolean | null }).ok);
+    const cur = this.status;
+    const same = next.kind === 'value' ? cur.kind === 'value' && cur.value === next.value : next.kind === 'pass-fail' ? cur.kind === 'pass-fail' && cur.ok === next.ok : cur.kind === next.kind;
     this.status = next;
     if (!same) this.onChange();
   }
@@ -152,8 +151,11 @@ export class ScriptSource extends Polled {
   }
 }
 
-export function trackSource(spec: TrackSpec, policy: ScriptPolicy, onChange: () => void, log?: (msg: string, fields: Record<string, unknown>) => void): TrackSource {
+/** The source that polls or runs a tracked object; null for the Board's verdict, which the daemon is handed (VrrpDaemon.setBoardView). */
+export function trackSource(spec: TrackSpec, policy: ScriptPolicy, onChange: () => void, log?: (msg: string, fields: Record<string, unknown>) => void): TrackSource | null {
   switch (spec.kind) {
+    case 'board':
+      return null;
     case 'interface':
       return new InterfaceSource(spec.target, onChange);
     case 'file':

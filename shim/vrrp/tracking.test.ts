@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { VrrpMachine, type MachineOptions } from './machine.ts';
 import { SyncGroup } from './sync-group.ts';
 import { contribution, evaluateTracking, type TrackedObject } from './tracking.ts';
+import { planVrrp } from './plan.ts';
+import { ok, readText } from '../../test/helpers/read-config.ts';
+import { keepalivedConf } from '../../test/vrrp/conf.ts';
 
 const pf = (weight: number, ok: boolean | null, reverse = false): TrackedObject => ({ kind: 'script', name: 's', weight, reverse, status: { kind: 'pass-fail', ok } });
 const file = (weight: number, value: number, reverse = false): TrackedObject => ({ kind: 'file', name: 'f', weight, reverse, status: { kind: 'value', value } });
@@ -12,6 +15,12 @@ describe('keepalived weight rules', () => {
     expect(contribution(pf(0, true))).toBe(0);
     expect(contribution(pf(0, true, true))).toBe('fault');
     expect(contribution(pf(0, null))).toBe('fault');
+  });
+
+  it("the Board's verdict once neutral adds nothing and never faults, whatever its weight or reverse", () => {
+    const board = (weight: number, reverse = false): TrackedObject => ({ kind: 'board', name: 'web', weight, reverse, status: { kind: 'neutral' } });
+    expect([board(0), board(0, true), board(-30), board(20, true)].map(contribution)).toEqual([0, 0, 0, 0]);
+    expect(evaluateTracking(150, [board(0), pf(-30, false)])).toEqual({ fault: false, faultBy: [], effectivePriority: 120 });
   });
 
   it('a positive weight adds while passing, a negative one subtracts while failing', () => {
@@ -74,5 +83,32 @@ describe('vrrp_sync_group', () => {
     const back = g.follow(5000, a, 'MASTER');
     expect(b.state).toBe('BACKUP');
     expect(back.groupTransition).toEqual({ from: 'MASTER', to: 'BACKUP' });
+  });
+});
+
+describe('track_board in the plan', () => {
+  it("each instance a track_board names tracks it, with the instance's own weight over the track's", () => {
+    const c = ok(
+      readText(
+        keepalivedConf('plan', [
+          { name: 'VI_1', vrid: 51, priority: 150, vip: '192.0.2.100/24' },
+          { name: 'VI_2', vrid: 52, priority: 100, vip: '192.0.2.101/24' },
+        ]) +
+          `
+virtual_server 192.0.2.10 80 {
+    protocol TCP
+}
+vigil {
+    track_board web {
+        virtual_server 192.0.2.10 80
+        weight -20 reverse
+        instance VI_1 weight -60
+        instance VI_2
+    }
+}
+`),
+    );
+    const boards = planVrrp(c).instances.map((i) => i.tracks.filter((t) => t.kind === 'board'));
+    expect(boards).toEqual([[{ kind: 'board', name: 'web', target: 'web', weight: -60, reverse: true }], [{ kind: 'board', name: 'web', target: 'web', weight: -20, reverse: true }]]);
   });
 });

@@ -8,6 +8,8 @@
  *   adds W·m when W < 0.
  * - A track_file value V without a weight: FAULT when V ≠ 0 (V = 0 with
  *   reverse). With a weight: adds V·W·m clamped to [−254, 253]; −254 is FAULT.
+ * - A neutral object (the Board's verdict once a stale or unknown one has
+ *   been held for its hold_time) adds nothing and never faults.
  * - The sum is clamped to 1..254; an address owner (255) never moves.
  */
 import { OWNER_PRIORITY } from './timers.ts';
@@ -15,7 +17,7 @@ import { OWNER_PRIORITY } from './timers.ts';
 export type TrackKind = 'interface' | 'script' | 'file' | 'board';
 
 /** `ok: null` is "not known yet" (a script that has not run, a Board that has not spoken). */
-export type TrackStatus = { kind: 'pass-fail'; ok: boolean | null } | { kind: 'value'; value: number };
+export type TrackStatus = { kind: 'pass-fail'; ok: boolean | null } | { kind: 'value'; value: number } | { kind: 'neutral' };
 
 export interface TrackedObject {
   kind: TrackKind;
@@ -37,6 +39,7 @@ const FILE_FAULT = -254;
 /** What one object adds to the priority, or 'fault'. */
 export function contribution(t: TrackedObject): number | 'fault' {
   const m = t.reverse ? -1 : 1;
+  if (t.status.kind === 'neutral') return 0;
   if (t.status.kind === 'value') {
     const v = t.status.value;
     if (t.weight === 0) return (v !== 0) === (m === 1) ? 'fault' : 0;

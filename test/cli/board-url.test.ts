@@ -31,4 +31,35 @@ describe('a Board URL with credentials in it', () => {
     expect(r.out).toMatch(/--board must not carry credentials/);
     expect(r.out).not.toContain('hunter2');
   });
+
+  it('a VRRP-only shim (--no-ipvs) following the Board for track_board refuses it too, and says what else --board needs', () => {
+    const conf = join(dir, 'vrrp-only.conf');
+    const text = [
+      'vrrp_instance VI_1 {',
+      '  interface eth0',
+      '  virtual_router_id 51',
+      '  priority 100',
+      '  virtual_ipaddress {',
+      '    192.0.2.100/24',
+      '  }',
+      '}',
+      'virtual_server 192.0.2.1 80 {',
+      '  protocol TCP',
+      '}',
+      'vigil {',
+      '  track_board web {',
+      '    virtual_server 192.0.2.1 80',
+      '    instance VI_1',
+      '  }',
+      '}',
+    ];
+    writeFileSync(conf, text.join('\n') + '\n');
+    const credentials = vigil('shim', '--config', conf, '--no-ipvs', '--board', 'https://ops:hunter2@board.example/', '--cluster', 'c1', '--board-key', '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1"}');
+    expect(credentials.code, credentials.out).toBe(64);
+    expect(credentials.out).toMatch(/--board must not carry credentials/);
+    expect(credentials.out).not.toContain('hunter2');
+    const missing = vigil('shim', '--config', conf, '--no-ipvs', '--board', 'https://board.example/');
+    expect(missing.code, missing.out).toBe(64);
+    expect(missing.out).toMatch(/track_board needs --cluster, --board-key with --board/);
+  });
 });

@@ -144,12 +144,30 @@ export const arbConfig: fc.Arbitrary<ConfigInput> = fc
       },
       { requiredKeys: ['freshnessIntervals'] },
     ).map((v) => (v.quorum !== undefined && v.quorum > selfHosted && (v.degrade ?? 'refuse') === 'refuse' ? { ...v, quorum: Math.max(1, selfHosted) } : v));
-    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined)).map(([instances, v]) => ({
+    // track_board names the first virtual server when no other one answers to the same name (check-config refuses an ambiguous one).
+    const first = c.vs[0] as { ip?: string; port?: number; fwmark?: number; protocol?: string } | undefined;
+    const ref = first === undefined ? undefined : first.fwmark !== undefined ? { fwmark: first.fwmark } : { ip: first.ip!, port: first.port!, protocol: (first.protocol ?? 'UDP') as 'TCP' | 'UDP' | 'SCTP' };
+    const answers = (v: { ip?: string; port?: number; fwmark?: number; protocol?: string }) => (ref && 'fwmark' in ref ? v.fwmark === ref.fwmark : v.ip === ref?.ip && v.port === ref?.port && (v.protocol ?? 'UDP') === ref?.protocol);
+    const trackBoards =
+      ref && (c.vs as Array<Parameters<typeof answers>[0]>).filter(answers).length === 1
+        ? fc.uniqueArray(
+            fc.record({
+              name,
+              virtualServer: fc.constant(ref),
+              weight: fc.integer({ min: -253, max: 253 }),
+              reverse: fc.boolean(),
+              holdTimeMs: ms(600),
+              instances: fc.subarray(c.instanceNames).chain((ns) => fc.tuple(...ns.map((n) => fc.record({ name: fc.constant(n), weight: opt(fc.integer({ min: -253, max: 253 })), reverse: opt(fc.boolean()) }, { requiredKeys: ['name'] })))),
+            }),
+            { maxLength: 2, selector: (t) => t.name },
+          )
+        : fc.constant([]);
+    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined), trackBoards).map(([instances, v, tbs]) => ({
       globalDefs: { routerId: c.routerId, vrrpVersion: c.vrrpVersion, vrrpStrict: c.vrrpStrict, notificationEmail: c.emails },
       virtualServers: c.vs,
       vrrpInstances: instances,
       vrrpScripts: c.scripts,
       vrrpSyncGroups: instances.length >= 2 ? [{ name: 'SG', group: instances.map((i) => i.name) }] : [],
-      vigil: v ? { vantagePoints: vantage, vote: v } : { vantagePoints: vantage },
+      vigil: v ? { vantagePoints: vantage, vote: v, trackBoards: tbs } : { vantagePoints: vantage, trackBoards: tbs },
     }));
   }) as fc.Arbitrary<ConfigInput>;

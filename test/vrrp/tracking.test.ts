@@ -1,7 +1,7 @@
 /**
  * Tracking end to end: a weighted track_file and an unweighted track_script
- * move the address between two shims; the Board's verdict, fed through the
- * stand-in verdict file, does the same; notify scripts and the FIFO report it.
+ * move the address between two shims; notify scripts and the FIFO report it.
+ * The Board's verdict as a tracked object: board-tracking.test.ts.
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,19 +68,5 @@ describe.skipIf(!!skip)(skipTitle('tracked objects move the address', skip), () 
     ip(['netns', 'exec', a.ns, 'rm', '-f', flag]);
     await held(b, pa, pb);
     await eventually('the shim to report FAULT', () => lab.status('sa')?.instances[0]?.state === 'FAULT', { timeoutMs: DEADLINE_MS, detail: () => why(pa) });
-  });
-
-  it("the Board's verdict, weighted like a script, hands the address over when it says down", async () => {
-    const verdict = lab.write('verdict', 'up\n');
-    const pa = start(a, 'ba', { priority: 150 }, [], ['--board-weight', '-60', '--board-verdict-file', verdict]);
-    const pb = start(b, 'bb', { priority: 120 });
-    await held(a, pa, pb);
-    writeFileSync(verdict, 'unknown\n'); // unknown holds still
-    await pa.daemon.waitForLine('the shim to read the verdict unknown', /"msg":"board verdict read".*"verdict":"unknown"/, DEADLINE_MS);
-    expect((await lab.freshStatus(pa)).instances[0], why(pa)).toMatchObject({ state: 'MASTER', priority: 150 });
-    expect(lab.holders(vip).map((h) => h.ns)).toEqual([a.ns]);
-    writeFileSync(verdict, 'down\n');
-    await held(b, pa, pb);
-    expect(lab.status('ba')?.instances[0]?.priority).toBe(90);
   });
 });
