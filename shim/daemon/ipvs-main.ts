@@ -4,6 +4,7 @@ import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createIpvsBackend } from '../ipvs/create-backend.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
+import { Faults, installProcessFaultHandlers } from './faults.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
@@ -20,6 +21,13 @@ export interface IpvsCliOptions {
   ipvsTimeout?: string;
   metricsListen?: string;
   boardBackoffMax?: string;
+  /** Where the replay state (replay.json) is kept: the unit's StateDirectory. */
+  stateDir?: string;
+}
+
+/** --state-dir's default: systemd's $STATE_DIRECTORY (the first, when it lists several), else the unit's StateDirectory=vigil. */
+export function defaultStateDir(): string {
+  return process.env.STATE_DIRECTORY?.split(':')[0] || '/var/lib/vigil';
 }
 
 export interface IpvsSide {
@@ -44,12 +52,15 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 /** Starts the IPVS side for a config that has virtual servers. */
 export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void): Promise<IpvsSide> {
   const metrics = new Metrics();
+  const faults = new Faults(metrics, log);
+  installProcessFaultHandlers(faults, log);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
     clock: systemClock,
     log,
     metrics,
+    faults,
     localOnly: !!o.local,
     localAfterMs: o.localAfter !== undefined ? Number(o.localAfter) * 1000 : undefined,
   });
@@ -58,9 +69,22 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     // The token is a secret: read from a file or the environment when given so, never logged.
     const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
     // Loaded only when following a Board: undici and the signature code are most of a --local shim's heap otherwise.
-    const [{ loadBoardKeys }, { BoardSubscriber }] = await Promise.all([import('./board-keys.ts'), import('./board-subscriber.ts')]);
+    const [{ loadBoardKeys }, { BoardSubscriber }, replay] = await Promise.all([import('./board-keys.ts'), import('./board-subscriber.ts'), import('./replay-state.ts')]);
     const keys = await loadBoardKeys(o.boardKey!);
-    subscriber = new BoardSubscriber({ url: o.board!, cluster: o.cluster!, token, keys, log, onSnapshot: (s) => daemon.acceptSnapshot(s), backoffMaxMs: o.boardBackoffMax ? Number(o.boardBackoffMax) * 1000 : undefined });
+    const guard = replay.replayGuard(o.stateDir ?? defaultStateDir(), o.cluster!, metrics, faults, log);
+    subscriber = new BoardSubscriber({
+      url: o.board!,
+      cluster: o.cluster!,
+      token,
+      keys,
+      log,
+      faults,
+      startSeq: guard.start.last?.seq,
+      startSeqByKey: guard.start.seqByKey,
+      beforeApply: guard.save,
+      onSnapshot: (s) => daemon.acceptSnapshot(s),
+      backoffMaxMs: o.boardBackoffMax ? Number(o.boardBackoffMax) * 1000 : undefined,
+    });
     metrics.define('vigil_shim_snapshots_accepted_total', 'counter', 'Snapshots that passed signature, sequence and expiry checks');
     metrics.define('vigil_shim_snapshots_rejected_total', 'counter', 'Snapshots refused, by reason');
     metrics.define('vigil_shim_board_connected', 'gauge', 'Transport to the Board in use');
