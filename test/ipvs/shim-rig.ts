@@ -1,0 +1,176 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readKeepalivedConfig, singleFileHost } from '../../core/keepalived/index.ts';
+import type { Config } from '../../core/config/model.ts';
+import { UNHANDLED_MSG } from '../../shim/daemon/faults.ts';
+import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { verdictFor } from './snapshots.ts';
+import { TestBoard } from './test-board.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const FAULT_IPVSADM = join(import.meta.dirname, 'fault-ipvsadm.mjs');
+
+export const VIP = '10.0.0.1:80';
+/** Three real servers with weights 1, 2, 3: every subset of them up is a different table. */
+export const REAL_SERVERS = ['192.168.1.1', '192.168.1.2', '192.168.1.3'] as const;
+const CONF = `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+${REAL_SERVERS.map((ip, i) => `  real_server ${ip} 80 {\n    weight ${i + 1}\n  }\n`).join('')}}
+`;
+/** Someone else's service (keepalived's, during a migration): never the shim's to touch. */
+export const FOREIGN = '-A -t 10.9.9.9:25 -s rr\n-a -t 10.9.9.9:25 -r 192.168.50.1:25 -m -w 1\n';
+
+export type FaultCall = 'read' | 'apply';
+export type FaultKind = 'fail' | 'garbage' | 'hang' | 'partial';
+
+let rigs = 0;
+
+/**
+ * A real `vigil shim` (bin/vigil.js, as operators run it) following a
+ * TestBoard that signs real snapshots, with the ipvsadm backend pointed at
+ * fault-ipvsadm.mjs (first on PATH), whose table and injected faults the test
+ * controls. The state directory survives restarts of the shim within one rig.
+ * Metrics are served on a loopback address of this process's own (127.x.y.z
+ * from the pid), so parallel runs cannot collide.
+ */
+export class ShimRig {
+  readonly dir = mkdtempSync(join(tmpdir(), 'vigil-shim-rig-'));
+  readonly stateDir = join(this.dir, 'state');
+  readonly config: Config;
+  board!: TestBoard;
+  shim: Daemon | null = null;
+  private readonly metricsAt = `127.${(process.pid >> 8) & 255}.${process.pid & 255}.${(++rigs % 250) + 2}:9109`;
+  private faultOrder = 0;
+
+  constructor() {
+    const r = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', CONF), configId: 'rig' });
+    if (!r.ok) throw new Error(`rig config: ${JSON.stringify(r.diagnostics)}`);
+    this.config = r.config;
+    writeFileSync(join(this.dir, 'keepalived.conf'), CONF);
+    writeFileSync(join(this.dir, 'token'), 'vgl_shim_rig\n', { mode: 0o600 });
+    mkdirSync(join(this.dir, 'bin'));
+    mkdirSync(join(this.dir, 'ipvs', 'faults'), { recursive: true });
+    const wrapper = join(this.dir, 'bin', 'ipvsadm');
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${FAULT_IPVSADM}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    this.setTable('');
+  }
+
+  async init(): Promise<this> {
+    this.board = await new TestBoard({ cluster: 'c1', token: 'vgl_shim_rig' }).init();
+    await this.board.start();
+    writeFileSync(join(this.dir, 'key.json'), JSON.stringify({ keys: [await this.board.jwk()] }));
+    return this;
+  }
+
+  /** Starts the shim (again, after a stop: same state directory); `websocket: false` makes the Board refuse sockets so it long-polls. */
+  start(extra: string[] = []): Daemon {
+    const args = [join(ROOT, 'bin/vigil.js'), 'shim', '--config', join(this.dir, 'keepalived.conf'), '--config-id', 'rig'];
+    args.push('--board', this.board.url(), '--cluster', 'c1', '--token-file', join(this.dir, 'token'), '--board-key', join(this.dir, 'key.json'));
+    args.push('--ipvs-backend', 'ipvsadm', '--ipvs-timeout', '1', '--board-backoff-max', '1', '--metrics-listen', this.metricsAt, '--state-dir', this.stateDir, ...extra);
+    this.shim = spawnDaemon(process.execPath, args, {
+      env: { ...process.env, PATH: `${join(this.dir, 'bin')}:${process.env.PATH}`, VIGIL_FAULT_IPVSADM_DIR: join(this.dir, 'ipvs') },
+    });
+    return this.shim;
+  }
+
+  async close(): Promise<void> {
+    await this.shim?.stop();
+    await this.board?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The table as `ipvsadm -Sn` prints it, lines sorted. */
+  table(): string {
+    return sortLines(readFileSync(join(this.dir, 'ipvs', 'table'), 'utf8'));
+  }
+
+  setTable(text: string): void {
+    writeFileSync(join(this.dir, 'ipvs', 'table'), text);
+  }
+
+  /** The next `call` the shim makes fails this way (several queue up in order). */
+  inject(call: FaultCall, kind: FaultKind): void {
+    writeFileSync(join(this.dir, 'ipvs', 'faults', `${String(++this.faultOrder).padStart(6, '0')}-${call}-${kind}`), '');
+  }
+
+  /** Injected faults not yet taken by a call. */
+  faultsLeft(): number {
+    return readdirSync(join(this.dir, 'ipvs', 'faults')).length;
+  }
+
+  /** What the shim should have in the table when the Board says `down` are down: written out by hand, not computed by the code under test. */
+  desired(down: readonly string[] = []): string {
+    const lines = ['-A -t 10.0.0.1:80 -s rr'];
+    REAL_SERVERS.forEach((ip, i) => {
+      if (!down.includes(ip)) lines.push(`-a -t 10.0.0.1:80 -r ${ip}:80 -m -w ${i + 1}`);
+    });
+    return sortLines(lines.join('\n'));
+  }
+
+  /** Signs and publishes the Board's verdict with `down` down. */
+  publish(down: readonly string[] = [], ttlMs = 60_000) {
+    return this.board.publish(verdictFor(this.config, [...down]), ttlMs);
+  }
+
+  async metrics(): Promise<string> {
+    try {
+      return await (await fetch(`http://${this.metricsAt}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    } catch (err) {
+      return `metrics: ${(err as Error).message}`;
+    }
+  }
+
+  /** One series' value (0 when absent), e.g. metric('vigil_shim_faults_total', { where: 'ipvs', reason: 'read_failed' }). */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    for (const line of (await this.metrics()).split('\n')) {
+      const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = m[2] ? m[2].split(',') : [];
+      if (want.length === have.length && want.every((w) => have.includes(w))) return Number(m[3]);
+    }
+    return 0;
+  }
+
+  /** Waits until the table is `text`; a timeout shows the table, the calls and the shim's output. */
+  tableIs(what: string, text: string, timeoutMs = 20_000): Promise<true> {
+    return eventually(what, () => this.table() === text || undefined, {
+      timeoutMs,
+      detail: () => `table:\n${this.table()}\nwanted:\n${text}\ncalls: ${this.calls().slice(-20).join(', ')}\nshim:\n${this.shim?.output().slice(-3000)}`,
+    });
+  }
+
+  /** Waits until metric(name, labels) is at least `n`. */
+  metricAtLeast(what: string, name: string, labels: Record<string, string>, n: number, timeoutMs = 20_000): Promise<number> {
+    return eventually(
+      what,
+      async () => {
+        const v = await this.metric(name, labels);
+        if (v >= n) return v;
+        throw new Error(`${name}${JSON.stringify(labels)} = ${v}`);
+      },
+      { timeoutMs, detail: () => `shim:\n${this.shim?.output().slice(-3000)}` },
+    );
+  }
+
+  /** The ipvsadm calls the shim made, in order: `read ok`, `apply fail`, … */
+  calls(): string[] {
+    const f = join(this.dir, 'ipvs', 'calls');
+    return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** Lines a fault reached the process's last resort with: a bug each, which the tests assert never appear. */
+  unhandled(): string[] {
+    return (this.shim?.output() ?? '').split('\n').filter((l) => l.includes(UNHANDLED_MSG));
+  }
+}
+
+export function sortLines(text: string): string {
+  return text.split('\n').filter(Boolean).sort().join('\n');
+}
+
