@@ -1,4 +1,6 @@
 import type { Snapshot } from '../../core/vote/snapshot.ts';
+import { handlesSignal } from '../helpers/daemon.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { prng } from '../helpers/prng.ts';
 import { verdictFor } from '../ipvs/snapshots.ts';
 import { REAL_SERVERS, ShimRig, type FaultCall, type FaultKind } from '../ipvs/shim-rig.ts';
@@ -218,7 +220,9 @@ export async function runSoak(o: { minutes: number; seed?: number; log?: (line: 
       restarting = true;
       const code = await rig.shim!.stop();
       if (code !== 0) violation(`a stopped shim exited ${code}`);
-      rig.start(['--dont-release-ipvs']);
+      const shim = rig.start(['--dont-release-ipvs']);
+      // Until its handler is in, SIGTERM does Node's default (the next restart would kill it, not stop it).
+      await eventually('the restarted shim to handle SIGTERM', () => handlesSignal(shim.pid, 'SIGTERM'), { timeoutMs: 30_000 });
       restarting = false;
       // Right after a restart, the older snapshot, still valid: refused by the state directory's floor.
       const r = await replayOf();
