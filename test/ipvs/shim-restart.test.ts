@@ -42,6 +42,8 @@ describe('vigil shim: restart replay and release of owned services only', () => 
 
     await r.publish(['192.168.1.2']);
     await r.tableIs('the next snapshot applied', r.desired(['192.168.1.2']));
+    // The table can show the batch before the shim has heard ipvsadm exit and logged it.
+    await second.waitForLine('the shim to log the batch it applied', /"msg":"ipvs applied".*"seq":3/, 10_000);
     expect(applied(second.output())).toEqual([3]);
     expect(await r.metric('vigil_shim_applied_sequence')).toBe(3);
     expect(r.unhandled()).toEqual([]);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ export class ShimRig {
   private readonly metricsAt = `127.${(process.pid >> 8) & 255}.${process.pid & 255}.${(++rigs % 250) + 2}:9109`;
   private faultOrder = 0;
 
-  constructor() {
+  /** `realIpvsadm`: the table is the kernel's (inside UML), reached through that ipvsadm when no fault is injected. */
+  constructor(private readonly o: { realIpvsadm?: string } = {}) {
     const r = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', CONF), configId: 'rig' });
     if (!r.ok) throw new Error(`rig config: ${JSON.stringify(r.diagnostics)}`);
     this.config = r.config;
@@ -71,9 +73,15 @@ export class ShimRig {
   start(extra: string[] = []): Daemon {
     const args = [join(ROOT, 'bin/vigil.js'), 'shim', '--config', join(this.dir, 'keepalived.conf'), '--config-id', 'rig'];
     args.push('--board', this.board.url(), '--cluster', 'c1', '--token-file', join(this.dir, 'token'), '--board-key', join(this.dir, 'key.json'));
-    args.push('--ipvs-backend', 'ipvsadm', '--ipvs-timeout', '1', '--board-backoff-max', '1', '--metrics-listen', this.metricsAt, '--state-dir', this.stateDir, ...extra);
+    // Inside UML a Node process takes far longer to start: the wrapper is one.
+    args.push('--ipvs-backend', 'ipvsadm', '--ipvs-timeout', this.o.realIpvsadm ? '8' : '1', '--board-backoff-max', '1', '--metrics-listen', this.metricsAt, '--state-dir', this.stateDir, ...extra);
     this.shim = spawnDaemon(process.execPath, args, {
-      env: { ...process.env, PATH: `${join(this.dir, 'bin')}:${process.env.PATH}`, VIGIL_FAULT_IPVSADM_DIR: join(this.dir, 'ipvs') },
+      env: {
+        ...process.env,
+        PATH: `${join(this.dir, 'bin')}:${process.env.PATH}`,
+        VIGIL_FAULT_IPVSADM_DIR: join(this.dir, 'ipvs'),
+        ...(this.o.realIpvsadm ? { VIGIL_FAULT_IPVSADM_REAL: this.o.realIpvsadm } : {}),
+      },
     });
     return this.shim;
   }
@@ -86,11 +94,15 @@ export class ShimRig {
 
   /** The table as `ipvsadm -Sn` prints it, lines sorted. */
   table(): string {
+    if (this.o.realIpvsadm) return sortLines(spawnSync(this.o.realIpvsadm, ['-Sn'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '');
     return sortLines(readFileSync(join(this.dir, 'ipvs', 'table'), 'utf8'));
   }
 
   setTable(text: string): void {
-    writeFileSync(join(this.dir, 'ipvs', 'table'), text);
+    if (this.o.realIpvsadm) {
+      spawnSync(this.o.realIpvsadm, ['-C'], { timeout: 10_000 });
+      spawnSync(this.o.realIpvsadm, ['-R'], { input: text, timeout: 10_000 });
+    } else writeFileSync(join(this.dir, 'ipvs', 'table'), text);
   }
 
   /** The next `call` the shim makes fails this way (several queue up in order). */
