@@ -6,6 +6,7 @@ import { readKeepalivedConfig, singleFileHost } from '../../core/keepalived/inde
 import type { Config } from '../../core/config/model.ts';
 import { UNHANDLED_MSG } from '../../shim/daemon/faults.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
+import { overUnix } from './uml-net.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { verdictFor } from './snapshots.ts';
 import { TestBoard } from './test-board.ts';
@@ -44,15 +45,22 @@ export class ShimRig {
   readonly config: Config;
   board!: TestBoard;
   shim: Daemon | null = null;
-  private readonly metricsAt = `127.${(process.pid >> 8) & 255}.${process.pid & 255}.${(++rigs % 250) + 2}:9109`;
+  private readonly metricsAt: string;
   private faultOrder = 0;
+  private relays: Daemon[] = [];
 
-  /** `realIpvsadm`: the table is the kernel's (inside UML), reached through that ipvsadm when no fault is injected. */
-  constructor(private readonly o: { realIpvsadm?: string } = {}) {
-    const r = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', CONF), configId: 'rig' });
+  /**
+   * `realIpvsadm`: the table is the kernel's (inside UML), reached through that ipvsadm when no fault is injected.
+   * `netns`: the shim runs in that network namespace (a VRRP lab's director), reaching the Board and serving
+   * /metrics through netns-relay.ts over Unix sockets in this rig's directory. `extraConf`: appended to the config (a vrrp_instance).
+   */
+  constructor(private readonly o: { realIpvsadm?: string; netns?: string; extraConf?: string } = {}) {
+    const text = CONF + (o.extraConf ?? '');
+    const r = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', text), configId: 'rig' });
     if (!r.ok) throw new Error(`rig config: ${JSON.stringify(r.diagnostics)}`);
     this.config = r.config;
-    writeFileSync(join(this.dir, 'keepalived.conf'), CONF);
+    this.metricsAt = o.netns ? '127.0.0.1:9109' : `127.${(process.pid >> 8) & 255}.${process.pid & 255}.${(++rigs % 250) + 2}:9109`;
+    writeFileSync(join(this.dir, 'keepalived.conf'), text);
     writeFileSync(join(this.dir, 'token'), 'vgl_shim_rig\n', { mode: 0o600 });
     mkdirSync(join(this.dir, 'bin'));
     mkdirSync(join(this.dir, 'ipvs', 'faults'), { recursive: true });
@@ -66,16 +74,28 @@ export class ShimRig {
     this.board = await new TestBoard({ cluster: 'c1', token: 'vgl_shim_rig' }).init();
     await this.board.start();
     writeFileSync(join(this.dir, 'key.json'), JSON.stringify({ keys: [await this.board.jwk()] }));
+    if (this.o.netns) {
+      const relay = (pre: string[], specs: string[]) => spawnDaemon(pre[0]!, [...pre.slice(1), process.execPath, '--import', 'tsx', join(ROOT, 'test/ipvs/netns-relay.ts'), ...specs], { cwd: ROOT, stdin: true });
+      const sock = (n: string) => join(this.dir, n);
+      this.relays.push(relay(['env'], [`unix:${sock('board.sock')}=tcp:127.0.0.1:${this.board.port}`]));
+      this.relays.push(relay(['ip', 'netns', 'exec', this.o.netns], [`tcp:127.0.0.1:8787=unix:${sock('board.sock')}`, `unix:${sock('metrics.sock')}=tcp:${this.metricsAt}`]));
+      for (const r of this.relays) await r.waitForLine('the relay to listen', /^ready$/m, 20_000);
+    }
     return this;
+  }
+
+  private boardUrl(): string {
+    return this.o.netns ? 'http://127.0.0.1:8787' : this.board.url();
   }
 
   /** Starts the shim (again, after a stop: same state directory); `websocket: false` makes the Board refuse sockets so it long-polls. */
   start(extra: string[] = []): Daemon {
     const args = [join(ROOT, 'bin/vigil.js'), 'shim', '--config', join(this.dir, 'keepalived.conf'), '--config-id', 'rig'];
-    args.push('--board', this.board.url(), '--cluster', 'c1', '--token-file', join(this.dir, 'token'), '--board-key', join(this.dir, 'key.json'));
+    args.push('--board', this.boardUrl(), '--cluster', 'c1', '--token-file', join(this.dir, 'token'), '--board-key', join(this.dir, 'key.json'));
     // Inside UML a Node process takes far longer to start: the wrapper is one.
     args.push('--ipvs-backend', 'ipvsadm', '--ipvs-timeout', this.o.realIpvsadm ? '8' : '1', '--board-backoff-max', '1', '--metrics-listen', this.metricsAt, '--state-dir', this.stateDir, ...extra);
-    this.shim = spawnDaemon(process.execPath, args, {
+    const [cmd, ...pre] = this.o.netns ? ['ip', 'netns', 'exec', this.o.netns, process.execPath] : [process.execPath];
+    this.shim = spawnDaemon(cmd!, [...pre, ...args], {
       env: {
         ...process.env,
         PATH: `${join(this.dir, 'bin')}:${process.env.PATH}`,
@@ -88,6 +108,7 @@ export class ShimRig {
 
   async close(): Promise<void> {
     await this.shim?.stop();
+    for (const r of this.relays) await r.stop();
     await this.board?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -131,6 +152,7 @@ export class ShimRig {
 
   async metrics(): Promise<string> {
     try {
+      if (this.o.netns) return (await overUnix(join(this.dir, 'metrics.sock'), '/metrics', { timeoutMs: 3000 })).body;
       return await (await fetch(`http://${this.metricsAt}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
     } catch (err) {
       return `metrics: ${(err as Error).message}`;

@@ -4,6 +4,8 @@ import { eventually } from '../helpers/eventually.ts';
 import { prng } from '../helpers/prng.ts';
 import { verdictFor } from '../ipvs/snapshots.ts';
 import { REAL_SERVERS, ShimRig, type FaultCall, type FaultKind } from '../ipvs/shim-rig.ts';
+import { keepalivedConf } from '../vrrp/conf.ts';
+import { Lab } from '../vrrp/lab.ts';
 
 /**
  * A bounded soak: a real `vigil shim` (ShimRig: TestBoard signing real
@@ -18,7 +20,10 @@ import { REAL_SERVERS, ShimRig, type FaultCall, type FaultKind } from '../ipvs/s
  *  - the shim never exits but when the schedule restarts it, and never logs an unhandled fault;
  *  - while a fresh valid snapshot exists, the table equals its desired table (within CONVERGE_MS: faults are retried with backoff);
  *  - while none does, the table never changes (baseline taken HOLD_SETTLE_MS after expiry: the shim's tick notices expiry);
- *  - the table never shows what only a replayed or forged snapshot says (all three real servers down: never published for real).
+ *  - the table never shows what only a replayed or forged snapshot says (all three real servers down: never published for real);
+ *  - with `vrrp`: the shim runs in a VRRP lab's director (priority 150) beside Debian's keepalived (100) for one
+ *    virtual address, and never do both hold it on two samples in a row (HolderWatch's "lasting double": a
+ *    handover may overlap for less than a poll).
  */
 export interface Invariant {
   readonly name: string;
@@ -37,6 +42,8 @@ export interface SoakReport {
   samples: number;
   holdWindows: number;
   maxDivergenceMs: number;
+  /** With `vrrp`: samples by who held the virtual address, and samples where both did. */
+  vrrp?: { shim: number; keepalived: number; none: number; doubles: number };
   violations: string[];
 }
 
@@ -58,7 +65,7 @@ const IPVS_FAULTS: Array<[FaultCall, FaultKind]> = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runSoak(o: { minutes: number; seed?: number; log?: (line: string) => void; extraInvariants?: (rig: ShimRig) => Invariant[] }): Promise<SoakReport> {
+export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolean; log?: (line: string) => void; extraInvariants?: (rig: ShimRig) => Invariant[] }): Promise<SoakReport> {
   const seed = o.seed ?? Date.now() % 1_000_000;
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -70,7 +77,16 @@ export async function runSoak(o: { minutes: number; seed?: number; log?: (line: 
       log(`VIOLATION ${v}`);
     }
   };
-  const rig = await new ShimRig().init();
+  const lab = o.vrrp ? new Lab(2, 250).create() : null;
+  const vip = lab?.vip() ?? '';
+  const instance = (priority: number) => keepalivedConf(`soak${priority}`, [{ vip: `${vip}/24`, priority }]);
+  let rig: ShimRig;
+  try {
+    rig = await new ShimRig(lab ? { netns: lab.directors[0]!.ns, extraConf: instance(150) } : {}).init();
+  } catch (err) {
+    await lab?.destroy();
+    throw err;
+  }
   let down: string[] = [];
   let freshUntilMs = 0;
   let reissuing = true;
@@ -143,6 +159,7 @@ export async function runSoak(o: { minutes: number; seed?: number; log?: (line: 
       },
     },
     { name: 'no replay applied', sample: () => (rig.table() === rig.desired(FORBIDDEN_DOWN) ? 'the table shows a verdict only a replayed or forged snapshot had' : null) },
+    ...(lab ? [vrrpInvariant(lab, vip, (report.vrrp = { shim: 0, keepalived: 0, none: 0, doubles: 0 }))] : []),
     ...(o.extraInvariants?.(rig) ?? []),
   ];
 
@@ -270,6 +287,7 @@ export async function runSoak(o: { minutes: number; seed?: number; log?: (line: 
     await publish();
     rig.start(['--dont-release-ipvs']);
     await rig.tableIs('the first verdict in the table', rig.desired(down), 30_000);
+    if (lab) lab.keepalived(lab.directors[1]!, 'keepalived', lab.write('keepalived.conf', instance(100)));
     while (Date.now() < endAt - 5000) {
       const name = chooseAction();
       report.actions[name] = (report.actions[name] ?? 0) + 1;
@@ -288,6 +306,25 @@ export async function runSoak(o: { minutes: number; seed?: number; log?: (line: 
     await sampler;
     await harvest();
     await rig.close();
+    await lab?.destroy();
   }
   return report;
+}
+
+/** Never two masters: both directors holding the address on two samples in a row is a violation. */
+function vrrpInvariant(lab: Lab, vip: string, seen: NonNullable<SoakReport['vrrp']>): Invariant {
+  let before = 0;
+  return {
+    name: 'vrrp: never two masters',
+    sample: () => {
+      const holders = lab.holders(vip);
+      if (holders.length > 1) seen.doubles++;
+      else if (holders.length === 0) seen.none++;
+      else if (holders[0] === lab.directors[0]) seen.shim++;
+      else seen.keepalived++;
+      const lasting = holders.length > 1 && before > 1;
+      before = holders.length;
+      return lasting ? `${holders.map((d) => d.ns).join(' and ')} both hold ${vip} on two samples in a row` : null;
+    },
+  };
 }
