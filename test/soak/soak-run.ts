@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { handlesSignal } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -163,10 +165,19 @@ export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolea
     ...(o.extraInvariants?.(rig) ?? []),
   ];
 
-  // A signed snapshot saying all down, older than anything applied, valid for a minute: the replay every attempt offers.
+  /**
+   * A signed snapshot saying all down, at or below a sequence the shim has applied (its state file says which:
+   * one the Board published but the shim never got would be news to it, not a replay), valid for a minute.
+   */
   const replayOf = async (): Promise<{ body: Uint8Array; signature: string; seq: number }> => {
     const now = Date.now();
-    const seq = Math.max(1, rig.board.seq - 1 - Math.floor(rnd() * 3));
+    let applied = 1;
+    try {
+      applied = (JSON.parse(readFileSync(join(rig.stateDir, 'replay.json'), 'utf8')) as { last?: { seq: number } }).last?.seq ?? 1;
+    } catch {
+      // nothing applied yet: seq 1 is at most what comes first
+    }
+    const seq = Math.max(1, applied - Math.floor(rnd() * 3));
     const s: Snapshot = { v: 1, cluster: 'c1', seq, configVersion: 1, issuedAtMs: now, expiresAtMs: now + 60_000, virtualServers: verdictFor(rig.config, FORBIDDEN_DOWN) };
     return { ...(await rig.board.sign(s)), seq };
   };
