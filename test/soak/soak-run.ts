@@ -44,6 +44,8 @@ export interface SoakReport {
   samples: number;
   holdWindows: number;
   maxDivergenceMs: number;
+  /** Samples an instrument failed to take (counted, logged; a violation past a tenth of them). */
+  sampleErrors: number;
   /** With `vrrp`: samples by who held the virtual address, and samples where both did. */
   vrrp?: { shim: number; keepalived: number; none: number; doubles: number };
   violations: string[];
@@ -75,7 +77,7 @@ export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolea
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const log = o.log ?? (() => undefined);
-  const report: SoakReport = { seed, minutes: o.minutes, actions: {}, shimFaults: {}, rejected: {}, published: 0, samples: 0, holdWindows: 0, maxDivergenceMs: 0, violations: [] };
+  const report: SoakReport = { seed, minutes: o.minutes, actions: {}, shimFaults: {}, rejected: {}, published: 0, samples: 0, holdWindows: 0, maxDivergenceMs: 0, sampleErrors: 0, violations: [] };
   const violation = (v: string) => {
     if (!report.violations.includes(v)) {
       report.violations.push(v);
@@ -287,8 +289,14 @@ export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolea
     while (sampling) {
       const now = Date.now();
       for (const inv of invariants) {
-        const v = await inv.sample(now);
-        if (v) violation(`${inv.name}: ${v}`);
+        // An instrument that fails once (an `ip` that could not be spawned on a loaded machine) is no finding; one that keeps failing is.
+        try {
+          const v = await inv.sample(now);
+          if (v) violation(`${inv.name}: ${v}`);
+        } catch (err) {
+          report.sampleErrors++;
+          log(`sample of ${inv.name} failed: ${(err as Error).message}`);
+        }
       }
       report.samples++;
       await sleep(SAMPLE_MS);
@@ -319,6 +327,7 @@ export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolea
     clearInterval(reissuer);
     sampling = false;
     await sampler;
+    if (report.sampleErrors > report.samples / 10) violation(`${report.sampleErrors} of ${report.samples} samples could not be taken: the invariants were not watched`);
     await harvest();
     await rig.close();
     await lab?.destroy();
