@@ -326,11 +326,14 @@ export async function runSoak(o: { minutes: number; seed?: number; vrrp?: boolea
   } finally {
     clearInterval(reissuer);
     sampling = false;
-    await sampler;
-    if (report.sampleErrors > report.samples / 10) violation(`${report.sampleErrors} of ${report.samples} samples could not be taken: the invariants were not watched`);
-    await harvest();
-    await rig.close();
-    await lab?.destroy();
+    // Whatever failed, the shim, the relays, keepalived and the namespaces go.
+    try {
+      await sampler;
+      if (report.sampleErrors > report.samples / 10) violation(`${report.sampleErrors} of ${report.samples} samples could not be taken: the invariants were not watched`);
+      await harvest();
+    } finally {
+      await rig.close().finally(() => lab?.destroy());
+    }
   }
   return report;
 }
