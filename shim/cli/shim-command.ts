@@ -9,7 +9,7 @@ import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { createBoardFeed } from '../daemon/board-feed.ts';
-import { boardOptionsProblem } from '../daemon/board-follow.ts';
+import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
 import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 
@@ -85,7 +85,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
     .option('--ipvs-backend <kind>', 'auto (netlink when its addon loads, else ipvsadm), netlink, ipvsadm or dry-run', 'auto')
     .option('--ipvs-timeout <s>', 'deadline for one IPVS read or apply (a netlink exchange or an ipvsadm call)', '10')
-    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
+    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I); without it only the services this process took over are removed')
+    .option('--state-dir <dir>', 'where the last applied snapshot sequence is kept across restarts (default: $STATE_DIRECTORY, else /var/lib/vigil)', defaultStateDir())
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
     .option('--director <id>', 'this director’s id in the config’s cloud_binding blocks: heartbeat to the Board and move those addresses under its lease')
     .option('--cloud-device <if>', 'interface for a secondary private IP’s local address', 'eth0')
