@@ -8,7 +8,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
-import { createBoardFeed } from '../daemon/board-feed.ts';
+import { boardTargetsFor, createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
 import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
@@ -201,6 +201,10 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
             log('reload: the new vrrp_instances cannot start', { error: String(err) });
           }
         }
+        // track_board: the feed follows the reloaded targets; one that was not running cannot gain a subscriber here.
+        const nextTargets = boardTargetsFor(next, nextPlan.instances.map((i) => i.name), log);
+        if (feed) feed.retarget(nextTargets);
+        else if (nextTargets.length) log('reload: track_board added where none ran; it takes effect at the next restart', { tracks: nextTargets.map((t) => t.name) });
         await ipvs?.reload(next);
         if (cloud && cloudMain && !stopping) {
           // The mover takes its bindings at start: it is restarted with the new ones (the lease is asked for again).
