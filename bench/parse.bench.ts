@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, stats, table, type BenchSection } from './harness.ts';
 import { generateConfig } from './gen-config.ts';
@@ -53,6 +53,7 @@ export async function run(): Promise<BenchSection> {
     const lines = text.split('\n').length - 1;
     buildBundle();
     const peerPresent = existsSync(KEEPALIVED);
+    const loadBefore = loadavg()[0]!;
 
     // Interleaved, the order alternating each round, so neither side always runs on a warmer or quieter machine.
     const cli: Sample[] = [];
@@ -88,6 +89,8 @@ export async function run(): Promise<BenchSection> {
     return {
       title: 'keepalived.conf parse (1,000 VS × 20 RS, HTTP_GET)',
       markdown: [
+        `Machine load (1-minute average) ${loadBefore.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores: other work inflates both sides' times alike, the ratio less.`,
+        '',
         `Input: ${lines.toLocaleString('en')} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB, 20,000 HTTP_GET checkers. ${RUNS} runs each, a fresh process per run; the two whole-process rows interleaved in the same run. Goal (issue #12): \`vigil check-config\` whole process within 2× of \`keepalived -t\`.${ratio}`,
         '',
         table(['parser', 'median ms', 'p99 ms', 'retained heap MiB', 'peak RSS MiB'], rows),
