@@ -8,8 +8,12 @@ import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
 import { createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem } from '../daemon/board-follow.ts';
+import { MailAlerts } from '../mail/mail-alerts.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
+
+/** At exit, how long queued smtp_alert mail may still take. */
+const MAIL_DRAIN_MS = 5_000;
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
@@ -104,12 +108,14 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
+      const alerts = MailAlerts.create(config, log);
       const daemon =
         plan.instances.length > 0
           ? new VrrpDaemon(plan, {
               releaseOnStop: !opts.dontReleaseVrrp,
               log,
               statusFile: opts.statusFile,
+              alerts: alerts ?? undefined,
             })
           : null;
       const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
@@ -125,7 +131,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
         daemon?.start();
-        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined);
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
         await feed?.start(opts, wantsIpvs && !opts.local);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
@@ -134,6 +140,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         await daemon?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
+        await alerts?.close(0);
         setExit(1);
         return;
       }
@@ -156,7 +163,10 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           startupGc.cancel();
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
+            // The STOP mails go out while the rest shuts down, for as long as keepalived's own exit would allow.
+            .then(() => alerts?.close(MAIL_DRAIN_MS))
+            .then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);

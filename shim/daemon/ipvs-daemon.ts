@@ -2,7 +2,8 @@ import type { Config } from '../../core/config/model.ts';
 import { desiredFromSnapshot } from '../../core/ipvs/desired-from-snapshot.ts';
 import { desiredTable } from '../../core/ipvs/desired-table.ts';
 import { initialFailStatic, onSnapshot, onTick, type FailStaticAction, type FailStaticState } from '../../core/ipvs/fail-static.ts';
-import { lvsNotifications } from '../../core/ipvs/notify-format.ts';
+import { lvsNotifications, type LvsNotification } from '../../core/ipvs/notify-format.ts';
+import type { VirtualServer } from '../../core/config/lvs.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { virtualServerKey } from '../../core/vote/targets.ts';
@@ -30,6 +31,8 @@ export interface IpvsDaemonOptions {
   resyncEveryMs?: number;
   tickEveryMs?: number;
   notifyScriptTimeoutMs?: number;
+  /** smtp_alert mail for the same changes as the notify scripts (shim/mail/mail-alerts.ts). */
+  alerts?: { lvs(vs: VirtualServer, n: LvsNotification): void } | null;
 }
 
 /**
@@ -171,7 +174,11 @@ export class IpvsDaemon {
     for (const vs of this.config.virtualServers) {
       const key = virtualServerKey(vs);
       const after = next.get(key);
-      if (after) for (const n of lvsNotifications(vs, this.decided.get(key), after)) this.notifier.notify(n);
+      if (!after) continue;
+      for (const n of lvsNotifications(vs, this.decided.get(key), after)) {
+        this.notifier.notify(n);
+        this.o.alerts?.lvs(vs, n);
+      }
     }
     this.decided = next;
     this.requestReconcile();

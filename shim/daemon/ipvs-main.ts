@@ -6,6 +6,7 @@ import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
+import type { MailAlerts } from '../mail/mail-alerts.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
@@ -43,9 +44,16 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 }
 
 /** Starts the IPVS side for a config that has virtual servers. */
-export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, tap?: SnapshotTap): Promise<IpvsSide> {
+export async function startIpvsSide(
+  config: Config,
+  o: IpvsCliOptions,
+  log: (msg: string, fields?: Record<string, unknown>) => void,
+  tap?: SnapshotTap,
+  alerts?: MailAlerts | null,
+): Promise<IpvsSide> {
   const metrics = new Metrics();
   tap?.collect(metrics);
+  alerts?.collect(metrics);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
@@ -54,6 +62,7 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     metrics,
     localOnly: !!o.local,
     localAfterMs: o.localAfter !== undefined ? Number(o.localAfter) * 1000 : undefined,
+    alerts,
   });
   let subscriber: BoardSubscriber | null = null;
   if (!o.local) {

@@ -10,6 +10,7 @@ import { InstanceRuntime, type Log } from './instance-runtime.ts';
 import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
 import type { Effect, VrrpState } from './machine.ts';
 import { Notifier } from './notify.ts';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { VrrpPlan } from './plan.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
@@ -24,6 +25,8 @@ export interface DaemonOptions {
   /** Rewritten on every state change and, throttled, when counters move. */
   statusFile?: string;
   clock?: () => number;
+  /** smtp_alert mail for instance and sync group transitions (shim/mail/mail-alerts.ts). */
+  alerts?: { instance(name: string, state: AlertState): void; group(name: string, state: AlertState): void };
 }
 
 interface Tracked {
@@ -188,6 +191,7 @@ export class VrrpDaemon {
     if (release) void rt.releaseAddresses();
     if (to === 'MASTER' || to === 'BACKUP' || to === 'FAULT' || to === 'STOP') {
       this.notifier.notify(rt.plan.notify, 'INSTANCE', rt.plan.name, to, priority);
+      this.opts.alerts?.instance(rt.plan.name, to);
     }
     const gname = rt.plan.syncGroup;
     const group = gname ? this.groups.get(gname) : undefined;
@@ -198,6 +202,7 @@ export class VrrpDaemon {
         const gp = this.plan.groups.find((g) => g.name === gname)!;
         this.opts.log('group state', { group: gname, ...followed.groupTransition });
         this.notifier.notify(gp.notify, 'GROUP', gname!, followed.groupTransition.to, 0);
+        this.opts.alerts?.group(gname!, followed.groupTransition.to);
       }
     }
     this.writeStatus();

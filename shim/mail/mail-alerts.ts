@@ -1,0 +1,135 @@
+/**
+ * keepalived's smtp_alert for the shim: VRRP instance and sync group
+ * transitions and real server / quorum changes become mail, sent one at a
+ * time in the background. Nothing waits for it: a full queue drops the mail
+ * (counted), an unreachable server is logged once per burst of failures and
+ * counted in /metrics, and the sender carries on with the next one.
+ */
+import { hostname, userInfo } from 'node:os';
+import type { Config } from '../../core/config/model.ts';
+import type { VirtualServer } from '../../core/config/lvs.ts';
+import type { LvsNotification } from '../../core/ipvs/notify-format.ts';
+import { alertPolicy, groupMail, instanceMail, mailSettings, quorumMail, realServerMail, type AlertPolicy, type AlertState, type HostFacts, type Mail, type MailSettings } from '../../core/mail/keepalived-mail.ts';
+import { sendMail, type SendResult } from '../../core/mail/smtp-dialogue.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import type { Metrics } from '../daemon/metrics.ts';
+import { nodeDial } from '../ports/node-dial.ts';
+
+/** Mail waiting to be sent; more than this (a flapping pool with a dead mail server) is dropped and counted. */
+const QUEUE_MAX = 100;
+
+type Log = (msg: string, fields?: Record<string, unknown>) => void;
+type Send = (s: MailSettings, m: Mail, date: Date, signal: AbortSignal) => Promise<SendResult>;
+
+function hostFacts(): HostFacts {
+  let userName = 'root';
+  try {
+    userName = userInfo().username;
+  } catch {
+    // no passwd entry for our uid: keepalived would leave the sender unset; a name is kinder
+  }
+  return { localName: hostname(), userName };
+}
+
+export class MailAlerts {
+  private readonly queue: Mail[] = [];
+  private readonly policy: AlertPolicy;
+  private readonly lastInstanceState = new Map<string, AlertState>();
+  private readonly lastGroupState = new Map<string, AlertState>();
+  private readonly stopping = new AbortController();
+  private running: Promise<void> | null = null;
+  /** Failures since the last delivery: the first is logged, the rest only counted. */
+  private failingSince = 0;
+  sent = 0;
+  dropped = 0;
+  readonly failures = new Map<string, number>();
+
+  /** Null when the config sends no mail (no notification_email or no smtp_server), as keepalived. */
+  static create(config: Config, log: Log, send?: Send): MailAlerts | null {
+    const settings = mailSettings(config.globalDefs, hostFacts());
+    return settings ? new MailAlerts(config, settings, log, send) : null;
+  }
+
+  private constructor(
+    config: Config,
+    readonly settings: MailSettings,
+    private readonly log: Log,
+    private readonly send: Send = (s, m, d, signal) => sendMail({ dial: nodeDial, clock: systemClock }, s, m, d, signal),
+  ) {
+    this.policy = alertPolicy(config);
+  }
+
+  /** keepalived mails a state once: a second entry into the same state sends nothing (last_email_state). */
+  instance(name: string, state: AlertState): void {
+    if (!this.policy.instance(name) || (state === 'FAULT' && !this.policy.faults) || this.lastInstanceState.get(name) === state) return;
+    this.lastInstanceState.set(name, state);
+    this.enqueue(instanceMail(this.settings.routerId, name, state));
+  }
+
+  group(name: string, state: AlertState): void {
+    if (!this.policy.group(name) || (state === 'FAULT' && !this.policy.faults) || this.lastGroupState.get(name) === state) return;
+    this.lastGroupState.set(name, state);
+    this.enqueue(groupMail(this.settings.routerId, name, state));
+  }
+
+  /** A real server's or a quorum's change, from the same notifications as the scripts and the FIFO. */
+  lvs(vs: VirtualServer, n: LvsNotification): void {
+    if (n.kind === 'rs' && n.rs && this.policy.realServer(vs, n.rs)) this.enqueue(realServerMail(this.settings.routerId, vs, n.rs, n.up));
+    if (n.kind === 'vs' && this.policy.virtualServer(vs)) this.enqueue(quorumMail(this.settings.routerId, vs, n.up, n.aliveWeight));
+  }
+
+  private enqueue(m: Mail): void {
+    if (this.stopping.signal.aborted) return;
+    if (this.queue.length >= QUEUE_MAX) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % QUEUE_MAX === 0) this.log('smtp alert dropped: queue full', { subject: m.subject, dropped: this.dropped });
+      return;
+    }
+    this.queue.push(m);
+    this.running ??= this.drain().finally(() => (this.running = null));
+  }
+
+  private async drain(): Promise<void> {
+    for (let m = this.queue.shift(); m && !this.stopping.signal.aborted; m = this.queue.shift()) {
+      let r: SendResult;
+      try {
+        r = await this.send(this.settings, m, new Date(), this.stopping.signal);
+      } catch (err) {
+        r = { ok: false, stage: 'internal', reason: 'internal', message: String(err) };
+      }
+      this.record(m, r);
+    }
+  }
+
+  private record(m: Mail, r: SendResult): void {
+    if (r.ok) {
+      this.sent++;
+      if (this.failingSince > 0) this.log('smtp alert delivered again', { server: `${this.settings.host}:${this.settings.port}`, failedBefore: this.failingSince });
+      this.failingSince = 0;
+      return;
+    }
+    this.failures.set(r.stage, (this.failures.get(r.stage) ?? 0) + 1);
+    if (this.failingSince++ === 0) this.log('smtp alert not sent', { server: `${this.settings.host}:${this.settings.port}`, subject: m.subject, stage: r.stage, reason: r.reason, error: r.message });
+  }
+
+  collect(metrics: Metrics): void {
+    metrics.define('vigil_shim_mail_sent_total', 'counter', 'smtp_alert mails the SMTP server accepted');
+    metrics.define('vigil_shim_mail_failures_total', 'counter', 'smtp_alert mails not sent, by the step that failed (connect, HELO, MAIL, RCPT, DATA, BODY)');
+    metrics.define('vigil_shim_mail_dropped_total', 'counter', 'smtp_alert mails dropped because the queue was full');
+    metrics.define('vigil_shim_mail_queue_length', 'gauge', 'smtp_alert mails waiting to be sent');
+    metrics.collect(() => {
+      metrics.set('vigil_shim_mail_sent_total', this.sent);
+      for (const [stage, n] of this.failures) metrics.set('vigil_shim_mail_failures_total', n, { stage });
+      metrics.set('vigil_shim_mail_dropped_total', this.dropped);
+      metrics.set('vigil_shim_mail_queue_length', this.queue.length);
+    });
+  }
+
+  /** At shutdown: lets queued mail (the STOP mails among them) go out for up to `timeoutMs`, then abandons the rest. */
+  async close(timeoutMs: number): Promise<void> {
+    const running = this.running;
+    if (running) await Promise.race([running, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    this.stopping.abort();
+    await this.running;
+  }
+}
