@@ -1,0 +1,99 @@
+/**
+ * keepalived's smtp_alert mail for VRRP transitions, the shim's against Debian's
+ * keepalived 2.2.7: the same keepalived.conf, run by each in turn in the same
+ * network namespace, a real SMTP server (python3-aiosmtpd) on the namespace's
+ * loopback receiving both. Each entry into BACKUP (at start) and MASTER is
+ * compared field by field, the Date's value aside. A mail server that is not
+ * there costs the shim nothing: it still takes the address, and says so once.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipTitle } from '../helpers/skip-reason.ts';
+import { keepalivedConf } from '../vrrp/conf.ts';
+import { keepalivedUnavailable, Lab, labUnavailable, type Director, type Proc } from '../vrrp/lab.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { aiosmtpdUnavailable, expectSameMail, PYTHON, readMailbox, SINK, subjectOf, waitForMail } from './mailbox.ts';
+
+const skip = labUnavailable() ?? keepalivedUnavailable() ?? aiosmtpdUnavailable();
+const DEADLINE_MS = 30_000;
+
+function mailConf(vip: string, smtpPort: number): string {
+  return keepalivedConf('DIRECTOR-1', [{ priority: 100, vip: `${vip}/24` }], [
+    'notification_email {',
+    '    ops@example.org',
+    '    noc@example.org',
+    '  }',
+    'notification_email_from vigil-test@example.org',
+    `smtp_server 127.0.0.1 ${smtpPort}`,
+    'smtp_helo_name director1.example.org',
+    'smtp_connect_timeout 5',
+    'smtp_alert_vrrp',
+  ]);
+}
+
+const BACKUP = '[DIRECTOR-1] VRRP Instance VI_1 - Entering BACKUP state';
+const MASTER = '[DIRECTOR-1] VRRP Instance VI_1 - Entering MASTER state';
+
+describe.skipIf(!!skip)(skipTitle('smtp_alert mail for VRRP transitions, as keepalived 2.2.7 sends it', skip), () => {
+  let lab: Lab;
+  let d: Director;
+  let vip: string;
+
+  beforeAll(() => {
+    lab = new Lab(1, 17).create();
+    d = lab.directors[0]!;
+    vip = lab.vip();
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  async function sink(name: string, port: number): Promise<{ proc: Proc; dir: string }> {
+    const dir = join(lab.dir, name);
+    const proc = lab.spawnIn(d, name, [PYTHON, SINK, '127.0.0.1', String(port), dir]);
+    await proc.daemon.waitForLine(`${name} to listen`, /listening/, DEADLINE_MS);
+    return { proc, dir };
+  }
+
+  /** Runs one daemon until it has mailed BACKUP then MASTER, then stops it (its STOP mail, if any, is not compared). */
+  async function mailsFrom(kind: 'keepalived' | 'shim', port: number) {
+    const box = await sink(`sink-${kind}`, port);
+    const conf = lab.write(`${kind}.conf`, mailConf(vip, port));
+    const p = kind === 'keepalived' ? lab.keepalived(d, kind, conf) : lab.shim(d, kind, conf);
+    try {
+      await eventually(`${kind} to hold ${vip}`, () => lab.addresses(d).includes(vip), { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
+      return await waitForMail(box.dir, [BACKUP, MASTER], DEADLINE_MS, () => p.output().slice(-3000));
+    } finally {
+      await lab.stop(p);
+      await lab.stop(box.proc);
+    }
+  }
+
+  it('the shim mails the same BACKUP and MASTER transitions as keepalived: envelope, headers, body', async () => {
+    const theirs = await mailsFrom('keepalived', 2525);
+    const ours = await mailsFrom('shim', 2526);
+    expect(theirs.map(subjectOf)).toEqual([BACKUP, MASTER]);
+    for (let i = 0; i < theirs.length; i++) expectSameMail(ours[i]!, theirs[i]!);
+    // Mail comes in the order of the transitions: BACKUP (at start) before MASTER.
+    expect(readMailbox(join(lab.dir, 'sink-shim')).map(subjectOf).slice(0, 2)).toEqual([BACKUP, MASTER]);
+  }, 120_000);
+
+  it('with no SMTP server listening the shim still takes the address, and logs the failure once for the burst', async () => {
+    const conf = lab.write('nomail.conf', mailConf(vip, 2599));
+    const p = lab.shim(d, 'shim-nomail', conf);
+    try {
+      await eventually(`the shim to hold ${vip} with its mail server down`, () => lab.addresses(d).includes(vip), { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
+      // The MASTER mail was attempted after the BACKUP one: its failure is the later event to wait for.
+      await p.daemon.waitForLine('the state log for MASTER', /"msg":"state".*"to":"MASTER"/, DEADLINE_MS);
+      const lines = () => p.output().split('\n').filter((l) => l.includes('"smtp alert not sent"'));
+      const first = await eventually('the shim to log that smtp_alert mail was not sent', () => lines()[0], { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
+      expect(first).toContain('"stage":"connect"');
+      expect(first).toContain('127.0.0.1:2599');
+    } finally {
+      await lab.stop(p);
+    }
+    // A graceful exit waits for the queue (the STOP mail too): by now every mail has failed, BACKUP, MASTER and STOP; one burst, one line.
+    expect(p.output(), 'the shim to stop gracefully').toContain('"msg":"stopped"');
+    expect(p.output().split('\n').filter((l) => l.includes('"smtp alert not sent"'))).toHaveLength(1);
+  }, 120_000);
+});
