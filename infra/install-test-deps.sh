@@ -13,7 +13,7 @@
 #                    (test/deb), unshare keeps that root's mounts private to each command
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

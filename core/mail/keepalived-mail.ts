@@ -163,6 +163,17 @@ export function realServerMail(routerId: string, vs: VirtualServer, rs: RealServ
   return mail(`[${routerId}] Realserver ${formatRs(vs, rs)} of virtual server ${formatVs(vs)} - ${up ? 'UP' : 'DOWN'}`, checkerBody(rs.checks[0], up));
 }
 
+/**
+ * keepalived's first quorum evaluation at start (update_quorum_state with init):
+ * mail when the quorum starts up, or starts down with a sorry server to take
+ * over; nothing when it starts down without one.
+ */
+export function startupQuorumMail(routerId: string, vs: VirtualServer, up: boolean, aliveWeight: number): Mail | null {
+  if (!up && !vs.sorryServer) return null;
+  const threshold = vs.quorum + vs.hysteresis;
+  return mail(`[${routerId}] Virtualserver ${formatVs(vs)} - ${up ? 'UP' : 'DOWN'}`, `=> ${up ? 'Starting with quorum up' : 'Starting with quorum down'} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${aliveWeight} <=`);
+}
+
 /** ipwrapper.c do_vs_notifies: the threshold is the one the old state was held to (quorum ∓ hysteresis). */
 export function quorumMail(routerId: string, vs: VirtualServer, up: boolean, aliveWeight: number): Mail {
   const threshold = vs.quorum + (up ? 1 : -1) * vs.hysteresis;

@@ -32,7 +32,7 @@ export interface IpvsDaemonOptions {
   tickEveryMs?: number;
   notifyScriptTimeoutMs?: number;
   /** smtp_alert mail for the same changes as the notify scripts (shim/mail/mail-alerts.ts). */
-  alerts?: { lvs(vs: VirtualServer, n: LvsNotification): void } | null;
+  alerts?: { lvs(vs: VirtualServer, n: LvsNotification): void; lvsStart(vs: VirtualServer, quorumUp: boolean, aliveWeight: number): void } | null;
 }
 
 /**
@@ -175,6 +175,7 @@ export class IpvsDaemon {
       const key = virtualServerKey(vs);
       const after = next.get(key);
       if (!after) continue;
+      if (!this.decided.has(key)) this.o.alerts?.lvsStart(vs, after.quorumUp, after.aliveWeight);
       for (const n of lvsNotifications(vs, this.decided.get(key), after)) {
         this.notifier.notify(n);
         this.o.alerts?.lvs(vs, n);

@@ -9,7 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Config } from '../../core/config/model.ts';
 import type { VirtualServer } from '../../core/config/lvs.ts';
 import type { LvsNotification } from '../../core/ipvs/notify-format.ts';
-import { alertPolicy, groupMail, instanceMail, mailSettings, quorumMail, realServerMail, type AlertPolicy, type AlertState, type HostFacts, type Mail, type MailSettings } from '../../core/mail/keepalived-mail.ts';
+import { alertPolicy, groupMail, instanceMail, mailSettings, quorumMail, realServerMail, startupQuorumMail, type AlertPolicy, type AlertState, type HostFacts, type Mail, type MailSettings } from '../../core/mail/keepalived-mail.ts';
 import { sendMail, type SendResult } from '../../core/mail/smtp-dialogue.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Metrics } from '../daemon/metrics.ts';
@@ -76,6 +76,12 @@ export class MailAlerts {
   lvs(vs: VirtualServer, n: LvsNotification): void {
     if (n.kind === 'rs' && n.rs && this.policy.realServer(vs, n.rs)) this.enqueue(realServerMail(this.settings.routerId, vs, n.rs, n.up));
     if (n.kind === 'vs' && this.policy.virtualServer(vs)) this.enqueue(quorumMail(this.settings.routerId, vs, n.up, n.aliveWeight));
+  }
+
+  /** The first decision on a virtual server: keepalived mails its starting quorum. */
+  lvsStart(vs: VirtualServer, quorumUp: boolean, aliveWeight: number): void {
+    const m = this.policy.virtualServer(vs) ? startupQuorumMail(this.settings.routerId, vs, quorumUp, aliveWeight) : null;
+    if (m) this.enqueue(m);
   }
 
   private enqueue(m: Mail): void {

@@ -12,7 +12,8 @@ import { skipTitle } from '../helpers/skip-reason.ts';
 import { keepalivedConf } from '../vrrp/conf.ts';
 import { keepalivedUnavailable, Lab, labUnavailable, type Director, type Proc } from '../vrrp/lab.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { aiosmtpdUnavailable, expectSameMail, PYTHON, readMailbox, SINK, subjectOf, waitForMail } from './mailbox.ts';
+import { aiosmtpdUnavailable, PYTHON, readMailbox, SINK, subjectOf, waitForMail } from './mailbox.ts';
+import { expectSameMail } from './same-mail.ts';
 
 const skip = labUnavailable() ?? keepalivedUnavailable() ?? aiosmtpdUnavailable();
 const DEADLINE_MS = 30_000;
