@@ -9,6 +9,8 @@ import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide }
 import { createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem } from '../daemon/board-follow.ts';
 import { MailAlerts } from '../mail/mail-alerts.ts';
+import { writeStatusFile } from '../daemon/status-file.ts';
+import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 
@@ -109,6 +111,10 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         return;
       }
       const alerts = MailAlerts.create(config, log);
+      let ipvs: IpvsSide | null = null;
+      let cloud: CloudSide | null = null;
+      // Beside VRRP's instances in the status file: the IPVS side and the leases, as they are at each write.
+      const statusExtra = () => ({ writtenAtMs: Date.now(), ...(ipvs ? { ipvs: ipvs.status() } : {}), ...(cloud ? { leases: cloud.leases() } : {}) });
       const daemon =
         plan.instances.length > 0
           ? new VrrpDaemon(plan, {
@@ -116,6 +122,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
               log,
               statusFile: opts.statusFile,
               alerts: alerts ?? undefined,
+              statusExtra,
             })
           : null;
       const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
@@ -125,8 +132,6 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      let ipvs: IpvsSide | null = null;
-      let cloud: CloudSide | null = null;
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
       const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
@@ -145,6 +150,14 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         return;
       }
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
+      const statusFile = opts.statusFile;
+      const writeStatus = () => {
+        if (daemon) daemon.writeStatus();
+        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusExtra() }, log);
+      };
+      // Rewritten every second too: the IPVS side and the leases change without a VRRP event, and `vigil status` tells a stopped shim by the file's age.
+      const statusTimer = statusFile ? setInterval(writeStatus, STATUS_EVERY_MS) : null;
+      writeStatus();
       // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
       const onHup = () => {
         const next = loadReporting(opts.config, opts.configId);
@@ -163,6 +176,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           startupGc.cancel();
+          if (statusTimer) clearInterval(statusTimer);
           void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
             // The STOP mails go out while the rest shuts down, for as long as keepalived's own exit would allow.
             .then(() => alerts?.close(MAIL_DRAIN_MS))
@@ -171,7 +185,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
         // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', () => daemon?.writeStatus());
+        process.on('SIGUSR2', writeStatus);
       });
       log('stopped');
       setExit(0);

@@ -14,6 +14,7 @@ import { reconcile } from '../ipvs/reconcile.ts';
 import { LocalVerdicts } from './local-verdicts.ts';
 import { LvsNotifier } from './lvs-notifier.ts';
 import type { Metrics } from './metrics.ts';
+import type { IpvsStatus } from '../../core/status/shim-status.ts';
 
 export interface IpvsDaemonOptions {
   backend: IpvsBackend;
@@ -56,6 +57,8 @@ export class IpvsDaemon {
   private stopped = false;
   /** The table as our last successful pass left it; dropped to force a fresh read (resync timer, any failure). */
   private observed: IpvsTable | undefined;
+  /** How the last reconcile pass ended, for the status file. */
+  private lastPass: { atMs: number; ok: boolean; pendingOps: number; error: string | null; stage: 'read' | 'apply' | null } | null = null;
   private firstPassDone: () => void = () => {};
   /** Settles when the first reconcile pass has ended (applied or failed): start-up is over for the table. */
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
@@ -205,6 +208,7 @@ export class IpvsDaemon {
     const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), this.observed);
     this.firstPassDone();
     this.observed = r.ok ? r.after : undefined;
+    this.lastPass = r.ok ? { atMs: this.now(), ok: true, pendingOps: 0, error: null, stage: null } : { atMs: this.now(), ok: false, pendingOps: r.ops.length, error: r.message, stage: r.stage };
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
     m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);
@@ -216,6 +220,24 @@ export class IpvsDaemon {
     for (const x of remove) this.pendingRemove.delete(x);
     for (const op of r.ops) m.inc('vigil_shim_ipvs_operations_total', 1, { op: op.op });
     if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
+  }
+
+  /** The shim's view for the status file (core/status/shim-status.ts). */
+  status(): IpvsStatus {
+    const p = this.lastPass;
+    const state = !p || (!p.ok && p.stage === 'read') ? 'unknown' : p.ok ? 'in-sync' : 'differs';
+    const s = this.lastSnapshot;
+    return {
+      mode: this.fs.mode,
+      snapshot: s ? { seq: s.seq, issuedAtMs: s.issuedAtMs, expiresAtMs: s.expiresAtMs } : null,
+      table: { state, lastPassAtMs: p?.atMs ?? null, pendingOps: p?.pendingOps ?? 0, lastError: p?.error ?? null },
+      virtualServers: [...this.decided.values()].map((v) => ({
+        key: v.key,
+        quorumUp: v.quorumUp,
+        aliveWeight: v.aliveWeight,
+        realServers: v.realServers.map((r) => ({ key: r.key, alive: r.alive, present: r.present, weight: r.weight, sorry: r.sorry })),
+      })),
+    };
   }
 
   /** SIGHUP: the new config's services are reconciled; services the old one had and the new one lacks are removed. */

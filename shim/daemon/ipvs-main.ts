@@ -7,6 +7,7 @@ import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import type { MailAlerts } from '../mail/mail-alerts.ts';
+import type { IpvsStatus } from '../../core/status/shim-status.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
@@ -22,6 +23,7 @@ export interface IpvsSide {
   /** Settles when the first reconcile pass has ended. */
   firstPass: Promise<void>;
   reload(config: Config): Promise<void>;
+  status(): IpvsStatus;
   stop(release: boolean): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startIpvsSide(
   return {
     firstPass: daemon.firstPass,
     reload: (c) => daemon.reload(c),
+    status: () => daemon.status(),
     async stop(release) {
       await subscriber?.stop();
       await daemon.stop(release);

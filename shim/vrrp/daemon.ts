@@ -3,13 +3,13 @@
  * would. One timer for all machines (the earliest deadline), one raw socket per
  * interface and family, tracking fed from sysfs, scripts, files and the Board.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { canonicalAddress } from './codec.ts';
 import { InstanceRuntime, type Log } from './instance-runtime.ts';
 import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
 import type { Effect, VrrpState } from './machine.ts';
 import { Notifier } from './notify.ts';
+import { writeStatusFile } from '../daemon/status-file.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { VrrpPlan } from './plan.ts';
 import { SyncGroup } from './sync-group.ts';
@@ -26,6 +26,8 @@ export interface DaemonOptions {
   statusFile?: string;
   clock?: () => number;
   /** smtp_alert mail for instance and sync group transitions (shim/mail/mail-alerts.ts). */
+  /** More for the status file beside the instances: the IPVS side, leases (core/status/shim-status.ts). */
+  statusExtra?: () => Record<string, unknown>;
   alerts?: { instance(name: string, state: AlertState): void; group(name: string, state: AlertState): void };
 }
 
@@ -243,12 +245,7 @@ export class VrrpDaemon {
   writeStatus(): void {
     const file = this.opts.statusFile;
     if (!file) return;
-    try {
-      writeFileSync(`${file}.tmp`, JSON.stringify(this.status()));
-      renameSync(`${file}.tmp`, file);
-    } catch (err) {
-      this.opts.log('status file write failed', { error: String(err) });
-    }
+    writeStatusFile(file, { ...this.status(), ...this.opts.statusExtra?.() }, this.opts.log);
   }
 
   private statusSoon(): void {
