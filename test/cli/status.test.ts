@@ -7,6 +7,7 @@
  * answer into exit 1 naming it; a stopped shim, a broken file and a wrong
  * token each get their own answer.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +20,12 @@ import { nodeCheckPorts } from '../../shim/checks/node-check-ports.ts';
 import { BoardClient } from '../../shim/probe/board-client.ts';
 import { SelfHostedProber } from '../../shim/probe/self-hosted-prober.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, within } from '../helpers/eventually.ts';
 import { vigilCli } from '../helpers/vigil-cli.ts';
 import { workerForSuite } from '../helpers/worker-for-suite.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
+import { keepalivedConf } from '../vrrp/conf.ts';
+import { ip, Lab, labUnavailable } from '../vrrp/lab.ts';
 
 const CLUSTER = 'status';
 const secrets = localSecrets({ clusters: [CLUSTER], vantagePoints: ['dc1'] });
@@ -62,10 +66,9 @@ describe('vigil status against a running shim and Board', () => {
   afterAll(async () => {
     await shim?.stop();
     prober?.close();
-    await probing;
-    await a.stop();
-    await b.stop();
-  });
+    await within('the vantage point to stop', probing, 20_000);
+    await within('the backends to stop', Promise.all([a.stop(), b.stop()]), 20_000);
+  }, 60_000);
 
   it('all up: exit 0; the JSON is the shim’s file and the Board’s votes, the table shows both', async () => {
     await eventually(
@@ -143,6 +146,41 @@ describe('vigil status against a running shim and Board', () => {
   async function boardDetail() {
     return new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, tokens.shim).voteDetail();
   }
+});
+
+const labSkip = labUnavailable();
+
+describe.skipIf(!!labSkip)(skipTitle('vigil status on a VRRP director (network namespace)', labSkip), () => {
+  let lab: Lab;
+  beforeAll(() => {
+    lab = new Lab(1, 18).create();
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('MASTER: exit 0, the instances as the shim holds them; a failed track_script: FAULT, exit 1 naming it', async () => {
+    const d = lab.directors[0]!;
+    const flag = lab.write('ok', '');
+    const top = ['vrrp_script chk {', `  script "/usr/bin/test -e ${flag}"`, '  interval 0.2', '}'];
+    const conf = lab.write('st.conf', top.join('\n') + '\n' + keepalivedConf('st', [{ version: 3, vip: `${lab.vip()}/24`, priority: 150, extra: ['track_script {', '  chk', '}'] }]));
+    const p = lab.shim(d, 'st', conf);
+    const statusFile = join(lab.dir, 'st.status.json');
+    const run = () => spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), 'status', '--status-file', statusFile, '--json'], { encoding: 'utf8', timeout: 30_000 });
+    await eventually('the shim to report MASTER', () => lab.status('st')?.instances[0]?.state === 'MASTER', { timeoutMs: 20_000, detail: () => p.output().slice(-2000) });
+    const ok = run();
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    const held = ShimStatusFile.parse(lab.status('st'));
+    const shown = (JSON.parse(ok.stdout) as StatusReport).shim!;
+    expect(shown.instances.map(({ name, state, priority }) => ({ name, state, priority }))).toEqual(held.instances.map(({ name, state, priority }) => ({ name, state, priority })));
+    const table = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.js'), 'status', '--status-file', statusFile], { encoding: 'utf8', timeout: 30_000 }).stdout;
+    expect(table).toMatch(/VI_1\s+MASTER\s+150/);
+    ip(['netns', 'exec', d.ns, 'rm', '-f', flag]);
+    await eventually('the shim to report FAULT', () => lab.status('st')?.instances[0]?.state === 'FAULT', { timeoutMs: 20_000, detail: () => p.output().slice(-2000) });
+    const bad = run();
+    expect(bad.status, bad.stdout).toBe(1);
+    expect((JSON.parse(bad.stdout) as StatusReport).attention).toEqual(['vrrp_instance VI_1 is in FAULT']);
+  }, 60_000);
 });
 
 function escape(s: string): string {
