@@ -2,8 +2,8 @@
  * keepalived's smtp_alert mail for VRRP transitions, the shim's against Debian's
  * keepalived 2.2.7: the same keepalived.conf, run by each in turn in the same
  * network namespace, a real SMTP server (python3-aiosmtpd) on the namespace's
- * loopback receiving both. Each entry into BACKUP (at start) and MASTER is
- * compared field by field, the Date's value aside. A mail server that is not
+ * loopback receiving both. Each entry of the two instances and their sync
+ * group into BACKUP (at start) and MASTER is compared field by field, the Date's value aside. A mail server that is not
  * there costs the shim nothing: it still takes the address, and says so once.
  */
 import { join } from 'node:path';
@@ -18,8 +18,9 @@ import { expectSameMail } from './same-mail.ts';
 const skip = labUnavailable() ?? keepalivedUnavailable() ?? aiosmtpdUnavailable();
 const DEADLINE_MS = 30_000;
 
-function mailConf(vip: string, smtpPort: number): string {
-  return keepalivedConf('DIRECTOR-1', [{ priority: 100, vip: `${vip}/24` }], [
+function mailConf(vip: string, smtpPort: number, vip2: string): string {
+  const group = ['vrrp_sync_group G1 {', '  group {', '    VI_1', '    VI_2', '  }', '  smtp_alert', '}'].join('\n');
+  return `${group}\n${keepalivedConf('DIRECTOR-1', [{ priority: 100, vip: `${vip}/24` }, { name: 'VI_2', vrid: 52, priority: 100, vip: `${vip2}/24` }], [
     'notification_email {',
     '    ops@example.org',
     '    noc@example.org',
@@ -29,11 +30,14 @@ function mailConf(vip: string, smtpPort: number): string {
     'smtp_helo_name director1.example.org',
     'smtp_connect_timeout 5',
     'smtp_alert_vrrp',
-  ]);
+  ])}`;
 }
 
 const BACKUP = '[DIRECTOR-1] VRRP Instance VI_1 - Entering BACKUP state';
 const MASTER = '[DIRECTOR-1] VRRP Instance VI_1 - Entering MASTER state';
+const GROUP_BACKUP = '[DIRECTOR-1] VRRP Group G1 - Entering BACKUP state';
+const GROUP_MASTER = '[DIRECTOR-1] VRRP Group G1 - Entering MASTER state';
+const ALL = [BACKUP, MASTER, BACKUP.replace('VI_1', 'VI_2'), MASTER.replace('VI_1', 'VI_2'), GROUP_BACKUP, GROUP_MASTER];
 
 describe.skipIf(!!skip)(skipTitle('smtp_alert mail for VRRP transitions, as keepalived 2.2.7 sends it', skip), () => {
   let lab: Lab;
@@ -56,31 +60,32 @@ describe.skipIf(!!skip)(skipTitle('smtp_alert mail for VRRP transitions, as keep
     return { proc, dir };
   }
 
-  /** Runs one daemon until it has mailed BACKUP then MASTER, then stops it (its STOP mail, if any, is not compared). */
+  /** Runs one daemon until it has mailed BACKUP then MASTER for each instance and the group, then stops it (its STOP mails, if any, are not compared). */
   async function mailsFrom(kind: 'keepalived' | 'shim', port: number) {
     const box = await sink(`sink-${kind}`, port);
-    const conf = lab.write(`${kind}.conf`, mailConf(vip, port));
+    const conf = lab.write(`${kind}.conf`, mailConf(vip, port, lab.vip(101)));
     const p = kind === 'keepalived' ? lab.keepalived(d, kind, conf) : lab.shim(d, kind, conf);
     try {
       await eventually(`${kind} to hold ${vip}`, () => lab.addresses(d).includes(vip), { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
-      return await waitForMail(box.dir, [BACKUP, MASTER], DEADLINE_MS, () => p.output().slice(-3000));
+      return await waitForMail(box.dir, ALL, DEADLINE_MS, () => p.output().slice(-3000));
     } finally {
       await lab.stop(p);
       await lab.stop(box.proc);
     }
   }
 
-  it('the shim mails the same BACKUP and MASTER transitions as keepalived: envelope, headers, body', async () => {
+  it('the shim mails the same instance and sync group transitions as keepalived: envelope, headers, body', async () => {
     const theirs = await mailsFrom('keepalived', 2525);
     const ours = await mailsFrom('shim', 2526);
-    expect(theirs.map(subjectOf)).toEqual([BACKUP, MASTER]);
+    expect(theirs.map(subjectOf)).toEqual(ALL);
     for (let i = 0; i < theirs.length; i++) expectSameMail(ours[i]!, theirs[i]!);
-    // Mail comes in the order of the transitions: BACKUP (at start) before MASTER.
-    expect(readMailbox(join(lab.dir, 'sink-shim')).map(subjectOf).slice(0, 2)).toEqual([BACKUP, MASTER]);
+    // Mail comes in the order of the transitions: each BACKUP (at start) before its MASTER.
+    const order = readMailbox(join(lab.dir, 'sink-shim')).map(subjectOf);
+    for (const [a, b] of [[BACKUP, MASTER], [GROUP_BACKUP, GROUP_MASTER]] as const) expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
   }, 120_000);
 
   it('with no SMTP server listening the shim still takes the address, and logs the failure once for the burst', async () => {
-    const conf = lab.write('nomail.conf', mailConf(vip, 2599));
+    const conf = lab.write('nomail.conf', mailConf(vip, 2599, lab.vip(101)));
     const p = lab.shim(d, 'shim-nomail', conf);
     try {
       await eventually(`the shim to hold ${vip} with its mail server down`, () => lab.addresses(d).includes(vip), { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
