@@ -51,16 +51,17 @@ export function dialogue(s: MailSettings, m: Mail, date: Date): Step[] {
 export type SendResult = { ok: true } | { ok: false; stage: string; reason: string; message: string };
 
 /**
- * One mail, one connection, as keepalived sends it. keepalived waits up to
- * smtp_connect_timeout for each reply; here the whole exchange is bounded by
- * that many timeouts, so a server trickling bytes cannot hold the queue.
+ * One mail, one connection, as keepalived sends it. The connect waits up to
+ * smtp_connect_timeout; keepalived then waits that long for each reply, here
+ * the whole exchange is bounded by that many timeouts, so a server trickling
+ * bytes cannot hold the queue longer than keepalived's worst case.
  * A wrong code ends the exchange with QUIT, as keepalived does.
  */
 export async function sendMail(ports: Pick<CheckPorts, 'dial' | 'clock'>, s: MailSettings, m: Mail, date: Date, signal: AbortSignal): Promise<SendResult> {
   const steps = dialogue(s, m, date);
   let failed: SendResult | null = null;
   let stage = 'connect';
-  const r = await withSession(ports, { host: s.host, port: s.port, timeoutMs: s.timeoutMs * steps.length, signal }, async (conn) => {
+  const r = await withSession(ports, { host: s.host, port: s.port, timeoutMs: s.timeoutMs, exchangeTimeoutMs: s.timeoutMs * steps.length, signal }, async (conn) => {
     const pending = { buf: '' };
     const enc = new TextEncoder();
     for (const step of steps) {

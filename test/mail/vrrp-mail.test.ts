@@ -18,7 +18,7 @@ import { expectSameMail } from './same-mail.ts';
 const skip = labUnavailable() ?? keepalivedUnavailable() ?? aiosmtpdUnavailable();
 const DEADLINE_MS = 30_000;
 
-function mailConf(vip: string, smtpPort: number, vip2: string): string {
+function mailConf(vip: string, smtpPort: number, vip2: string, timeoutS = 5): string {
   const group = ['vrrp_sync_group G1 {', '  group {', '    VI_1', '    VI_2', '  }', '  smtp_alert', '}'].join('\n');
   return `${group}\n${keepalivedConf('DIRECTOR-1', [{ priority: 100, vip: `${vip}/24` }, { name: 'VI_2', vrid: 52, priority: 100, vip: `${vip2}/24` }], [
     'notification_email {',
@@ -28,7 +28,7 @@ function mailConf(vip: string, smtpPort: number, vip2: string): string {
     'notification_email_from vigil-test@example.org',
     `smtp_server 127.0.0.1 ${smtpPort}`,
     'smtp_helo_name director1.example.org',
-    'smtp_connect_timeout 5',
+    `smtp_connect_timeout ${timeoutS}`,
     'smtp_alert_vrrp',
   ])}`;
 }
@@ -101,5 +101,24 @@ describe.skipIf(!!skip)(skipTitle('smtp_alert mail for VRRP transitions, as keep
     // A graceful exit waits for the queue (the STOP mail too): by now every mail has failed, BACKUP, MASTER and STOP; one burst, one line.
     expect(p.output(), 'the shim to stop gracefully').toContain('"msg":"stopped"');
     expect(p.output().split('\n').filter((l) => l.includes('"smtp alert not sent"'))).toHaveLength(1);
+  }, 120_000);
+
+  it('a mail server that accepts and never answers: the shim takes the address while the mail waits, then gives it up as a timeout', async () => {
+    // Accepts (the kernel's backlog does) and never says a word.
+    const silent = lab.spawnIn(d, 'silent-smtp', [PYTHON, '-c', "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('127.0.0.1',2598))\ns.listen(64)\nprint('listening',flush=True)\nkeep=[]\nwhile True:\n  keep.append(s.accept())\n"]);
+    await silent.daemon.waitForLine('the silent server to listen', /listening/, DEADLINE_MS);
+    const p = lab.shim(d, 'shim-silent', lab.write('silent.conf', mailConf(vip, 2598, lab.vip(101), 1)));
+    try {
+      await eventually(`the shim to hold ${vip} while its first mail hangs`, () => lab.addresses(d).includes(vip), { timeoutMs: DEADLINE_MS, detail: () => p.output().slice(-2000) });
+      const line = await p.daemon.waitForLine('the first mail to time out', /"msg":"smtp alert not sent".*/, DEADLINE_MS);
+      expect(line[0]).toContain('"stage":"(E)SMTP"');
+      expect(line[0]).toContain('"reason":"read_timeout"');
+      // The address moved before the mail gave up: nothing waited for it.
+      const out = p.output();
+      expect(out.indexOf('"to":"MASTER"'), 'MASTER logged before the mail failure').toBeLessThan(out.indexOf('"smtp alert not sent"'));
+    } finally {
+      await lab.stop(p);
+      await lab.stop(silent);
+    }
   }, 120_000);
 });
