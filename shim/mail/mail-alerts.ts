@@ -59,15 +59,20 @@ export class MailAlerts {
     this.policy = alertPolicy(config);
   }
 
-  /** keepalived mails a state once: a second entry into the same state sends nothing (last_email_state). */
+  /**
+   * keepalived mails a state once: a second entry into the same state sends
+   * nothing (last_email_state). STOP only happens at shutdown, where
+   * keepalived's "Stopping" mail is queued and then lost as it exits (seen
+   * against 2.2.7: none arrives); the shim sends none either.
+   */
   instance(name: string, state: AlertState): void {
-    if (!this.policy.instance(name) || (state === 'FAULT' && !this.policy.faults) || this.lastInstanceState.get(name) === state) return;
+    if (state === 'STOP' || !this.policy.instance(name) || (state === 'FAULT' && !this.policy.faults) || this.lastInstanceState.get(name) === state) return;
     this.lastInstanceState.set(name, state);
     this.enqueue(instanceMail(this.settings.routerId, name, state));
   }
 
   group(name: string, state: AlertState): void {
-    if (!this.policy.group(name) || (state === 'FAULT' && !this.policy.faults) || this.lastGroupState.get(name) === state) return;
+    if (state === 'STOP' || !this.policy.group(name) || (state === 'FAULT' && !this.policy.faults) || this.lastGroupState.get(name) === state) return;
     this.lastGroupState.set(name, state);
     this.enqueue(groupMail(this.settings.routerId, name, state));
   }
@@ -131,7 +136,7 @@ export class MailAlerts {
     });
   }
 
-  /** At shutdown: lets queued mail (the STOP mails among them) go out for up to `timeoutMs`, then abandons the rest. */
+  /** At shutdown: lets queued mail go out for up to `timeoutMs`, then abandons the rest. */
   async close(timeoutMs: number): Promise<void> {
     const running = this.running;
     if (running) await Promise.race([running, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
