@@ -137,7 +137,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       try {
         daemon?.start();
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
-        await feed?.start(opts, wantsIpvs && !opts.local);
+        await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts?.collect(m));
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
