@@ -114,7 +114,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
       // Beside VRRP's instances in the status file: the IPVS side and the leases, as they are at each write.
-      const statusExtra = () => ({ writtenAtMs: Date.now(), ...(ipvs ? { ipvs: ipvs.status() } : {}), ...(cloud ? { leases: cloud.leases() } : {}) });
+      const statusExtra = () => ({ writtenAtMs: Date.now(), ...(cloud ? { leases: cloud.leases() } : {}) });
+      const statusRaw = (): Record<string, string> => (ipvs ? { ipvs: ipvs.statusJson() } : {});
       const daemon =
         plan.instances.length > 0
           ? new VrrpDaemon(plan, {
@@ -123,6 +124,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
               statusFile: opts.statusFile,
               alerts: alerts ?? undefined,
               statusExtra,
+              statusRaw,
             })
           : null;
       const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
@@ -153,7 +155,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const statusFile = opts.statusFile;
       const writeStatus = () => {
         if (daemon) daemon.writeStatus();
-        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusExtra() }, log);
+        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusExtra() }, log, statusRaw());
       };
       // Rewritten every second too: the IPVS side and the leases change without a VRRP event, and `vigil status` tells a stopped shim by the file's age.
       const statusTimer = statusFile ? setInterval(writeStatus, STATUS_EVERY_MS) : null;

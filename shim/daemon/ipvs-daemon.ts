@@ -222,6 +222,17 @@ export class IpvsDaemon {
     if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
   }
 
+  /** status() serialised, kept until what it is made of changes (each of those is replaced, never mutated). */
+  private statusCache: { decided: unknown; pass: unknown; snap: unknown; mode: string; json: string } | null = null;
+
+  statusJson(): string {
+    const c = this.statusCache;
+    if (c && c.decided === this.decided && c.pass === this.lastPass && c.snap === this.lastSnapshot && c.mode === this.fs.mode) return c.json;
+    const json = JSON.stringify(this.status());
+    this.statusCache = { decided: this.decided, pass: this.lastPass, snap: this.lastSnapshot, mode: this.fs.mode, json };
+    return json;
+  }
+
   /** The shim's view for the status file (core/status/shim-status.ts). */
   status(): IpvsStatus {
     const p = this.lastPass;

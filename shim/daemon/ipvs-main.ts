@@ -24,6 +24,8 @@ export interface IpvsSide {
   firstPass: Promise<void>;
   reload(config: Config): Promise<void>;
   status(): IpvsStatus;
+  /** status() as JSON, cached between changes. */
+  statusJson(): string;
   stop(release: boolean): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startIpvsSide(
     firstPass: daemon.firstPass,
     reload: (c) => daemon.reload(c),
     status: () => daemon.status(),
+    statusJson: () => daemon.statusJson(),
     async stop(release) {
       await subscriber?.stop();
       await daemon.stop(release);

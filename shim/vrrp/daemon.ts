@@ -28,6 +28,8 @@ export interface DaemonOptions {
   /** smtp_alert mail for instance and sync group transitions (shim/mail/mail-alerts.ts). */
   /** More for the status file beside the instances: the IPVS side, leases (core/status/shim-status.ts). */
   statusExtra?: () => Record<string, unknown>;
+  /** Members already serialised, added as they are (the IPVS side's, cached). */
+  statusRaw?: () => Record<string, string>;
   alerts?: { instance(name: string, state: AlertState): void; group(name: string, state: AlertState): void };
 }
 
@@ -245,7 +247,7 @@ export class VrrpDaemon {
   writeStatus(): void {
     const file = this.opts.statusFile;
     if (!file) return;
-    writeStatusFile(file, { ...this.status(), ...this.opts.statusExtra?.() }, this.opts.log);
+    writeStatusFile(file, { ...this.status(), ...this.opts.statusExtra?.() }, this.opts.log, this.opts.statusRaw?.());
   }
 
   private statusSoon(): void {
