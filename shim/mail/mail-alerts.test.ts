@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../test/helpers/config-from.ts';
 import { eventually } from '../../test/helpers/eventually.ts';
+import { keepalivedConf } from '../../test/vrrp/conf.ts';
 import type { SendResult } from '../../core/mail/smtp-dialogue.ts';
 import { MailAlerts } from './mail-alerts.ts';
 
-const conf = configFrom(`global_defs {
-  router_id R
-  notification_email {
-    a@b
-  }
-  smtp_server 127.0.0.1 2525
-  smtp_alert
-}
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.0.0.100
-  }
-}
-`);
+const conf = configFrom(keepalivedConf('R', [{ priority: 100, vip: '10.0.0.100' }], ['notification_email {', '  a@b', '}', 'smtp_server 127.0.0.1 2525', 'smtp_alert']));
 
 function recorder() {
   const lines: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
