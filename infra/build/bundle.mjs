@@ -16,7 +16,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = Date.now();
 const result = await build({
-  entryPoints: { main: join(root, 'shim/cli/main.ts') },
+  // The VRRP thread (shim/vrrp/vrrp-thread.ts) is a worker with its own entry, found beside the chunks.
+  entryPoints: { main: join(root, 'shim/cli/main.ts'), 'vrrp-worker': join(root, 'shim/vrrp/vrrp-worker.ts') },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,

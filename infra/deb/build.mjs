@@ -7,7 +7,7 @@
 // modes are set explicitly, owners are root:root (--root-owner-group), dpkg-deb sorts
 // the members and xz is deterministic, so two builds of one commit give the same bytes.
 //
-//   node infra/deb/build.mjs [--version V] [--out DIR] [--compress xz|gzip]
+//   node infra/deb/build.mjs [--version V] [--out DIR] [--compress xz|gzip] [--level 0-9]
 // --version builds the same files under another package version (tests build two to
 // upgrade from one to the other); its changelog entry is added on top of infra/deb/changelog.
 // xz (the default) runs single-threaded: liblzma's multi-threaded output differs from its
@@ -36,6 +36,9 @@ if (!baseVersion) throw new Error('infra/deb/changelog: the first line names no 
 const version = arg('--version') ?? baseVersion;
 const compress = arg('--compress') ?? 'xz';
 if (compress !== 'xz' && compress !== 'gzip') throw new Error(`--compress ${compress}: xz or gzip`);
+// dpkg-deb's own default (xz 6) unless told: the tests build at 1, five times faster over the runtime (~27 instead of ~23 MiB).
+const level = arg('--level');
+if (level !== undefined && !/^[0-9]$/.test(level)) throw new Error(`--level ${level}: 0 to 9`);
 if (!/^[0-9][A-Za-z0-9.+~-]*$/.test(version)) throw new Error(`--version ${version}: not a Debian version`);
 const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? run('git', ['log', '-1', '--format=%ct'], { cwd: root }).trim());
 if (!Number.isInteger(epoch) || epoch <= 0) throw new Error(`SOURCE_DATE_EPOCH: not a time: ${process.env.SOURCE_DATE_EPOCH}`);
@@ -170,7 +173,7 @@ for (const p of ['', 'DEBIAN', ...readdirSync(join(stage, 'DEBIAN')).map((f) => 
 
 mkdirSync(out, { recursive: true });
 const deb = join(out, `vigil_${version}_${arch}.deb`);
-run('dpkg-deb', ['--root-owner-group', `-Z${compress}`, '--threads-max=1', '--build', stage, deb], { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) }, timeout: 600_000 });
+run('dpkg-deb', ['--root-owner-group', `-Z${compress}`, ...(level === undefined ? [] : [`-z${level}`]), '--threads-max=1', '--build', stage, deb], { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) }, timeout: 600_000 });
 rmSync(stage, { recursive: true, force: true });
 console.error(`vigil: wrote ${relative(process.cwd(), deb)} (${(statSync(deb).size / 1048576).toFixed(1)} MiB, installed ${(installedKiB / 1024).toFixed(1)} MiB)`);
 

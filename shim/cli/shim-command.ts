@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
@@ -6,13 +8,17 @@ import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
-import { createBoardFeed } from '../daemon/board-feed.ts';
-import { boardOptionsProblem } from '../daemon/board-follow.ts';
+import { boardTargetsFor, createBoardFeed } from '../daemon/board-feed.ts';
+import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
+import { VrrpThread } from '../vrrp/vrrp-thread.ts';
+import { planVrrp } from '../vrrp/plan.ts';
 import { MailAlerts } from '../mail/mail-alerts.ts';
 import { writeStatusFile } from '../daemon/status-file.ts';
 import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
-import { VrrpDaemon } from '../vrrp/daemon.ts';
-import { planVrrp } from '../vrrp/plan.ts';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
+
+/** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
+const OTHER_THREADS_NICE = 10;
 
 /** At exit, how long queued smtp_alert mail may still take. */
 const MAIL_DRAIN_MS = 5_000;
@@ -20,6 +26,24 @@ const MAIL_DRAIN_MS = 5_000;
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }) + '\n');
+}
+
+/**
+ * Every other thread of the process (the main thread: IPVS, the Board, config
+ * parses; V8's and libuv's helpers) steps back behind the VRRP thread, whose
+ * timers must fire on time. Linux keeps a nice value per thread, and raising
+ * one's own needs no privilege (the unit has no CAP_SYS_NICE to raise the VRRP
+ * thread's instead). Threads started later inherit the main thread's value.
+ */
+function yieldToVrrp(vrrpTid: number | null, log: (msg: string, fields?: Record<string, unknown>) => void): void {
+  try {
+    for (const tid of readdirSync('/proc/self/task').map(Number)) {
+      if (tid === vrrpTid || getPriority(tid) >= OTHER_THREADS_NICE) continue;
+      setPriority(tid, OTHER_THREADS_NICE);
+    }
+  } catch (err) {
+    log('thread priorities unchanged', { error: String(err) });
+  }
 }
 
 /**
@@ -68,7 +92,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
     .option('--ipvs-backend <kind>', 'auto (netlink when its addon loads, else ipvsadm), netlink, ipvsadm or dry-run', 'auto')
     .option('--ipvs-timeout <s>', 'deadline for one IPVS read or apply (a netlink exchange or an ipvsadm call)', '10')
-    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
+    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I); without it only the services this process took over are removed')
+    .option('--state-dir <dir>', 'where the last applied snapshot sequence is kept across restarts (default: $STATE_DIRECTORY, else /var/lib/vigil)', defaultStateDir())
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
     .option('--director <id>', 'this director’s id in the config’s cloud_binding blocks: heartbeat to the Board and move those addresses under its lease')
     .option('--cloud-device <if>', 'interface for a secondary private IP’s local address', 'eth0')
@@ -77,6 +102,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
     .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
+      // Never the default action (exit) for these, start-up included: HUP asks for a reload, USR1/USR2 for the status file.
+      let reloadNow: (() => void) | null = null;
+      let hupBeforeStart = false;
+      let writeStatus: (() => void) | null = null;
+      const onHup = () => (reloadNow ? reloadNow() : (hupBeforeStart = true));
+      const onUsr = () => writeStatus?.();
+      process.on('SIGHUP', onHup);
+      process.on('SIGUSR1', onUsr);
+      process.on('SIGUSR2', onUsr);
       const config = loadReporting(opts.config, opts.configId);
       if (!config) {
         setExit(1);
@@ -110,84 +144,127 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
+      const vrrpOptions = {
+        releaseOnStop: !opts.dontReleaseVrrp,
+        statusFile: opts.statusFile,
+      };
       const alerts = MailAlerts.create(config, log);
-      let ipvs: IpvsSide | null = null;
-      let cloud: CloudSide | null = null;
-      // Beside VRRP's instances in the status file: the IPVS side and the leases, as they are at each write.
-      const statusExtra = () => ({ writtenAtMs: Date.now(), ...(cloud ? { leases: cloud.leases() } : {}) });
-      const statusRaw = (): Record<string, string> => (ipvs ? { ipvs: ipvs.statusJson() } : {});
-      const daemon =
-        plan.instances.length > 0
-          ? new VrrpDaemon(plan, {
-              releaseOnStop: !opts.dontReleaseVrrp,
-              log,
-              statusFile: opts.statusFile,
-              alerts: alerts ?? undefined,
-              statusExtra,
-              statusRaw,
-            })
-          : null;
-      const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
+      // VRRP transitions come from the VRRP thread; the mail goes from here, with the rest of the shim's I/O.
+      const vrrpHooks = { onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts?.instance(name, state) : alerts?.group(name, state)) };
+      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log, vrrpHooks) : null;
+      // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
+      const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
       const feedProblem = feed && !wantsIpvs && opts.board ? boardOptionsProblem(opts, 'track_board') : null;
       if (feedProblem) {
         process.stderr.write(`${feedProblem}\n`);
         setExit(64);
         return;
       }
+      let ipvs: IpvsSide | null = null;
+      let cloud: CloudSide | null = null;
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
-      const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
+      const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
-        daemon?.start();
+        await vrrp?.start();
+        if (vrrp) yieldToVrrp(vrrp.tid, log);
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
         await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts?.collect(m));
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
         await feed?.stop();
-        await daemon?.stop();
+        await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
         await alerts?.close(0);
         setExit(1);
         return;
       }
-      const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
+      // Beside VRRP's instances in the status file: the IPVS side (its JSON cached between changes) and the leases.
       const statusFile = opts.statusFile;
-      const writeStatus = () => {
-        if (daemon) daemon.writeStatus();
-        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusExtra() }, log, statusRaw());
+      const statusFields = () => ({ writtenAtMs: Date.now(), ...(cloud ? { leases: cloud.leases() } : {}) });
+      const statusRaw = (): Record<string, string> => (ipvs ? { ipvs: ipvs.statusJson() } : {});
+      writeStatus = () => {
+        if (vrrp) vrrp.statusExtra(statusFields(), statusRaw());
+        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusFields() }, log, statusRaw());
       };
       // Rewritten every second too: the IPVS side and the leases change without a VRRP event, and `vigil status` tells a stopped shim by the file's age.
       const statusTimer = statusFile ? setInterval(writeStatus, STATUS_EVERY_MS) : null;
       writeStatus();
-      // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
-      const onHup = () => {
+      const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
+      let stopping = false;
+      // SIGHUP as keepalived: every side re-reads the file; a bad file is refused whole and everything keeps running.
+      const reload = async () => {
         const next = loadReporting(opts.config, opts.configId);
-        if (!next) {
-          log('reload refused: config has errors; the running one stays', { file: opts.config });
+        if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
+        const nextPlan = planVrrp(next);
+        if (next.vrrpInstances.length > 0 && nextPlan.problems.length > 0) {
+          return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
+        }
+        const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
+        if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
+        log('reloading', { file: opts.config });
+        let vrrpChanges = {};
+        if (vrrp) {
+          try {
+            vrrpChanges = await vrrp.reload(nextPlan);
+          } catch (err) {
+            return log('reload refused: the VRRP side cannot run it; the running config stays', { file: opts.config, error: String(err) });
+          }
+        } else if (nextPlan.instances.length > 0 && !stopping) {
+          const fresh = new VrrpThread(nextPlan, vrrpOptions, log, vrrpHooks);
+          try {
+            await fresh.start();
+            vrrp = fresh;
+            yieldToVrrp(fresh.tid, log);
+            vrrpChanges = { added: nextPlan.instances.map((i) => i.name) };
+          } catch (err) {
+            log('reload: the new vrrp_instances cannot start', { error: String(err) });
+          }
+        }
+        // track_board: the feed follows the reloaded targets; one that was not running cannot gain a subscriber here.
+        const nextTargets = boardTargetsFor(next, nextPlan.instances.map((i) => i.name), log);
+        if (feed) feed.retarget(nextTargets);
+        else if (nextTargets.length) log('reload: track_board added where none ran; it takes effect at the next restart', { tracks: nextTargets.map((t) => t.name) });
+        await ipvs?.reload(next);
+        if (cloud && cloudMain && !stopping) {
+          // The mover takes its bindings at start: it is restarted with the new ones (the lease is asked for again).
+          await cloud.stop();
+          cloud = cloudMain.startCloudSide(next, opts, log, vrrpHealthy);
+        }
+        log('reloaded', { file: opts.config, vrrp: vrrpChanges, ipvs: !!ipvs, cloud: !!cloud });
+      };
+      let reloading = false;
+      let again = false;
+      reloadNow = () => {
+        if (reloading || stopping) {
+          again = !stopping;
           return;
         }
-        log('reloading', { file: opts.config });
-        void ipvs?.reload(next);
+        reloading = true;
+        void (async () => {
+          do {
+            again = false;
+            await reload().catch((err: unknown) => log('reload failed', { error: String(err) }));
+          } while (again && !stopping);
+          reloading = false;
+        })();
       };
-      if (ipvs) process.on('SIGHUP', onHup);
+      if (hupBeforeStart) reloadNow();
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log('stopping', { signal });
+          stopping = true;
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          process.off('SIGHUP', onHup);
           startupGc.cancel();
           if (statusTimer) clearInterval(statusTimer);
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
-            // The STOP mails go out while the rest shuts down, for as long as keepalived's own exit would allow.
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
             .then(() => alerts?.close(MAIL_DRAIN_MS))
             .then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
-        // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', writeStatus);
       });
       log('stopped');
       setExit(0);

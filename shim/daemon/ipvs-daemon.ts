@@ -10,7 +10,8 @@ import { virtualServerKey } from '../../core/vote/targets.ts';
 import { foldVirtualServer, type DesiredVirtualServer, type RealServerInput } from '../../core/vote/virtual-server.ts';
 import type { IpvsTable } from '../../core/ipvs/table.ts';
 import type { IpvsBackend } from '../ipvs/backend.ts';
-import { reconcile } from '../ipvs/reconcile.ts';
+import { reconcile, type ReconcileResult } from '../ipvs/reconcile.ts';
+import { Faults } from './faults.ts';
 import { LocalVerdicts } from './local-verdicts.ts';
 import { LvsNotifier } from './lvs-notifier.ts';
 import type { Metrics } from './metrics.ts';
@@ -34,6 +35,10 @@ export interface IpvsDaemonOptions {
   notifyScriptTimeoutMs?: number;
   /** smtp_alert mail for the same changes as the notify scripts (shim/mail/mail-alerts.ts). */
   alerts?: { lvs(vs: VirtualServer, n: LvsNotification): void; lvsStart(vs: VirtualServer, quorumUp: boolean, aliveWeight: number): void } | null;
+  /** After a failed pass, the next one (a fresh read) comes this long later, doubling up to resyncEveryMs. */
+  retryBaseMs?: number;
+  /** Where faults are counted and logged once per burst; one of its own on `metrics` otherwise. */
+  faults?: Faults;
 }
 
 /**
@@ -59,6 +64,15 @@ export class IpvsDaemon {
   private observed: IpvsTable | undefined;
   /** How the last reconcile pass ended, for the status file. */
   private lastPass: { atMs: number; ok: boolean; pendingOps: number; error: string | null; stage: 'read' | 'apply' | null } | null = null;
+  /**
+   * Services this process created or took over by applying a verdict (a pass that succeeded with them
+   * in the desired table): the only ones a stop or a reload may remove. A service that was in the
+   * kernel before (keepalived's, say) and never had a verdict applied stays whatever happens.
+   */
+  private readonly owned = new Set<string>();
+  private readonly faults: Faults;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAttempt = 0;
   private firstPassDone: () => void = () => {};
   /** Settles when the first reconcile pass has ended (applied or failed): start-up is over for the table. */
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
@@ -69,6 +83,7 @@ export class IpvsDaemon {
   ) {
     this.fs = initialFailStatic((o.wallNowMs ?? Date.now)(), o.localOnly);
     this.notifier = new LvsNotifier(config, o.log, o.notifyScriptTimeoutMs);
+    this.faults = o.faults ?? new Faults(o.metrics, o.log);
     const m = o.metrics;
     m.define('vigil_shim_snapshot_age_seconds', 'gauge', 'Age of the snapshot in force (since the Board issued it); NaN before the first');
     m.define('vigil_shim_applied_sequence', 'gauge', 'Sequence number of the last snapshot applied');
@@ -77,7 +92,9 @@ export class IpvsDaemon {
     m.define('vigil_shim_ipvs_errors_total', 'counter', 'Failed IPVS reads or applies, by stage');
     m.define('vigil_shim_ipvs_reconciles_total', 'counter', 'Reconcile passes run');
     m.define('vigil_shim_ipvs_last_apply_seconds', 'gauge', 'Duration of the last reconcile (read + apply)');
+    m.define('vigil_shim_ipvs_owned_services', 'gauge', 'Services this process created or took over: what a stop may release');
     m.collect(() => {
+      m.set('vigil_shim_ipvs_owned_services', this.owned.size);
       m.set('vigil_shim_snapshot_age_seconds', this.lastSnapshot ? (this.now() - this.lastSnapshot.issuedAtMs) / 1000 : NaN);
       m.set('vigil_shim_applied_sequence', this.lastSnapshot?.seq ?? 0);
       for (const mode of ['waiting', 'board', 'holding', 'local']) m.set('vigil_shim_mode', this.fs.mode === mode ? 1 : 0, { mode });
@@ -188,14 +205,19 @@ export class IpvsDaemon {
     this.requestReconcile();
   }
 
-  /** One reconcile at a time; requests during one coalesce into one more pass. */
+  /**
+   * One reconcile at a time; requests during one coalesce into one more pass. The chain never
+   * rejects: whatever a pass throws is counted, and the next pass starts from a fresh read.
+   */
   requestReconcile(): Promise<void> {
     this.dirty = true;
-    this.busy = this.busy.then(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      await this.reconcileNow();
-    });
+    this.busy = this.busy
+      .then(async () => {
+        if (!this.dirty) return;
+        this.dirty = false;
+        await this.reconcileNow();
+      })
+      .catch((err: unknown) => this.failed({ ok: false, stage: 'apply', code: 'threw', message: err instanceof Error ? err.message : String(err), ops: [] }));
     return this.busy;
   }
 
@@ -205,19 +227,23 @@ export class IpvsDaemon {
     for (const p of problems) this.o.log('ipvs config problem', { problem: p });
     const remove = [...this.pendingRemove];
     const t0 = performance.now();
-    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), this.observed);
-    this.firstPassDone();
-    this.observed = r.ok ? r.after : undefined;
+    // Anything unknown about the table after a failure (a read that threw, a batch cut short): the next pass reads it.
+    const observed = this.observed;
+    this.observed = undefined;
+    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), observed).finally(() => this.firstPassDone());
     this.lastPass = r.ok ? { atMs: this.now(), ok: true, pendingOps: 0, error: null, stage: null } : { atMs: this.now(), ok: false, pendingOps: r.ops.length, error: r.message, stage: r.stage };
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
     m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);
-    if (!r.ok) {
-      m.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
-      this.o.log('ipvs reconcile failed', { stage: r.stage, code: r.code, error: r.message, ops: r.ops.length });
-      return;
+    if (!r.ok) return this.failed(r);
+    this.observed = r.after;
+    this.retryAttempt = 0;
+    this.faults.ok('ipvs');
+    for (const x of remove) {
+      this.pendingRemove.delete(x);
+      this.owned.delete(x);
     }
-    for (const x of remove) this.pendingRemove.delete(x);
+    for (const id of table.keys()) this.owned.add(id);
     for (const op of r.ops) m.inc('vigil_shim_ipvs_operations_total', 1, { op: op.op });
     if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
   }
@@ -251,11 +277,28 @@ export class IpvsDaemon {
     };
   }
 
-  /** SIGHUP: the new config's services are reconciled; services the old one had and the new one lacks are removed. */
+  /** A failed pass: counted by reason, logged once per burst, and another pass (a fresh read) after a backoff. */
+  private failed(r: Extract<ReconcileResult, { ok: false }> | { ok: false; stage: 'apply'; code: 'threw'; message: string; ops: [] }): void {
+    this.observed = undefined;
+    // A pass that threw left the table unknown, as a failed read does.
+    if (r.code === 'threw') this.lastPass = { atMs: this.now(), ok: false, pendingOps: 0, error: r.message, stage: 'read' };
+    this.o.metrics.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
+    const reason = r.code === 'threw' ? 'reconcile_threw' : r.code === 'ERR_IPVS_TIMEOUT' ? `${r.stage}_timeout` : r.code === 'ERR_IPVS_PARSE' ? 'read_unparsable' : `${r.stage}_failed`;
+    this.faults.fault('ipvs', reason, `${r.message} (${r.ops.length} op(s))`);
+    if (this.stopped || this.retryTimer) return;
+    const capMs = this.o.resyncEveryMs ?? 30_000;
+    const waitMs = Math.min(capMs, (this.o.retryBaseMs ?? 500) * 2 ** Math.min(this.retryAttempt++, 16));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.requestReconcile();
+    }, waitMs);
+  }
+
+  /** SIGHUP: the new config's services are reconciled; services the old one had, the new one lacks and this process owns are removed. */
   async reload(config: Config): Promise<void> {
     const before = desiredTable(this.config, new Map()).scope;
     const after = desiredTable(config, new Map()).scope;
-    for (const id of before) if (!after.has(id)) this.pendingRemove.add(id);
+    for (const id of before) if (!after.has(id) && this.owned.has(id)) this.pendingRemove.add(id);
     this.config = config;
     await this.notifier.close();
     this.notifier = new LvsNotifier(config, this.o.log, this.o.notifyScriptTimeoutMs);
@@ -270,20 +313,25 @@ export class IpvsDaemon {
     await this.requestReconcile();
   }
 
-  /** Stops deciding; with `release`, removes every service of the config (keepalived without -I). */
+  /**
+   * Stops deciding; with `release`, removes the services this process owns (keepalived without -I
+   * removes every service of its config; a shim that never applied a verdict removes nothing).
+   */
   async stop(release: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryTimer);
     this.local?.stop();
     this.local = null;
     this.fs = { mode: 'holding', heldSinceMs: this.now() };
     await this.busy;
-    if (release) {
-      for (const id of desiredTable(this.config, new Map()).scope) this.pendingRemove.add(id);
+    const releasing = release ? [...this.owned] : [];
+    if (releasing.length) {
+      for (const id of releasing) this.pendingRemove.add(id);
       await this.requestReconcile();
     }
     await this.notifier.close();
-    this.o.log('ipvs stopped', { released: release });
+    this.o.log('ipvs stopped', { released: releasing });
   }
 }

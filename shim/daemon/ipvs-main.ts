@@ -5,6 +5,7 @@ import { createIpvsBackend } from '../ipvs/create-backend.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
+import { Faults, installProcessFaultHandlers } from './faults.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import type { MailAlerts } from '../mail/mail-alerts.ts';
 import type { IpvsStatus } from '../../core/status/shim-status.ts';
@@ -58,12 +59,15 @@ export async function startIpvsSide(
   const metrics = new Metrics();
   tap?.collect(metrics);
   alerts?.collect(metrics);
+  const faults = new Faults(metrics, log);
+  installProcessFaultHandlers(faults, log);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
     clock: systemClock,
     log,
     metrics,
+    faults,
     localOnly: !!o.local,
     localAfterMs: o.localAfter !== undefined ? Number(o.localAfter) * 1000 : undefined,
     alerts,
@@ -73,7 +77,7 @@ export async function startIpvsSide(
     subscriber = await followBoard(o, log, (s) => {
       daemon.acceptSnapshot(s);
       tap?.onSnapshot(s);
-    }, metrics);
+    }, metrics, faults);
   }
   let server: Server | null = null;
   if (o.metricsListen) {

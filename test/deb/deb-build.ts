@@ -14,6 +14,8 @@ export const BASE_VERSION = /^vigil \(([^)]+)\)/.exec(readFileSync(join(REPO, 'i
 export interface DebOptions {
   version?: string;
   compress?: 'xz' | 'gzip';
+  /** Compression level; the tests build at 1 (xz 6, the release default, spends a minute or more of CPU on the runtime alone). */
+  level?: number;
 }
 
 /** `npm run package:deb`'s two steps: the bundle, then infra/deb/build.mjs into `out`. Returns the .deb's path. */
@@ -27,7 +29,7 @@ async function packOnly(out: string, o: DebOptions): Promise<string> {
   const args = [join(REPO, 'infra/deb/build.mjs'), '--out', out];
   if (o.version) args.push('--version', o.version);
   if (o.compress) args.push('--compress', o.compress);
-  // xz over the 87 MB runtime takes a minute or two on a busy machine.
+  args.push('--level', String(o.level ?? 1));
   await execFileP(process.execPath, args, { cwd: REPO, timeout: 600_000, maxBuffer: 16 << 20 });
   const deb = readdirSync(out).find((f) => f.startsWith(`vigil_${o.version ?? BASE_VERSION}_`) && f.endsWith('.deb'));
   if (!deb) throw new Error(`infra/deb/build.mjs wrote no vigil_${o.version ?? BASE_VERSION}_*.deb in ${out}`);
@@ -49,7 +51,7 @@ function inputsHash(o: DebOptions): string {
   add(join(REPO, 'native/vrrp-socket'), (f) => f.endsWith('.cjs'));
   add(join(REPO, 'native/vrrp-socket/build/Release'), (f) => f.endsWith('.node'));
   h.update(readFileSync(process.execPath));
-  h.update(JSON.stringify([o.version ?? BASE_VERSION, o.compress ?? 'xz', process.env.SOURCE_DATE_EPOCH ?? '']));
+  h.update(JSON.stringify([o.version ?? BASE_VERSION, o.compress ?? 'xz', o.level ?? 1, process.env.SOURCE_DATE_EPOCH ?? '']));
   return h.digest('hex').slice(0, 16);
 }
 
