@@ -150,7 +150,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       };
       const alerts = MailAlerts.create(config, log);
       // VRRP transitions come from the VRRP thread; the mail goes from here, with the rest of the shim's I/O.
-      const vrrpHooks = { onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts?.instance(name, state) : alerts?.group(name, state)) };
+      const vrrpHooks = { onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts.instance(name, state) : alerts.group(name, state)) };
       let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log, vrrpHooks) : null;
       // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
       const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
@@ -168,7 +168,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         await vrrp?.start();
         if (vrrp) yieldToVrrp(vrrp.tid, log);
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
-        await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts?.collect(m));
+        await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts.collect(m));
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
@@ -176,7 +176,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
-        await alerts?.close(0);
+        await alerts.close(0);
         setExit(1);
         return;
       }
@@ -204,6 +204,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
         if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
         log('reloading', { file: opts.config });
+        alerts.reload(next);
         let vrrpChanges = {};
         if (vrrp) {
           try {
@@ -260,7 +261,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           startupGc.cancel();
           if (statusTimer) clearInterval(statusTimer);
           void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
-            .then(() => alerts?.close(MAIL_DRAIN_MS))
+            .then(() => alerts.close(MAIL_DRAIN_MS))
             .then(() => resolve());
         };
         process.on('SIGTERM', onSignal);

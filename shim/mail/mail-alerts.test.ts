@@ -19,7 +19,7 @@ describe('MailAlerts: mail never holds anything up', () => {
     const alerts = MailAlerts.create(conf, log, (_s, m, _d, signal) => {
       sends.push(m.subject);
       return new Promise<SendResult>((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, stage: 'HELO', reason: 'aborted', message: 'stopped' })));
-    })!;
+    });
     const states = ['MASTER', 'BACKUP'] as const;
     for (let i = 0; i < 150; i++) alerts.instance('VI_1', states[i % 2]!);
     // One in flight, QUEUE_MAX (100) waiting, the other 49 dropped.
@@ -32,7 +32,7 @@ describe('MailAlerts: mail never holds anything up', () => {
   it('a burst of failures is logged once, and the first delivery after it says so', async () => {
     const { lines, log } = recorder();
     let up = false;
-    const alerts = MailAlerts.create(conf, log, async () => (up ? { ok: true } : { ok: false, stage: 'connect', reason: 'connect_refused', message: 'refused' }))!;
+    const alerts = MailAlerts.create(conf, log, async () => (up ? { ok: true } : { ok: false, stage: 'connect', reason: 'connect_refused', message: 'refused' }));
     alerts.instance('VI_1', 'BACKUP');
     alerts.instance('VI_1', 'MASTER');
     alerts.instance('VI_1', 'FAULT');
@@ -47,11 +47,27 @@ describe('MailAlerts: mail never holds anything up', () => {
 
   it('the same state twice in a row sends one mail, as keepalived’s last_email_state', async () => {
     const got: string[] = [];
-    const alerts = MailAlerts.create(conf, () => {}, async (_s, m) => (got.push(m.subject), { ok: true }))!;
+    const alerts = MailAlerts.create(conf, () => {}, async (_s, m) => (got.push(m.subject), { ok: true }));
     alerts.instance('VI_1', 'MASTER');
     alerts.instance('VI_1', 'MASTER');
     alerts.instance('VI_1', 'BACKUP');
     await eventually('two mails', () => alerts.sent === 2, { timeoutMs: 5000 });
+    expect(got).toEqual(['[R] VRRP Instance VI_1 - Entering MASTER state', '[R] VRRP Instance VI_1 - Entering BACKUP state']);
+    await alerts.close(10);
+  });
+
+  it('SIGHUP: a file without notification_email stops the mail; one with it starts it again', async () => {
+    const got: string[] = [];
+    const alerts = MailAlerts.create(configFrom(keepalivedConf('R', [{ priority: 100, vip: '10.0.0.100' }])), () => {}, async (_s, m) => (got.push(m.subject), { ok: true }));
+    alerts.instance('VI_1', 'BACKUP');
+    alerts.reload(conf);
+    alerts.instance('VI_1', 'MASTER');
+    await eventually('one mail sent', () => alerts.sent === 1, { timeoutMs: 5000 });
+    alerts.reload(configFrom(keepalivedConf('R', [{ priority: 100, vip: '10.0.0.100' }])));
+    alerts.instance('VI_1', 'FAULT');
+    alerts.reload(conf);
+    alerts.instance('VI_1', 'BACKUP');
+    await eventually('two mails sent', () => alerts.sent === 2, { timeoutMs: 5000 });
     expect(got).toEqual(['[R] VRRP Instance VI_1 - Entering MASTER state', '[R] VRRP Instance VI_1 - Entering BACKUP state']);
     await alerts.close(10);
   });

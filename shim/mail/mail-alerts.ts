@@ -32,8 +32,9 @@ function hostFacts(): HostFacts {
 }
 
 export class MailAlerts {
-  private readonly queue: Mail[] = [];
-  private readonly policy: AlertPolicy;
+  /** Each mail with the settings it was made under (a reload changes only later ones). */
+  private readonly queue: Array<{ settings: MailSettings; mail: Mail }> = [];
+  private policy: AlertPolicy;
   private readonly lastInstanceState = new Map<string, AlertState>();
   private readonly lastGroupState = new Map<string, AlertState>();
   private readonly stopping = new AbortController();
@@ -44,18 +45,23 @@ export class MailAlerts {
   dropped = 0;
   readonly failures = new Map<string, number>();
 
-  /** Null when the config sends no mail (no notification_email or no smtp_server), as keepalived. */
-  static create(config: Config, log: Log, send?: Send): MailAlerts | null {
-    const settings = mailSettings(config.globalDefs, hostFacts());
-    return settings ? new MailAlerts(config, settings, log, send) : null;
+  /** Sends nothing while the config has no notification_email or no smtp_server, as keepalived. */
+  static create(config: Config, log: Log, send?: Send): MailAlerts {
+    return new MailAlerts(config, mailSettings(config.globalDefs, hostFacts()), log, send);
   }
 
   private constructor(
     config: Config,
-    readonly settings: MailSettings,
+    private settings: MailSettings | null,
     private readonly log: Log,
     private readonly send: Send = (s, m, d, signal) => sendMail({ dial: nodeDial, clock: systemClock }, s, m, d, signal),
   ) {
+    this.policy = alertPolicy(config);
+  }
+
+  /** SIGHUP: global_defs and the blocks' smtp_alert as the new file has them; mail already queued goes as it was made. */
+  reload(config: Config): void {
+    this.settings = mailSettings(config.globalDefs, hostFacts());
     this.policy = alertPolicy(config);
   }
 
@@ -68,32 +74,36 @@ export class MailAlerts {
   instance(name: string, state: AlertState): void {
     if (state === 'STOP' || !this.policy.instance(name) || (state === 'FAULT' && !this.policy.faults) || this.lastInstanceState.get(name) === state) return;
     this.lastInstanceState.set(name, state);
-    this.enqueue(instanceMail(this.settings.routerId, name, state));
+    this.enqueue((s) => instanceMail(s.routerId, name, state));
   }
 
   group(name: string, state: AlertState): void {
     if (state === 'STOP' || !this.policy.group(name) || (state === 'FAULT' && !this.policy.faults) || this.lastGroupState.get(name) === state) return;
     this.lastGroupState.set(name, state);
-    this.enqueue(groupMail(this.settings.routerId, name, state));
+    this.enqueue((s) => groupMail(s.routerId, name, state));
   }
 
   /** A real server's or a quorum's change, from the same notifications as the scripts and the FIFO. */
   lvs(vs: VirtualServer, n: LvsNotification): void {
-    if (n.kind === 'rs' && n.rs && this.policy.realServer(vs, n.rs)) this.enqueue(realServerMail(this.settings.routerId, vs, n.rs, n.up));
-    if (n.kind === 'vs' && this.policy.virtualServer(vs)) this.enqueue(quorumMail(this.settings.routerId, vs, n.up, n.aliveWeight));
+    const rs = n.rs;
+    if (n.kind === 'rs' && rs && this.policy.realServer(vs, rs)) this.enqueue((s) => realServerMail(s.routerId, vs, rs, n.up));
+    if (n.kind === 'vs' && this.policy.virtualServer(vs)) this.enqueue((s) => quorumMail(s.routerId, vs, n.up, n.aliveWeight));
   }
 
   /** The first decision on a virtual server: keepalived mails its starting quorum. */
   lvsStart(vs: VirtualServer, quorumUp: boolean, aliveWeight: number): void {
-    const m = this.policy.virtualServer(vs) ? startupQuorumMail(this.settings.routerId, vs, quorumUp, aliveWeight) : null;
-    if (m) this.enqueue(m);
+    if (this.policy.virtualServer(vs)) this.enqueue((s) => startupQuorumMail(s.routerId, vs, quorumUp, aliveWeight));
   }
 
-  private enqueue(m: Mail): void {
-    if (this.stopping.signal.aborted) return;
+  private enqueue(make: (s: MailSettings) => Mail | null): void {
+    const settings = this.settings;
+    if (!settings || this.stopping.signal.aborted) return;
+    const made = make(settings);
+    if (!made) return;
+    const m = { settings, mail: made };
     if (this.queue.length >= QUEUE_MAX) {
       this.dropped++;
-      if (this.dropped === 1 || this.dropped % QUEUE_MAX === 0) this.log('smtp alert dropped: queue full', { subject: m.subject, dropped: this.dropped });
+      if (this.dropped === 1 || this.dropped % QUEUE_MAX === 0) this.log('smtp alert dropped: queue full', { subject: m.mail.subject, dropped: this.dropped });
       return;
     }
     this.queue.push(m);
@@ -104,7 +114,7 @@ export class MailAlerts {
     for (let m = this.queue.shift(); m && !this.stopping.signal.aborted; m = this.queue.shift()) {
       let r: SendResult;
       try {
-        r = await this.send(this.settings, m, new Date(), this.stopping.signal);
+        r = await this.send(m.settings, m.mail, new Date(), this.stopping.signal);
       } catch (err) {
         r = { ok: false, stage: 'internal', reason: 'internal', message: String(err) };
       }
@@ -112,15 +122,15 @@ export class MailAlerts {
     }
   }
 
-  private record(m: Mail, r: SendResult): void {
+  private record({ settings, mail: m }: { settings: MailSettings; mail: Mail }, r: SendResult): void {
     if (r.ok) {
       this.sent++;
-      if (this.failingSince > 0) this.log('smtp alert delivered again', { server: `${this.settings.host}:${this.settings.port}`, failedBefore: this.failingSince });
+      if (this.failingSince > 0) this.log('smtp alert delivered again', { server: `${settings.host}:${settings.port}`, failedBefore: this.failingSince });
       this.failingSince = 0;
       return;
     }
     this.failures.set(r.stage, (this.failures.get(r.stage) ?? 0) + 1);
-    if (this.failingSince++ === 0) this.log('smtp alert not sent', { server: `${this.settings.host}:${this.settings.port}`, subject: m.subject, stage: r.stage, reason: r.reason, error: r.message });
+    if (this.failingSince++ === 0) this.log('smtp alert not sent', { server: `${settings.host}:${settings.port}`, subject: m.subject, stage: r.stage, reason: r.reason, error: r.message });
   }
 
   collect(metrics: Metrics): void {
