@@ -61,7 +61,7 @@ describe('vigil status against a running shim and Board', () => {
     writeFileSync(join(dir, 'key.json'), await (await fetch(`${dev.url}/v1/keys`, { signal: AbortSignal.timeout(10_000) })).text());
     prober = new SelfHostedProber({ vantagePoint: 'dc1', board: new BoardClient(`${dev.url}/v1/clusters/${CLUSTER}`, tokens.probers.dc1!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200 });
     probing = prober.run();
-    shim = spawnDaemon(process.execPath, [join(ROOT, 'bin/vigil.js'), 'shim', '--config', join(dir, conf), ...boardArgs(), '--board-key', join(dir, 'key.json'), '--ipvs-backend', 'dry-run', '--status-file', statusFile], { cwd: dir });
+    shim = spawnDaemon(process.execPath, [join(ROOT, 'bin/vigil.js'), 'shim', '--config', join(dir, conf), ...boardArgs(), '--board-key', join(dir, 'key.json'), '--ipvs-backend', 'dry-run', '--status-file', statusFile, '--state-dir', join(dir, 'state')], { cwd: dir });
   }, 60_000);
   afterAll(async () => {
     await shim?.stop();
