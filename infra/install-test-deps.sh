@@ -11,11 +11,12 @@
 #                    dpkg-deb and dpkg-shlibdeps build it, strip trims the runtime, lintian
 #                    checks it, debootstrap makes the plain Debian 12 it is installed into
 #                    (test/deb), unshare keeps that root's mounts private to each command
+#   python3-aiosmtpd - the real SMTP server that receives smtp_alert mail (test/mail)
 #   chromium       - the browser the dashboard tests drive (npm playwright-core, executablePath /usr/bin/chromium;
 #                    never a downloaded browser)
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

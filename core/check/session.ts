@@ -23,6 +23,8 @@ export interface SessionOptions {
   port: number;
   tls?: TlsOptions | undefined;
   timeoutMs: number;
+  /** The exchange's bound when it is not `timeoutMs` (smtp_alert: one timeout per reply it waits for). */
+  exchangeTimeoutMs?: number;
   signal: AbortSignal;
 }
 
@@ -63,7 +65,7 @@ class Session implements Conn {
     private readonly opts: SessionOptions,
     clock: Clock,
   ) {
-    void clock.sleep(opts.timeoutMs, this.done.signal).then(() => this.expire());
+    void clock.sleep(opts.exchangeTimeoutMs ?? opts.timeoutMs, this.done.signal).then(() => this.expire());
   }
 
   expire(): void {
@@ -80,7 +82,7 @@ class Session implements Conn {
 
   private whyAborted(): Failure {
     return this.timedOut || !this.opts.signal.aborted
-      ? { ok: false, reason: 'read_timeout', message: `no complete answer within ${this.opts.timeoutMs} ms` }
+      ? { ok: false, reason: 'read_timeout', message: `no complete answer within ${this.opts.exchangeTimeoutMs ?? this.opts.timeoutMs} ms` }
       : { ok: false, reason: 'aborted', message: 'prober stopped' };
   }
 

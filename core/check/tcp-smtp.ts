@@ -27,9 +27,10 @@ const MAX_SMTP_REPLY_BYTES = 4096;
 /**
  * Reads one SMTP reply and returns its code. Multi-line replies (`220-…`, then
  * `220 …`) are followed to their last line; keepalived 2.2.7 reads only the
- * first line and so fails a multi-line banner, which Vigil accepts.
+ * first line and so fails a multi-line banner, which Vigil accepts. Also the
+ * reader for smtp_alert's dialogue (core/mail/smtp-dialogue.ts).
  */
-async function readReply(conn: Conn, pending: { buf: string }): Promise<number | Failure> {
+export async function readReply(conn: Conn, pending: { buf: string }): Promise<number | Failure> {
   for (;;) {
     const eol = pending.buf.indexOf('\n');
     if (eol >= 0) {

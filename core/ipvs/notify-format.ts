@@ -1,5 +1,5 @@
 import { isIPv4 } from '../config/ip.ts';
-import type { VirtualServer } from '../config/lvs.ts';
+import type { RealServer, VirtualServer } from '../config/lvs.ts';
 import type { Script } from '../config/primitives.ts';
 import type { DesiredVirtualServer } from '../vote/virtual-server.ts';
 import { realServerKey } from '../vote/targets.ts';
@@ -29,12 +29,17 @@ export function formatVs(vs: VirtualServer): string {
   return trio(vs.ip!, protoOf(vs), vs.port ?? 0);
 }
 
+/** A real server as keepalived's FMT_RS writes it: the virtual server's protocol, the server's port (else the service's). */
+export function formatRs(vs: VirtualServer, rs: { ip: string; port?: number | undefined }): string {
+  return trio(rs.ip, protoOf(vs), rs.port ?? vs.port ?? 0);
+}
+
 export function vsFifoLine(vs: VirtualServer, up: boolean): string {
   return `VS ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}\n\0`;
 }
 
 export function rsFifoLine(vs: VirtualServer, rs: { ip: string; port?: number | undefined }, up: boolean): string {
-  return `RS ${trio(rs.ip, protoOf(vs), rs.port ?? vs.port ?? 0)} ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}\n\0`;
+  return `RS ${formatRs(vs, rs)} ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}\n\0`;
 }
 
 export interface LvsNotification {
@@ -45,6 +50,10 @@ export interface LvsNotification {
   fifoLine: string;
   /** For logs: the keepalived-style name. */
   what: string;
+  /** The real server that changed (kind 'rs'): its smtp_alert and checks shape the mail. */
+  rs?: RealServer;
+  /** The alive real servers' weight after the change, as keepalived's quorum mail reports it. */
+  aliveWeight: number;
 }
 
 /**
@@ -68,10 +77,12 @@ export function lvsNotifications(vs: VirtualServer, prev: DesiredVirtualServer |
       script: b.alive ? rs.notifyUp : rs.notifyDown,
       fifoLine: rsFifoLine(vs, rs, b.alive),
       what: `${isIPv4(rs.ip) ? rs.ip : `[${rs.ip}]`}:${rs.port ?? vs.port ?? 0} ${b.alive ? 'UP' : 'DOWN'}`,
+      rs,
+      aliveWeight: next.aliveWeight,
     });
   }
   if (prev.quorumUp !== next.quorumUp) {
-    out.push({ kind: 'vs', up: next.quorumUp, script: next.quorumUp ? vs.quorumUp : vs.quorumDown, fifoLine: vsFifoLine(vs, next.quorumUp), what: `${formatVs(vs)} quorum ${next.quorumUp ? 'UP' : 'DOWN'}` });
+    out.push({ kind: 'vs', up: next.quorumUp, script: next.quorumUp ? vs.quorumUp : vs.quorumDown, fifoLine: vsFifoLine(vs, next.quorumUp), what: `${formatVs(vs)} quorum ${next.quorumUp ? 'UP' : 'DOWN'}`, aliveWeight: next.aliveWeight });
   }
   return out;
 }

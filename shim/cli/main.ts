@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./config-commands.ts')).registerConfigCommands,
   genhash: async () => (await import('./genhash-command.ts')).registerGenhashCommand,
   shim: async () => (await import('./shim-command.ts')).registerShimCommand,
+  status: async () => (await import('./status-command.ts')).registerStatusCommand,
   start: async () => (await import('../../devstack/start-command.ts')).registerStartCommand,
   probe: async () => (await import('./probe-command.ts')).registerProbeCommands,
   keygen: async () => (await import('./probe-command.ts')).registerProbeCommands,

@@ -12,9 +12,16 @@ import { boardTargetsFor, createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
 import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
+import { MailAlerts } from '../mail/mail-alerts.ts';
+import { writeStatusFile } from '../daemon/status-file.ts';
+import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 
 /** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
 const OTHER_THREADS_NICE = 10;
+
+/** At exit, how long queued smtp_alert mail may still take. */
+const MAIL_DRAIN_MS = 5_000;
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
@@ -141,7 +148,10 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         releaseOnStop: !opts.dontReleaseVrrp,
         statusFile: opts.statusFile,
       };
-      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log) : null;
+      const alerts = MailAlerts.create(config, log);
+      // VRRP transitions come from the VRRP thread; the mail goes from here, with the rest of the shim's I/O.
+      const vrrpHooks = { onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts.instance(name, state) : alerts.group(name, state)) };
+      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log, vrrpHooks) : null;
       // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
       const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
       const feedProblem = feed && !wantsIpvs && opts.board ? boardOptionsProblem(opts, 'track_board') : null;
@@ -157,8 +167,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       try {
         await vrrp?.start();
         if (vrrp) yieldToVrrp(vrrp.tid, log);
-        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined);
-        await feed?.start(opts, wantsIpvs && !opts.local);
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
+        await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts.collect(m));
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
       } catch (err) {
         log('start failed', { error: String(err) });
@@ -166,10 +176,21 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
+        await alerts.close(0);
         setExit(1);
         return;
       }
-      writeStatus = () => vrrp?.writeStatus();
+      // Beside VRRP's instances in the status file: the IPVS side (its JSON cached between changes) and the leases.
+      const statusFile = opts.statusFile;
+      const statusFields = () => ({ writtenAtMs: Date.now(), ...(cloud ? { leases: cloud.leases() } : {}) });
+      const statusRaw = (): Record<string, string> => (ipvs ? { ipvs: ipvs.statusJson() } : {});
+      writeStatus = () => {
+        if (vrrp) vrrp.statusExtra(statusFields(), statusRaw());
+        else if (statusFile) writeStatusFile(statusFile, { pid: process.pid, ...statusFields() }, log, statusRaw());
+      };
+      // Rewritten every second too: the IPVS side and the leases change without a VRRP event, and `vigil status` tells a stopped shim by the file's age.
+      const statusTimer = statusFile ? setInterval(writeStatus, STATUS_EVERY_MS) : null;
+      writeStatus();
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
       let stopping = false;
       // SIGHUP as keepalived: every side re-reads the file; a bad file is refused whole and everything keeps running.
@@ -183,6 +204,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
         if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
         log('reloading', { file: opts.config });
+        alerts.reload(next);
         let vrrpChanges = {};
         if (vrrp) {
           try {
@@ -191,7 +213,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
             return log('reload refused: the VRRP side cannot run it; the running config stays', { file: opts.config, error: String(err) });
           }
         } else if (nextPlan.instances.length > 0 && !stopping) {
-          const fresh = new VrrpThread(nextPlan, vrrpOptions, log);
+          const fresh = new VrrpThread(nextPlan, vrrpOptions, log, vrrpHooks);
           try {
             await fresh.start();
             vrrp = fresh;
@@ -237,7 +259,10 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
           startupGc.cancel();
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          if (statusTimer) clearInterval(statusTimer);
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
+            .then(() => alerts.close(MAIL_DRAIN_MS))
+            .then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);

@@ -42,13 +42,15 @@ export class BoardFeed implements SnapshotTap {
    * snapshots; otherwise one of its own with --board, or none (every track
    * stays neutral, and the log says why).
    */
-  async start(o: BoardCliOptions & { metricsListen?: string }, ipvsFollows: boolean): Promise<void> {
+  /** `alsoCollect`: more series for this /metrics when it is the process's only one (the shim's mail counters). */
+  async start(o: BoardCliOptions & { metricsListen?: string }, ipvsFollows: boolean, alsoCollect?: (m: Metrics) => void): Promise<void> {
     const tracks = this.tracker.targets.map((t) => t.name);
     this.send(this.tracker.view());
     if (ipvsFollows) return this.log('board tracking', { tracks, snapshots: 'shared with the IPVS side' });
     if (!o.board) return this.log('board tracking has no Board (--board): tracks stay neutral', { tracks });
     const metrics = new Metrics();
     this.collect(metrics);
+    alsoCollect?.(metrics);
     this.subscriber = await followBoard(o, this.log, (s) => this.onSnapshot(s), metrics);
     if (o.metricsListen) {
       this.server = await serveMetrics(o.metricsListen, metrics);

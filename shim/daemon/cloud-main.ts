@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { HttpLeaseClient } from '../cloud/lease-client.ts';
+import type { LeaseStatus } from '../../core/status/shim-status.ts';
 import { DryRunLocalAddress, IprouteLocalAddress } from '../cloud/local-address.ts';
 import { wireMover } from '../cloud/wire-mover.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -24,6 +25,8 @@ export interface CloudSide {
   stop(): Promise<void>;
   /** Bindings this director believes it holds now (for the status file and tests). */
   held(): string[];
+  /** The leases held now, with their fencing tokens and how long each has left on this director's clock. */
+  leases(): LeaseStatus[];
 }
 
 /** up / down; anything else (or no file) counts as healthy, so a missing file never drops a lease. */
@@ -81,5 +84,6 @@ export function startCloudSide(config: Config, o: CloudCliOptions, log: (msg: st
       await running;
     },
     held: () => wired.leases.entries().map(([name]) => name),
+    leases: () => wired.leases.entries().map(([binding, l]) => ({ binding, token: l.token, expiresInMs: Math.round(l.deadlineMs - systemClock.nowMs()) })),
   };
 }

@@ -2,7 +2,8 @@ import type { Config } from '../../core/config/model.ts';
 import { desiredFromSnapshot } from '../../core/ipvs/desired-from-snapshot.ts';
 import { desiredTable } from '../../core/ipvs/desired-table.ts';
 import { initialFailStatic, onSnapshot, onTick, type FailStaticAction, type FailStaticState } from '../../core/ipvs/fail-static.ts';
-import { lvsNotifications } from '../../core/ipvs/notify-format.ts';
+import { lvsNotifications, type LvsNotification } from '../../core/ipvs/notify-format.ts';
+import type { VirtualServer } from '../../core/config/lvs.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { virtualServerKey } from '../../core/vote/targets.ts';
@@ -14,6 +15,7 @@ import { Faults } from './faults.ts';
 import { LocalVerdicts } from './local-verdicts.ts';
 import { LvsNotifier } from './lvs-notifier.ts';
 import type { Metrics } from './metrics.ts';
+import type { IpvsStatus } from '../../core/status/shim-status.ts';
 
 export interface IpvsDaemonOptions {
   backend: IpvsBackend;
@@ -31,6 +33,8 @@ export interface IpvsDaemonOptions {
   resyncEveryMs?: number;
   tickEveryMs?: number;
   notifyScriptTimeoutMs?: number;
+  /** smtp_alert mail for the same changes as the notify scripts (shim/mail/mail-alerts.ts). */
+  alerts?: { lvs(vs: VirtualServer, n: LvsNotification): void; lvsStart(vs: VirtualServer, quorumUp: boolean, aliveWeight: number): void } | null;
   /** After a failed pass, the next one (a fresh read) comes this long later, doubling up to resyncEveryMs. */
   retryBaseMs?: number;
   /** Where faults are counted and logged once per burst; one of its own on `metrics` otherwise. */
@@ -58,6 +62,8 @@ export class IpvsDaemon {
   private stopped = false;
   /** The table as our last successful pass left it; dropped to force a fresh read (resync timer, any failure). */
   private observed: IpvsTable | undefined;
+  /** How the last reconcile pass ended, for the status file. */
+  private lastPass: { atMs: number; ok: boolean; pendingOps: number; error: string | null; stage: 'read' | 'apply' | null } | null = null;
   /**
    * Services this process created or took over by applying a verdict (a pass that succeeded with them
    * in the desired table): the only ones a stop or a reload may remove. A service that was in the
@@ -188,7 +194,12 @@ export class IpvsDaemon {
     for (const vs of this.config.virtualServers) {
       const key = virtualServerKey(vs);
       const after = next.get(key);
-      if (after) for (const n of lvsNotifications(vs, this.decided.get(key), after)) this.notifier.notify(n);
+      if (!after) continue;
+      if (!this.decided.has(key)) this.o.alerts?.lvsStart(vs, after.quorumUp, after.aliveWeight);
+      for (const n of lvsNotifications(vs, this.decided.get(key), after)) {
+        this.notifier.notify(n);
+        this.o.alerts?.lvs(vs, n);
+      }
     }
     this.decided = next;
     this.requestReconcile();
@@ -220,6 +231,7 @@ export class IpvsDaemon {
     const observed = this.observed;
     this.observed = undefined;
     const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), observed).finally(() => this.firstPassDone());
+    this.lastPass = r.ok ? { atMs: this.now(), ok: true, pendingOps: 0, error: null, stage: null } : { atMs: this.now(), ok: false, pendingOps: r.ops.length, error: r.message, stage: r.stage };
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
     m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);
@@ -236,9 +248,40 @@ export class IpvsDaemon {
     if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
   }
 
+  /** status() serialised, kept until what it is made of changes (each of those is replaced, never mutated). */
+  private statusCache: { decided: unknown; pass: unknown; snap: unknown; mode: string; json: string } | null = null;
+
+  statusJson(): string {
+    const c = this.statusCache;
+    if (c && c.decided === this.decided && c.pass === this.lastPass && c.snap === this.lastSnapshot && c.mode === this.fs.mode) return c.json;
+    const json = JSON.stringify(this.status());
+    this.statusCache = { decided: this.decided, pass: this.lastPass, snap: this.lastSnapshot, mode: this.fs.mode, json };
+    return json;
+  }
+
+  /** The shim's view for the status file (core/status/shim-status.ts). */
+  status(): IpvsStatus {
+    const p = this.lastPass;
+    const state = !p || (!p.ok && p.stage === 'read') ? 'unknown' : p.ok ? 'in-sync' : 'differs';
+    const s = this.lastSnapshot;
+    return {
+      mode: this.fs.mode,
+      snapshot: s ? { seq: s.seq, issuedAtMs: s.issuedAtMs, expiresAtMs: s.expiresAtMs } : null,
+      table: { state, lastPassAtMs: p?.atMs ?? null, pendingOps: p?.pendingOps ?? 0, lastError: p?.error ?? null },
+      virtualServers: [...this.decided.values()].map((v) => ({
+        key: v.key,
+        quorumUp: v.quorumUp,
+        aliveWeight: v.aliveWeight,
+        realServers: v.realServers.map((r) => ({ key: r.key, alive: r.alive, present: r.present, weight: r.weight, sorry: r.sorry })),
+      })),
+    };
+  }
+
   /** A failed pass: counted by reason, logged once per burst, and another pass (a fresh read) after a backoff. */
   private failed(r: Extract<ReconcileResult, { ok: false }> | { ok: false; stage: 'apply'; code: 'threw'; message: string; ops: [] }): void {
     this.observed = undefined;
+    // A pass that threw left the table unknown, as a failed read does.
+    if (r.code === 'threw') this.lastPass = { atMs: this.now(), ok: false, pendingOps: 0, error: r.message, stage: 'read' };
     this.o.metrics.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
     const reason = r.code === 'threw' ? 'reconcile_threw' : r.code === 'ERR_IPVS_TIMEOUT' ? `${r.stage}_timeout` : r.code === 'ERR_IPVS_PARSE' ? 'read_unparsable' : `${r.stage}_failed`;
     this.faults.fault('ipvs', reason, `${r.message} (${r.ops.length} op(s))`);

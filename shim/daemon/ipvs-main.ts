@@ -7,6 +7,8 @@ import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import { Faults, installProcessFaultHandlers } from './faults.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
+import type { MailAlerts } from '../mail/mail-alerts.ts';
+import type { IpvsStatus } from '../../core/status/shim-status.ts';
 import { Metrics, serveMetrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
@@ -22,6 +24,9 @@ export interface IpvsSide {
   /** Settles when the first reconcile pass has ended. */
   firstPass: Promise<void>;
   reload(config: Config): Promise<void>;
+  status(): IpvsStatus;
+  /** status() as JSON, cached between changes. */
+  statusJson(): string;
   stop(release: boolean): Promise<void>;
 }
 
@@ -44,9 +49,16 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 }
 
 /** Starts the IPVS side for a config that has virtual servers. */
-export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, tap?: SnapshotTap): Promise<IpvsSide> {
+export async function startIpvsSide(
+  config: Config,
+  o: IpvsCliOptions,
+  log: (msg: string, fields?: Record<string, unknown>) => void,
+  tap?: SnapshotTap,
+  alerts?: MailAlerts | null,
+): Promise<IpvsSide> {
   const metrics = new Metrics();
   tap?.collect(metrics);
+  alerts?.collect(metrics);
   const faults = new Faults(metrics, log);
   installProcessFaultHandlers(faults, log);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
@@ -58,6 +70,7 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     faults,
     localOnly: !!o.local,
     localAfterMs: o.localAfter !== undefined ? Number(o.localAfter) * 1000 : undefined,
+    alerts,
   });
   let subscriber: BoardSubscriber | null = null;
   if (!o.local) {
@@ -76,6 +89,8 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
   return {
     firstPass: daemon.firstPass,
     reload: (c) => daemon.reload(c),
+    status: () => daemon.status(),
+    statusJson: () => daemon.statusJson(),
     async stop(release) {
       await subscriber?.stop();
       await daemon.stop(release);

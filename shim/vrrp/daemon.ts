@@ -3,13 +3,14 @@
  * would. One timer for all machines (the earliest deadline), one raw socket per
  * interface and family, tracking fed from sysfs, scripts, files and the Board.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { canonicalAddress } from './codec.ts';
 import { InstanceRuntime, type Log } from './instance-runtime.ts';
 import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
 import type { Effect, VrrpState } from './machine.ts';
 import { Notifier } from './notify.ts';
+import { writeStatusFile } from '../daemon/status-file.ts';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
 import { SyncGroup } from './sync-group.ts';
@@ -27,6 +28,12 @@ export interface DaemonOptions {
   /** Called after every state change (the host thread keeps a copy of the states). */
   onStateChange?: () => void;
   clock?: () => number;
+  /** More for the status file beside the instances: the IPVS side, leases (core/status/shim-status.ts). */
+  statusExtra?: () => Record<string, unknown>;
+  /** Members already serialised, added as they are (the IPVS side's, cached). */
+  statusRaw?: () => Record<string, string>;
+  /** smtp_alert mail for instance and sync group transitions (shim/mail/mail-alerts.ts, on the main thread). */
+  alerts?: { instance(name: string, state: AlertState): void; group(name: string, state: AlertState): void };
 }
 
 interface Tracked {
@@ -267,6 +274,7 @@ export class VrrpDaemon {
     if (release) void rt.releaseAddresses();
     if (to === 'MASTER' || to === 'BACKUP' || to === 'FAULT' || to === 'STOP') {
       this.notifier.notify(rt.plan.notify, 'INSTANCE', rt.plan.name, to, priority);
+      this.opts.alerts?.instance(rt.plan.name, to);
     }
     const gname = rt.plan.syncGroup;
     const group = gname ? this.groups.get(gname) : undefined;
@@ -277,6 +285,7 @@ export class VrrpDaemon {
         const gp = this.plan.groups.find((g) => g.name === gname)!;
         this.opts.log('group state', { group: gname, ...followed.groupTransition });
         this.notifier.notify(gp.notify, 'GROUP', gname!, followed.groupTransition.to, 0);
+        this.opts.alerts?.group(gname!, followed.groupTransition.to);
       }
     }
     this.writeStatus();
@@ -318,12 +327,7 @@ export class VrrpDaemon {
   writeStatus(): void {
     const file = this.opts.statusFile;
     if (!file) return;
-    try {
-      writeFileSync(`${file}.tmp`, JSON.stringify(this.status()));
-      renameSync(`${file}.tmp`, file);
-    } catch (err) {
-      this.opts.log('status file write failed', { error: String(err) });
-    }
+    writeStatusFile(file, { ...this.status(), ...this.opts.statusExtra?.() }, this.opts.log, this.opts.statusRaw?.());
   }
 
   private statusSoon(): void {

@@ -8,6 +8,7 @@
  * thread keeps the plan and restarts a worker that dies (logged and counted).
  */
 import { Worker } from 'node:worker_threads';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { BoardView } from '../../core/vote/board-track.ts';
 import type { Log } from './instance-runtime.ts';
 import type { VrrpPlan } from './plan.ts';
@@ -35,6 +36,8 @@ export type ToVrrp =
   | { type: 'reload'; id: number; plan: VrrpPlan }
   | { type: 'board-view'; view: BoardView }
   | { type: 'write-status' }
+  /** More for the status file (the IPVS side, leases; `raw` already serialised, sent only when it changed): written at once. */
+  | { type: 'status-extra'; fields: Record<string, unknown>; raw?: Record<string, string> }
   | { type: 'stop' };
 
 /** VRRP thread → main thread. */
@@ -45,7 +48,14 @@ export type FromVrrp =
   | { type: 'states'; states: InstanceState[] }
   | ({ type: 'reloaded'; id: number } & ReloadSummary)
   | { type: 'reload-failed'; id: number; error: string }
+  /** An instance's or sync group's transition for smtp_alert (the mail goes from the main thread). */
+  | { type: 'alert'; kind: 'instance' | 'group'; name: string; state: AlertState }
   | { type: 'stopped' };
+
+/** What the main thread does with the VRRP thread's events besides logging them. */
+export interface VrrpThreadHooks {
+  onAlert?: (kind: 'instance' | 'group', name: string, state: AlertState) => void;
+}
 
 const STOP_DEADLINE_MS = 15_000;
 const RESTART_FIRST_MS = 1_000;
@@ -78,10 +88,14 @@ export class VrrpThread {
   /** Workers that died and were started again. */
   restarts = 0;
 
+  /** The last serialised members sent for the status file, by identity: unchanged ones are not sent again. */
+  private sentRaw: Record<string, string> = {};
+
   constructor(
     private plan: VrrpPlan,
     private readonly options: VrrpThreadOptions,
     private readonly log: Log,
+    private readonly hooks: VrrpThreadHooks = {},
   ) {}
 
   /** Resolves once every instance has left INIT; rejects when the VRRP side cannot start here (nothing left running). */
@@ -110,12 +124,14 @@ export class VrrpThread {
         if (!started) return reject(new Error(`the VRRP thread exited (${code}) before it started`));
         if (!this.stopping) this.restartLater(code);
       });
+      this.sentRaw = {};
       this.post({ type: 'start', plan: this.plan, options: this.options, boardView: this.boardView });
     });
   }
 
   private onMessage(m: FromVrrp): void {
     if (m.type === 'log') this.log(m.msg, m.fields);
+    else if (m.type === 'alert') this.hooks.onAlert?.(m.kind, m.name, m.state);
     else if (m.type === 'states') this.current = m.states;
     else if (m.type === 'reloaded' || m.type === 'reload-failed') {
       const p = this.pending.get(m.id);
@@ -170,6 +186,13 @@ export class VrrpThread {
   /** SIGUSR1 / SIGUSR2: the status file, rewritten by the VRRP thread. */
   writeStatus(): void {
     this.post({ type: 'write-status' });
+  }
+
+  /** The status file's other members, written by the VRRP thread at once (every second from the main thread). */
+  statusExtra(fields: Record<string, unknown>, raw: Record<string, string>): void {
+    const changed = Object.keys(raw).length !== Object.keys(this.sentRaw).length || Object.entries(raw).some(([k, v]) => this.sentRaw[k] !== v);
+    this.sentRaw = raw;
+    this.post(changed ? { type: 'status-extra', fields, raw } : { type: 'status-extra', fields });
   }
 
   /** The instances' states as the VRRP thread last reported them. */

@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { VrrpDaemon } from './daemon.ts';
 import type { VrrpPlan } from './plan.ts';
 import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
+import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 
 const port = parentPort!;
 const post = (m: FromVrrp) => port.postMessage(m);
@@ -35,12 +36,26 @@ function threadId(): number | null {
 }
 
 let daemon: VrrpDaemon | null = null;
+/** The status file's other members, as the main thread last sent them. */
+let extraFields: Record<string, unknown> = {};
+let extraRaw: Record<string, string> = {};
+const alerts = {
+  instance: (name: string, state: AlertState) => post({ type: 'alert', kind: 'instance', name, state }),
+  group: (name: string, state: AlertState) => post({ type: 'alert', kind: 'group', name, state }),
+};
 const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
 
 port.on('message', (m: ToVrrp) => {
   switch (m.type) {
     case 'start': {
-      const d = new VrrpDaemon(rehydrate(m.plan), { ...m.options, log, onStateChange: () => post({ type: 'states', states: states() }) });
+      const d = new VrrpDaemon(rehydrate(m.plan), {
+        ...m.options,
+        log,
+        onStateChange: () => post({ type: 'states', states: states() }),
+        alerts,
+        statusExtra: () => extraFields,
+        statusRaw: () => extraRaw,
+      });
       try {
         d.start();
       } catch (err) {
@@ -63,6 +78,11 @@ port.on('message', (m: ToVrrp) => {
       daemon?.setBoardView(m.view);
       return;
     case 'write-status':
+      daemon?.writeStatus();
+      return;
+    case 'status-extra':
+      extraFields = m.fields;
+      if (m.raw) extraRaw = m.raw;
       daemon?.writeStatus();
       return;
     case 'stop':

@@ -41,10 +41,10 @@ ${DIRECTORS.slice(0, 2).map((d) => `        director ${d.id} {\n            prio
 
 const tokenOf = (id: string) => tokensOf(secrets.tokens, cluster).directors[id]!;
 
-function startShim(id: string): Daemon {
+function startShim(id: string, extra: string[] = []): Daemon {
   const tokenFile = join(dir, `token-${cluster}-${id}`);
   writeFileSync(tokenFile, tokenOf(id) + '\n', { mode: 0o600 });
-  return spawnDaemon(process.execPath, [VIGIL, 'shim', '--config', join(dir, 'keepalived.conf'), '--director', id, '--board', keeper.url, '--cluster', cluster, '--token-file', tokenFile, '--cloud-heartbeat', '0.5', '--cloud-release'], {
+  return spawnDaemon(process.execPath, [VIGIL, 'shim', '--config', join(dir, 'keepalived.conf'), '--director', id, '--board', keeper.url, '--cluster', cluster, '--token-file', tokenFile, '--cloud-heartbeat', '0.5', '--cloud-release', ...extra], {
     cwd: dir,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAVIGILTEST0000000', AWS_SECRET_ACCESS_KEY: 'vigil-test-secret-not-a-real-key', AWS_ENDPOINT_URL_EC2: endpoint.url, AWS_REGION: 'eu-west-1' },
   });
@@ -94,9 +94,25 @@ describe('vigil shim --director: cloud failover from the command line', () => {
     expect(lb2.output()).toContain('cloud granted');
   }, 90_000);
 
-  it('a graceful stop with --cloud-release gives the address back', async () => {
-    const lb2 = startShim('lb2');
+  it('a graceful stop with --cloud-release gives the address back; before it, vigil status shows the lease held', async () => {
+    const statusFile = join(dir, `status-${cluster}.json`);
+    const lb2 = startShim('lb2', ['--status-file', statusFile]);
     await holderIs(DIRECTORS[1], lb2);
+    const leases = await eventually(
+      'vigil status to show the lease on web',
+      () => {
+        const r = spawnSync(process.execPath, [VIGIL, 'status', '--status-file', statusFile, '--json'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+        const shown = r.status === 0 ? (JSON.parse(r.stdout) as { shim: { leases?: Array<{ binding: string; token: number; expiresInMs: number }> } }).shim.leases : undefined;
+        return shown?.length ? shown : false;
+      },
+      { timeoutMs: 20_000, intervalMs: 300, detail: () => lb2.output().slice(-2000) },
+    );
+    expect(leases).toHaveLength(1);
+    expect(leases[0]).toMatchObject({ binding: 'web' });
+    expect(leases[0]!.token).toBeGreaterThan(0);
+    // lease_ttl 2: the lease runs out within two seconds unless renewed.
+    expect(leases[0]!.expiresInMs).toBeGreaterThan(0);
+    expect(leases[0]!.expiresInMs).toBeLessThanOrEqual(2000);
     lb2.signal('SIGTERM');
     expect(await within('the shim to exit after SIGTERM', lb2.exited, 30_000), lb2.output()).toBe(0);
     expect(holder()).toBeUndefined();
