@@ -13,6 +13,8 @@ import { hashToken, newToken } from '../core/auth/tokens.ts';
 export interface ClusterTokens {
   /** Verdicts, votes, events, stream; no heartbeat. */
   shim: string;
+  /** Read-only: metrics and what viewers see. */
+  viewer: string;
   /** vantage point → its prober token. */
   probers: Record<string, string>;
   /** director id → its shim token (heartbeats as that director only). */
@@ -44,8 +46,9 @@ export function localSecrets(o: LocalSecretsFor): LocalSecrets {
   const records: StoredToken[] = [{ id: 'admin', scope: 'admin', hash: hashToken(admin), cluster: ALL_CLUSTERS }];
   const clusters: Record<string, ClusterTokens> = {};
   for (const cluster of o.clusters) {
-    const t: ClusterTokens = { shim: newToken('shim'), probers: {}, directors: {} };
+    const t: ClusterTokens = { shim: newToken('shim'), viewer: newToken('viewer'), probers: {}, directors: {} };
     records.push({ id: `${cluster}-shim`, scope: 'shim', hash: hashToken(t.shim), cluster });
+    records.push({ id: `${cluster}-viewer`, scope: 'viewer', hash: hashToken(t.viewer), cluster });
     for (const vp of o.vantagePoints ?? []) {
       t.probers[vp] = newToken('prober');
       records.push({ id: `${cluster}-prober-${vp}`, scope: 'prober', hash: hashToken(t.probers[vp]), cluster, vantagePoint: vp });

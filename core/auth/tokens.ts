@@ -6,10 +6,10 @@ import * as z from 'zod';
  * SHA-256 of each token (core/auth/token-records.ts) with what it may do; a
  * presented token is hashed and compared in constant time.
  */
-export const Scope = z.enum(['admin', 'prober', 'shim']);
+export const Scope = z.enum(['admin', 'prober', 'shim', 'viewer']);
 export type Scope = z.infer<typeof Scope>;
 
-const TOKEN_RE = /^vgl_(admin|prober|shim)_[A-Za-z0-9_-]{43}$/;
+const TOKEN_RE = /^vgl_(admin|prober|shim|viewer)_[A-Za-z0-9_-]{43}$/;
 
 function hex(b: Uint8Array): string {
   let s = '';

@@ -11,6 +11,8 @@ import { MAX_HEARTBEAT_BYTES, heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
+import { withDeadline } from './deadline.ts';
+import type { LeaseState } from '../../core/lease/lease.ts';
 
 /**
  * A plain keepalived.conf of 12,000 real servers with HTTP_GET checks (the
@@ -133,6 +135,15 @@ app.get('/v1/clusters/:cluster/events', async (c) => {
   const { stub } = board(c, 'shim');
   const q = parse(EventsQuery, c.req.query(), 'query');
   return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
+});
+
+/** Prometheus text for the cluster (workers/src/board-metrics.ts): the Board's verdicts, votes and snapshots, the LeaseKeeper's leases. */
+app.get('/v1/clusters/:cluster/metrics', async (c) => {
+  const { cluster, stub } = board(c, 'viewer');
+  const keeper = c.env.LEASE_KEEPER.get(c.env.LEASE_KEEPER.idFromName(cluster));
+  const leases = await withDeadline<Record<string, LeaseState>>(keeper.leaseStates(), 3_000, 'LeaseKeeper.leaseStates');
+  const text = unwrap(await stub.metrics(leases));
+  return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
 });
 
 // Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.

@@ -14,9 +14,12 @@ import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
 import type { VoteDetail } from '../../core/vote/vote-detail.ts';
+import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
 import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
 import { Registration } from './cluster-registry.ts';
 import { Publication, type Published } from './publication.ts';
+import { BoardCounters, boardMetrics } from './board-metrics.ts';
+import type { LeaseState } from '../../core/lease/lease.ts';
 
 interface Loaded {
   row: ConfigRow;
@@ -52,13 +55,14 @@ export class Board extends DurableObject<Env> {
   private cfg: Loaded | undefined;
   private memory: VerdictMemory;
   /** The last fold's per-target verdicts with what each vantage point said (GET /votes). */
-  private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict> } | null = null;
+  private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict>; virtualServers: SnapshotVirtualServer[] } | null = null;
   private readonly publication: Publication;
   /** Folds and publications run one at a time, so sequence numbers reach subscribers in order. */
   private chain: Promise<void> = Promise.resolve();
   private pendingFold: Promise<void> | null = null;
   private alarmAtMs: number | null = null;
   private readonly registration: Registration;
+  private readonly counters = new BoardCounters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -126,7 +130,11 @@ export class Board extends DurableObject<Env> {
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs) ?? skewRefusal(votes, Date.now(), maxSkewMs(this.env.VOTE_MAX_SKEW_MS));
+    const forbidden = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs);
+    if (forbidden) this.counters.reject('forbidden', votes.length);
+    const skewed = forbidden ? null : skewRefusal(votes, Date.now(), maxSkewMs(this.env.VOTE_MAX_SKEW_MS));
+    if (skewed) this.counters.reject('clock_skew', votes.length);
+    const refused = forbidden ?? skewed;
     if (refused) return refused;
     return { ok: true, value: await this.ingest(votes) };
   }
@@ -141,7 +149,10 @@ export class Board extends DurableObject<Env> {
     // The same clock bound as posted votes; a Prober's batch is not refused whole, its strays are dropped and counted (ignored).
     const nowMs = Date.now();
     const skewMs = maxSkewMs(this.env.VOTE_MAX_SKEW_MS);
-    const mine = votes.filter((v) => v.vantagePoint === vantagePoint && withinSkew(v, nowMs, skewMs));
+    const own = votes.filter((v) => v.vantagePoint === vantagePoint);
+    const mine = own.filter((v) => withinSkew(v, nowMs, skewMs));
+    this.counters.reject('other_vantage_point', votes.length - own.length);
+    this.counters.reject('clock_skew', own.length - mine.length);
     if (mine.length < votes.length) console.warn(`board ${cluster}: ${votes.length - mine.length} edge vote(s) from ${vantagePoint} dropped (another vantage point, or atMs more than ${skewMs} ms from the Board's clock)`);
     this.shards.observe(mine);
     const h = health === undefined ? undefined : ProberHealth.safeParse(health);
@@ -171,6 +182,8 @@ export class Board extends DurableObject<Env> {
       accepted++;
       this.votes.put(v);
     }
+    this.counters.ingested += accepted;
+    this.counters.reject('unassigned', votes.length - accepted);
     if (accepted > 0) await this.refoldSoon();
     return { accepted, ignored: votes.length - accepted, seq: this.publication.seq ?? this.seq.current() };
   }
@@ -198,6 +211,34 @@ export class Board extends DurableObject<Env> {
     return { ok: true, value: { seq: this.publication.seq ?? this.seq.current(), atMs: fold?.atMs ?? Date.now(), realServers } };
   }
 
+  /**
+   * GET /metrics: the Prometheus text for this cluster (board-metrics.ts);
+   * `leases` comes from the cluster's LeaseKeeper. It reports what was last
+   * folded and published, and folds only when nothing has been published
+   * since this object started, so a stalled Board shows as an ageing snapshot.
+   */
+  async metrics(leases: Record<string, LeaseState>): Promise<Outcome<string>> {
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
+    if (this.publication.seq === undefined) await this.refoldSoon();
+    const cfg = this.cfg;
+    return {
+      ok: true,
+      value: boardMetrics({
+        cluster: this.store.cluster() ?? 'unknown',
+        nowMs: Date.now(),
+        configVersion: cfg.row.version,
+        vantagePoints: cfg.config.vigil.vantagePoints.map((v) => v.name),
+        assigned: cfg.assigned,
+        verdicts: this.lastFold?.verdicts ?? new Map(),
+        virtualServers: this.lastFold?.virtualServers ?? [],
+        latest: this.votes.latest,
+        published: await this.publication.after(0, 0),
+        counters: this.counters,
+        leases,
+      }),
+    };
+  }
+
   private refoldSoon(): Promise<void> {
     if (!this.pendingFold) {
       const run = this.chain.then(async () => {
@@ -216,7 +257,7 @@ export class Board extends DurableObject<Env> {
     if (!cfg) return;
     const now = Date.now();
     const f = foldCluster(cfg.view, this.votes.latest, this.memory, now, cfg.freshForMs);
-    this.lastFold = { atMs: now, verdicts: f.verdicts };
+    this.lastFold = { atMs: now, verdicts: f.verdicts, virtualServers: f.virtualServers };
     const publish = force || this.publication.due(cfg.row.version, f.virtualServers, now);
     // Events and the verdict memory are written only when something changed,
     // and before the push (the output gate holds the sends until they are

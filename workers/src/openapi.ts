@@ -61,6 +61,9 @@ export function openApiDocument(): unknown {
       '/v1/clusters/{cluster}/stream': {
         get: { summary: 'WebSocket: every new snapshot pushed as a StreamMessage; send {"type":"ping"} to keep alive', security: sec('shim'), parameters: [cluster], responses: { '101': { description: 'switching protocols' }, ...errors(401, 403, 404, 426) } },
       },
+      '/v1/clusters/{cluster}/metrics': {
+        get: { summary: 'Prometheus text exposition (0.0.4): real-server state-sets, quorum, vote ages per vantage point, vote counters, snapshot sequence and age, config version, lease holders and fencing tokens', security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'text/plain; version=0.0.4' }, ...errors(401, 403, 404) } },
+      },
       '/v1/clusters/{cluster}/events': {
         get: { summary: 'Verdict history with what each vantage point said', security: sec('shim'), parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } }], responses: { '200': { description: '{ events: Event[] }' }, ...errors(400, 401, 403, 404) } },
       },
