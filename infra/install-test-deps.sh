@@ -7,9 +7,11 @@
 #   linux-libc-dev - <linux/ip_vs.h>, which the IPVS netlink addon is compiled against
 #   systemd        - systemd-analyze, which checks the shim's unit file (nothing is started)
 #   openssl        - certificates for the SSL_GET tests
+#   prometheus     - promtool: check metrics on the Board's and the shim's /metrics, check and test docs/alerts rules
+#                    (its daemon is not started: policy-rc.d below)
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl prometheus)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,7 +23,7 @@ if ((${#missing[@]})); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # keepalived's package would start a daemon where an init system runs; policy-rc.d stops that.
+  # keepalived's and prometheus's packages would start a daemon where an init system runs; policy-rc.d stops that.
   made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
