@@ -146,5 +146,11 @@ app.get('/v1/clusters/:cluster/metrics', async (c) => {
   return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
 });
 
+/** Alert webhooks: each one (URL origin only), its deliveries by state, and the newest deliveries (workers/src/webhook-outbox.ts). */
+app.get('/v1/clusters/:cluster/webhooks', async (c) => {
+  const { stub } = board(c, 'viewer');
+  return c.json(unwrap(await stub.webhookStatus()));
+});
+
 // Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.
 app.post('/v1/clusters/:cluster/directors/:id/heartbeat', limit(MAX_HEARTBEAT_BYTES), heartbeatRoute);

@@ -46,9 +46,23 @@ export interface BoardMetricsInput {
   published: Published | null;
   counters: BoardCounters;
   leases: Record<string, LeaseState>;
+  webhooks: { deliveries: { webhook: string; pending: number; delivered: number; failed: number }[]; dropped: number };
 }
 
 const STATES = ['up', 'down', 'unknown'] as const;
+
+/**
+ * Per vantage point: the real servers assigned to it and those it holds a
+ * fresh vote on at the last fold. Assigned with none fresh is "silent" (the
+ * metric, the alert rule and the vantage_point_silent webhook event).
+ */
+export function vantagePointCounts(vantagePoints: readonly string[], assignedTo: ReadonlyMap<string, ReadonlySet<string>>, verdicts: ReadonlyMap<string, TargetVerdict>): { assigned: Map<string, number>; fresh: Map<string, number> } {
+  const assigned = new Map(vantagePoints.map((vp) => [vp, 0]));
+  const fresh = new Map(vantagePoints.map((vp) => [vp, 0]));
+  for (const vps of assignedTo.values()) for (const vp of vps) assigned.set(vp, (assigned.get(vp) ?? 0) + 1);
+  for (const v of verdicts.values()) for (const [vp, d] of Object.entries(v.votes)) if (d.fresh) fresh.set(vp, (fresh.get(vp) ?? 0) + 1);
+  return { assigned, fresh };
+}
 
 /** `tcp/192.0.2.10:80|10.1.0.1:80` → virtual server and real server labels. */
 function split(key: string): { virtual_server: string; real_server: string } {
@@ -70,12 +84,8 @@ export function boardMetrics(i: BoardMetricsInput): string {
 
   // Per vantage point, never per vantage point × real server: its newest vote, and how many of its assigned real servers it has a fresh vote on.
   const newestMs = new Map<string, number>();
-  const count = () => new Map(i.vantagePoints.map((vp) => [vp, 0]));
-  const assigned = count();
-  const fresh = count();
-  for (const vps of i.assigned.values()) for (const vp of vps) assigned.set(vp, (assigned.get(vp) ?? 0) + 1);
   for (const byVp of i.latest.values()) for (const [vp, vote] of byVp) newestMs.set(vp, Math.max(newestMs.get(vp) ?? -Infinity, vote.atMs));
-  for (const v of i.verdicts.values()) for (const [vp, d] of Object.entries(v.votes)) if (d.fresh) fresh.set(vp, (fresh.get(vp) ?? 0) + 1);
+  const { assigned, fresh } = vantagePointCounts(i.vantagePoints, i.assigned, i.verdicts);
   m.define('vigil_vantage_point_last_vote_age_seconds', 'gauge', "Seconds since the vantage point's newest vote was taken (+Inf: none held since the Board started)");
   m.define('vigil_vantage_point_assigned_real_servers', 'gauge', 'Real servers the vantage point is assigned to check');
   m.define('vigil_vantage_point_fresh_votes', 'gauge', 'Assigned real servers on which the vantage point has a fresh vote at the last fold (0 with some assigned: silent)');
@@ -106,5 +116,9 @@ export function boardMetrics(i: BoardMetricsInput): string {
     if (s.current && s.current.expiresAtMs > i.nowMs) m.set('vigil_lease_holder', 1, { cluster, binding, director: s.current.holder });
     m.set('vigil_lease_fencing_token', s.lastToken, { cluster, binding });
   }
+  m.define('vigil_webhook_deliveries', 'gauge', 'Webhook deliveries held, by state: pending (waiting or retrying), delivered, failed (given up); the newest 200 finished ones are kept');
+  m.define('vigil_webhook_deliveries_dropped_total', 'counter', 'Pending webhook deliveries dropped, oldest first, past the per-cluster bound since the Board started (resets with it)');
+  for (const d of i.webhooks.deliveries) for (const state of ['pending', 'delivered', 'failed'] as const) m.set('vigil_webhook_deliveries', d[state], { cluster, webhook: d.webhook, state });
+  m.set('vigil_webhook_deliveries_dropped_total', i.webhooks.dropped, { cluster });
   return m.render();
 }

@@ -19,6 +19,7 @@ import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
 import { Registration } from './cluster-registry.ts';
 import { Publication, type Published } from './publication.ts';
 import { BoardCounters, boardMetrics } from './board-metrics.ts';
+import { BoardWebhooks, type LeaseMove } from './board-webhooks.ts';
 import type { LeaseState } from '../../core/lease/lease.ts';
 
 interface Loaded {
@@ -63,6 +64,7 @@ export class Board extends DurableObject<Env> {
   private alarmAtMs: number | null = null;
   private readonly registration: Registration;
   private readonly counters = new BoardCounters();
+  private readonly webhooks: BoardWebhooks;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,6 +78,7 @@ export class Board extends DurableObject<Env> {
     this.memory = this.store.memory();
     this.publication = new Publication(ctx, env);
     this.registration = new Registration(env, this.store);
+    this.webhooks = new BoardWebhooks(ctx.storage.sql);
   }
 
   private load(row: ConfigRow, config: Config): Loaded {
@@ -235,8 +238,23 @@ export class Board extends DurableObject<Env> {
         published: await this.publication.after(0, 0),
         counters: this.counters,
         leases,
+        webhooks: this.webhooks.counts(cfg.config),
       }),
     };
+  }
+
+  /** GET /webhooks: each webhook (URL origin only), its deliveries by state, the newest deliveries. */
+  async webhookStatus(): Promise<Outcome<ReturnType<BoardWebhooks['outbox']['status']>>> {
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
+    return { ok: true, value: this.webhooks.outbox.status(this.cfg.config.vigil.alertWebhooks) };
+  }
+
+  /** From the LeaseKeeper: leases granted to another director, for the lease_moved webhook event. */
+  async leaseMoved(moves: LeaseMove[]): Promise<number> {
+    if (!this.cfg) return 0;
+    const n = this.webhooks.leaseMoved(this.store.cluster() ?? 'unknown', this.cfg.config, moves);
+    if (n > 0) await this.armAlarm(true);
+    return n;
   }
 
   private refoldSoon(): Promise<void> {
@@ -265,6 +283,7 @@ export class Board extends DurableObject<Env> {
     // hold. Steady folds write nothing.
     for (const t of f.transitions) this.addEvent({ seq: this.seq.current() + 1, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
     if (f.transitions.length > 0 || JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
+    this.webhooks.onFold(this.store.cluster() ?? 'unknown', cfg.config, f.transitions, f.verdicts, cfg.assigned, now);
     this.memory = f.memory;
     // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
     if (publish) await this.publication.issue(this.store.cluster() ?? 'unknown', this.seq.next(), cfg.row.version, f.virtualServers, now);
@@ -277,11 +296,12 @@ export class Board extends DurableObject<Env> {
     this.store.addEvent(e, Number(this.env.EVENTS_MAX_AGE_MS) || 7 * 86_400_000, Number(this.env.EVENTS_MAX) || 2000);
   }
 
-  private async armAlarm(): Promise<void> {
+  /** `force`: set even when an alarm is pending later (a webhook delivery just queued must not wait for it). */
+  private async armAlarm(force = false): Promise<void> {
     const reissueAtMs = this.publication.reissueAtMs;
     if (!this.cfg || reissueAtMs === null) return;
-    const want = Math.min(reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity);
-    if (this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
+    const want = Math.min(reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity, this.webhooks.outbox.nextDueMs() ?? Infinity);
+    if (!force && this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
     this.alarmAtMs = want;
     await this.ctx.storage.setAlarm(want);
   }
@@ -291,6 +311,9 @@ export class Board extends DurableObject<Env> {
     if (!this.cfg) return;
     await this.refoldSoon();
     await this.registration.ensure(this.store.cluster());
+    // Webhooks after the fold (which queues its own events); a failed delivery is its row's state, never the alarm's.
+    await this.webhooks.outbox.deliverDue(this.cfg.config.vigil.alertWebhooks, this.env as unknown as Record<string, unknown>, Date.now());
+    if (this.webhooks.outbox.nextDueMs() !== null) await this.armAlarm(true);
   }
 
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────

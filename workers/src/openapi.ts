@@ -64,6 +64,9 @@ export function openApiDocument(): unknown {
       '/v1/clusters/{cluster}/metrics': {
         get: { summary: 'Prometheus text exposition (0.0.4): real-server state-sets, quorum, vote ages per vantage point, vote counters, snapshot sequence and age, config version, lease holders and fencing tokens', security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'text/plain; version=0.0.4' }, ...errors(401, 403, 404) } },
       },
+      '/v1/clusters/{cluster}/webhooks': {
+        get: { summary: "Alert webhooks (URL origin only), their deliveries by state (pending, delivered, failed) and the newest deliveries with attempts, next attempt and last error", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: '{ webhooks, droppedSinceStart, deliveries }' }, ...errors(401, 403, 404) } },
+      },
       '/v1/clusters/{cluster}/events': {
         get: { summary: 'Verdict history with what each vantage point said', security: sec('shim'), parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } }], responses: { '200': { description: '{ events: Event[] }' }, ...errors(400, 401, 403, 404) } },
       },
