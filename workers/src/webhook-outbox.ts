@@ -100,7 +100,8 @@ export class WebhookOutbox {
     const due = this.sql.exec(`SELECT * FROM webhook_delivery WHERE state = 'pending' AND next_at_ms <= ? ORDER BY id LIMIT ?`, nowMs, PER_PASS).toArray().map((r) => Row.parse(r));
     const byName = new Map(hooks.map((h) => [h.name, h]));
     const outcomes = await Promise.all(due.map((row) => this.attempt(row, byName.get(row.webhook), secrets)));
-    const doneAtMs = Date.now();
+    // Times are the pass's: the retry delay counts from when this pass began (an attempt lasts at most ATTEMPT_TIMEOUT_MS).
+    const doneAtMs = nowMs;
     for (const [i, o] of outcomes.entries()) {
       const row = due[i]!;
       const attempts = row.attempts + 1;
