@@ -9,6 +9,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { promtool, promtoolMissing } from '../helpers/promtool.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
 import { workerForSuite } from '../helpers/worker-for-suite.ts';
+import { RS1, RS2, threeVantageConfig, vote } from '../../workers/test/configs.ts';
 
 /**
  * Both /metrics endpoints as Prometheus would scrape them, checked by Debian's
@@ -24,33 +25,7 @@ const dev = workerForSuite({ secrets });
 const dir = mkdtempSync(join(tmpdir(), 'vigil-prom-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CONF = `virtual_server 192.0.2.10 80 {
-    delay_loop 5
-    protocol TCP
-    real_server 10.1.0.1 80 {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-    real_server 10.1.0.2 80 {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-}
-vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point dc2 {
-        kind self-hosted
-    }
-    vantage_point dc3 {
-        kind self-hosted
-    }
-    cloud_binding web-eip {
+const CONF = threeVantageConfig(`    cloud_binding web-eip {
         kind elastic-ip
         allocation_id eipalloc-0123456789abcdef0
         lease_ttl 30
@@ -58,9 +33,7 @@ vigil {
             priority 150
             instance_id i-0123456789abcdef0
         }
-    }
-}
-`;
+    }`);
 const VS = 'tcp/192.0.2.10:80';
 const ALERTS = join(import.meta.dirname, '../../docs/alerts');
 /** Each endpoint's scrape, kept for the rules test at the end. */
@@ -71,7 +44,6 @@ async function call(path: string, token: string, init: RequestInit = {}): Promis
   headers.set('Authorization', `Bearer ${token}`);
   return fetch(`${dev.url}/v1/clusters/${CLUSTER}${path}`, { ...init, headers, signal: AbortSignal.timeout(10_000) });
 }
-const vote = (rs: string, vantagePoint: string, up: boolean, atMs = Date.now()) => ({ target: `${VS}|${rs}`, vantagePoint, up, reason: up ? 'ok' : 'connect_refused', latencyMs: 3, atMs, intervalMs: 5000, timeoutMs: 2000 });
 const postVotes = (vp: string, votes: unknown[]) => call('/votes', t.probers[vp]!, { method: 'POST', body: JSON.stringify({ votes }), headers: { 'Content-Type': 'application/json' } });
 
 /** The value of the one series `name{labels}` (labels in the order the Board writes them), or undefined. */
@@ -82,9 +54,9 @@ function sample(text: string, series: string): string | undefined {
 describe.skipIf(!!promtoolMissing)(skipTitle('Prometheus exposition, checked by promtool', promtoolMissing), () => {
   it("the Board's /metrics (viewer token) passes promtool check metrics and says what the votes, a refused vote and a lease grant did", async () => {
     expect((await call('/config', secrets.tokens.admin, { method: 'PUT', body: CONF, headers: { 'Content-Type': 'text/plain' } })).status).toBe(201);
-    for (const vp of ['dc1', 'dc2']) expect((await postVotes(vp, [vote('10.1.0.1:80', vp, false), vote('10.1.0.2:80', vp, true)])).status).toBe(200);
+    for (const vp of ['dc1', 'dc2']) expect((await postVotes(vp, [vote(RS1, vp, false), vote(RS2, vp, true)])).status).toBe(200);
     // A vote dated 10 minutes ago is refused (clock skew) and counted.
-    expect((await postVotes('dc3', [vote('10.1.0.1:80', 'dc3', true, Date.now() - 600_000)])).status).toBe(400);
+    expect((await postVotes('dc3', [vote(RS1, 'dc3', true, Date.now() - 600_000)])).status).toBe(400);
     const hb = await call('/directors/lb1/heartbeat', t.directors.lb1!, { method: 'POST', body: JSON.stringify({ healthy: true, bindings: ['web-eip'] }), headers: { 'Content-Type': 'application/json' } });
     expect(hb.status, await hb.clone().text()).toBe(200);
 

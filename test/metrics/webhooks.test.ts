@@ -6,6 +6,7 @@ import { WebhookBody } from '../../core/webhook/event.ts';
 import { verifyWebhook, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER } from '../../core/webhook/signature.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { workerForSuite } from '../helpers/worker-for-suite.ts';
+import { RS1, RS2, threeVantageConfig, vote } from '../../workers/test/configs.ts';
 
 /**
  * Alert webhooks from the real Worker (wrangler dev, workerd) to a receiver
@@ -50,31 +51,10 @@ afterAll(async () => {
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
 });
 
-const conf = () => `virtual_server 192.0.2.10 80 {
-    delay_loop 10
-    protocol TCP
-    real_server 10.1.0.1 80 {
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-    real_server 10.1.0.2 80 {
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-}
-vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point dc2 {
-        kind self-hosted
-    }
-    vantage_point dc3 {
-        kind self-hosted
-    }
-    cloud_binding web-eip {
+// delay_loop 10: votes stay fresh 32 s, past this test, so no vantage point turns silent on its own.
+const conf = () =>
+  threeVantageConfig(
+    `    cloud_binding web-eip {
         kind elastic-ip
         allocation_id eipalloc-0123456789abcdef0
         lease_ttl 30
@@ -85,9 +65,9 @@ vigil {
     alert_webhook recv {
         url http://127.0.0.1:${port}/hook
         secret_env VIGIL_WEBHOOK_RECV
-    }
-}
-`;
+    }`,
+    10,
+  );
 
 function call(path: string, token: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
@@ -95,7 +75,6 @@ function call(path: string, token: string, init: RequestInit = {}): Promise<Resp
   return fetch(`${dev.url}/v1/clusters/${CLUSTER}${path}`, { ...init, headers, signal: AbortSignal.timeout(10_000) });
 }
 const json = { 'Content-Type': 'application/json' };
-const vote = (rs: string, vantagePoint: string, up: boolean) => ({ target: `tcp/192.0.2.10:80|${rs}`, vantagePoint, up, reason: up ? 'ok' : 'connect_refused', latencyMs: 3, atMs: Date.now(), intervalMs: 10_000, timeoutMs: 2000 });
 const post = (vp: string, votes: unknown[]) => call('/votes', t.probers[vp]!, { method: 'POST', body: JSON.stringify({ votes }), headers: json });
 
 interface Status {
@@ -107,15 +86,15 @@ describe('alert webhooks from the Board', () => {
   it('a receiver that refuses the first attempts gets every event, each signed, once accepted, with one id across its retries', async () => {
     expect((await call('/config', secrets.tokens.admin, { method: 'PUT', body: conf(), headers: { 'Content-Type': 'text/plain' } })).status).toBe(201);
     // 10.1.0.1 down by dc1 and dc2 (a verdict change); all three vantage points start voting (each stops being silent).
-    for (const vp of ['dc1', 'dc2']) expect((await post(vp, [vote('10.1.0.1:80', vp, false), vote('10.1.0.2:80', vp, true)])).status).toBe(200);
-    expect((await post('dc3', [vote('10.1.0.1:80', 'dc3', false), vote('10.1.0.2:80', 'dc3', true)])).status).toBe(200);
+    for (const vp of ['dc1', 'dc2']) expect((await post(vp, [vote(RS1, vp, false), vote(RS2, vp, true)])).status).toBe(200);
+    expect((await post('dc3', [vote(RS1, 'dc3', false), vote(RS2, 'dc3', true)])).status).toBe(200);
     // lb1 takes the lease nobody held: lease_moved.
     expect((await call('/directors/lb1/heartbeat', t.directors.lb1!, { method: 'POST', body: JSON.stringify({ healthy: true, bindings: ['web-eip'] }), headers: json })).status).toBe(200);
 
     const expected = (bodies: WebhookBody[]) => {
       const has = (type: string, data: Record<string, unknown>) => bodies.some((b) => b.type === type && Object.entries(data).every(([k, v]) => JSON.stringify(b.data[k]) === JSON.stringify(v)));
       return {
-        rsDown: has('verdict_change', { kind: 'real_server', key: 'tcp/192.0.2.10:80|10.1.0.1:80', from: 'up', to: 'down' }),
+        rsDown: has('verdict_change', { kind: 'real_server', key: RS1, from: 'up', to: 'down' }),
         dc1Back: has('vantage_point_silent', { vantagePoint: 'dc1', silent: false }),
         dc3Back: has('vantage_point_silent', { vantagePoint: 'dc3', silent: false }),
         leaseMoved: has('lease_moved', { binding: 'web-eip', from: null, to: 'lb1', fencingToken: 1 }),
