@@ -10,6 +10,9 @@ import { createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem } from '../daemon/board-follow.ts';
 import { VrrpDaemon } from '../vrrp/daemon.ts';
 import { planVrrp } from '../vrrp/plan.ts';
+import { Metrics, serveMetrics } from '../daemon/metrics.ts';
+import { collectDirector } from '../daemon/process-metrics.ts';
+import type { Server } from 'node:http';
 
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
@@ -121,19 +124,32 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       }
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
+      let metricsServer: Server | null = null;
+      // One registry per process, whatever runs in it: IPVS, the Board subscriber, track_board, VRRP, cloud leases.
+      const metrics = new Metrics();
+      feed?.collect(metrics);
+      collectDirector(metrics, {
+        vrrpInstances: daemon ? () => daemon.status().instances as { name: string; state: string }[] : undefined,
+        leases: wantsCloud ? { bindings: config.vigil.cloudBindings.filter((b) => b.directors.some((d) => d.id === opts.director)).map((b) => b.name), held: () => cloud?.held() ?? [] } : undefined,
+      });
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
       const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
       try {
         daemon?.start();
-        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined);
-        await feed?.start(opts, wantsIpvs && !opts.local);
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, metrics, feed ?? undefined);
+        await feed?.start(opts, wantsIpvs && !opts.local, metrics);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
+        if (opts.metricsListen) {
+          metricsServer = await serveMetrics(opts.metricsListen, metrics);
+          log('metrics listening', { listen: opts.metricsListen });
+        }
       } catch (err) {
         log('start failed', { error: String(err) });
         await feed?.stop();
         await daemon?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
+        metricsServer?.close();
         setExit(1);
         return;
       }
@@ -156,7 +172,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           process.off('SIGHUP', onHup);
           startupGc.cancel();
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop(), new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()))]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createIpvsBackend } from '../ipvs/create-backend.ts';
@@ -6,7 +5,7 @@ import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
-import { Metrics, serveMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
 export interface IpvsCliOptions extends BoardCliOptions {
@@ -24,10 +23,9 @@ export interface IpvsSide {
   stop(release: boolean): Promise<void>;
 }
 
-/** Another consumer of the verified snapshots the IPVS side follows (VRRP tracking: board-feed.ts), and of its /metrics. */
+/** Another consumer of the verified snapshots the IPVS side follows (VRRP tracking: board-feed.ts). */
 export interface SnapshotTap {
   onSnapshot(s: Snapshot): void;
-  collect(metrics: Metrics): void;
 }
 
 /** Why these options cannot run the IPVS side, or null. Checked before anything starts. */
@@ -43,9 +41,8 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 }
 
 /** Starts the IPVS side for a config that has virtual servers. */
-export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, tap?: SnapshotTap): Promise<IpvsSide> {
-  const metrics = new Metrics();
-  tap?.collect(metrics);
+/** `metrics`: the process's one registry (shim-command.ts serves it with --metrics-listen). */
+export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, metrics: Metrics, tap?: SnapshotTap): Promise<IpvsSide> {
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
@@ -62,11 +59,6 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
       tap?.onSnapshot(s);
     }, metrics);
   }
-  let server: Server | null = null;
-  if (o.metricsListen) {
-    server = await serveMetrics(o.metricsListen, metrics);
-    log('metrics listening', { listen: o.metricsListen });
-  }
   daemon.start();
   subscriber?.start();
   return {
@@ -75,7 +67,6 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     async stop(release) {
       await subscriber?.stop();
       await daemon.stop(release);
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     },
   };
 }
