@@ -17,15 +17,23 @@ export type MetricType = 'counter' | 'gauge';
 interface Series {
   help: string;
   type: MetricType;
-  values: Map<string, { labels: Labels; value: number }>;
+  /** Keyed by the rendered label set (`a="1",b="2"`), which is also what a scrape prints. */
+  values: Map<string, number>;
   dropped: number;
 }
 
 export const DROPPED_SERIES = 'vigil_metrics_series_dropped';
 
 function escLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return /[\\\n"]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
 }
+
+function labelText(labels: Labels): string {
+  let out = '';
+  for (const k in labels) out += `${out ? ',' : ''}${k}="${escLabel(labels[k]!)}"`;
+  return out;
+}
+
 function escHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
@@ -58,13 +66,13 @@ export class Metrics {
   }
 
   private put(s: Series, labels: Labels, value: (before: number | undefined) => number): void {
-    const k = JSON.stringify(labels);
+    const k = labelText(labels);
     const before = s.values.get(k);
-    if (!before && s.values.size >= this.maxSeriesPerFamily) {
+    if (before === undefined && s.values.size >= this.maxSeriesPerFamily) {
       s.dropped++;
       return;
     }
-    s.values.set(k, { labels, value: value(before?.value) });
+    s.values.set(k, value(before));
   }
 
   set(name: string, value: number, labels: Labels = {}): void {
@@ -76,7 +84,7 @@ export class Metrics {
   }
 
   get(name: string, labels: Labels = {}): number | undefined {
-    return this.series.get(name)?.values.get(JSON.stringify(labels))?.value;
+    return this.series.get(name)?.values.get(labelText(labels));
   }
 
   /** Forgets every series of a family (a gauge whose label values come and go with the config). */
@@ -92,10 +100,7 @@ export class Metrics {
     const dropped: Array<[string, number]> = [];
     for (const [name, s] of this.series) {
       out.push(`# HELP ${name} ${escHelp(s.help)}`, `# TYPE ${name} ${s.type}`);
-      for (const { labels, value } of s.values.values()) {
-        const l = Object.entries(labels).map(([k, v]) => `${k}="${escLabel(v)}"`).join(',');
-        out.push(`${name}${l ? `{${l}}` : ''} ${num(value)}`);
-      }
+      for (const [l, value] of s.values) out.push(`${name}${l ? `{${l}}` : ''} ${num(value)}`);
       if (s.dropped > 0) dropped.push([name, s.dropped]);
     }
     if (dropped.length > 0) {

@@ -2,8 +2,6 @@ import type { LeaseState } from '../../core/lease/lease.ts';
 import { Metrics } from '../../core/metrics/exposition.ts';
 import type { TargetVerdict } from '../../core/vote/fold.ts';
 import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
-import type { LatestVotes } from './board-votes.ts';
-import type { Published } from './publication.ts';
 
 /**
  * Series per family in one scrape of GET /v1/clusters/{c}/metrics. The
@@ -42,8 +40,10 @@ export interface BoardMetricsInput {
   /** The last fold: target key → verdict. */
   verdicts: ReadonlyMap<string, TargetVerdict>;
   virtualServers: readonly SnapshotVirtualServer[];
-  latest: LatestVotes;
-  published: Published | null;
+  /** target → vantage point → its latest vote (BoardVotes.latest). */
+  latest: ReadonlyMap<string, ReadonlyMap<string, { atMs: number }>>;
+  /** The newest snapshot (Publication). */
+  published: { seq: number; issuedAtMs: number; expiresAtMs: number } | null;
   counters: BoardCounters;
   leases: Record<string, LeaseState>;
   webhooks: { deliveries: { webhook: string; pending: number; delivered: number; failed: number }[]; dropped: number };
