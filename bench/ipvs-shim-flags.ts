@@ -8,7 +8,7 @@ import { join } from 'node:path';
  */
 export function shimNodeFlags(repo: string): string[] {
   const unit = readFileSync(join(repo, 'infra/systemd/vigil-shim.service'), 'utf8').replace(/\\\n/g, ' ');
-  const exec = /^ExecStart=\S*node\s+(.*?)\s*\/opt\/vigil\/bin\/vigil\.js\s/m.exec(unit);
+  const exec = /^ExecStart=\S*node\s+(.*?)\s*\S*\/bin\/vigil\.m?js\s/m.exec(unit);
   if (!exec) throw new Error('vigil-shim.service: no ExecStart running node … vigil.js');
   return exec[1]!.split(/\s+/).filter(Boolean);
 }

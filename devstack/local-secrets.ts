@@ -13,12 +13,12 @@ import { hashToken, newToken } from '../core/auth/tokens.ts';
 export interface ClusterTokens {
   /** Verdicts, votes, events, stream; no heartbeat. */
   shim: string;
-  /** Read-only: metrics and what viewers see. */
-  viewer: string;
   /** vantage point → its prober token. */
   probers: Record<string, string>;
   /** director id → its shim token (heartbeats as that director only). */
   directors: Record<string, string>;
+  /** Reads what the dashboard shows; the link `npm start` prints carries it. */
+  viewer: string;
 }
 
 export interface LocalTokens {
@@ -46,7 +46,7 @@ export function localSecrets(o: LocalSecretsFor): LocalSecrets {
   const records: StoredToken[] = [{ id: 'admin', scope: 'admin', hash: hashToken(admin), cluster: ALL_CLUSTERS }];
   const clusters: Record<string, ClusterTokens> = {};
   for (const cluster of o.clusters) {
-    const t: ClusterTokens = { shim: newToken('shim'), viewer: newToken('viewer'), probers: {}, directors: {} };
+    const t: ClusterTokens = { shim: newToken('shim'), probers: {}, directors: {}, viewer: newToken('viewer') };
     records.push({ id: `${cluster}-shim`, scope: 'shim', hash: hashToken(t.shim), cluster });
     records.push({ id: `${cluster}-viewer`, scope: 'viewer', hash: hashToken(t.viewer), cluster });
     for (const vp of o.vantagePoints ?? []) {

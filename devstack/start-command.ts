@@ -5,7 +5,8 @@ import { runLocal } from './local-run.ts';
 import { StopRequest } from './stop-request.ts';
 import { killWranglerGroupsNow } from './wrangler-groups.ts';
 
-const DEFAULT_CONFIG = join(projectRoot(import.meta.dirname), 'devstack/keepalived.conf');
+/** Looked up when `vigil start` runs, not at load: help lists every command, and an installed vigil has no checkout. */
+const defaultConfig = () => join(projectRoot(import.meta.dirname), 'devstack/keepalived.conf');
 /** After `stopped`: if something in this process still holds the event loop this long, the process exits anyway. */
 const EXIT_GRACE_MS = 2000;
 const ts = () => new Date().toISOString().slice(11, 23);
@@ -27,6 +28,14 @@ export function registerStartCommand(program: Command, setExit: (code: number) =
     .option('--flap-ms <ms>', 'how often the flapping backend stops or starts', '12000')
     .option('--for-ms <ms>', 'stop by itself this long after everything is up (default: run until Ctrl-C)')
     .action(async (opts: { flapMs: string; forMs?: string }) => {
+      let configFile: string;
+      try {
+        configFile = defaultConfig();
+      } catch {
+        process.stderr.write('vigil start: runs from a Vigil checkout (npm ci, then npm start): it needs wrangler and the Worker sources, which an installed vigil does not have\n');
+        setExit(1);
+        return;
+      }
       // A closed terminal (SIGHUP) makes writes fail (EIO, EPIPE): the stop must still finish, so the output just ends.
       let silent = false;
       const quiet = () => (silent = true);
@@ -46,7 +55,7 @@ export function registerStartCommand(program: Command, setExit: (code: number) =
       });
       let code: number;
       try {
-        code = await runLocal({ configFile: DEFAULT_CONFIG, flapMs: Number(opts.flapMs), forMs: opts.forMs === undefined ? undefined : Number(opts.forMs), stop, out, cleanUpNow });
+        code = await runLocal({ configFile, flapMs: Number(opts.flapMs), forMs: opts.forMs === undefined ? undefined : Number(opts.forMs), stop, out, cleanUpNow });
       } finally {
         stop.dispose();
         process.stdout.off('error', quiet);

@@ -11,7 +11,8 @@ import { deadline, settlesWithin } from './deadlines.ts';
 import type { LocalSecrets } from './local-secrets.ts';
 import { forgetGroup, groupGone, rememberGroup, signalGroup } from './wrangler-groups.ts';
 
-const ROOT = projectRoot(import.meta.dirname);
+/** The checkout, found when wrangler is started (not at load: an installed vigil has none). */
+const checkout = () => projectRoot(import.meta.dirname);
 /** How long wrangler gets to take workerd down after SIGTERM before its group is SIGKILLed. */
 const STOP_GRACE_MS = 5000;
 /** After SIGKILL: how long until the group is gone (the kernel's part; never more than moments). */
@@ -81,6 +82,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const extra = Object.entries(o.extraSecrets ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
   writeFileSync(envFile, `VIGIL_SIGNING_KEY=${o.secrets.signingKey}\nVIGIL_TOKENS='${o.secrets.records}'\n${extra}`, { mode: 0o600 });
   chmodSync(envFile, 0o600);
+  const ROOT = checkout();
   const args = ['dev', '--config', join(ROOT, 'workers/wrangler.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(o.port ?? 0), '--inspector-port', '0', '--env-file', envFile, '--persist-to', o.persistTo ?? join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' } });

@@ -7,11 +7,17 @@
 #   linux-libc-dev - <linux/ip_vs.h>, which the IPVS netlink addon is compiled against
 #   systemd        - systemd-analyze, which checks the shim's unit file (nothing is started)
 #   openssl        - certificates for the SSL_GET tests
+#   dpkg-dev, lintian, debootstrap, binutils, xz-utils, util-linux - the Debian package:
+#                    dpkg-deb and dpkg-shlibdeps build it, strip trims the runtime, lintian
+#                    checks it, debootstrap makes the plain Debian 12 it is installed into
+#                    (test/deb), unshare keeps that root's mounts private to each command
+#   chromium       - the browser the dashboard tests drive (npm playwright-core, executablePath /usr/bin/chromium;
+#                    never a downloaded browser)
 #   prometheus     - promtool: check metrics on the Board's and the shim's /metrics, check and test docs/alerts rules
 #                    (its daemon is not started: policy-rc.d below)
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl prometheus)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -27,19 +27,31 @@ function refusal(records: unknown): string {
 
 describe('token records', () => {
   it('accepts a token for its own scope and cluster and names what it is bound to', () => {
-    expect(authenticate(prober, stored, { scope: 'prober', cluster: 'prod' })).toEqual({ ok: true, token: stored[1] });
-    expect(authenticate(director, stored, { scope: 'shim', cluster: 'prod' })).toEqual({ ok: true, token: stored[3] });
-    expect(authenticate(admin, stored, { scope: 'shim', cluster: 'anything' })).toMatchObject({ ok: true });
+    expect(authenticate(prober, stored, { scopes: ['prober'], cluster: 'prod' })).toEqual({ ok: true, token: stored[1] });
+    expect(authenticate(director, stored, { scopes: ['shim'], cluster: 'prod' })).toEqual({ ok: true, token: stored[3] });
+    expect(authenticate(admin, stored, { scopes: ['shim'], cluster: 'anything' })).toMatchObject({ ok: true });
   });
 
   it('refuses the wrong scope or another cluster (403) and unknown or malformed tokens (401)', () => {
-    expect(authenticate(shim, stored, { scope: 'prober', cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
-    expect(authenticate(prober, stored, { scope: 'admin', cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
-    expect(authenticate(prober, stored, { scope: 'prober', cluster: 'staging' })).toEqual({ ok: false, code: 'ERR_FORBIDDEN', message: 'this token is for cluster prod, not staging', path: 'cluster' });
-    expect(authenticate(shim, stored, { scope: 'shim', cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN', path: 'cluster' });
-    expect(authenticate(newToken('admin'), stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
-    expect(authenticate('vgl_admin_short', stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
-    expect(authenticate(undefined, stored, { scope: 'admin', cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate(shim, stored, { scopes: ['prober'], cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(prober, stored, { scopes: ['admin'], cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(prober, stored, { scopes: ['prober'], cluster: 'staging' })).toEqual({ ok: false, code: 'ERR_FORBIDDEN', message: 'this token is for cluster prod, not staging', path: 'cluster' });
+    expect(authenticate(shim, stored, { scopes: ['shim'], cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN', path: 'cluster' });
+    expect(authenticate(newToken('admin'), stored, { scopes: ['admin'], cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate('vgl_admin_short', stored, { scopes: ['admin'], cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+    expect(authenticate(undefined, stored, { scopes: ['admin'], cluster: 'prod' })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
+  });
+
+  it('a viewer token reads what allows viewers on its own cluster, and nothing a prober, shim or admin does', () => {
+    const viewer = newToken('viewer');
+    const list: StoredToken[] = [...stored, { id: 'v', scope: 'viewer', hash: hashToken(viewer), cluster: 'prod' }];
+    expect(authenticate(viewer, list, { scopes: ['shim', 'viewer'], cluster: 'prod' })).toMatchObject({ ok: true, token: { scope: 'viewer' } });
+    expect(authenticate(viewer, list, { scopes: ['shim', 'viewer'], cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN', path: 'cluster' });
+    for (const scopes of [['admin'], ['prober'], ['shim']] as const) {
+      expect(authenticate(viewer, list, { scopes, cluster: 'prod' }), scopes[0]).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN', message: `this token's scope (viewer) does not allow ${scopes[0]} requests` });
+    }
+    expect(refusal([{ id: 'v2', scope: 'viewer', hash: hashToken(viewer), cluster: '*' }])).toMatch(/record "v2": cluster: a viewer token names one cluster/);
+    expect(refusal([{ id: 'v3', scope: 'viewer', hash: hashToken(viewer), cluster: 'prod', director: 'lb1' }])).toMatch(/record "v3": director/);
   });
 
   it('stores only hashes: no stored field contains the token', () => {

@@ -61,9 +61,9 @@ export function parseTokenRecords(raw: string): StoredToken[] {
   });
 }
 
-/** What a request needs: a scope (admin may do everything) on one cluster. */
+/** What a request needs: one of `scopes` (admin may do everything) on one cluster. */
 export interface Need {
-  scope: Scope;
+  scopes: readonly Scope[];
   cluster: string;
 }
 
@@ -80,7 +80,7 @@ export function authenticate(presented: string | null | undefined, stored: reado
   let found: StoredToken | undefined;
   for (const t of stored) if (constantTimeEqual(h, t.hash)) found = t;
   if (!found) return { ok: false, code: 'ERR_UNAUTHORIZED' };
-  if (found.scope !== need.scope && found.scope !== 'admin') return { ok: false, code: 'ERR_FORBIDDEN', message: `this token's scope (${found.scope}) does not allow ${need.scope} requests` };
+  if (!need.scopes.includes(found.scope) && found.scope !== 'admin') return { ok: false, code: 'ERR_FORBIDDEN', message: `this token's scope (${found.scope}) does not allow ${need.scopes.join(' or ')} requests` };
   if (found.cluster !== need.cluster && !(found.cluster === ALL_CLUSTERS && found.scope === 'admin')) {
     return { ok: false, code: 'ERR_FORBIDDEN', message: `this token is for cluster ${found.cluster}, not ${need.cluster}`, path: 'cluster' };
   }

@@ -109,4 +109,32 @@ describe("the Board's verdict for VRRP tracking", () => {
     expect(BoardView.safeParse({ tracks: [{ name: 'x', effect: 'maybe' }] }).success).toBe(false);
     expect(BoardView.safeParse({ tracks: [], extra: 1 }).success).toBe(false);
   });
+  it('a reload keeps unchanged tracks as they were, gives new ones the last verdict at once, forgets removed ones', async () => {
+    const clock = new FakeClock(T0);
+    const t = new BoardTracker([vsTrack, rsTrack], clock.nowMs());
+    t.accept(snapshot(clock.nowMs(), false, 'down', 5_000), clock.nowMs());
+    // The snapshot expires: vs holds its last effect (down) for its hold_time.
+    await clock.advance(6_000);
+    t.tick(clock.nowMs());
+    expect(t.state('vs')).toMatchObject({ verdict: 'stale', effect: 'down', unsureSinceMs: T0 + 6_000 });
+    const rs2: BoardTarget = { ...rsTrack, name: 'rs2', holdTimeMs: 20_000 };
+    const changes = t.retarget([vsTrack, rs2], clock.nowMs());
+    // vs: no change, its hold goes on from when it began; rs2: new, the last snapshot (stale) holds nothing, so neutral.
+    expect(changes.map((c) => [c.name, c.to.verdict, c.to.effect])).toEqual([['rs2', 'stale', 'neutral']]);
+    expect(t.state('vs')).toMatchObject({ effect: 'down', unsureSinceMs: T0 + 6_000 });
+    expect(t.state('rs2')).toMatchObject({ verdict: 'stale', effect: 'neutral' });
+    expect(t.state('rs')).toBeUndefined();
+    expect(t.view()).toEqual({ tracks: [{ name: 'vs', effect: 'down' }, { name: 'rs2', effect: 'neutral' }] });
+    // A fresh snapshot after the reload reaches the new track at once.
+    await clock.advance(1_000);
+    t.accept(snapshot(clock.nowMs(), true, 'down'), clock.nowMs());
+    expect(t.view()).toEqual({ tracks: [{ name: 'vs', effect: 'up' }, { name: 'rs2', effect: 'down' }] });
+  });
+
+  it('a reload that adds a track while the last snapshot is fresh gives it that verdict at once', () => {
+    const t = new BoardTracker([vsTrack], T0);
+    t.accept(snapshot(T0, true, 'down'), T0);
+    const changes = t.retarget([vsTrack, rsTrack], T0 + 1_000);
+    expect(changes.map((c) => [c.name, c.to.effect])).toEqual([['rs', 'down']]);
+  });
 });

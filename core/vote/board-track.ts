@@ -56,16 +56,47 @@ export class BoardTracker {
   private readonly states = new Map<string, TrackState>();
   private readonly said = new Map<string, { verdict: 'up' | 'down' | 'unknown'; why?: string }>();
   private expiresAtMs: number | null = null;
+  /** The last verified snapshot: a reload's new tracks take their verdict from it at once. */
+  private last: Snapshot | null = null;
 
   constructor(
-    readonly targets: readonly BoardTarget[],
+    private targetList: readonly BoardTarget[],
     startMs: number,
   ) {
-    for (const t of targets) this.states.set(t.name, { verdict: 'unknown', effect: 'neutral', unsureSinceMs: startMs, why: 'no snapshot yet' });
+    for (const t of targetList) this.states.set(t.name, { verdict: 'unknown', effect: 'neutral', unsureSinceMs: startMs, why: 'no snapshot yet' });
+  }
+
+  get targets(): readonly BoardTarget[] {
+    return this.targetList;
+  }
+
+  /**
+   * A reload's track_boards. A track whose name and target are unchanged
+   * keeps its state (its effect, a hold under way), so a reload never makes
+   * it flap; a new or changed one starts neutral and takes the last
+   * snapshot's verdict at once; a removed one is forgotten.
+   */
+  retarget(targets: readonly BoardTarget[], nowMs: number): TrackChange[] {
+    const same = (a: BoardTarget, b: BoardTarget | undefined) => b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+    const old = new Map(this.targetList.map((t) => [t.name, t]));
+    for (const t of targets) {
+      if (same(t, old.get(t.name))) continue;
+      this.states.set(t.name, { verdict: 'unknown', effect: 'neutral', unsureSinceMs: nowMs, why: 'new on reload' });
+      this.said.delete(t.name);
+    }
+    const names = new Set(targets.map((t) => t.name));
+    for (const name of old.keys()) {
+      if (names.has(name)) continue;
+      this.states.delete(name);
+      this.said.delete(name);
+    }
+    this.targetList = targets;
+    return this.last ? this.accept(this.last, nowMs) : this.tick(nowMs);
   }
 
   /** A verified snapshot (wall-clock `nowMs`, as its expiry). */
   accept(s: Snapshot, nowMs: number): TrackChange[] {
+    this.last = s;
     this.expiresAtMs = s.expiresAtMs;
     for (const t of this.targets) this.said.set(t.name, verdictOf(t, s));
     return this.tick(nowMs);

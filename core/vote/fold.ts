@@ -30,6 +30,8 @@ export interface VoteDetail {
   reason: ReasonCode;
   atMs: number;
   fresh: boolean;
+  /** How long the vantage point's check took (the dashboard shows it beside the reason). */
+  latencyMs: number;
 }
 
 export interface TargetVerdict {
@@ -74,7 +76,7 @@ export function foldTarget(prev: 'up' | 'down', assigned: readonly string[], lat
     const v = latest.get(vp);
     if (!v) continue;
     const f = isFresh(v, nowMs, policy.freshForMs);
-    votes[vp] = { up: v.up, reason: v.reason, atMs: v.atMs, fresh: f };
+    votes[vp] = { up: v.up, reason: v.reason, atMs: v.atMs, fresh: f, latencyMs: v.latencyMs };
     if (!f) continue;
     fresh++;
     if (v.up) up++;

@@ -118,7 +118,8 @@ export async function verifySnapshot(body: Uint8Array, signatureHeader: string |
   if (!h) return { ok: false, reason: 'bad_signature', detail: 'missing or malformed Vigil-Signature' };
   const key = exp.keys.get(h.keyId);
   if (!key) return { ok: false, reason: 'unknown_key', detail: `no public key ${h.keyId}` };
-  const valid = await crypto.subtle.verify('Ed25519', key, h.sig, body);
+  // Typed for ArrayBuffer-backed views: the DOM library (the dashboard's bundle type-checks this file too) refuses a possibly shared buffer.
+  const valid = await crypto.subtle.verify('Ed25519', key, h.sig as Uint8Array<ArrayBuffer>, body as Uint8Array<ArrayBuffer>);
   if (!valid) return { ok: false, reason: 'bad_signature', detail: 'signature does not match the body' };
   let doc: unknown;
   try {

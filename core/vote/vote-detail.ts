@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ReasonCode } from '../check/result.ts';
+import type { TargetVerdict } from './fold.ts';
 
 /**
  * GET /v1/clusters/{c}/votes: what each vantage point said about each real
@@ -25,8 +26,18 @@ export const VoteDetail = z.object({
       fresh: z.number().int(),
       upVotes: z.number().int(),
       downVotes: z.number().int(),
-      votes: z.record(z.string(), z.object({ up: z.boolean(), reason: ReasonCode, atMs: z.number(), fresh: z.boolean() })),
+      votes: z.record(z.string(), z.object({ up: z.boolean(), reason: ReasonCode, atMs: z.number(), fresh: z.boolean(), latencyMs: z.number().optional() })),
     }),
   ),
 });
 export type VoteDetail = z.infer<typeof VoteDetail>;
+
+/** The latest fold's verdicts as GET …/votes and the dashboard show them; at most `limit` real servers. */
+export function voteDetailOf(verdicts: ReadonlyMap<string, TargetVerdict>, atMs: number, seq: number, limit = Infinity): VoteDetail {
+  const realServers: VoteDetail['realServers'] = [];
+  for (const [key, v] of verdicts) {
+    if (realServers.length >= limit) break;
+    realServers.push({ key, state: v.state, effective: v.effective, quorum: v.quorum, fresh: v.fresh, upVotes: v.upVotes, downVotes: v.downVotes, votes: v.votes });
+  }
+  return { seq, atMs, realServers };
+}

@@ -6,7 +6,7 @@
 // import.meta.dirname ('../..') resolve the same. bin/vigil.js uses the bundle
 // only while it is newer than every input listed in dist/cli/inputs.json.
 import { build } from 'esbuild';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = Date.now();
 const result = await build({
-  entryPoints: { main: join(root, 'shim/cli/main.ts') },
+  // The VRRP thread (shim/vrrp/vrrp-thread.ts) is a worker with its own entry, found beside the chunks.
+  entryPoints: { main: join(root, 'shim/cli/main.ts'), 'vrrp-worker': join(root, 'shim/vrrp/vrrp-worker.ts') },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -38,4 +39,15 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/')).map((p) => relative(root, join(root, p)));
 inputs.push('package-lock.json');
 writeFileSync(join(out, 'inputs.json'), JSON.stringify(inputs));
+// The npm packages inside the bundle, for the Debian package's copyright file (infra/deb).
+const packageDirs = new Set();
+for (const p of Object.keys(result.metafile.inputs)) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
+  if (m && existsSync(join(root, m[1], 'package.json'))) packageDirs.add(m[1]);
+}
+const packages = [...packageDirs].sort().map((dir) => {
+  const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+  return { name: pkg.name, version: pkg.version, license: pkg.license ?? 'UNKNOWN' };
+});
+writeFileSync(join(out, 'packages.json'), JSON.stringify(packages, null, 1));
 console.error(`vigil: bundled the CLI into dist/cli (${inputs.length} inputs, ${Date.now() - started} ms)`);

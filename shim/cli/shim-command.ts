@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
@@ -6,17 +8,38 @@ import { loadConfigFile } from '../config/load.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
-import { createBoardFeed } from '../daemon/board-feed.ts';
-import { boardOptionsProblem } from '../daemon/board-follow.ts';
-import { VrrpDaemon } from '../vrrp/daemon.ts';
+import { boardTargetsFor, createBoardFeed } from '../daemon/board-feed.ts';
+import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
+import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
 import { Metrics, serveMetrics } from '../daemon/metrics.ts';
 import { collectDirector } from '../daemon/process-metrics.ts';
 import type { Server } from 'node:http';
 
+/** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
+const OTHER_THREADS_NICE = 10;
+
 /** One JSON line per event on stdout: what an operator greps and what tests parse. */
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }) + '\n');
+}
+
+/**
+ * Every other thread of the process (the main thread: IPVS, the Board, config
+ * parses; V8's and libuv's helpers) steps back behind the VRRP thread, whose
+ * timers must fire on time. Linux keeps a nice value per thread, and raising
+ * one's own needs no privilege (the unit has no CAP_SYS_NICE to raise the VRRP
+ * thread's instead). Threads started later inherit the main thread's value.
+ */
+function yieldToVrrp(vrrpTid: number | null, log: (msg: string, fields?: Record<string, unknown>) => void): void {
+  try {
+    for (const tid of readdirSync('/proc/self/task').map(Number)) {
+      if (tid === vrrpTid || getPriority(tid) >= OTHER_THREADS_NICE) continue;
+      setPriority(tid, OTHER_THREADS_NICE);
+    }
+  } catch (err) {
+    log('thread priorities unchanged', { error: String(err) });
+  }
 }
 
 /**
@@ -65,7 +88,8 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--local-after <s>', 'after this many seconds without a valid snapshot, run the checks here until the Board is back (default: hold the table for ever)')
     .option('--ipvs-backend <kind>', 'auto (netlink when its addon loads, else ipvsadm), netlink, ipvsadm or dry-run', 'auto')
     .option('--ipvs-timeout <s>', 'deadline for one IPVS read or apply (a netlink exchange or an ipvsadm call)', '10')
-    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I)')
+    .option('--dont-release-ipvs', 'at exit, leave the IPVS services in place (keepalived -I); without it only the services this process took over are removed')
+    .option('--state-dir <dir>', 'where the last applied snapshot sequence is kept across restarts (default: $STATE_DIRECTORY, else /var/lib/vigil)', defaultStateDir())
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics here')
     .option('--director <id>', 'this director’s id in the config’s cloud_binding blocks: heartbeat to the Board and move those addresses under its lease')
     .option('--cloud-device <if>', 'interface for a secondary private IP’s local address', 'eth0')
@@ -74,6 +98,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
     .option('--cloud-dry-run-local', 'print the local address changes for a secondary IP instead of making them')
     .option('--health-file <file>', 'this director’s own health for lease eligibility: a file holding up or down (missing: up)')
     .action(async (opts: ShimOptions) => {
+      // Never the default action (exit) for these, start-up included: HUP asks for a reload, USR1/USR2 for the status file.
+      let reloadNow: (() => void) | null = null;
+      let hupBeforeStart = false;
+      let writeStatus: (() => void) | null = null;
+      const onHup = () => (reloadNow ? reloadNow() : (hupBeforeStart = true));
+      const onUsr = () => writeStatus?.();
+      process.on('SIGHUP', onHup);
+      process.on('SIGUSR1', onUsr);
+      process.on('SIGUSR2', onUsr);
       const config = loadReporting(opts.config, opts.configId);
       if (!config) {
         setExit(1);
@@ -107,15 +140,13 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(64);
         return;
       }
-      const daemon =
-        plan.instances.length > 0
-          ? new VrrpDaemon(plan, {
-              releaseOnStop: !opts.dontReleaseVrrp,
-              log,
-              statusFile: opts.statusFile,
-            })
-          : null;
-      const feed = daemon ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => daemon.setBoardView(view), log) : null;
+      const vrrpOptions = {
+        releaseOnStop: !opts.dontReleaseVrrp,
+        statusFile: opts.statusFile,
+      };
+      let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log) : null;
+      // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
+      const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
       const feedProblem = feed && !wantsIpvs && opts.board ? boardOptionsProblem(opts, 'track_board') : null;
       if (feedProblem) {
         process.stderr.write(`${feedProblem}\n`);
@@ -129,13 +160,15 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const metrics = new Metrics();
       feed?.collect(metrics);
       collectDirector(metrics, {
-        vrrpInstances: daemon ? () => daemon.status().instances as { name: string; state: string }[] : undefined,
+        // `vrrp` may start on a reload: read it at each scrape.
+        vrrpInstances: () => vrrp?.states() ?? [],
         leases: wantsCloud ? { bindings: config.vigil.cloudBindings.filter((b) => b.directors.some((d) => d.id === opts.director)).map((b) => b.name), held: () => cloud?.held() ?? [] } : undefined,
       });
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
-      const vrrpHealthy = () => !daemon || !(daemon.status().instances as { state: string }[]).some((i) => i.state === 'FAULT');
+      const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
-        daemon?.start();
+        await vrrp?.start();
+        if (vrrp) yieldToVrrp(vrrp.tid, log);
         if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, metrics, feed ?? undefined);
         await feed?.start(opts, wantsIpvs && !opts.local, metrics);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
@@ -146,38 +179,85 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       } catch (err) {
         log('start failed', { error: String(err) });
         await feed?.stop();
-        await daemon?.stop();
+        await vrrp?.stop();
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
         metricsServer?.close();
         setExit(1);
         return;
       }
+      writeStatus = () => vrrp?.writeStatus();
       const startupGc = collectStartupGarbage({ firstPass: ipvs?.firstPass });
-      // SIGHUP as keepalived: re-read the file; a bad file is refused and the running config stays.
-      const onHup = () => {
+      let stopping = false;
+      // SIGHUP as keepalived: every side re-reads the file; a bad file is refused whole and everything keeps running.
+      const reload = async () => {
         const next = loadReporting(opts.config, opts.configId);
-        if (!next) {
-          log('reload refused: config has errors; the running one stays', { file: opts.config });
+        if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
+        const nextPlan = planVrrp(next);
+        if (next.vrrpInstances.length > 0 && nextPlan.problems.length > 0) {
+          return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
+        }
+        const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
+        if (nextCloudProblem) return log('reload refused: cloud bindings; the running config stays', { file: opts.config, problem: nextCloudProblem });
+        log('reloading', { file: opts.config });
+        let vrrpChanges = {};
+        if (vrrp) {
+          try {
+            vrrpChanges = await vrrp.reload(nextPlan);
+          } catch (err) {
+            return log('reload refused: the VRRP side cannot run it; the running config stays', { file: opts.config, error: String(err) });
+          }
+        } else if (nextPlan.instances.length > 0 && !stopping) {
+          const fresh = new VrrpThread(nextPlan, vrrpOptions, log);
+          try {
+            await fresh.start();
+            vrrp = fresh;
+            yieldToVrrp(fresh.tid, log);
+            vrrpChanges = { added: nextPlan.instances.map((i) => i.name) };
+          } catch (err) {
+            log('reload: the new vrrp_instances cannot start', { error: String(err) });
+          }
+        }
+        // track_board: the feed follows the reloaded targets; one that was not running cannot gain a subscriber here.
+        const nextTargets = boardTargetsFor(next, nextPlan.instances.map((i) => i.name), log);
+        if (feed) feed.retarget(nextTargets);
+        else if (nextTargets.length) log('reload: track_board added where none ran; it takes effect at the next restart', { tracks: nextTargets.map((t) => t.name) });
+        await ipvs?.reload(next);
+        if (cloud && cloudMain && !stopping) {
+          // The mover takes its bindings at start: it is restarted with the new ones (the lease is asked for again).
+          await cloud.stop();
+          cloud = cloudMain.startCloudSide(next, opts, log, vrrpHealthy);
+        }
+        log('reloaded', { file: opts.config, vrrp: vrrpChanges, ipvs: !!ipvs, cloud: !!cloud });
+      };
+      let reloading = false;
+      let again = false;
+      reloadNow = () => {
+        if (reloading || stopping) {
+          again = !stopping;
           return;
         }
-        log('reloading', { file: opts.config });
-        void ipvs?.reload(next);
+        reloading = true;
+        void (async () => {
+          do {
+            again = false;
+            await reload().catch((err: unknown) => log('reload failed', { error: String(err) }));
+          } while (again && !stopping);
+          reloading = false;
+        })();
       };
-      if (ipvs) process.on('SIGHUP', onHup);
+      if (hupBeforeStart) reloadNow();
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log('stopping', { signal });
+          stopping = true;
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          process.off('SIGHUP', onHup);
           startupGc.cancel();
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => daemon?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop(), new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()))]).then(() => resolve());
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop(), new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()))]).then(() => resolve());
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
-        // keepalived writes its stats on SIGUSR2; here the status file is refreshed.
-        process.on('SIGUSR2', () => daemon?.writeStatus());
       });
       log('stopped');
       setExit(0);

@@ -27,7 +27,7 @@ export function registerTokenCommand(program: Command, setExit: (code: number) =
     .action((file: string) => {
       try {
         const records = parseTokenRecords(readFileSync(file === '-' ? 0 : file, 'utf8'));
-        for (const r of records) process.stdout.write(`${r.id}: ${r.scope} on ${r.cluster === '*' ? 'every cluster' : `cluster ${r.cluster}`}${r.vantagePoint ? `, votes as ${r.vantagePoint}` : ''}${r.director ? `, heartbeats as ${r.director}` : ''}${r.scope === 'shim' && !r.director ? ', reads only (no heartbeat)' : ''}\n`);
+        for (const r of records) process.stdout.write(`${r.id}: ${r.scope} on ${r.cluster === '*' ? 'every cluster' : `cluster ${r.cluster}`}${r.vantagePoint ? `, votes as ${r.vantagePoint}` : ''}${r.director ? `, heartbeats as ${r.director}` : ''}${r.scope === 'shim' && !r.director ? ', reads only (no heartbeat)' : ''}${r.scope === 'viewer' ? ', reads only (dashboard; the config without scripts or passwords)' : ''}\n`);
       } catch (err) {
         process.stderr.write(`vigil token check: ${err instanceof VigilError ? err.message : (err as Error).message}\n`);
         setExit(1);
@@ -36,7 +36,7 @@ export function registerTokenCommand(program: Command, setExit: (code: number) =
   token
     .command('new')
     .description('Make a token: prints the token once (stdout) and the hashed record to add to VIGIL_TOKENS (stderr)')
-    .requiredOption('--scope <scope>', 'admin | prober | shim')
+    .requiredOption('--scope <scope>', 'admin | prober | shim | viewer')
     .requiredOption('--cluster <name>', 'the only cluster it acts on ("*": every cluster, admin tokens only)')
     .option('--vantage <name>', 'prober tokens (required): the only vantage point it fetches an assignment and votes as')
     .option('--director <id>', 'shim tokens: the only director it heartbeats as (a shim token without it reads verdicts only)')
@@ -47,7 +47,7 @@ export function registerTokenCommand(program: Command, setExit: (code: number) =
         setExit(64);
       };
       const scope = Scope.safeParse(opts.scope);
-      if (!scope.success) return refuse('--scope is admin, prober or shim');
+      if (!scope.success) return refuse('--scope is admin, prober, shim or viewer');
       const token = newToken(scope.data);
       const bound = opts.vantage ?? opts.director;
       const record = StoredToken.safeParse({

@@ -50,6 +50,14 @@ export class BoardFeed implements SnapshotTap {
     this.subscriber.start();
   }
 
+  /** SIGHUP: the reloaded config's track_boards (unchanged ones keep their state: core/vote/board-track.ts retarget). */
+  retarget(targets: BoardTarget[]): void {
+    if (this.stopped) return;
+    this.log('board tracking reloaded', { tracks: targets.map((t) => t.name) });
+    this.apply(this.tracker.retarget(targets, this.wallNowMs()));
+    this.send(this.tracker.view());
+  }
+
   onSnapshot(s: Snapshot): void {
     if (this.stopped) return;
     this.apply(this.tracker.accept(s, this.wallNowMs()));
@@ -97,8 +105,8 @@ export class BoardFeed implements SnapshotTap {
   }
 }
 
-/** A feed for the track_boards that name an instance this shim runs, or null when none does. */
-export function createBoardFeed(config: Config, instances: readonly string[], send: (view: BoardView) => void, log: Log): BoardFeed | null {
+/** The track_boards that name an instance this shim runs, resolved to snapshot keys. */
+export function boardTargetsFor(config: Config, instances: readonly string[], log: Log): BoardTarget[] {
   const here = new Set(instances);
   const targets: BoardTarget[] = [];
   for (const tb of config.vigil.trackBoards) {
@@ -108,5 +116,11 @@ export function createBoardFeed(config: Config, instances: readonly string[], se
     if (r.ok) targets.push(r.target);
     else log('track_board ignored', { track: tb.name, error: r.problem.message });
   }
+  return targets;
+}
+
+/** A feed for the track_boards that name an instance this shim runs, or null when none does. */
+export function createBoardFeed(config: Config, instances: readonly string[], send: (view: BoardView) => void, log: Log): BoardFeed | null {
+  const targets = boardTargetsFor(config, instances, log);
   return targets.length ? new BoardFeed(targets, send, log) : null;
 }

@@ -1,7 +1,8 @@
 import { request, WebSocket } from 'undici';
 import * as z from 'zod';
-import { SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
+import { parseSignatureHeader, SIGNATURE_HEADER, verifySnapshot, type CryptoKey, type Snapshot, type VerifyOutcome } from '../../core/vote/snapshot.ts';
 import { deadline } from '../ports/deadline.ts';
+import type { Faults } from './faults.ts';
 import { frameLimitedAgent, MAX_FRAME_BYTES, readBounded } from './frame-limit.ts';
 
 /** The Board's WebSocket message (workers/src/schemas.ts StreamMessage): the snapshot's exact bytes as a string, and its signature. */
@@ -18,8 +19,18 @@ export interface BoardSubscriberOptions {
   wallNowMs?: () => number;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   onSnapshot: (s: Snapshot) => void;
-  /** The highest sequence already applied (after a restart, from the status file): replays of it are refused. */
+  /**
+   * Called with a verified snapshot's key id and sequence (and every key id's floor) before onSnapshot:
+   * the replay state is saved here, before the table is touched. A throw is counted (where="state") and
+   * the snapshot still applies: a full disk must not freeze the table on an old verdict.
+   */
+  beforeApply?: (keyId: string, seq: number, seqByKey: Readonly<Record<string, number>>) => void;
+  /** The last sequence applied (after a restart, from the state directory): where long-poll resumes. */
   startSeq?: number;
+  /** Per signing key id, the highest sequence already applied (after a restart, from the state directory): nothing at or below it is taken. */
+  startSeqByKey?: Readonly<Record<string, number>>;
+  /** Where transport and delivery faults are counted and logged once per burst; without it each is logged. */
+  faults?: Faults;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** WebSocket attempts in a row that bring no snapshot before falling back to long-poll. */
@@ -58,9 +69,11 @@ export class BoardSubscriber {
   private verifyChain: Promise<void> = Promise.resolve();
   private ws: WebSocket | null = null;
   private loopDone: Promise<void> | null = null;
+  private readonly seqByKey: Record<string, number>;
 
   constructor(private readonly o: BoardSubscriberOptions) {
     this.stats.lastSeq = o.startSeq ?? 0;
+    this.seqByKey = { ...o.startSeqByKey };
   }
 
   start(): void {
@@ -83,24 +96,37 @@ export class BoardSubscriber {
     let attempt = 0;
     const maxFailures = this.o.wsFailuresBeforePoll ?? 3;
     while (!this.stopped) {
-      if (wsFailures < maxFailures) {
-        const got = await this.runWebSocket();
-        if (this.stopped) break;
-        if (got > 0) {
-          wsFailures = 0;
-          attempt = 0;
-        } else wsFailures++;
+      // Whatever a round throws, the loop goes on: counted, backed off, next round.
+      try {
+        if (wsFailures < maxFailures) {
+          const got = await this.runWebSocket();
+          if (this.stopped) break;
+          if (got > 0) {
+            wsFailures = 0;
+            attempt = 0;
+          } else wsFailures++;
+          await this.sleep(this.backoffMs(attempt++));
+          continue;
+        }
+        for (let round = 0; round < (this.o.pollRoundsBeforeWs ?? 4) && !this.stopped; round++) {
+          const ok = await this.pollOnce();
+          if (ok) attempt = 0;
+          else await this.sleep(this.backoffMs(attempt++));
+        }
+        wsFailures = 0;
+      } catch (err) {
+        this.fault('board', 'loop_threw', err);
         await this.sleep(this.backoffMs(attempt++));
-        continue;
       }
-      for (let round = 0; round < (this.o.pollRoundsBeforeWs ?? 4) && !this.stopped; round++) {
-        const ok = await this.pollOnce();
-        if (ok) attempt = 0;
-        else await this.sleep(this.backoffMs(attempt++));
-      }
-      wsFailures = 0;
     }
     this.stats.transport = 'none';
+  }
+
+  private fault(where: string, reason: string, err: unknown): void {
+    this.stats.errors++;
+    const detail = err instanceof Error ? err.message : String(err);
+    if (this.o.faults) this.o.faults.fault(where, reason, detail);
+    else this.o.log('fault', { where, reason, detail });
   }
 
   private backoffMs(attempt: number): number {
@@ -138,23 +164,26 @@ export class BoardSubscriber {
         ws = new WebSocket(url, { headers: { Authorization: `Bearer ${this.o.token}` }, dispatcher });
       } catch (err) {
         void dispatcher.destroy();
-        this.stats.errors++;
-        this.o.log('board websocket failed', { error: String(err) });
+        this.fault('board', 'websocket_failed', err);
         return resolve(0);
       }
       this.ws = ws;
       const idleMs = this.o.idleReconnectMs ?? 90_000;
       let idle: NodeJS.Timeout | undefined;
+      let opened = false;
+      let closedByUs = false;
       const armIdle = () => {
         clearTimeout(idle);
         idle = setTimeout(() => {
           this.o.log('board websocket idle, reconnecting', { idleMs });
+          closedByUs = true;
           ws.close();
         }, idleMs);
       };
       const connectTimer = setTimeout(() => ws.close(), this.o.connectTimeoutMs ?? 10_000);
       let ping: NodeJS.Timeout | undefined;
       ws.addEventListener('open', () => {
+        opened = true;
         clearTimeout(connectTimer);
         this.stats.wsConnects++;
         this.stats.transport = 'websocket';
@@ -163,26 +192,30 @@ export class BoardSubscriber {
         ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), this.o.pingEveryMs ?? 20_000);
       });
       ws.addEventListener('message', (ev) => {
-        if (typeof ev.data !== 'string') return this.reject('bad_message', 'binary frame');
-        let doc: unknown;
+        // A throw here would reach the process (an event listener): counted as a fault instead.
         try {
-          doc = JSON.parse(ev.data);
-        } catch {
-          return this.reject('bad_message', 'not JSON');
+          if (typeof ev.data !== 'string') return this.reject('bad_message', 'binary frame');
+          let doc: unknown;
+          try {
+            doc = JSON.parse(ev.data);
+          } catch {
+            return this.reject('bad_message', 'not JSON');
+          }
+          if ((doc as { type?: unknown })?.type === 'pong') return armIdle();
+          const m = StreamMessage.safeParse(doc);
+          if (!m.success) return this.reject('bad_message', m.error.issues[0]?.message ?? 'schema');
+          messages++;
+          armIdle();
+          this.handle(new TextEncoder().encode(m.data.body), m.data.signature);
+        } catch (err) {
+          this.fault('board', 'message_threw', err);
         }
-        if ((doc as { type?: unknown })?.type === 'pong') return armIdle();
-        const m = StreamMessage.safeParse(doc);
-        if (!m.success) return this.reject('bad_message', m.error.issues[0]?.message ?? 'schema');
-        messages++;
-        armIdle();
-        this.handle(new TextEncoder().encode(m.data.body), m.data.signature);
       });
       ws.addEventListener('error', (ev) => {
-        this.stats.errors++;
         const e = ev as { error?: { message?: string; cause?: unknown }; message?: string };
         // A refused handshake (a wrong token: 401/403) arrives with an empty message: say what it may be rather than "".
         const said = e.error?.message || e.message || 'the connection failed or the Board refused the handshake (a 401/403 means the token is not accepted; long-poll will say which)';
-        this.o.log('board websocket error', { error: said, cause: e.error?.cause ? String(e.error.cause) : undefined });
+        this.fault('board', opened ? 'websocket_error' : 'websocket_connect_failed', `${said}${e.error?.cause ? ` (${String(e.error.cause)})` : ''}`);
       });
       ws.addEventListener('close', (ev) => {
         clearTimeout(connectTimer);
@@ -192,7 +225,8 @@ export class BoardSubscriber {
         void dispatcher.destroy();
         // Refused unread, like a snapshot that fails verification: counted by reason, then the loop reconnects.
         if (oversized) this.reject('too_large', `a WebSocket message of ${oversized} bytes; the limit is ${maxBytes}`);
-        if (!this.stopped) this.o.log('board websocket closed', { code: ev.code, messages });
+        // The Board went away or the connection broke (mid-frame, say): a fault; our own idle close is not.
+        else if (!this.stopped && opened && !closedByUs) this.fault('board', 'connection_lost', `WebSocket closed, code ${ev.code}, after ${messages} snapshot(s)`);
         void this.verifyChain.then(() => resolve(messages));
       });
     });
@@ -216,8 +250,7 @@ export class BoardSubscriber {
       }
       if (res.statusCode === 204) return true;
       if (res.statusCode !== 200) {
-        this.stats.errors++;
-        this.o.log('board long-poll failed', { status: res.statusCode });
+        this.fault('board', 'long_poll_status', `HTTP ${res.statusCode}`);
         return false;
       }
       const sig = res.headers[SIGNATURE_HEADER.toLowerCase()];
@@ -228,23 +261,43 @@ export class BoardSubscriber {
       return this.stats.accepted > accepted;
     } catch (err) {
       if (this.stopped) return true;
-      this.stats.errors++;
-      this.o.log('board long-poll failed', { error: (err as Error).message });
+      this.fault('board', 'long_poll_failed', err);
       return false;
     } finally {
       limit.clear();
     }
   }
 
-  /** Verifies in arrival order, so the sequence check sees every earlier acceptance. */
+  /**
+   * Verifies in arrival order, so the sequence check sees every earlier acceptance. The chain never
+   * rejects: a throw anywhere in one link is counted and the next snapshot is verified as usual.
+   */
   private handle(body: Uint8Array, signature: string | undefined): void {
-    this.verifyChain = this.verifyChain.then(async () => {
-      const v = await verifySnapshot(body, signature, { cluster: this.o.cluster, nowMs: (this.o.wallNowMs ?? Date.now)(), lastSeq: this.stats.lastSeq, keys: this.o.keys });
-      if (!v.ok) return this.reject(v.reason, v.detail);
-      this.stats.accepted++;
-      this.stats.lastSeq = v.snapshot.seq;
+    this.verifyChain = this.verifyChain.then(() => this.verifyAndDeliver(body, signature)).catch((err: unknown) => this.fault('snapshot', 'verify_threw', err));
+  }
+
+  private async verifyAndDeliver(body: Uint8Array, signature: string | undefined): Promise<void> {
+    // Sequences are per signing key id (see replay-state.ts): a key id never seen starts from 0.
+    const keyId = parseSignatureHeader(signature)?.keyId;
+    const floor = keyId === undefined ? 0 : (this.seqByKey[keyId] ?? 0);
+    const v = await verifySnapshot(body, signature, { cluster: this.o.cluster, nowMs: (this.o.wallNowMs ?? Date.now)(), lastSeq: floor, keys: this.o.keys });
+    if (!v.ok) return this.reject(v.reason, v.detail);
+    this.stats.accepted++;
+    this.stats.lastSeq = v.snapshot.seq;
+    this.seqByKey[keyId!] = v.snapshot.seq;
+    try {
+      this.o.beforeApply?.(keyId!, v.snapshot.seq, this.seqByKey);
+      this.o.faults?.ok('state');
+    } catch (err) {
+      this.fault('state', 'write_failed', err);
+    }
+    try {
       this.o.onSnapshot(v.snapshot);
-    });
+    } catch (err) {
+      return this.fault('snapshot', 'apply_threw', err);
+    }
+    this.o.faults?.ok('snapshot');
+    this.o.faults?.ok('board');
   }
 
   private reject(reason: RejectReason, detail: string): void {

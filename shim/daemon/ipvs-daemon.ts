@@ -9,7 +9,8 @@ import { virtualServerKey } from '../../core/vote/targets.ts';
 import { foldVirtualServer, type DesiredVirtualServer, type RealServerInput } from '../../core/vote/virtual-server.ts';
 import type { IpvsTable } from '../../core/ipvs/table.ts';
 import type { IpvsBackend } from '../ipvs/backend.ts';
-import { reconcile } from '../ipvs/reconcile.ts';
+import { reconcile, type ReconcileResult } from '../ipvs/reconcile.ts';
+import { Faults } from './faults.ts';
 import { LocalVerdicts } from './local-verdicts.ts';
 import { LvsNotifier } from './lvs-notifier.ts';
 import type { Metrics } from './metrics.ts';
@@ -30,6 +31,10 @@ export interface IpvsDaemonOptions {
   resyncEveryMs?: number;
   tickEveryMs?: number;
   notifyScriptTimeoutMs?: number;
+  /** After a failed pass, the next one (a fresh read) comes this long later, doubling up to resyncEveryMs. */
+  retryBaseMs?: number;
+  /** Where faults are counted and logged once per burst; one of its own on `metrics` otherwise. */
+  faults?: Faults;
 }
 
 /**
@@ -53,6 +58,15 @@ export class IpvsDaemon {
   private stopped = false;
   /** The table as our last successful pass left it; dropped to force a fresh read (resync timer, any failure). */
   private observed: IpvsTable | undefined;
+  /**
+   * Services this process created or took over by applying a verdict (a pass that succeeded with them
+   * in the desired table): the only ones a stop or a reload may remove. A service that was in the
+   * kernel before (keepalived's, say) and never had a verdict applied stays whatever happens.
+   */
+  private readonly owned = new Set<string>();
+  private readonly faults: Faults;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAttempt = 0;
   private firstPassDone: () => void = () => {};
   /** Settles when the first reconcile pass has ended (applied or failed): start-up is over for the table. */
   readonly firstPass = new Promise<void>((resolve) => (this.firstPassDone = resolve));
@@ -63,6 +77,7 @@ export class IpvsDaemon {
   ) {
     this.fs = initialFailStatic((o.wallNowMs ?? Date.now)(), o.localOnly);
     this.notifier = new LvsNotifier(config, o.log, o.notifyScriptTimeoutMs);
+    this.faults = o.faults ?? new Faults(o.metrics, o.log);
     const m = o.metrics;
     m.define('vigil_shim_snapshot_age_seconds', 'gauge', 'Age of the snapshot in force (since the Board issued it); NaN before the first');
     m.define('vigil_shim_applied_sequence', 'gauge', 'Sequence number of the last snapshot applied');
@@ -73,7 +88,9 @@ export class IpvsDaemon {
     m.define('vigil_shim_ipvs_last_reconcile_duration_seconds', 'gauge', 'Duration of the last reconcile pass (read + apply)');
     m.define('vigil_shim_ipvs_services', 'gauge', "This config's IPVS services: desired (from the verdicts in force) and in the kernel after the last successful pass");
     m.define('vigil_shim_ipvs_real_servers', 'gauge', "Real servers (destinations) of this config's services: desired, and in the kernel after the last successful pass");
+    m.define('vigil_shim_ipvs_owned_services', 'gauge', 'Services this process created or took over: what a stop may release');
     m.collect(() => {
+      m.set('vigil_shim_ipvs_owned_services', this.owned.size);
       m.set('vigil_shim_snapshot_age_seconds', this.lastSnapshot ? (this.now() - this.lastSnapshot.issuedAtMs) / 1000 : NaN);
       m.set('vigil_shim_applied_sequence', this.lastSnapshot?.seq ?? 0);
       for (const mode of ['waiting', 'board', 'holding', 'local']) m.set('vigil_shim_mode', this.fs.mode === mode ? 1 : 0, { mode });
@@ -179,14 +196,19 @@ export class IpvsDaemon {
     this.requestReconcile();
   }
 
-  /** One reconcile at a time; requests during one coalesce into one more pass. */
+  /**
+   * One reconcile at a time; requests during one coalesce into one more pass. The chain never
+   * rejects: whatever a pass throws is counted, and the next pass starts from a fresh read.
+   */
   requestReconcile(): Promise<void> {
     this.dirty = true;
-    this.busy = this.busy.then(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      await this.reconcileNow();
-    });
+    this.busy = this.busy
+      .then(async () => {
+        if (!this.dirty) return;
+        this.dirty = false;
+        await this.reconcileNow();
+      })
+      .catch((err: unknown) => this.failed({ ok: false, stage: 'apply', code: 'threw', message: err instanceof Error ? err.message : String(err), ops: [] }));
     return this.busy;
   }
 
@@ -196,34 +218,51 @@ export class IpvsDaemon {
     for (const p of problems) this.o.log('ipvs config problem', { problem: p });
     const remove = [...this.pendingRemove];
     const t0 = performance.now();
-    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), this.observed);
-    this.firstPassDone();
-    this.observed = r.ok ? r.after : undefined;
+    // Anything unknown about the table after a failure (a read that threw, a batch cut short): the next pass reads it.
+    const observed = this.observed;
+    this.observed = undefined;
+    const r = await reconcile(this.o.backend, table, remove, AbortSignal.timeout(30_000), observed).finally(() => this.firstPassDone());
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
     m.set('vigil_shim_ipvs_last_reconcile_duration_seconds', (performance.now() - t0) / 1000);
     m.set('vigil_shim_ipvs_services', table.size, { table: 'desired' });
     m.set('vigil_shim_ipvs_real_servers', [...table.values()].reduce((n, e) => n + e.dests.length, 0), { table: 'desired' });
-    if (r.ok) {
-      const ours = [...table.keys()].flatMap((id) => r.after.get(id) ?? []);
-      m.set('vigil_shim_ipvs_services', ours.length, { table: 'kernel' });
-      m.set('vigil_shim_ipvs_real_servers', ours.reduce((n, e) => n + e.dests.length, 0), { table: 'kernel' });
+    if (!r.ok) return this.failed(r);
+    const ours = [...table.keys()].flatMap((id) => r.after.get(id) ?? []);
+    m.set('vigil_shim_ipvs_services', ours.length, { table: 'kernel' });
+    m.set('vigil_shim_ipvs_real_servers', ours.reduce((n, e) => n + e.dests.length, 0), { table: 'kernel' });
+    this.observed = r.after;
+    this.retryAttempt = 0;
+    this.faults.ok('ipvs');
+    for (const x of remove) {
+      this.pendingRemove.delete(x);
+      this.owned.delete(x);
     }
-    if (!r.ok) {
-      m.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
-      this.o.log('ipvs reconcile failed', { stage: r.stage, code: r.code, error: r.message, ops: r.ops.length });
-      return;
-    }
-    for (const x of remove) this.pendingRemove.delete(x);
+    for (const id of table.keys()) this.owned.add(id);
     for (const op of r.ops) m.inc('vigil_shim_ipvs_operations_total', 1, { op: op.op });
     if (r.ops.length) this.o.log('ipvs applied', { ops: r.ops.length, readMs: Math.round(r.readMs), applyMs: Math.round(r.applyMs), seq: this.lastSnapshot?.seq });
   }
 
-  /** SIGHUP: the new config's services are reconciled; services the old one had and the new one lacks are removed. */
+  /** A failed pass: counted by reason, logged once per burst, and another pass (a fresh read) after a backoff. */
+  private failed(r: Extract<ReconcileResult, { ok: false }> | { ok: false; stage: 'apply'; code: 'threw'; message: string; ops: [] }): void {
+    this.observed = undefined;
+    this.o.metrics.inc('vigil_shim_ipvs_errors_total', 1, { stage: r.stage });
+    const reason = r.code === 'threw' ? 'reconcile_threw' : r.code === 'ERR_IPVS_TIMEOUT' ? `${r.stage}_timeout` : r.code === 'ERR_IPVS_PARSE' ? 'read_unparsable' : `${r.stage}_failed`;
+    this.faults.fault('ipvs', reason, `${r.message} (${r.ops.length} op(s))`);
+    if (this.stopped || this.retryTimer) return;
+    const capMs = this.o.resyncEveryMs ?? 30_000;
+    const waitMs = Math.min(capMs, (this.o.retryBaseMs ?? 500) * 2 ** Math.min(this.retryAttempt++, 16));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.requestReconcile();
+    }, waitMs);
+  }
+
+  /** SIGHUP: the new config's services are reconciled; services the old one had, the new one lacks and this process owns are removed. */
   async reload(config: Config): Promise<void> {
     const before = desiredTable(this.config, new Map()).scope;
     const after = desiredTable(config, new Map()).scope;
-    for (const id of before) if (!after.has(id)) this.pendingRemove.add(id);
+    for (const id of before) if (!after.has(id) && this.owned.has(id)) this.pendingRemove.add(id);
     this.config = config;
     await this.notifier.close();
     this.notifier = new LvsNotifier(config, this.o.log, this.o.notifyScriptTimeoutMs);
@@ -238,20 +277,25 @@ export class IpvsDaemon {
     await this.requestReconcile();
   }
 
-  /** Stops deciding; with `release`, removes every service of the config (keepalived without -I). */
+  /**
+   * Stops deciding; with `release`, removes the services this process owns (keepalived without -I
+   * removes every service of its config; a shim that never applied a verdict removes nothing).
+   */
   async stop(release: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryTimer);
     this.local?.stop();
     this.local = null;
     this.fs = { mode: 'holding', heldSinceMs: this.now() };
     await this.busy;
-    if (release) {
-      for (const id of desiredTable(this.config, new Map()).scope) this.pendingRemove.add(id);
+    const releasing = release ? [...this.owned] : [];
+    if (releasing.length) {
+      for (const id of releasing) this.pendingRemove.add(id);
       await this.requestReconcile();
     }
     await this.notifier.close();
-    this.o.log('ipvs stopped', { released: release });
+    this.o.log('ipvs stopped', { released: releasing });
   }
 }

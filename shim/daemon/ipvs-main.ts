@@ -4,6 +4,7 @@ import { createIpvsBackend } from '../ipvs/create-backend.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
+import { Faults, installProcessFaultHandlers } from './faults.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import type { Metrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
@@ -43,12 +44,15 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 /** Starts the IPVS side for a config that has virtual servers. */
 /** `metrics`: the process's one registry (shim-command.ts serves it with --metrics-listen). */
 export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, metrics: Metrics, tap?: SnapshotTap): Promise<IpvsSide> {
+  const faults = new Faults(metrics, log);
+  installProcessFaultHandlers(faults, log);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
   const daemon = new IpvsDaemon(config, {
     backend,
     clock: systemClock,
     log,
     metrics,
+    faults,
     localOnly: !!o.local,
     localAfterMs: o.localAfter !== undefined ? Number(o.localAfter) * 1000 : undefined,
   });
@@ -57,7 +61,7 @@ export async function startIpvsSide(config: Config, o: IpvsCliOptions, log: (msg
     subscriber = await followBoard(o, log, (s) => {
       daemon.acceptSnapshot(s);
       tap?.onSnapshot(s);
-    }, metrics);
+    }, metrics, faults);
   }
   daemon.start();
   subscriber?.start();

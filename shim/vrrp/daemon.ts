@@ -10,7 +10,8 @@ import { InstanceRuntime, type Log } from './instance-runtime.ts';
 import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
 import type { Effect, VrrpState } from './machine.ts';
 import { Notifier } from './notify.ts';
-import type { VrrpPlan } from './plan.ts';
+import type { InstancePlan, VrrpPlan } from './plan.ts';
+import { addressChanges, diffPlans } from './reload-plan.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   log: Log;
   /** Rewritten on every state change and, throttled, when counters move. */
   statusFile?: string;
+  /** Called after every state change (the host thread keeps a copy of the states). */
+  onStateChange?: () => void;
   clock?: () => number;
 }
 
@@ -45,14 +48,15 @@ export class VrrpDaemon {
   private readonly ownFault = new Map<InstanceRuntime, boolean>();
   /** The last effect per track_board name, kept across instances (and for those not started yet). */
   private readonly boardEffects = new Map<string, BoardEffect>();
-  private readonly notifier: Notifier;
+  private notifier: Notifier;
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
-    readonly plan: VrrpPlan,
+    /** The running plan; a reload replaces it. */
+    private plan: VrrpPlan,
     private readonly opts: DaemonOptions,
   ) {
     this.clock = opts.clock ?? (() => performance.now());
@@ -60,27 +64,55 @@ export class VrrpDaemon {
   }
 
   start(): void {
-    const log = this.opts.log;
-    for (const p of this.plan.instances) {
-      const key = `${p.ifname}/${p.family}`;
-      let link = this.links.get(key);
-      if (!link) {
-        link = new VrrpLink(p.ifname, p.family, (pkt) => this.onPacket(key, pkt));
-        link.open();
-        this.links.set(key, link);
+    for (const rt of this.prepare(this.plan.instances)) this.runtimes.push(rt);
+    this.buildGroups();
+    this.launch(this.runtimes);
+    this.opts.log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
+    this.schedule();
+  }
+
+  /** Opens the links and builds the runtimes for these instances, starting nothing; throws (closing what it opened) when the host lacks what one needs. */
+  private prepare(instances: InstancePlan[]): InstanceRuntime[] {
+    const opened: string[] = [];
+    try {
+      return instances.map((p) => {
+        const key = `${p.ifname}/${p.family}`;
+        let link = this.links.get(key);
+        if (!link) {
+          link = new VrrpLink(p.ifname, p.family, (pkt) => this.onPacket(key, pkt));
+          link.open();
+          this.links.set(key, link);
+          opened.push(key);
+        }
+        if (p.unicastPeers.length === 0) link.join(p.destination);
+        const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
+        // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
+        if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
+        return new InstanceRuntime(p, link, canonicalAddress(source), this.opts.log);
+      });
+    } catch (err) {
+      for (const key of opened) {
+        this.links.get(key)?.close();
+        this.links.delete(key);
       }
-      if (p.unicastPeers.length === 0) link.join(p.destination);
-      const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
-      // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
-      if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
-      this.runtimes.push(new InstanceRuntime(p, link, canonicalAddress(source), log));
+      throw err;
     }
+  }
+
+  private buildGroups(): void {
+    this.groups.clear();
     for (const g of this.plan.groups) {
       const members = this.runtimes.filter((r) => g.members.includes(r.plan.name)).map((r) => r.machine);
-      this.groups.set(g.name, new SyncGroup(g.name, members));
+      const group = new SyncGroup(g.name, members);
+      group.refresh();
+      this.groups.set(g.name, group);
     }
+  }
+
+  /** Tracking, then the machines leave INIT, then the track sources start: for start-up and for instances a reload adds. */
+  private launch(fresh: InstanceRuntime[]): void {
     const now = this.clock();
-    for (const rt of this.runtimes) {
+    for (const rt of fresh) {
       const list: Tracked[] = rt.plan.tracks.map((spec) => {
         // The Board's verdict is neutral until a view says otherwise (core/vote/board-track.ts).
         const t: Tracked = { spec: { ...spec, status: spec.kind === 'board' ? statusOf(this.boardEffects.get(spec.name) ?? 'neutral') : { kind: 'pass-fail', ok: null } }, source: null };
@@ -101,14 +133,61 @@ export class VrrpDaemon {
       this.ownFault.set(rt, result.fault);
       rt.machine.setEffectivePriority(now, result.effectivePriority);
     }
-    for (const rt of this.runtimes) {
+    for (const rt of fresh) {
       // Clear leftovers of an earlier run (kill -9, --dont-release-vrrp), as keepalived does at start.
       if (!(rt.machine.isOwner && rt.plan.initialState === 'MASTER')) void rt.releaseAddresses();
       this.apply(rt, rt.machine.start(now, this.faultOf(rt)));
     }
-    for (const list of this.tracked.values()) for (const t of list) t.source?.start();
-    log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
+    for (const rt of fresh) for (const t of this.tracked.get(rt) ?? []) t.source?.start();
+  }
+
+  /**
+   * SIGHUP: run `next` instead of the running plan (rules in reload-plan.ts).
+   * Kept instances keep their state and timers; removed ones leave as at
+   * shutdown (priority 0, addresses removed, notify STOP) whatever
+   * --dont-release-vrrp says, since nothing will advertise them again; added
+   * ones start as at start-up. Throws, changing nothing, when an added
+   * instance cannot start here.
+   */
+  async reload(next: VrrpPlan): Promise<{ kept: string[]; added: string[]; removed: string[] }> {
+    if (this.stopped) return { kept: [], added: [], removed: [] };
+    const diff = diffPlans(this.plan, next);
+    const fresh = this.prepare(diff.added);
+    const now = this.clock();
+    const leaving = diff.removed.map((p) => this.runtimes.find((r) => r.plan === p)!).filter(Boolean);
+    for (const rt of leaving) {
+      this.apply(rt, rt.machine.stop(now, true));
+      for (const t of this.tracked.get(rt) ?? []) t.source?.stop();
+      this.tracked.delete(rt);
+      this.ownFault.delete(rt);
+      this.runtimes.splice(this.runtimes.indexOf(rt), 1);
+    }
+    if (JSON.stringify([next.notifyFifos, next.scriptPolicy]) !== JSON.stringify([this.plan.notifyFifos, this.plan.scriptPolicy])) {
+      const old = this.notifier;
+      this.notifier = new Notifier(next.notifyFifos, (msg, fields) => this.opts.log(msg, fields), next.scriptPolicy);
+      void old.drain(5_000).then(() => old.close());
+    }
+    this.plan = next;
+    for (const [, now] of diff.kept) {
+      const rt = this.runtimes.find((r) => r.plan.name === now.name)!;
+      const moves = addressChanges(rt.plan, now);
+      rt.reconfigure(now);
+      if (moves.add.length || moves.remove.length) void rt.moveAddresses(moves.add, moves.remove);
+      this.retrack(rt);
+    }
+    this.runtimes.push(...fresh);
+    this.buildGroups();
+    this.launch(fresh);
     this.schedule();
+    await Promise.all(leaving.map((rt) => rt.settle(6_000)));
+    for (const rt of leaving) rt.close();
+    for (const [key, link] of this.links) {
+      if (this.runtimes.some((r) => r.link === link)) continue;
+      link.close();
+      this.links.delete(key);
+    }
+    this.writeStatus();
+    return { kept: diff.kept.map(([, p]) => p.name), added: diff.added.map((p) => p.name), removed: diff.removed.map((p) => p.name) };
   }
 
   /**
@@ -201,6 +280,7 @@ export class VrrpDaemon {
       }
     }
     this.writeStatus();
+    this.opts.onStateChange?.();
   }
 
   private schedule(): void {

@@ -48,11 +48,12 @@ export class InstanceRuntime {
   private addressQueue: Promise<void> = Promise.resolve();
   private garpTimers = new Set<NodeJS.Timeout>();
   private frameSenders = new Map<string, FrameSender>();
-  private readonly policy: ReceivePolicy;
-  private readonly advertised: string[];
+  private policy: ReceivePolicy;
+  private advertised: string[];
 
   constructor(
-    readonly plan: InstancePlan,
+    /** Replaced in place by a reload that keeps the instance (reconfigure). */
+    public plan: InstancePlan,
     readonly link: VrrpLink,
     readonly sourceAddress: string,
     private readonly log: Log,
@@ -79,6 +80,24 @@ export class InstanceRuntime {
       checkUnicastSrc: plan.checkUnicastSrc,
       ownAddresses: new Set([canonicalAddress(sourceAddress)]),
     };
+  }
+
+  /**
+   * A reload kept this instance (same identity, see reload-plan.ts): the new
+   * plan's priority, interval, preemption, addresses and scripts apply from
+   * now on; the machine keeps its state. The caller moves the addresses.
+   */
+  reconfigure(plan: InstancePlan): void {
+    this.plan = plan;
+    this.advertised = plan.addresses.map((a) => parsePrefix(a.address)!.address);
+    this.policy = { ...this.policy, advertIntMs: plan.advertIntMs };
+    this.machine.reconfigure({
+      advertIntMs: plan.advertIntMs,
+      basePriority: plan.basePriority,
+      nopreempt: plan.nopreempt,
+      preemptDelayMs: plan.preemptDelayMs,
+      downTimerAdverts: plan.downTimerAdverts,
+    });
   }
 
   countDrop(reason: DropReason): void {
@@ -167,6 +186,21 @@ export class InstanceRuntime {
         this.stats.addressErrors++;
         this.log('address remove failed', { instance: this.plan.name, address: r.address, detail: r.detail });
       }
+    };
+    this.addressQueue = this.addressQueue.then(run, run);
+    return this.addressQueue;
+  }
+
+  /** A reload changed a kept instance's addresses: off and on in place, announced when master; no state change. */
+  moveAddresses(add: VirtualAddress[], remove: VirtualAddress[]): Promise<void> {
+    const run = async () => {
+      const master = this.machine.state === 'MASTER';
+      const results = await Promise.all([...remove.map((a) => removeAddress(a, this.plan.ifname)), ...(master ? add.map((a) => addAddress(a, this.plan.ifname)) : [])]);
+      for (const r of results.filter((x) => !x.ok)) {
+        this.stats.addressErrors++;
+        this.log('address change failed', { instance: this.plan.name, address: r.address, detail: r.detail });
+      }
+      if (master && add.length) this.announce(this.plan.garp.repeat);
     };
     this.addressQueue = this.addressQueue.then(run, run);
     return this.addressQueue;

@@ -220,6 +220,16 @@ export class VrrpMachine {
     return effects;
   }
 
+  /**
+   * A reload changed what may change in place (shim/vrrp/reload-plan.ts): the
+   * state and the running timer stay; the next advert or timer uses the new
+   * values. A v3 backup keeps the interval it learned from its master.
+   */
+  reconfigure(o: Pick<MachineOptions, 'advertIntMs' | 'basePriority' | 'nopreempt' | 'preemptDelayMs' | 'downTimerAdverts'>): void {
+    Object.assign(this.opts, o);
+    if (this.state === 'MASTER' || this.opts.version === 2) this.masterAdvertIntMs = o.advertIntMs;
+  }
+
   /** Shutdown: priority 0 and release unless --dont-release-vrrp. */
   stop(nowMs: number, release: boolean): Effect[] {
     if (this.state === 'STOP') return [];

@@ -1,61 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually, within } from '../helpers/eventually.ts';
+import { INTERVAL_MS, launched, lineTimeMs, MARKER_VAR, ready, READY_MS, startVigil, STOP_MS, type Launched, type Run } from '../helpers/vigil-start.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-/** delay_loop of the flapping real server in devstack/keepalived.conf. */
-const INTERVAL_MS = 2000;
-/** wrangler's first start on a cold machine bundles the Worker and starts two workerd: generous. */
-const READY_MS = 90_000;
-/** vigil start bounds its own stop at 15 s; past that it is broken. */
-const STOP_MS = 20_000;
 /** After a second signal: an immediate SIGKILL and exit. */
 const ESCALATED_MS = 3000;
 /** SIGKILLed processes are gone at once; their zombies wait for the reaper. */
 const GONE_MS = 5000;
 const TEST_MS = READY_MS + STOP_MS + 20_000;
-const MARKER_VAR = 'VIGIL_START_TEST_RUN';
-
-const at = (line: string) => {
-  const [h, m, s] = line.slice(0, 12).split(':').map(Number);
-  return ((h! * 60 + m!) * 60 + s!) * 1000;
-};
-
-interface Run {
-  d: Daemon;
-  /** In the environment of `vigil start`, so of everything it starts: wrangler, esbuild, workerd. */
-  marker: string;
-}
-
-function startVigil(args: string[] = []): Run {
-  const marker = randomUUID();
-  const d = spawnDaemon(process.execPath, [join(ROOT, 'bin/vigil.js'), 'start', ...args], { cwd: ROOT, env: { ...process.env, [MARKER_VAR]: marker } });
-  return { d, marker };
-}
-
-interface Launched {
-  /** wrangler's pid and process group. */
-  pgid: number;
-  /** wrangler's temporary folder (secrets, state), on its command line. */
-  dir: string;
-}
-
-async function launched(run: Run): Promise<Launched> {
-  const m = await run.d.waitForLine('wrangler dev to be launched', /wrangler dev: pid (\d+) \(its own process group\), files in (\S+)/, READY_MS);
-  return { pgid: Number(m[1]), dir: m[2]! };
-}
-
-/** The Worker's port, once it is ready; fails (naming the transcript) if it was never printed. */
-async function ready(run: Run): Promise<number> {
-  await run.d.waitForLine('the vantage points to start (everything up)', /vantage points dc1, dc2, dc3/, READY_MS);
-  const port = /vigil local: Worker http:\/\/127\.0\.0\.1:(\d+) \(OpenAPI/.exec(run.d.output())?.[1];
-  expect(port, run.d.output()).toBeDefined();
-  return Number(port);
-}
+const at = lineTimeMs;
 
 /**
  * Live processes (zombies excluded: they are dead and wait for their reaper)

@@ -34,13 +34,22 @@ describe('vigil token new', () => {
     expect(record).toMatchObject({ scope: 'prober', cluster: 'prod', vantagePoint: 'dc1' });
     expect(record.director).toBeUndefined();
     expect(JSON.stringify(record)).not.toContain(token.slice(11));
-    expect(authenticate(token, [record], { scope: 'prober', cluster: 'prod' })).toMatchObject({ ok: true });
-    expect(authenticate(token, [record], { scope: 'prober', cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(authenticate(token, [record], { scopes: ['prober'], cluster: 'prod' })).toMatchObject({ ok: true });
+    expect(authenticate(token, [record], { scopes: ['prober'], cluster: 'staging' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
   });
 
   it('binds a shim token to a director with --director, and makes a read-only shim token without it', () => {
     expect(minted('--scope', 'shim', '--cluster', 'prod', '--director', 'lb1', '--id', 'lb1-2027').record).toMatchObject({ id: 'lb1-2027', scope: 'shim', cluster: 'prod', director: 'lb1' });
     expect(minted('--scope', 'shim', '--cluster', 'prod').record.director).toBeUndefined();
+  });
+
+  it('makes a viewer token for one cluster, which reads (verdicts, votes, events) and does nothing else', () => {
+    const { token, record } = minted('--scope', 'viewer', '--cluster', 'prod');
+    expect(token).toMatch(/^vgl_viewer_/);
+    expect(record).toMatchObject({ scope: 'viewer', cluster: 'prod' });
+    expect(authenticate(token, [record], { scopes: ['shim', 'viewer'], cluster: 'prod' })).toMatchObject({ ok: true });
+    expect(authenticate(token, [record], { scopes: ['shim'], cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_FORBIDDEN' });
+    expect(tokenNew('--scope', 'viewer', '--cluster', '*').err).toMatch(/--cluster: a viewer token names one cluster/);
   });
 
   it('makes an admin token for every cluster with --cluster "*"', () => {
@@ -55,7 +64,7 @@ describe('vigil token new', () => {
       [['--scope', 'shim'], /required option '--cluster <name>'/],
       [['--scope', 'admin', '--cluster', 'prod', '--director', 'lb1'], /--director: an admin token names no director/],
       [['--scope', 'shim', '--cluster', 'prod', '--vantage', 'dc1'], /--vantage: a shim token names no vantage point/],
-      [['--scope', 'root', '--cluster', 'prod'], /--scope is admin, prober or shim/],
+      [['--scope', 'root', '--cluster', 'prod'], /--scope is admin, prober, shim or viewer/],
     ];
     for (const [args, why] of cases) {
       const r = tokenNew(...args);

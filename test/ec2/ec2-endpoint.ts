@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Ec2Fault, Ec2World, type WorldSeed } from './ec2-state.ts';
 import { addressXml, errorXml, interfaceXml, responseXml, routeTableXml, type XmlNode } from './ec2-xml.ts';
 

@@ -38,7 +38,7 @@ describe('the real vigil shim against a Board stand-in that sends an oversized f
     writeFileSync(token, 'vgl_shim_test\n', { mode: 0o600 });
     await board.publish(VSS);
     board.oversizeNext = HOSTILE_BYTES;
-    shim = spawnDaemon(process.execPath, [join(ROOT, 'bin/vigil.js'), 'shim', '--config', conf, '--board', board.url(), '--cluster', 'c1', '--token-file', token, '--board-key', key, '--ipvs-backend', 'dry-run', '--board-backoff-max', '1'], {
+    shim = spawnDaemon(process.execPath, [join(ROOT, 'bin/vigil.js'), 'shim', '--config', conf, '--board', board.url(), '--cluster', 'c1', '--token-file', token, '--board-key', key, '--ipvs-backend', 'dry-run', '--board-backoff-max', '1', '--state-dir', join(dir, 'state')], {
       env: { ...process.env },
     });
     await shim.waitForLine('the oversized frame refused', /snapshot rejected.*too_large/, 20_000);

@@ -38,6 +38,10 @@ export class TestBoard {
   oversizeSent = 0;
   /** When set, the next long-poll is answered 200 with this many bytes, chunked (no Content-Length), streamed the same way. */
   oversizePollNext = 0;
+  /** When set, the next WebSocket gets the current snapshot's frame cut off halfway, then the connection drops. */
+  cutNext = false;
+  /** When set, the next long-poll answer declares the whole body, sends half of it, and the connection drops. */
+  cutPollNext = false;
 
   constructor(private readonly o: TestBoardOptions) {}
 
@@ -67,6 +71,13 @@ export class TestBoard {
           const c = this.current;
           // Offered bytes are served whatever `since` says: a replay is exactly an old sequence.
           if (!c || (c.seq <= since && !c.raw)) return void res.writeHead(204).end();
+          if (this.cutPollNext) {
+            this.cutPollNext = false;
+            const body = Buffer.from(c.body);
+            res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, [SIGNATURE_HEADER]: c.signature });
+            res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+            return;
+          }
           if (this.oversizePollNext) {
             const bytes = this.oversizePollNext;
             this.oversizePollNext = 0;
@@ -100,6 +111,7 @@ export class TestBoard {
         return;
       }
       if (this.oversizeNext) return this.oversizedFrame(req, socket, this.oversizeNext);
+      if (this.cutNext && this.current) return this.cutFrame(req, socket, this.current);
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.current) this.sendTo(ws, this.current.body, this.current.signature, this.current.seq);
         ws.on('message', (m) => {
@@ -126,11 +138,30 @@ export class TestBoard {
     }
   }
 
+  /** The 101 answer to a WebSocket upgrade, written by hand (for frames the ws library would never send). */
+  private handshake(req: IncomingMessage, socket: Duplex): void {
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  }
+
+  /** Declares the current snapshot's whole message, sends half its payload, and drops the connection. */
+  private cutFrame(req: IncomingMessage, socket: Duplex, c: { body: Uint8Array | string; signature: string; seq: number }): void {
+    this.cutNext = false;
+    this.handshake(req, socket);
+    const payload = Buffer.from(JSON.stringify({ type: 'snapshot', seq: c.seq, signature: c.signature, body: typeof c.body === 'string' ? c.body : Buffer.from(c.body).toString('utf8') }));
+    const header = Buffer.alloc(10);
+    header[0] = 0x81;
+    header[1] = 127;
+    header.writeUInt32BE(0, 2);
+    header.writeUInt32BE(payload.length, 6);
+    socket.on('error', () => undefined);
+    socket.write(Buffer.concat([header, payload.subarray(0, payload.length >> 1)]), () => socket.destroy());
+  }
+
   /** Completes the handshake by hand, then declares one huge text frame and streams its payload with backpressure. */
   private oversizedFrame(req: IncomingMessage, socket: Duplex, bytes: number): void {
     this.oversizeNext = 0;
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    this.handshake(req, socket);
     const header = Buffer.alloc(10);
     header[0] = 0x81;
     header[1] = 127;
@@ -174,6 +205,22 @@ export class TestBoard {
     for (const w of [...this.waiters]) w();
     for (const ws of this.wss?.clients ?? []) this.sendTo(ws, signed.body, signed.signature, snap.seq);
     return this.current;
+  }
+
+  /** Drops every open WebSocket at the TCP level (no close frame), the Board staying up: subscribers reconnect. */
+  dropSockets(): void {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+  }
+
+  /** A correct signature over any bytes (a body that is not a snapshot, signed by the right key: `malformed`). */
+  async signBytes(body: Uint8Array<ArrayBuffer>): Promise<string> {
+    const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', this.key.privateKey, body));
+    return `keyid=${this.keyId}, ed25519=${Buffer.from(sig).toString('base64')}`;
+  }
+
+  /** Sends text that is no StreamMessage at all (not JSON) over every open WebSocket. */
+  pushText(text: string): void {
+    for (const ws of this.wss?.clients ?? []) ws.send(text);
   }
 
   /** Pushes bytes and a signature as they are (forged, replayed...), over every open WebSocket. */

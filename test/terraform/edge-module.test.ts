@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BINDING_TYPES, KEEP_BINDINGS, META_ARGUMENTS, NESTED, PROVIDER, RESOURCES } from './cloudflare-v5-allowlist.ts';
 import { REPO } from './terraform.ts';
 

@@ -96,7 +96,7 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
     const n = serial++;
     const shimConf = lab.write(`shim${n}.conf`, keepalivedConf('shim', [{ version: 3, vip: `${vip}/24`, priority: 150 }]) + TRACKING + '\n');
     const kaConf = lab.write(`ka${n}.conf`, keepalivedConf('ka', [{ version: 3, vip: `${vip}/24`, priority: 120 }]) + TRACKING + '\n');
-    const shim = lab.shim(shimHost, `shim${n}`, shimConf, ['--config-id', 'shim', ...sides, '--board', BOARD_IN_NS, '--cluster', 'c1', '--token-file', join(lab.dir, 'token'), '--board-key', join(lab.dir, 'key.json'), '--board-backoff-max', '1']);
+    const shim = lab.shim(shimHost, `shim${n}`, shimConf, ['--config-id', 'shim', ...sides, '--board', BOARD_IN_NS, '--cluster', 'c1', '--token-file', join(lab.dir, 'token'), '--board-key', join(lab.dir, 'key.json'), '--board-backoff-max', '1', '--state-dir', join(lab.dir, `state${n}`)]);
     const ka = lab.keepalived(kaHost, `ka${n}`, kaConf);
     running.push(shim, ka);
     return { shim, ka };
@@ -130,6 +130,12 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
       expect(metrics).toContain('vigil_shim_vrrp_instance_state{instance="VI_1",state="MASTER"} 0');
       if (!promtoolMissing) expect(promtool(['check', 'metrics'], metrics), metrics).toMatchObject({ code: 0 });
     }
+    // A reload (the same file) keeps the track's effect: no neutral blip that would hand the address back.
+    shim.daemon.signal('SIGHUP');
+    await shim.daemon.waitForLine('the shim to reload its track_board', /"msg":"board tracking reloaded","tracks":\["web"\]/, DEADLINE_MS);
+    await shim.daemon.waitForLine('the reload to end', /"msg":"reloaded"/, DEADLINE_MS);
+    expect((await lab.freshStatus(shim)).instances[0], why(shim)).toMatchObject({ state: 'BACKUP', priority: 90 });
+    expect(shim.daemon.output(), why(shim)).not.toMatch(/"msg":"board track neutral"/);
 
     await board.publish(verdict(true));
     await holderIs(lab, vip, shimHost, DEADLINE_MS, () => why(shim, ka));

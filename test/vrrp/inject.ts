@@ -5,7 +5,7 @@
  * never overflows. Prints the number sent.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAddon } from '../../shim/vrrp/link.ts';
 
 const Batch = z.object({ packets: z.array(z.object({ hex: z.string().regex(/^([0-9a-f]{2})*$/), destination: z.string() })).max(100_000) });

@@ -13,6 +13,10 @@ import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, V
 import { signingKey } from './signing-key.ts';
 import { withDeadline } from './deadline.ts';
 import type { LeaseState } from '../../core/lease/lease.ts';
+import { redactForViewer } from '../../core/config/redact.ts';
+import type { Config } from '../../core/config/model.ts';
+import { tokenFromProtocols } from './viewer-feed.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 /**
  * A plain keepalived.conf of 12,000 real servers with HTTP_GET checks (the
@@ -39,9 +43,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
  * checked for `scope` on that cluster (403 for a token of another cluster),
  * and that cluster's Board.
  */
-function board(c: Ctx, scope: Scope) {
+function board(c: Ctx, scope: Scope | readonly Scope[], presented?: string | null) {
   const cluster = parse(ClusterName, c.req.param('cluster'), 'cluster');
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, scope, cluster);
+  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, scope, cluster, presented);
   return { cluster, token, stub: c.env.BOARD.get(c.env.BOARD.idFromName(cluster)) };
 }
 
@@ -63,6 +67,8 @@ app.onError((err, c) => {
 });
 app.notFound((c) => c.json({ code: 'ERR_NOT_FOUND', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
+dashboardRoutes(app);
+
 app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
 app.get('/v1/keys', async (c) => {
@@ -80,10 +86,15 @@ app.put('/v1/clusters/:cluster/config', limit(MAX_CONFIG_BYTES), async (c) => {
   return c.json(out, out.version === 1 ? 201 : 200);
 });
 
+/** What each read route allows besides admin: a viewer reads verdicts, votes, events and the redacted config, and writes nothing. */
+const READERS = ['shim', 'viewer'] as const;
+
 app.get('/v1/clusters/:cluster/config', async (c) => {
-  const { stub } = board(c, 'admin');
+  const { stub, token } = board(c, ['admin', 'viewer']);
   const cfg = unwrap(await stub.getConfig());
   c.header('ETag', cfg.etag);
+  // A viewer never gets the source (its comments may hold anything): the model, with commands and secrets redacted.
+  if (token.scope === 'viewer') return c.json(redactForViewer(cfg.config as Config));
   if (c.req.header('Accept')?.includes('application/json')) return c.json(cfg.config);
   return c.body(cfg.source, 200, { 'Content-Type': cfg.format === 'json' ? 'application/json' : 'text/plain; charset=utf-8' });
 });
@@ -112,12 +123,12 @@ app.post('/v1/clusters/:cluster/votes', limit(MAX_VOTES_BYTES), async (c) => {
 });
 
 app.get('/v1/clusters/:cluster/votes', async (c) => {
-  const { stub } = board(c, 'shim');
+  const { stub } = board(c, READERS);
   return c.json(unwrap(await stub.voteDetail()));
 });
 
 app.get('/v1/clusters/:cluster/verdict', async (c) => {
-  const { stub } = board(c, 'shim');
+  const { stub } = board(c, READERS);
   const q = parse(VerdictQuery, c.req.query(), 'query');
   const snap = unwrap(await stub.verdict(q.since, q.wait * 1000));
   if (!snap) return c.body(null, 204);
@@ -131,8 +142,21 @@ app.get('/v1/clusters/:cluster/stream', async (c) => {
   return stub.fetch(c.req.raw);
 });
 
+app.get('/v1/clusters/:cluster/view', async (c) => {
+  const { stub } = board(c, 'viewer');
+  return c.json(unwrap(await stub.view()), 200, { 'Cache-Control': 'no-store' });
+});
+
+// The viewers' WebSocket: a view now and after each fold. The token comes as a subprotocol (a browser
+// cannot set Authorization on a WebSocket) or in Authorization; never in the URL.
+app.get('/v1/clusters/:cluster/watch', async (c) => {
+  const { stub } = board(c, 'viewer', tokenFromProtocols(c.req.header('Sec-WebSocket-Protocol')));
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new VigilError('ERR_UPGRADE_REQUIRED', 'this endpoint speaks WebSocket (Upgrade: websocket)');
+  return stub.fetch(c.req.raw);
+});
+
 app.get('/v1/clusters/:cluster/events', async (c) => {
-  const { stub } = board(c, 'shim');
+  const { stub } = board(c, READERS);
   const q = parse(EventsQuery, c.req.query(), 'query');
   return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
 });

@@ -21,11 +21,13 @@ export function tokenRecords(raw: string | undefined): StoredToken[] {
 }
 
 /**
- * Checks `Authorization: Bearer …` for `scope` on `cluster`: 401 without a
- * valid token, 403 with one of another scope or another cluster.
+ * Checks the token for one of `scopes` on `cluster`: 401 without a valid
+ * token, 403 with one of another scope or another cluster. The token comes
+ * from `Authorization: Bearer …`, or as given (`presented`: a viewer's
+ * WebSocket subprotocol).
  */
-export function requireToken(authorization: string | undefined | null, rawTokens: string | undefined, scope: Scope, cluster: string): StoredToken {
-  const got = authenticate(bearer(authorization), tokenRecords(rawTokens), { scope, cluster });
+export function requireToken(authorization: string | undefined | null, rawTokens: string | undefined, scopes: Scope | readonly Scope[], cluster: string, presented?: string | null): StoredToken {
+  const got = authenticate(presented ?? bearer(authorization), tokenRecords(rawTokens), { scopes: typeof scopes === 'string' ? [scopes] : scopes, cluster });
   if (got.ok) return got.token;
   if (got.code === 'ERR_FORBIDDEN') throw new VigilError('ERR_FORBIDDEN', got.message, got.path === undefined ? {} : { path: got.path });
   throw new VigilError('ERR_UNAUTHORIZED', 'a valid bearer token is required');

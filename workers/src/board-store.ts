@@ -2,6 +2,10 @@ import * as z from 'zod';
 import type { Config } from '../../core/config/model.ts';
 import { parseStoredConfig } from '../../core/config/stored.ts';
 import type { VerdictMemory } from '../../core/vote/verdict.ts';
+import { StoredEvent } from '../../core/vote/event.ts';
+
+/** The event row's schema lives in core (the dashboard parses it too). */
+export { StoredEvent };
 
 /**
  * The Board's SQLite tables. Every row read back is parsed with zod: storage
@@ -17,18 +21,6 @@ export const ConfigRow = z.object({
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 
-export const StoredEvent = z.object({
-  id: z.number().int(),
-  seq: z.number().int(),
-  kind: z.enum(['real_server', 'virtual_server', 'config']),
-  key: z.string(),
-  from: z.string(),
-  to: z.string(),
-  atMs: z.number(),
-  votes: z.record(z.string(), z.object({ up: z.boolean(), reason: z.string(), atMs: z.number(), fresh: z.boolean() })).optional(),
-  detail: z.string().optional(),
-});
-export type StoredEvent = z.infer<typeof StoredEvent>;
 
 const Memory = z.object({ targets: z.record(z.string(), z.enum(['up', 'down'])), quorum: z.record(z.string(), z.boolean()) });
 const ProberNames = z.array(z.object({ name: z.string(), region: z.string().optional() }));
@@ -181,7 +173,26 @@ export class BoardStore {
   }
 
   events(sinceId: number, limit: number): StoredEvent[] {
-    const rows = this.sql.exec<{ id: number; event: string }>(`SELECT id, event FROM events WHERE id > ? ORDER BY id LIMIT ?`, sinceId, limit).toArray();
+    return this.parseEvents(this.sql.exec<{ id: number; event: string }>(`SELECT id, event FROM events WHERE id > ? ORDER BY id LIMIT ?`, sinceId, limit).toArray());
+  }
+
+  /** The newest `limit` events at or after `sinceMs`, oldest first, and how many more there were in that time. */
+  recentEvents(sinceMs: number, limit: number): { events: StoredEvent[]; leftOut: number } {
+    const rows = this.sql.exec<{ id: number; event: string }>(`SELECT id, event FROM events WHERE at_ms >= ? ORDER BY id DESC LIMIT ?`, sinceMs, limit).toArray();
+    const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE at_ms >= ?`, sinceMs).one().n;
+    return { events: this.parseEvents(rows.reverse()), leftOut: Math.max(0, total - rows.length) };
+  }
+
+  /** The warnings config `version` was accepted with (null: stored before they were kept, or another version's). */
+  configWarnings(version: number): string[] | null {
+    const w = this.meta('config_warnings', z.object({ version: z.number().int(), warnings: z.array(z.string()) }));
+    return w?.version === version ? w.warnings : null;
+  }
+  setConfigWarnings(version: number, warnings: string[]): void {
+    this.setMeta('config_warnings', { version, warnings });
+  }
+
+  private parseEvents(rows: { id: number; event: string }[]): StoredEvent[] {
     const out: StoredEvent[] = [];
     for (const r of rows) {
       const e = StoredEvent.safeParse({ ...JSON.parse(r.event), id: r.id });

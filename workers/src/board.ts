@@ -13,7 +13,11 @@ import { BoardVotes, maxSkewMs, refusal, skewRefusal, withinSkew } from './board
 import { VOTE_FLUSH_EVERY_MS } from './edge-timings.ts';
 import { BoardProbers } from './board-probers.ts';
 import { BoardShards, ProberHealth } from './board-shards.ts';
-import type { VoteDetail } from '../../core/vote/vote-detail.ts';
+import { voteDetailOf, type VoteDetail } from '../../core/vote/vote-detail.ts';
+import { summarizeConfig } from '../../core/vote/config-summary.ts';
+import { VIEW_HISTORY_MS, VIEW_MAX_EVENTS, VIEW_MAX_REAL_SERVERS, type DashboardView, type LeaseView } from '../../core/vote/dashboard-view.ts';
+import { ViewerFeed } from './viewer-feed.ts';
+import { withDeadline } from './deadline.ts';
 import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
 import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
 import { Registration } from './cluster-registry.ts';
@@ -21,6 +25,9 @@ import { Publication, type Published } from './publication.ts';
 import { BoardCounters, boardMetrics } from './board-metrics.ts';
 import { BoardWebhooks, type LeaseMove } from './board-webhooks.ts';
 import type { LeaseState } from '../../core/lease/lease.ts';
+
+/** The lease half of a view waits this long for the LeaseKeeper; past it the view is not sent (the next fold tries again). */
+const LEASE_VIEW_DEADLINE_MS = 3000;
 
 interface Loaded {
   row: ConfigRow;
@@ -65,6 +72,7 @@ export class Board extends DurableObject<Env> {
   private readonly registration: Registration;
   private readonly counters = new BoardCounters();
   private readonly webhooks: BoardWebhooks;
+  private readonly viewers: ViewerFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -79,6 +87,7 @@ export class Board extends DurableObject<Env> {
     this.publication = new Publication(ctx, env);
     this.registration = new Registration(env, this.store);
     this.webhooks = new BoardWebhooks(ctx.storage.sql);
+    this.viewers = new ViewerFeed(ctx, () => this.dashboardView());
   }
 
   private load(row: ConfigRow, config: Config): Loaded {
@@ -103,6 +112,7 @@ export class Board extends DurableObject<Env> {
     const version = (this.cfg?.row.version ?? 0) + 1;
     const row: ConfigRow = { version, etag: etagOf(version, text), format, source: text, model: JSON.stringify(parsed.config), created_at_ms: Date.now() };
     this.store.addConfig(row);
+    this.store.setConfigWarnings(version, parsed.warnings);
     this.store.setCluster(cluster);
     this.cfg = this.load(row, parsed.config);
     this.votes.keepOnly(new Set(this.cfg.assigned.keys()));
@@ -209,9 +219,33 @@ export class Board extends DurableObject<Env> {
   async voteDetail(): Promise<Outcome<VoteDetail>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
     await this.refoldSoon();
+    return { ok: true, value: voteDetailOf(this.lastFold?.verdicts ?? new Map(), this.lastFold?.atMs ?? Date.now(), this.publication.seq ?? this.seq.current()) };
+  }
+
+  /** GET …/view and the viewers' frames: what the dashboard shows (core/vote/dashboard-view.ts), bounded. */
+  async view(): Promise<Outcome<DashboardView>> {
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
+    await this.refoldSoon();
+    return { ok: true, value: (await this.dashboardView())! };
+  }
+
+  private async dashboardView(): Promise<DashboardView | null> {
+    const cfg = this.cfg;
+    if (!cfg) return null;
+    const { row, config } = cfg;
+    const cluster = this.store.cluster() ?? '';
+    const leases = config.vigil.cloudBindings.length === 0 ? { bindings: [], directors: [] } : await this.leaseView(cluster, config.vigil.cloudBindings);
+    const nowMs = Date.now();
+    const { summary, leftOut } = summarizeConfig(config, { version: row.version, etag: row.etag, createdAtMs: row.created_at_ms, format: row.format, warnings: this.store.configWarnings(row.version) });
+    const history = this.store.recentEvents(nowMs - VIEW_HISTORY_MS, VIEW_MAX_EVENTS);
     const fold = this.lastFold;
-    const realServers = [...(fold?.verdicts ?? [])].map(([key, v]) => ({ key, state: v.state, effective: v.effective, quorum: v.quorum, fresh: v.fresh, upVotes: v.upVotes, downVotes: v.downVotes, votes: v.votes }));
-    return { ok: true, value: { seq: this.publication.seq ?? this.seq.current(), atMs: fold?.atMs ?? Date.now(), realServers } };
+    const votes = voteDetailOf(fold?.verdicts ?? new Map(), fold?.atMs ?? nowMs, this.publication.seq ?? this.seq.current(), VIEW_MAX_REAL_SERVERS);
+    return { cluster, nowMs, config: summary, snapshot: this.publication.latest, votes, events: history.events, leases, truncated: { realServers: leftOut, events: history.leftOut } };
+  }
+
+  private leaseView(cluster: string, bindings: Config['vigil']['cloudBindings']): Promise<LeaseView> {
+    const keeper = this.env.LEASE_KEEPER.get(this.env.LEASE_KEEPER.idFromName(cluster));
+    return withDeadline<LeaseView>(keeper.leaseView(bindings.map((b) => ({ name: b.name, kind: b.kind }))), LEASE_VIEW_DEADLINE_MS, 'LeaseKeeper.leaseView');
   }
 
   /**
@@ -287,6 +321,7 @@ export class Board extends DurableObject<Env> {
     this.memory = f.memory;
     // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
     if (publish) await this.publication.issue(this.store.cluster() ?? 'unknown', this.seq.next(), cfg.row.version, f.virtualServers, now);
+    this.viewers.changed(f.transitions.length > 0 || force);
     // After the sends: a compaction never holds a push.
     this.votes.flush(now);
     await this.armAlarm();
@@ -318,9 +353,14 @@ export class Board extends DurableObject<Env> {
 
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────
 
+  /** Shims (…/stream) and viewers (…/watch, already authenticated by the Worker's route). */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return Response.json({ code: 'ERR_UPGRADE_REQUIRED', message: 'WebSocket upgrade expected' }, { status: 426 });
     if (!this.cfg) return Response.json({ code: 'ERR_NOT_FOUND', message: 'this cluster has no config' }, { status: 404 });
+    if (new URL(request.url).pathname.endsWith('/watch')) {
+      await this.refoldSoon();
+      return this.viewers.subscribe();
+    }
     const { response, fresh } = this.publication.subscribe(Date.now());
     if (!fresh) this.ctx.waitUntil(this.refoldSoon());
     return response;

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import * as z from 'zod';
 import { LeaseState } from '../../core/lease/lease.ts';
 import { Snapshot } from '../../core/vote/snapshot.ts';
+import type { LeaseView } from '../../core/vote/dashboard-view.ts';
 import type { Config } from '../../core/config/model.ts';
 import type { CloudBinding } from '../../core/config/vigil.ts';
 import { answerHeartbeat, type DirectorRecord, type PathVerdict } from '../../core/lease/lease-table.ts';
@@ -108,9 +109,25 @@ export class LeaseKeeper extends DurableObject<Env> {
     return { ok: true, value: answer.reply };
   }
 
-  /** RPC for tests and the dashboard: every binding's lease state. */
+  /** RPC for tests: every binding's lease state. */
   async leaseStates(): Promise<Record<string, LeaseState>> {
     return Object.fromEntries(this.leases());
+  }
+
+  /**
+   * RPC for the Board's viewer feed: each of `bindings` with its holder, fencing token and expiry
+   * (null when no lease is current), and every director's last heartbeat.
+   */
+  async leaseView(bindings: readonly Pick<CloudBinding, 'name' | 'kind'>[]): Promise<LeaseView> {
+    const leases = this.leases();
+    return {
+      bindings: bindings.map((b) => {
+        const l = leases.get(b.name);
+        const cur = l?.current ?? null;
+        return { name: b.name, kind: b.kind, holder: cur?.holder ?? null, token: cur?.token ?? null, expiresAtMs: cur?.expiresAtMs ?? null, lastToken: l?.lastToken ?? 0 };
+      }),
+      directors: [...this.directors().values()].map((d) => ({ id: d.id, lastHeartbeatMs: d.lastHeartbeatMs, healthy: d.healthy })),
+    };
   }
 }
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { VIGIL_ERROR_CODES } from '../../core/errors.ts';
 import { Snapshot } from '../../core/vote/snapshot.ts';
 import { StoredEvent } from './board-store.ts';
+import { DashboardView, ViewerFrame } from '../../core/vote/dashboard-view.ts';
 import { ConfigAccepted, StreamMessage, VoteBatch, VoteDetail, VotesAccepted } from './schemas.ts';
 
 /**
@@ -19,7 +20,7 @@ const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentabl
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: 'error', content: json('Error') }]));
 const cluster = { name: 'cluster', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } };
-const sec = (scope: string) => [{ bearer: [scope] }];
+const sec = (...scopes: string[]) => scopes.map((scope) => ({ bearer: [scope] }));
 
 let doc: unknown;
 
@@ -28,8 +29,8 @@ export function openApiDocument(): unknown {
     openapi: '3.1.0',
     info: { title: 'Vigil edge control plane', version: '1' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim' } },
-      schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent), VoteDetail: schema(VoteDetail) },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim, viewer (read-only: verdict, votes, events, view, the redacted config)' } },
+      schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent), VoteDetail: schema(VoteDetail), DashboardView: schema(DashboardView), ViewerFrame: schema(ViewerFrame) },
     },
     paths: {
       '/v1/keys': { get: { summary: 'Public Ed25519 key(s) as JWK', responses: { '200': { description: '{ keys: JWK[] }' } } } },
@@ -41,19 +42,19 @@ export function openApiDocument(): unknown {
           requestBody: { content: { 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
           responses: { '200': { description: 'applied', content: json('ConfigAccepted') }, '201': { description: 'first config', content: json('ConfigAccepted') }, ...errors(400, 401, 403, 412, 413) },
         },
-        get: { summary: 'The running config and its ETag', security: sec('admin'), parameters: [cluster], responses: { '200': { description: 'config source' }, ...errors(401, 403, 404) } },
+        get: { summary: 'The running config and its ETag; a viewer token gets the model as JSON with every script command, password and carried-through keyword redacted, never the source', security: [{ bearer: ['admin'] }, { bearer: ['viewer'] }], parameters: [cluster], responses: { '200': { description: 'config source (admin) or redacted model (viewer)' }, ...errors(401, 403, 404) } },
       },
       '/v1/clusters/{cluster}/assignment': {
         get: { summary: "A self-hosted vantage point's targets and the config", security: sec('prober'), parameters: [cluster, { name: 'vantage', in: 'query', required: true, schema: { type: 'string' } }], responses: { '200': { description: '{ version, etag, config, targets }' }, ...errors(400, 401, 403, 404) } },
       },
       '/v1/clusters/{cluster}/votes': {
         post: { summary: 'A batch of votes from a self-hosted prober', security: sec('prober'), parameters: [cluster], requestBody: { content: json('VoteBatch') }, responses: { '200': { description: 'ingested', content: json('VotesAccepted') }, ...errors(400, 401, 403, 404, 413, 415) } },
-        get: { summary: 'What each vantage point said about each real server at the latest fold (kept out of the signed snapshot)', security: sec('shim'), parameters: [cluster], responses: { '200': { description: 'detail', content: json('VoteDetail') }, ...errors(401, 403, 404) } },
+        get: { summary: 'What each vantage point said about each real server at the latest fold (kept out of the signed snapshot)', security: sec('shim', 'viewer'), parameters: [cluster], responses: { '200': { description: 'detail', content: json('VoteDetail') }, ...errors(401, 403, 404) } },
       },
       '/v1/clusters/{cluster}/verdict': {
         get: {
           summary: 'Long-poll for the next signed snapshot (header Vigil-Signature over the exact body bytes)',
-          security: sec('shim'),
+          security: sec('shim', 'viewer'),
           parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 55 } }],
           responses: { '200': { description: 'snapshot', content: json('Snapshot') }, '204': { description: 'nothing newer within wait' }, ...errors(400, 401, 403, 404) },
         },
@@ -67,8 +68,19 @@ export function openApiDocument(): unknown {
       '/v1/clusters/{cluster}/webhooks': {
         get: { summary: "Alert webhooks (URL origin only), their deliveries by state (pending, delivered, failed) and the newest deliveries with attempts, next attempt and last error", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: '{ webhooks, droppedSinceStart, deliveries }' }, ...errors(401, 403, 404) } },
       },
+      '/v1/clusters/{cluster}/view': {
+        get: { summary: "What the dashboard shows: config summary and warnings, the snapshot's desired state, each vantage point's vote, six hours of events, leases (bounded)", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'view', content: json('DashboardView') }, ...errors(401, 403, 404) } },
+      },
+      '/v1/clusters/{cluster}/watch': {
+        get: {
+          summary: 'WebSocket for viewers: a ViewerFrame now and after each fold (at most one a second, at once on a verdict change). Offer subprotocols vigil.view.v1 and vigil.token.<token> (or send Authorization); never a token in the URL',
+          security: sec('viewer'),
+          parameters: [cluster],
+          responses: { '101': { description: 'switching protocols (Sec-WebSocket-Protocol: vigil.view.v1)', content: json('ViewerFrame') }, ...errors(401, 403, 404, 426) },
+        },
+      },
       '/v1/clusters/{cluster}/events': {
-        get: { summary: 'Verdict history with what each vantage point said', security: sec('shim'), parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } }], responses: { '200': { description: '{ events: Event[] }' }, ...errors(400, 401, 403, 404) } },
+        get: { summary: 'Verdict history with what each vantage point said', security: sec('shim', 'viewer'), parameters: [cluster, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } }], responses: { '200': { description: '{ events: Event[] }' }, ...errors(400, 401, 403, 404) } },
       },
     },
   };

@@ -22,6 +22,8 @@ interface Current extends Published {
 }
 
 const td = new TextDecoder();
+/** The tag of a viewer's WebSocket (workers/src/viewer-feed.ts): viewers get views, never the (possibly large) snapshots. */
+export const VIEWER_TAG = 'viewer';
 /** A snapshot lives at least this long, whatever SNAPSHOT_TTL_MS says. */
 const MIN_TTL_MS = 3000;
 const DEFAULT_TTL_MS = 60_000;
@@ -54,6 +56,12 @@ export class Publication {
     return this.current?.seq;
   }
 
+  /** The current snapshot's sequence, lifetime and desired state, without its bytes (null: nothing published yet). */
+  get latest(): { seq: number; issuedAtMs: number; expiresAtMs: number; virtualServers: SnapshotVirtualServer[] } | null {
+    const c = this.current;
+    return c ? { seq: c.seq, issuedAtMs: c.issuedAtMs, expiresAtMs: c.expiresAtMs, virtualServers: c.vss } : null;
+  }
+
   /** When the current snapshot is due for re-issue (null: nothing published yet). */
   get reissueAtMs(): number | null {
     return this.current?.reissueAtMs ?? null;
@@ -78,7 +86,9 @@ export class Publication {
     for (const w of [...this.waiters]) w();
     // Signed once, serialised once: every subscriber gets the same string.
     const text = JSON.stringify(this.message(this.current));
+    // Every socket but viewers': a subscriber accepted before sockets were tagged has no tag and still gets every snapshot.
     for (const ws of this.ctx.getWebSockets()) {
+      if (this.ctx.getTags(ws).includes(VIEWER_TAG)) continue;
       try {
         ws.send(text);
       } catch {

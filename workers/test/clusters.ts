@@ -16,6 +16,7 @@ export const TEST_CLUSTERS = [
   ...['poll-a', 'poll-b'],
   ...['quorum-b'],
   ...['restart-a', 'restart-b', 'restart-c', 'ws-a'],
+  ...['view-a', 'view-b', 'view-c', 'view-d'],
   ...['sign-a'],
   ...['skew-a', 'skew-b', 'skew-c'],
   ...['vote-a', 'vote-b', 'vote-c', 'vote-d', 'vote-e', 'vote-f', 'vote-g'],

@@ -32,7 +32,7 @@ const shim = spawn(
   [
     join(REPO, 'bin/vigil.js'), 'shim', '--config', join(a.dir, 'keepalived.conf'), '--config-id', 'uml',
     '--board', a.board, '--cluster', a.cluster, '--token-file', join(a.dir, 'token'), '--board-key', join(a.dir, 'key.json'),
-    '--metrics-listen', `${a.listen}:9109`, '--board-backoff-max', '1', '--ipvs-backend', a.backend,
+    '--metrics-listen', `${a.listen}:9109`, '--board-backoff-max', '1', '--ipvs-backend', a.backend, '--state-dir', join(a.dir, 'state'),
   ],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );

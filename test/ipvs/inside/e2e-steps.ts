@@ -82,7 +82,7 @@ keepFresh();
 
 const shim = spawn(
   process.execPath,
-  [join(REPO, 'bin/vigil.js'), 'shim', '--config', join(dir, 'keepalived.conf'), '--board', board.url(), '--cluster', 'c1', '--token-file', join(dir, 'token'), '--board-key', join(dir, 'key.json'), '--metrics-listen', '127.0.0.1:9109', '--board-backoff-max', '1'],
+  [join(REPO, 'bin/vigil.js'), 'shim', '--config', join(dir, 'keepalived.conf'), '--board', board.url(), '--cluster', 'c1', '--token-file', join(dir, 'token'), '--board-key', join(dir, 'key.json'), '--metrics-listen', '127.0.0.1:9109', '--board-backoff-max', '1', '--state-dir', join(dir, 'state')],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );
 let shimOut = '';

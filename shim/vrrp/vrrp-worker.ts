@@ -1,0 +1,75 @@
+/**
+ * The VRRP thread (see vrrp-thread.ts): one VrrpDaemon driven by the main
+ * thread's messages. A fault that escapes the daemon ends this thread, and the
+ * main thread starts a new one.
+ */
+import { readlinkSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { VrrpDaemon } from './daemon.ts';
+import type { VrrpPlan } from './plan.ts';
+import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
+
+const port = parentPort!;
+const post = (m: FromVrrp) => port.postMessage(m);
+
+/** Structured clone turns Buffers into plain Uint8Arrays. */
+function rehydrate(plan: VrrpPlan): VrrpPlan {
+  return { ...plan, instances: plan.instances.map((p) => ({ ...p, authData: Buffer.from(p.authData) })) };
+}
+
+function log(msg: string, fields: Record<string, unknown> = {}): void {
+  try {
+    post({ type: 'log', msg, fields });
+  } catch {
+    post({ type: 'log', msg, fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown> });
+  }
+}
+
+/** This thread's kernel id (/proc/thread-self is PID/task/TID): the main thread lowers every thread's priority but this one. */
+function threadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || null;
+  } catch {
+    return null;
+  }
+}
+
+let daemon: VrrpDaemon | null = null;
+const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
+
+port.on('message', (m: ToVrrp) => {
+  switch (m.type) {
+    case 'start': {
+      const d = new VrrpDaemon(rehydrate(m.plan), { ...m.options, log, onStateChange: () => post({ type: 'states', states: states() }) });
+      try {
+        d.start();
+      } catch (err) {
+        void d.stop().finally(() => post({ type: 'start-failed', error: String(err) }));
+        return;
+      }
+      daemon = d;
+      if (m.boardView) d.setBoardView(m.boardView);
+      post({ type: 'started', states: states(), tid: threadId() });
+      return;
+    }
+    case 'reload':
+      if (!daemon) return post({ type: 'reload-failed', id: m.id, error: 'not started' });
+      daemon.reload(rehydrate(m.plan)).then(
+        (r) => post({ type: 'reloaded', id: m.id, ...r }),
+        (err: unknown) => post({ type: 'reload-failed', id: m.id, error: String(err) }),
+      );
+      return;
+    case 'board-view':
+      daemon?.setBoardView(m.view);
+      return;
+    case 'write-status':
+      daemon?.writeStatus();
+      return;
+    case 'stop':
+      void (daemon?.stop() ?? Promise.resolve()).finally(() => {
+        post({ type: 'stopped' });
+        port.close();
+      });
+      return;
+  }
+});
