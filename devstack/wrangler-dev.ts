@@ -24,6 +24,8 @@ export interface WranglerDevOptions {
   secrets: LocalSecrets;
   /** Extra `--var NAME:value` settings (not secrets: those go in the 0600 env file). */
   vars?: Record<string, string>;
+  /** More secrets for the 0600 env file (alert webhooks' VIGIL_WEBHOOK_… signing secrets). */
+  extraSecrets?: Record<string, string>;
   readyDeadlineMs?: number;
   /** Listen on this port (a restart on the same address); default: one workerd binds itself (port 0) and wrangler reports. */
   port?: number;
@@ -77,7 +79,8 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   o.signal?.throwIfAborted();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
   const envFile = join(dir, 'dev.env');
-  writeFileSync(envFile, `VIGIL_SIGNING_KEY=${o.secrets.signingKey}\nVIGIL_TOKENS='${o.secrets.records}'\n`, { mode: 0o600 });
+  const extra = Object.entries(o.extraSecrets ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
+  writeFileSync(envFile, `VIGIL_SIGNING_KEY=${o.secrets.signingKey}\nVIGIL_TOKENS='${o.secrets.records}'\n${extra}`, { mode: 0o600 });
   chmodSync(envFile, 0o600);
   const ROOT = checkout();
   const args = ['dev', '--config', join(ROOT, 'workers/wrangler.jsonc'), '--local', '--ip', '127.0.0.1', '--port', String(o.port ?? 0), '--inspector-port', '0', '--env-file', envFile, '--persist-to', o.persistTo ?? join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'];

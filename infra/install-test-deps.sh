@@ -14,9 +14,11 @@
 #   python3-aiosmtpd - the real SMTP server that receives smtp_alert mail (test/mail)
 #   chromium       - the browser the dashboard tests drive (npm playwright-core, executablePath /usr/bin/chromium;
 #                    never a downloaded browser)
+#   prometheus     - promtool: check metrics on the Board's and the shim's /metrics, check and test docs/alerts rules
+#                    (its daemon is not started: policy-rc.d below)
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -28,7 +30,7 @@ if ((${#missing[@]})); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # keepalived's package would start a daemon where an init system runs; policy-rc.d stops that.
+  # keepalived's and prometheus's packages would start a daemon where an init system runs; policy-rc.d stops that.
   made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1

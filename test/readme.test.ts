@@ -7,7 +7,7 @@ const README = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
 
 describe('README stays true', () => {
   it('its vigil { } example reads clean and means what it says', () => {
-    const block = /\n( {4}vigil \{\n[\s\S]*?\n {4}\}\n)/.exec(README)?.[1];
+    const block = /\n( {4}vigil \{\n {8}vantage_point[\s\S]*?\n {4}\}\n)/.exec(README)?.[1];
     expect(block).toBeDefined();
     const text = block!.split('\n').map((l) => l.slice(4)).join('\n');
     const r = readText(text);
@@ -27,6 +27,14 @@ describe('README stays true', () => {
     expect(ok(r).vigil.trackBoards).toEqual([
       { name: 'web', virtualServer: { ip: '192.0.2.10', port: 80 }, realServer: { ip: '10.0.0.5', port: 8080 }, weight: -30, reverse: false, holdTimeMs: 30_000, instances: [{ name: 'VI_1' }, { name: 'VI_2', weight: 0, reverse: true }] },
     ]);
+    expect(r.lines).toEqual([]);
+  });
+
+  it('its alert_webhook example reads clean and means what it says', () => {
+    const block = /\n( {4}vigil \{\n {8}alert_webhook[\s\S]*?\n {4}\}\n)/.exec(README)?.[1];
+    expect(block).toBeDefined();
+    const r = readText(block!.split('\n').map((l) => l.slice(4)).join('\n'));
+    expect(ok(r).vigil.alertWebhooks).toEqual([{ name: 'ops', url: 'https://hooks.example.com/vigil', events: ['verdict_change', 'vantage_point_silent', 'lease_moved'], secretEnv: 'VIGIL_WEBHOOK_OPS' }]);
     expect(r.lines).toEqual([]);
   });
 

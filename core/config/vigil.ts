@@ -93,10 +93,44 @@ export const TrackBoard = z.strictObject({
 });
 export type TrackBoard = z.infer<typeof TrackBoard>;
 
+export const WEBHOOK_EVENTS = ['verdict_change', 'vantage_point_silent', 'lease_moved'] as const;
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+/** Loopback hosts, the only ones a webhook may reach over plain http (local runs and tests). */
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/;
+
+/**
+ * An alert webhook: the Board POSTs each chosen event to `url`, signed with
+ * HMAC-SHA256 under a secret that never appears in the config. `secretEnv`
+ * names a Worker secret (`wrangler secret put VIGIL_WEBHOOK_…`); only names
+ * with that prefix may be named, so a config cannot point a webhook at the
+ * signing key or the token list.
+ */
+export const AlertWebhook = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'names are letters, digits, _ . - (max 63)'),
+  url: z
+    .string()
+    .max(2048)
+    .refine((u) => {
+      if (!URL.canParse(u)) return false;
+      const url = new URL(u);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname));
+    }, 'an https:// URL (http:// only to a loopback address)'),
+  events: z.array(WebhookEvent).min(1).default([...WEBHOOK_EVENTS]),
+  secretEnv: z.string().regex(/^VIGIL_WEBHOOK_[A-Z0-9_]{1,64}$/, 'the name of a Worker secret starting VIGIL_WEBHOOK_ (upper case, digits, _)'),
+});
+export type AlertWebhook = z.infer<typeof AlertWebhook>;
+
 export const VigilSection = z.strictObject({
   vantagePoints: z.array(VantagePoint).default([]),
   vote: VotePolicy.default({ freshnessIntervals: 3 }),
   cloudBindings: z.array(CloudBinding).default([]),
   trackBoards: z.array(TrackBoard).default([]),
+  alertWebhooks: z
+    .array(AlertWebhook)
+    .max(16)
+    .default([])
+    .refine((ws) => new Set(ws.map((w) => w.name)).size === ws.length, 'alert_webhook names must be unique'),
 });
 export type VigilSection = z.infer<typeof VigilSection>;

@@ -1,12 +1,12 @@
 import type { Config } from '../config/model.ts';
-import { DEFAULT_BOARD_HOLD_MS, type TrackBoard } from '../config/vigil.ts';
+import { DEFAULT_BOARD_HOLD_MS, WEBHOOK_EVENTS, type TrackBoard } from '../config/vigil.ts';
 import { q, words, type Writer } from './print-writer.ts';
 
 /** The `vigil { }` block: vantage points, vote policy, cloud bindings, Board tracking; left out when all are defaults. */
 export function printVigil(w: Writer, c: Config): void {
   const v = c.vigil;
   const hasVote = v.vote.quorum !== undefined || v.vote.degrade !== undefined || v.vote.freshnessIntervals !== 3;
-  if (!v.vantagePoints.length && !v.cloudBindings.length && !v.trackBoards.length && !hasVote) return;
+  if (!v.vantagePoints.length && !v.cloudBindings.length && !v.trackBoards.length && !v.alertWebhooks.length && !hasVote) return;
   w.block('vigil', () => {
     for (const vp of v.vantagePoints) {
       w.block(`vantage_point ${q(vp.name)}`, () => {
@@ -42,6 +42,13 @@ export function printVigil(w: Writer, c: Config): void {
       });
     }
     for (const tb of v.trackBoards) printTrackBoard(w, tb);
+    for (const h of v.alertWebhooks) {
+      w.block(`alert_webhook ${q(h.name)}`, () => {
+        w.line(`url ${q(h.url)}`);
+        if (h.events.length !== WEBHOOK_EVENTS.length || h.events.some((e, i) => e !== WEBHOOK_EVENTS[i])) w.line(words('events', ...h.events));
+        w.line(`secret_env ${h.secretEnv}`);
+      });
+    }
   });
 }
 

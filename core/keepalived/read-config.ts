@@ -31,7 +31,7 @@ const OTHER_BLOCKS = new Set(['track_group', 'garp_group', 'linkbeat_interfaces'
 
 type Raw = Record<string, unknown> & {
   globalDefs: Record<string, unknown>;
-  vigil: { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[] };
+  vigil: { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[]; alertWebhooks: unknown[] };
 };
 
 /**
@@ -83,7 +83,7 @@ class Interpreter {
     vrrpSyncGroups: [],
     vrrpInstances: [],
     otherBlocks: [],
-    vigil: { vantagePoints: [], cloudBindings: [], trackBoards: [] },
+    vigil: { vantagePoints: [], cloudBindings: [], trackBoards: [], alertWebhooks: [] },
   };
   readonly origins: Origins = {};
   /** Virtual servers go to the schema as they are read, not into raw. */

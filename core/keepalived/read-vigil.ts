@@ -1,11 +1,12 @@
 import type { z } from 'zod';
-import type { CloudBinding, DirectorBinding, VantagePoint, VigilSection } from '../config/vigil.ts';
+import { WEBHOOK_EVENTS, type AlertWebhook, type CloudBinding, type DirectorBinding, type VantagePoint, type VigilSection } from '../config/vigil.ts';
 import type { Origins } from './diagnostics.ts';
 import { readTrackBoard } from './read-track-board.ts';
 import { endOf, type HandlerTable, type Reader } from './reader.ts';
 import type { Statement } from './tree.ts';
 
-type VigilIn = Omit<z.input<typeof VigilSection>, 'vantagePoints' | 'cloudBindings' | 'trackBoards'> & { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[] };
+type VigilIn = Omit<z.input<typeof VigilSection>, 'vantagePoints' | 'cloudBindings' | 'trackBoards' | 'alertWebhooks'> & { vantagePoints: unknown[]; cloudBindings: unknown[]; trackBoards: unknown[]; alertWebhooks: unknown[] };
+type WhIn = Partial<z.input<typeof AlertWebhook>>;
 type VpIn = Partial<z.input<typeof VantagePoint>>;
 type CbIn = Partial<z.input<typeof CloudBinding>> & Record<string, unknown>;
 type DirIn = Partial<z.input<typeof DirectorBinding>> & Record<string, unknown>;
@@ -44,6 +45,16 @@ const binding: HandlerTable<CbIn> = {
   },
 };
 
+const webhook: HandlerTable<WhIn> = {
+  url: (r, s, t) => void (t.url = r.str(s, 'a URL')),
+  events: (r, s, t) => {
+    if (!s.args.length) r.diags.error(endOf(s), `'events' needs one or more of ${WEBHOOK_EVENTS.join(' ')}`);
+    const got = s.args.map((a) => r.oneOf(a, WEBHOOK_EVENTS, 'event'));
+    if (got.every((e) => e !== undefined)) t.events = got as WhIn['events'];
+  },
+  secret_env: (r, s, t) => void (t.secretEnv = r.str(s, 'a Worker secret name')),
+};
+
 const vigil: HandlerTable<VigilIn> = {
   vantage_point: (r, s, t) => {
     const name = s.args[0]?.text;
@@ -72,6 +83,28 @@ const vigil: HandlerTable<VigilIn> = {
   },
 };
 
+/** One alert_webhook; its place is kept under `vigil.alertWebhooks` so the schema's errors point at it. */
+function readAlertWebhook(r: Reader, s: Statement, into: unknown[], origins: Origins): void {
+  const name = s.args[0]?.text;
+  if (!name) r.diags.error(endOf(s), "'alert_webhook' needs a name");
+  const w: WhIn = { name: name ?? '' };
+  r.block(r.requireBlock(s), webhook, w, 'alert_webhook');
+  if (!w.url) r.diags.error(s.keyword.pos, `alert_webhook ${name ?? ''} needs 'url https://…'`);
+  if (!w.secretEnv) r.diags.error(s.keyword.pos, `alert_webhook ${name ?? ''} needs 'secret_env VIGIL_WEBHOOK_…' (a Worker secret holding the signing secret)`);
+  if (!name || !w.url || !w.secretEnv) return;
+  into.push(w);
+  (origins['vigil.alertWebhooks'] ??= []).push(s.keyword.pos);
+}
+
 export function readVigil(r: Reader, s: Statement, into: VigilIn, origins: Origins): void {
-  r.block(r.requireBlock(s), { ...vigil, track_board: (r2, s2, t) => readTrackBoard(r2, s2, t.trackBoards, origins) }, into, 'vigil');
+  r.block(
+    r.requireBlock(s),
+    {
+      ...vigil,
+      track_board: (r2, s2, t) => readTrackBoard(r2, s2, t.trackBoards, origins),
+      alert_webhook: (r2, s2, t) => readAlertWebhook(r2, s2, t.alertWebhooks, origins),
+    },
+    into,
+    'vigil',
+  );
 }

@@ -16,6 +16,9 @@ import { MailAlerts } from '../mail/mail-alerts.ts';
 import { writeStatusFile } from '../daemon/status-file.ts';
 import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
+import { Metrics, serveMetrics } from '../daemon/metrics.ts';
+import { collectDirector } from '../daemon/process-metrics.ts';
+import type { Server } from 'node:http';
 
 /** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
 const OTHER_THREADS_NICE = 10;
@@ -162,14 +165,28 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       }
       let ipvs: IpvsSide | null = null;
       let cloud: CloudSide | null = null;
+      let metricsServer: Server | null = null;
+      // One registry per process, whatever runs in it: IPVS, the Board subscriber, track_board, VRRP, cloud leases.
+      const metrics = new Metrics();
+      feed?.collect(metrics);
+      alerts.collect(metrics);
+      collectDirector(metrics, {
+        // `vrrp` may start on a reload: read it at each scrape.
+        vrrpInstances: () => vrrp?.states() ?? [],
+        leases: wantsCloud ? { bindings: config.vigil.cloudBindings.filter((b) => b.directors.some((d) => d.id === opts.director)).map((b) => b.name), held: () => cloud?.held() ?? [] } : undefined,
+      });
       // With VRRP here too, a director with an instance in FAULT is not healthy enough to hold a cloud lease.
       const vrrpHealthy = () => !vrrp || !vrrp.states().some((i) => i.state === 'FAULT');
       try {
         await vrrp?.start();
         if (vrrp) yieldToVrrp(vrrp.tid, log);
-        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, feed ?? undefined, alerts);
-        await feed?.start(opts, wantsIpvs && !opts.local, (m) => alerts.collect(m));
+        if (wantsIpvs) ipvs = await startIpvsSide(config, opts, log, metrics, feed ?? undefined, alerts);
+        await feed?.start(opts, wantsIpvs && !opts.local, metrics);
         if (wantsCloud && cloudMain) cloud = cloudMain.startCloudSide(config, opts, log, vrrpHealthy);
+        if (opts.metricsListen) {
+          metricsServer = await serveMetrics(opts.metricsListen, metrics);
+          log('metrics listening', { listen: opts.metricsListen });
+        }
       } catch (err) {
         log('start failed', { error: String(err) });
         await feed?.stop();
@@ -177,6 +194,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         await ipvs?.stop(!opts.dontReleaseIpvs);
         await cloud?.stop();
         await alerts.close(0);
+        metricsServer?.close();
         setExit(1);
         return;
       }
@@ -260,7 +278,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
           process.off('SIGINT', onSignal);
           startupGc.cancel();
           if (statusTimer) clearInterval(statusTimer);
-          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop()])
+          void Promise.all([(feed?.stop() ?? Promise.resolve()).catch((err) => log('board tracking stop failed', { error: String(err) })).then(() => vrrp?.stop()), ipvs?.stop(!opts.dontReleaseIpvs), cloud?.stop(), new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()))])
             .then(() => alerts.close(MAIL_DRAIN_MS))
             .then(() => resolve());
         };

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Config } from '../../core/config/model.ts';
 import { resolveBoardTarget, type BoardTarget } from '../../core/vote/board-target.ts';
 import { BoardTracker, reportedState, type BoardView, type TrackChange } from '../../core/vote/board-track.ts';
@@ -6,7 +5,7 @@ import type { Snapshot } from '../../core/vote/snapshot.ts';
 import { followBoard, type BoardCliOptions } from './board-follow.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import type { SnapshotTap } from './ipvs-main.ts';
-import { Metrics, serveMetrics } from './metrics.ts';
+import { Metrics } from './metrics.ts';
 
 type Log = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -25,7 +24,6 @@ export class BoardFeed implements SnapshotTap {
   private readonly tracker: BoardTracker;
   private timer: NodeJS.Timeout | null = null;
   private subscriber: BoardSubscriber | null = null;
-  private server: Server | null = null;
   private stopped = false;
 
   constructor(
@@ -42,20 +40,12 @@ export class BoardFeed implements SnapshotTap {
    * snapshots; otherwise one of its own with --board, or none (every track
    * stays neutral, and the log says why).
    */
-  /** `alsoCollect`: more series for this /metrics when it is the process's only one (the shim's mail counters). */
-  async start(o: BoardCliOptions & { metricsListen?: string }, ipvsFollows: boolean, alsoCollect?: (m: Metrics) => void): Promise<void> {
+  async start(o: BoardCliOptions, ipvsFollows: boolean, metrics: Metrics = new Metrics()): Promise<void> {
     const tracks = this.tracker.targets.map((t) => t.name);
     this.send(this.tracker.view());
     if (ipvsFollows) return this.log('board tracking', { tracks, snapshots: 'shared with the IPVS side' });
     if (!o.board) return this.log('board tracking has no Board (--board): tracks stay neutral', { tracks });
-    const metrics = new Metrics();
-    this.collect(metrics);
-    alsoCollect?.(metrics);
     this.subscriber = await followBoard(o, this.log, (s) => this.onSnapshot(s), metrics);
-    if (o.metricsListen) {
-      this.server = await serveMetrics(o.metricsListen, metrics);
-      this.log('metrics listening', { listen: o.metricsListen });
-    }
     this.log('board tracking', { tracks, snapshots: 'own subscriber (no IPVS side)' });
     this.subscriber.start();
   }
@@ -88,8 +78,6 @@ export class BoardFeed implements SnapshotTap {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.subscriber?.stop();
-    const server = this.server;
-    if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 
   private apply(changes: TrackChange[]): void {

@@ -91,7 +91,9 @@ export class IpvsDaemon {
     m.define('vigil_shim_ipvs_operations_total', 'counter', 'IPVS table operations applied, by kind');
     m.define('vigil_shim_ipvs_errors_total', 'counter', 'Failed IPVS reads or applies, by stage');
     m.define('vigil_shim_ipvs_reconciles_total', 'counter', 'Reconcile passes run');
-    m.define('vigil_shim_ipvs_last_apply_seconds', 'gauge', 'Duration of the last reconcile (read + apply)');
+    m.define('vigil_shim_ipvs_last_reconcile_duration_seconds', 'gauge', 'Duration of the last reconcile pass (read + apply)');
+    m.define('vigil_shim_ipvs_services', 'gauge', "This config's IPVS services: desired (from the verdicts in force) and in the kernel after the last successful pass");
+    m.define('vigil_shim_ipvs_real_servers', 'gauge', "Real servers (destinations) of this config's services: desired, and in the kernel after the last successful pass");
     m.define('vigil_shim_ipvs_owned_services', 'gauge', 'Services this process created or took over: what a stop may release');
     m.collect(() => {
       m.set('vigil_shim_ipvs_owned_services', this.owned.size);
@@ -234,8 +236,13 @@ export class IpvsDaemon {
     this.lastPass = r.ok ? { atMs: this.now(), ok: true, pendingOps: 0, error: null, stage: null } : { atMs: this.now(), ok: false, pendingOps: r.ops.length, error: r.message, stage: r.stage };
     const m = this.o.metrics;
     m.inc('vigil_shim_ipvs_reconciles_total');
-    m.set('vigil_shim_ipvs_last_apply_seconds', (performance.now() - t0) / 1000);
+    m.set('vigil_shim_ipvs_last_reconcile_duration_seconds', (performance.now() - t0) / 1000);
+    m.set('vigil_shim_ipvs_services', table.size, { table: 'desired' });
+    m.set('vigil_shim_ipvs_real_servers', [...table.values()].reduce((n, e) => n + e.dests.length, 0), { table: 'desired' });
     if (!r.ok) return this.failed(r);
+    const ours = [...table.keys()].flatMap((id) => r.after.get(id) ?? []);
+    m.set('vigil_shim_ipvs_services', ours.length, { table: 'kernel' });
+    m.set('vigil_shim_ipvs_real_servers', ours.reduce((n, e) => n + e.dests.length, 0), { table: 'kernel' });
     this.observed = r.after;
     this.retryAttempt = 0;
     this.faults.ok('ipvs');

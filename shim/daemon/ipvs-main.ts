@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Config } from '../../core/config/model.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createIpvsBackend } from '../ipvs/create-backend.ts';
@@ -9,7 +8,7 @@ import { Faults, installProcessFaultHandlers } from './faults.ts';
 import { IpvsDaemon } from './ipvs-daemon.ts';
 import type { MailAlerts } from '../mail/mail-alerts.ts';
 import type { IpvsStatus } from '../../core/status/shim-status.ts';
-import { Metrics, serveMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
 
 export interface IpvsCliOptions extends BoardCliOptions {
@@ -30,10 +29,9 @@ export interface IpvsSide {
   stop(release: boolean): Promise<void>;
 }
 
-/** Another consumer of the verified snapshots the IPVS side follows (VRRP tracking: board-feed.ts), and of its /metrics. */
+/** Another consumer of the verified snapshots the IPVS side follows (VRRP tracking: board-feed.ts). */
 export interface SnapshotTap {
   onSnapshot(s: Snapshot): void;
-  collect(metrics: Metrics): void;
 }
 
 /** Why these options cannot run the IPVS side, or null. Checked before anything starts. */
@@ -49,16 +47,15 @@ export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
 }
 
 /** Starts the IPVS side for a config that has virtual servers. */
+/** `metrics`: the process's one registry (shim-command.ts serves it with --metrics-listen). */
 export async function startIpvsSide(
   config: Config,
   o: IpvsCliOptions,
   log: (msg: string, fields?: Record<string, unknown>) => void,
+  metrics: Metrics,
   tap?: SnapshotTap,
   alerts?: MailAlerts | null,
 ): Promise<IpvsSide> {
-  const metrics = new Metrics();
-  tap?.collect(metrics);
-  alerts?.collect(metrics);
   const faults = new Faults(metrics, log);
   installProcessFaultHandlers(faults, log);
   const backend = createIpvsBackend(o.ipvsBackend, { timeoutMs: o.ipvsTimeout ? Number(o.ipvsTimeout) * 1000 : undefined, log });
@@ -79,11 +76,6 @@ export async function startIpvsSide(
       tap?.onSnapshot(s);
     }, metrics, faults);
   }
-  let server: Server | null = null;
-  if (o.metricsListen) {
-    server = await serveMetrics(o.metricsListen, metrics);
-    log('metrics listening', { listen: o.metricsListen });
-  }
   daemon.start();
   subscriber?.start();
   return {
@@ -94,7 +86,6 @@ export async function startIpvsSide(
     async stop(release) {
       await subscriber?.stop();
       await daemon.stop(release);
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     },
   };
 }

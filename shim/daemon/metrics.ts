@@ -1,69 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { VigilError } from '../../core/errors.ts';
+import type { Metrics } from '../../core/metrics/exposition.ts';
 
-/**
- * Prometheus text exposition, hand-written: a handful of series does not need
- * a client library, and the daemon's idle footprint stays small.
- */
-type Labels = Record<string, string>;
-interface Series {
-  help: string;
-  type: 'counter' | 'gauge';
-  values: Map<string, { labels: Labels; value: number }>;
-}
-
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-export class Metrics {
-  private readonly series = new Map<string, Series>();
-  private readonly collectors: Array<() => void> = [];
-
-  define(name: string, type: 'counter' | 'gauge', help: string): void {
-    if (!this.series.has(name)) this.series.set(name, { help, type, values: new Map() });
-  }
-
-  /** Runs just before each scrape, for values read from elsewhere (ages, states). */
-  collect(fn: () => void): void {
-    this.collectors.push(fn);
-  }
-
-  set(name: string, value: number, labels: Labels = {}): void {
-    const s = this.series.get(name);
-    if (!s) throw undefinedMetric(name);
-    s.values.set(JSON.stringify(labels), { labels, value });
-  }
-
-  inc(name: string, by = 1, labels: Labels = {}): void {
-    const s = this.series.get(name);
-    if (!s) throw undefinedMetric(name);
-    const k = JSON.stringify(labels);
-    s.values.set(k, { labels, value: (s.values.get(k)?.value ?? 0) + by });
-  }
-
-  get(name: string, labels: Labels = {}): number | undefined {
-    return this.series.get(name)?.values.get(JSON.stringify(labels))?.value;
-  }
-
-  render(): string {
-    for (const c of this.collectors) c();
-    const out: string[] = [];
-    for (const [name, s] of this.series) {
-      out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
-      for (const { labels, value } of s.values.values()) {
-        const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
-        out.push(`${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 'NaN'}`);
-      }
-    }
-    return out.join('\n') + '\n';
-  }
-}
-
-/** A series used before define(): a bug in the caller, not something an operator can fix. */
-function undefinedMetric(name: string): VigilError {
-  return new VigilError('ERR_INTERNAL', `metric ${name} is not defined`);
-}
+export { Metrics } from '../../core/metrics/exposition.ts';
 
 /** `host:port` (IPv6 as `[::1]:9100`); GET /metrics only. */
 export function serveMetrics(listen: string, metrics: Metrics): Promise<Server> {

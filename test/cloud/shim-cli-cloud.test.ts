@@ -8,6 +8,7 @@ import { Ec2Endpoint } from '../ec2/ec2-endpoint.ts';
 import { ALLOCATION_ID, DIRECTORS, seed } from '../ec2/fixture.ts';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually, within } from '../helpers/eventually.ts';
+import { freePort } from '../../devstack/wrangler-dev.ts';
 import { WorkerdKeeper } from './workerd-keeper.ts';
 
 /**
@@ -86,10 +87,14 @@ describe('vigil shim --director: cloud failover from the command line', () => {
 
   it('the higher-priority director takes the Elastic IP; when it is killed the standby gets it; the token never shows', async () => {
     const lb1 = startShim('lb1');
-    const lb2 = startShim('lb2');
+    const port = await freePort();
+    const lb2 = startShim('lb2', ['--metrics-listen', `127.0.0.1:${port}`]);
     await holderIs(DIRECTORS[0], lb1);
+    const held = async () => /^vigil_shim_lease_held\{binding="web"\} (\d)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text())?.[1];
+    await eventually("the standby's /metrics to say it holds nothing", async () => (await held().catch(() => undefined)) === '0', { timeoutMs: 10_000 });
     await lb1.stop('SIGKILL');
     await holderIs(DIRECTORS[1], lb2);
+    await eventually("the standby's /metrics to say it holds the lease", async () => (await held()) === '1', { timeoutMs: 10_000 });
     for (const s of [lb1, lb2]) for (const id of ['lb1', 'lb2']) expect(s.output()).not.toContain(tokenOf(id));
     expect(lb2.output()).toContain('cloud granted');
   }, 90_000);

@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENTS } from '../../core/config/vigil.ts';
 import fc from 'fast-check';
 import { isValidRegex } from '../../core/config/checks.ts';
 import type { ConfigInput } from '../../core/config/model.ts';
@@ -162,12 +163,21 @@ export const arbConfig: fc.Arbitrary<ConfigInput> = fc
             { maxLength: 2, selector: (t) => t.name },
           )
         : fc.constant([]);
-    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined), trackBoards).map(([instances, v, tbs]) => ({
+    const alertWebhooks = fc.uniqueArray(
+      fc.record({
+        name,
+        url: fc.constantFrom('https://hooks.example.com/vigil', 'https://hooks.example.com/T0/B0/x?team=lb&on=1', 'http://127.0.0.1:9000/hook', 'http://[::1]:8080/'),
+        events: fc.uniqueArray(fc.constantFrom(...WEBHOOK_EVENTS), { minLength: 1 }),
+        secretEnv: fc.stringMatching(/^VIGIL_WEBHOOK_[A-Z0-9_]{1,12}$/),
+      }),
+      { maxLength: 2, selector: (w) => w.name },
+    );
+    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined), trackBoards, alertWebhooks).map(([instances, v, tbs, hooks]) => ({
       globalDefs: { routerId: c.routerId, vrrpVersion: c.vrrpVersion, vrrpStrict: c.vrrpStrict, notificationEmail: c.emails },
       virtualServers: c.vs,
       vrrpInstances: instances,
       vrrpScripts: c.scripts,
       vrrpSyncGroups: instances.length >= 2 ? [{ name: 'SG', group: instances.map((i) => i.name) }] : [],
-      vigil: v ? { vantagePoints: vantage, vote: v, trackBoards: tbs } : { vantagePoints: vantage, trackBoards: tbs },
+      vigil: v ? { vantagePoints: vantage, vote: v, trackBoards: tbs, alertWebhooks: hooks } : { vantagePoints: vantage, trackBoards: tbs, alertWebhooks: hooks },
     }));
   }) as fc.Arbitrary<ConfigInput>;

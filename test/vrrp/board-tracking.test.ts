@@ -13,6 +13,7 @@ import { createServer as createNetServer, connect, type Server } from 'node:net'
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
+import { promtool, promtoolMissing } from '../helpers/promtool.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
 import { TestBoard } from '../ipvs/test-board.ts';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
@@ -125,6 +126,9 @@ describe.skipIf(!!skip)(skipTitle("VRRP follows the Board's verdict, with keepal
       const metrics = metricsIn(shimHost);
       expect(metrics).toContain('vigil_shim_board_track{track="web",state="down"} 1');
       expect(metrics).toMatch(/vigil_shim_snapshots_accepted_total [1-9]/);
+      expect(metrics).toContain('vigil_shim_vrrp_instance_state{instance="VI_1",state="BACKUP"} 1');
+      expect(metrics).toContain('vigil_shim_vrrp_instance_state{instance="VI_1",state="MASTER"} 0');
+      if (!promtoolMissing) expect(promtool(['check', 'metrics'], metrics), metrics).toMatchObject({ code: 0 });
     }
     // A reload (the same file) keeps the track's effect: no neutral blip that would hand the address back.
     shim.daemon.signal('SIGHUP');

@@ -11,6 +11,8 @@ import { MAX_HEARTBEAT_BYTES, heartbeatRoute } from './lease-keeper.ts';
 import { openApiDocument } from './openapi.ts';
 import { AssignmentQuery, ClusterName, ConfigQuery, EventsQuery, VerdictQuery, VoteBatch } from './schemas.ts';
 import { signingKey } from './signing-key.ts';
+import { withDeadline } from './deadline.ts';
+import type { LeaseState } from '../../core/lease/lease.ts';
 import { redactForViewer } from '../../core/config/redact.ts';
 import type { Config } from '../../core/config/model.ts';
 import { tokenFromProtocols } from './viewer-feed.ts';
@@ -157,6 +159,21 @@ app.get('/v1/clusters/:cluster/events', async (c) => {
   const { stub } = board(c, READERS);
   const q = parse(EventsQuery, c.req.query(), 'query');
   return c.json({ events: unwrap(await stub.events(q.since, q.limit)) });
+});
+
+/** Prometheus text for the cluster (workers/src/board-metrics.ts): the Board's verdicts, votes and snapshots, the LeaseKeeper's leases. */
+app.get('/v1/clusters/:cluster/metrics', async (c) => {
+  const { cluster, stub } = board(c, 'viewer');
+  const keeper = c.env.LEASE_KEEPER.get(c.env.LEASE_KEEPER.idFromName(cluster));
+  const leases = await withDeadline<Record<string, LeaseState>>(keeper.leaseStates(), 3_000, 'LeaseKeeper.leaseStates');
+  const text = unwrap(await stub.metrics(leases));
+  return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
+});
+
+/** Alert webhooks: each one (URL origin only), its deliveries by state, and the newest deliveries (workers/src/webhook-outbox.ts). */
+app.get('/v1/clusters/:cluster/webhooks', async (c) => {
+  const { stub } = board(c, 'viewer');
+  return c.json(unwrap(await stub.webhookStatus()));
 });
 
 // Cloud failover leases (LeaseKeeper Durable Object, one per cluster): see lease-keeper.ts.

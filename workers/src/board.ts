@@ -18,9 +18,13 @@ import { summarizeConfig } from '../../core/vote/config-summary.ts';
 import { VIEW_HISTORY_MS, VIEW_MAX_EVENTS, VIEW_MAX_REAL_SERVERS, type DashboardView, type LeaseView } from '../../core/vote/dashboard-view.ts';
 import { ViewerFeed } from './viewer-feed.ts';
 import { withDeadline } from './deadline.ts';
+import type { SnapshotVirtualServer } from '../../core/vote/snapshot.ts';
 import type { ConfigAccepted, VotesAccepted } from './schemas.ts';
 import { Registration } from './cluster-registry.ts';
 import { Publication, type Published } from './publication.ts';
+import { BoardCounters, boardMetrics } from './board-metrics.ts';
+import { BoardWebhooks, type LeaseMove } from './board-webhooks.ts';
+import type { LeaseState } from '../../core/lease/lease.ts';
 
 /** The lease half of a view waits this long for the LeaseKeeper; past it the view is not sent (the next fold tries again). */
 const LEASE_VIEW_DEADLINE_MS = 3000;
@@ -59,13 +63,15 @@ export class Board extends DurableObject<Env> {
   private cfg: Loaded | undefined;
   private memory: VerdictMemory;
   /** The last fold's per-target verdicts with what each vantage point said (GET /votes). */
-  private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict> } | null = null;
+  private lastFold: { atMs: number; verdicts: Map<string, TargetVerdict>; virtualServers: SnapshotVirtualServer[] } | null = null;
   private readonly publication: Publication;
   /** Folds and publications run one at a time, so sequence numbers reach subscribers in order. */
   private chain: Promise<void> = Promise.resolve();
   private pendingFold: Promise<void> | null = null;
   private alarmAtMs: number | null = null;
   private readonly registration: Registration;
+  private readonly counters = new BoardCounters();
+  private readonly webhooks: BoardWebhooks;
   private readonly viewers: ViewerFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -80,6 +86,7 @@ export class Board extends DurableObject<Env> {
     this.memory = this.store.memory();
     this.publication = new Publication(ctx, env);
     this.registration = new Registration(env, this.store);
+    this.webhooks = new BoardWebhooks(ctx.storage.sql);
     this.viewers = new ViewerFeed(ctx, () => this.dashboardView());
   }
 
@@ -136,7 +143,11 @@ export class Board extends DurableObject<Env> {
   /** Votes posted over HTTP by self-hosted probers; `onlyAs` is the vantage point the token names (null: admin). */
   async submitVotes(votes: Vote[], onlyAs: string | null): Promise<Outcome<VotesAccepted>> {
     if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
-    const refused = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs) ?? skewRefusal(votes, Date.now(), maxSkewMs(this.env.VOTE_MAX_SKEW_MS));
+    const forbidden = refusal(votes, this.cfg.config.vigil.vantagePoints, onlyAs);
+    if (forbidden) this.counters.reject('forbidden', votes.length);
+    const skewed = forbidden ? null : skewRefusal(votes, Date.now(), maxSkewMs(this.env.VOTE_MAX_SKEW_MS));
+    if (skewed) this.counters.reject('clock_skew', votes.length);
+    const refused = forbidden ?? skewed;
     if (refused) return refused;
     return { ok: true, value: await this.ingest(votes) };
   }
@@ -151,7 +162,10 @@ export class Board extends DurableObject<Env> {
     // The same clock bound as posted votes; a Prober's batch is not refused whole, its strays are dropped and counted (ignored).
     const nowMs = Date.now();
     const skewMs = maxSkewMs(this.env.VOTE_MAX_SKEW_MS);
-    const mine = votes.filter((v) => v.vantagePoint === vantagePoint && withinSkew(v, nowMs, skewMs));
+    const own = votes.filter((v) => v.vantagePoint === vantagePoint);
+    const mine = own.filter((v) => withinSkew(v, nowMs, skewMs));
+    this.counters.reject('other_vantage_point', votes.length - own.length);
+    this.counters.reject('clock_skew', own.length - mine.length);
     if (mine.length < votes.length) console.warn(`board ${cluster}: ${votes.length - mine.length} edge vote(s) from ${vantagePoint} dropped (another vantage point, or atMs more than ${skewMs} ms from the Board's clock)`);
     this.shards.observe(mine);
     const h = health === undefined ? undefined : ProberHealth.safeParse(health);
@@ -181,6 +195,8 @@ export class Board extends DurableObject<Env> {
       accepted++;
       this.votes.put(v);
     }
+    this.counters.ingested += accepted;
+    this.counters.reject('unassigned', votes.length - accepted);
     if (accepted > 0) await this.refoldSoon();
     return { accepted, ignored: votes.length - accepted, seq: this.publication.seq ?? this.seq.current() };
   }
@@ -232,6 +248,49 @@ export class Board extends DurableObject<Env> {
     return withDeadline<LeaseView>(keeper.leaseView(bindings.map((b) => ({ name: b.name, kind: b.kind }))), LEASE_VIEW_DEADLINE_MS, 'LeaseKeeper.leaseView');
   }
 
+  /**
+   * GET /metrics: the Prometheus text for this cluster (board-metrics.ts);
+   * `leases` comes from the cluster's LeaseKeeper. It reports what was last
+   * folded and published, and folds only when nothing has been published
+   * since this object started, so a stalled Board shows as an ageing snapshot.
+   */
+  async metrics(leases: Record<string, LeaseState>): Promise<Outcome<string>> {
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
+    if (this.publication.seq === undefined) await this.refoldSoon();
+    const cfg = this.cfg;
+    return {
+      ok: true,
+      value: boardMetrics({
+        cluster: this.store.cluster() ?? 'unknown',
+        nowMs: Date.now(),
+        configVersion: cfg.row.version,
+        vantagePoints: cfg.config.vigil.vantagePoints.map((v) => v.name),
+        assigned: cfg.assigned,
+        verdicts: this.lastFold?.verdicts ?? new Map(),
+        virtualServers: this.lastFold?.virtualServers ?? [],
+        latest: this.votes.latest,
+        published: await this.publication.after(0, 0),
+        counters: this.counters,
+        leases,
+        webhooks: this.webhooks.counts(cfg.config),
+      }),
+    };
+  }
+
+  /** GET /webhooks: each webhook (URL origin only), its deliveries by state, the newest deliveries. */
+  async webhookStatus(): Promise<Outcome<ReturnType<BoardWebhooks['outbox']['status']>>> {
+    if (!this.cfg) return fail('ERR_NOT_FOUND', 'this cluster has no config');
+    return { ok: true, value: this.webhooks.outbox.status(this.cfg.config.vigil.alertWebhooks) };
+  }
+
+  /** From the LeaseKeeper: leases granted to another director, for the lease_moved webhook event. */
+  async leaseMoved(moves: LeaseMove[]): Promise<number> {
+    if (!this.cfg) return 0;
+    const n = this.webhooks.leaseMoved(this.store.cluster() ?? 'unknown', this.cfg.config, moves);
+    if (n > 0) await this.armAlarm(true);
+    return n;
+  }
+
   private refoldSoon(): Promise<void> {
     if (!this.pendingFold) {
       const run = this.chain.then(async () => {
@@ -250,7 +309,7 @@ export class Board extends DurableObject<Env> {
     if (!cfg) return;
     const now = Date.now();
     const f = foldCluster(cfg.view, this.votes.latest, this.memory, now, cfg.freshForMs);
-    this.lastFold = { atMs: now, verdicts: f.verdicts };
+    this.lastFold = { atMs: now, verdicts: f.verdicts, virtualServers: f.virtualServers };
     const publish = force || this.publication.due(cfg.row.version, f.virtualServers, now);
     // Events and the verdict memory are written only when something changed,
     // and before the push (the output gate holds the sends until they are
@@ -258,6 +317,7 @@ export class Board extends DurableObject<Env> {
     // hold. Steady folds write nothing.
     for (const t of f.transitions) this.addEvent({ seq: this.seq.current() + 1, kind: t.kind, key: t.key, from: t.from, to: t.to, atMs: t.atMs, votes: t.votes });
     if (f.transitions.length > 0 || JSON.stringify(f.memory) !== JSON.stringify(this.memory)) this.store.setMemory(f.memory);
+    this.webhooks.onFold(this.store.cluster() ?? 'unknown', cfg.config, f.transitions, f.verdicts, cfg.assigned, now);
     this.memory = f.memory;
     // A storage write only once per SEQ_BLOCK snapshots (see SeqCounter).
     if (publish) await this.publication.issue(this.store.cluster() ?? 'unknown', this.seq.next(), cfg.row.version, f.virtualServers, now);
@@ -271,11 +331,12 @@ export class Board extends DurableObject<Env> {
     this.store.addEvent(e, Number(this.env.EVENTS_MAX_AGE_MS) || 7 * 86_400_000, Number(this.env.EVENTS_MAX) || 2000);
   }
 
-  private async armAlarm(): Promise<void> {
+  /** `force`: set even when an alarm is pending later (a webhook delivery just queued must not wait for it). */
+  private async armAlarm(force = false): Promise<void> {
     const reissueAtMs = this.publication.reissueAtMs;
     if (!this.cfg || reissueAtMs === null) return;
-    const want = Math.min(reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity);
-    if (this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
+    const want = Math.min(reissueAtMs, Date.now() + this.cfg.refoldEveryMs, this.votes.flushDueAtMs() ?? Infinity, this.webhooks.outbox.nextDueMs() ?? Infinity);
+    if (!force && this.alarmAtMs !== null && this.alarmAtMs <= want && this.alarmAtMs > Date.now()) return;
     this.alarmAtMs = want;
     await this.ctx.storage.setAlarm(want);
   }
@@ -285,6 +346,9 @@ export class Board extends DurableObject<Env> {
     if (!this.cfg) return;
     await this.refoldSoon();
     await this.registration.ensure(this.store.cluster());
+    // Webhooks after the fold (which queues its own events); a failed delivery is its row's state, never the alarm's.
+    await this.webhooks.outbox.deliverDue(this.cfg.config.vigil.alertWebhooks, this.env as unknown as Record<string, unknown>, Date.now());
+    if (this.webhooks.outbox.nextDueMs() !== null) await this.armAlarm(true);
   }
 
   // ── subscribers (hibernatable WebSockets) ─────────────────────────────

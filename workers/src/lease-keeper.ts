@@ -11,6 +11,7 @@ import { Heartbeat, type HeartbeatReply } from '../../core/lease/lease-wire.ts';
 import { requireToken } from './auth.ts';
 import { withDeadline } from './deadline.ts';
 import { ClusterName } from './schemas.ts';
+import type { LeaseMove } from './board-webhooks.ts';
 import { VigilError, fail, unwrap, type Outcome } from '../../core/errors.ts';
 
 const LeaseRow = z.object({ binding: z.string(), state: z.string() });
@@ -88,10 +89,21 @@ export class LeaseKeeper extends DurableObject<Env> {
     // Date.now() after the awaits: the lease clock is read once, after all I/O, for this step.
     const nowMs = Date.now();
     this.sql.exec('INSERT INTO directors (id, last_heartbeat_ms, healthy) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET last_heartbeat_ms = excluded.last_heartbeat_ms, healthy = excluded.healthy', directorId, nowMs, body.healthy ? 1 : 0);
-    const answer = answerHeartbeat({ directorId, body, nowMs, bindings: board.value.bindings, directors: this.directors(), leases: this.leases(), verdicts: board.value.verdicts });
+    const before = this.leases();
+    const answer = answerHeartbeat({ directorId, body, nowMs, bindings: board.value.bindings, directors: this.directors(), leases: before, verdicts: board.value.verdicts });
     if (!answer.ok) return fail('ERR_BAD_REQUEST', answer.message, { path: answer.path });
+    const moves: LeaseMove[] = [];
     for (const [binding, state] of answer.changed) {
       this.sql.exec('INSERT INTO leases (binding, state) VALUES (?, ?) ON CONFLICT(binding) DO UPDATE SET state = excluded.state', binding, JSON.stringify(state));
+      const was = before.get(binding)?.current;
+      const now = state.current;
+      // A grant to another director than the last holder moves the address; a renewal or a re-grant to the same one does not.
+      if (now && now.token !== was?.token && now.holder !== was?.holder) moves.push({ binding, from: was?.holder ?? null, to: now.holder, fencingToken: now.token, atMs: nowMs });
+    }
+    // The lease_moved webhook event, queued in the Board's outbox; a failure to reach it is logged, never the heartbeat's.
+    if (moves.length) {
+      const stub = this.env.BOARD.get(this.env.BOARD.idFromName(cluster));
+      this.ctx.waitUntil(withDeadline(stub.leaseMoved(moves), BOARD_DEADLINE_MS, 'Board.leaseMoved').catch((err) => console.warn(`lease-keeper ${cluster}: lease_moved not queued: ${(err as Error).message}`)));
     }
     // SQLite writes above are committed before this answer leaves the object (the output gate).
     return { ok: true, value: answer.reply };

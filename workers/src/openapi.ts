@@ -62,6 +62,12 @@ export function openApiDocument(): unknown {
       '/v1/clusters/{cluster}/stream': {
         get: { summary: 'WebSocket: every new snapshot pushed as a StreamMessage; send {"type":"ping"} to keep alive', security: sec('shim'), parameters: [cluster], responses: { '101': { description: 'switching protocols' }, ...errors(401, 403, 404, 426) } },
       },
+      '/v1/clusters/{cluster}/metrics': {
+        get: { summary: 'Prometheus text exposition (0.0.4): real-server state-sets, quorum, vote ages per vantage point, vote counters, snapshot sequence and age, config version, lease holders and fencing tokens', security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'text/plain; version=0.0.4' }, ...errors(401, 403, 404) } },
+      },
+      '/v1/clusters/{cluster}/webhooks': {
+        get: { summary: "Alert webhooks (URL origin only), their deliveries by state (pending, delivered, failed) and the newest deliveries with attempts, next attempt and last error", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: '{ webhooks, droppedSinceStart, deliveries }' }, ...errors(401, 403, 404) } },
+      },
       '/v1/clusters/{cluster}/view': {
         get: { summary: "What the dashboard shows: config summary and warnings, the snapshot's desired state, each vantage point's vote, six hours of events, leases (bounded)", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'view', content: json('DashboardView') }, ...errors(401, 403, 404) } },
       },

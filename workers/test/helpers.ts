@@ -68,46 +68,7 @@ export async function publicKeys(): Promise<Map<string, CryptoKey>> {
   return new Map(await Promise.all(keys.map(async (k) => [k.kid, await importPublicJwk(k)] as const)));
 }
 
-/** Three self-hosted vantage points (quorum 2 by default) over two real servers. */
-export function threeVantageConfig(extra = ''): string {
-  return `
-virtual_server 192.0.2.10 80 {
-    delay_loop 5
-    protocol TCP
-    real_server 10.1.0.1 80 {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-    real_server 10.1.0.2 80 {
-        weight 1
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-}
-vigil {
-    vantage_point dc1 {
-        kind self-hosted
-    }
-    vantage_point dc2 {
-        kind self-hosted
-    }
-    vantage_point dc3 {
-        kind self-hosted
-    }
-${extra}
-}
-`;
-}
-
-export const RS1 = 'tcp/192.0.2.10:80|10.1.0.1:80';
-export const RS2 = 'tcp/192.0.2.10:80|10.1.0.2:80';
-
-export function vote(target: string, vantagePoint: string, up: boolean, atMs = Date.now()): Vote {
-  return { target, vantagePoint, up, reason: up ? 'ok' : 'connect_refused', latencyMs: 3, atMs, intervalMs: 5000, timeoutMs: 2000 };
-}
+export { RS1, RS2, threeVantageConfig, vote } from './configs.ts';
 
 const HTTP_CHECK = `        HTTP_GET {
             url {
