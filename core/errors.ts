@@ -13,6 +13,10 @@ const CODES = {
   ERR_BAD_REQUEST: { status: 400, retryable: false },
   ERR_CONFIG: { status: 400, retryable: false },
   ERR_UNAUTHORIZED: { status: 401, retryable: false },
+  /** A dashboard link's one-time code used twice, or presented as a bearer token. */
+  ERR_ONE_TIME_CODE: { status: 401, retryable: false },
+  /** A dashboard session token past its expiry. */
+  ERR_SESSION_EXPIRED: { status: 401, retryable: false },
   ERR_FORBIDDEN: { status: 403, retryable: false },
   ERR_NOT_FOUND: { status: 404, retryable: false },
   ERR_PRECONDITION_FAILED: { status: 412, retryable: false },

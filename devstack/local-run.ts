@@ -87,8 +87,8 @@ export async function runLocal(o: LocalRunOptions): Promise<number> {
     out(`  cluster ${CLUSTER}: config v${put.version} ${put.etag} from ${o.configFile}`);
     out(`  verdict ${clusterUrl}/verdict?since=0&wait=20, stream ${clusterUrl.replace('http', 'ws')}/stream, events ${clusterUrl}/events`);
     out(`  tokens for curl (this run only): ${tokenFile}`);
-    // The token rides in the fragment: the browser never sends it to a server, and the page moves it to sessionStorage.
-    out(`  dashboard ${dev.url}/#cluster=${CLUSTER}&token=${tokens.viewer}`);
+    // A one-time code rides in the fragment (never sent to a server in a URL): the page exchanges it once, in a POST body, for a session.
+    out(`  dashboard ${dev.url}/#cluster=${CLUSTER}&code=${tokens.dashboardCode}`);
     for (const b of backends) out(`  backend ${b.name}: http://127.0.0.1:${b.port}/health`);
     for (const vp of VANTAGE_POINTS) {
       const p = new SelfHostedProber({ vantagePoint: vp, board: board(tokens.probers[vp]!), ports: nodeCheckPorts, clock: systemClock, refreshMs: 5000, flushMs: 200, log: pieceLog });

@@ -17,8 +17,10 @@ export interface ClusterTokens {
   probers: Record<string, string>;
   /** director id → its shim token (heartbeats as that director only). */
   directors: Record<string, string>;
-  /** Reads what the dashboard shows; the link `npm start` prints carries it. */
+  /** Reads what the dashboard shows (for curl; the page can be signed in with it too). */
   viewer: string;
+  /** The one-time code the link `npm start` prints carries: exchanged once for a 12-hour session, never a bearer token. */
+  dashboardCode: string;
 }
 
 export interface LocalTokens {
@@ -46,9 +48,10 @@ export function localSecrets(o: LocalSecretsFor): LocalSecrets {
   const records: StoredToken[] = [{ id: 'admin', scope: 'admin', hash: hashToken(admin), cluster: ALL_CLUSTERS }];
   const clusters: Record<string, ClusterTokens> = {};
   for (const cluster of o.clusters) {
-    const t: ClusterTokens = { shim: newToken('shim'), probers: {}, directors: {}, viewer: newToken('viewer') };
+    const t: ClusterTokens = { shim: newToken('shim'), probers: {}, directors: {}, viewer: newToken('viewer'), dashboardCode: newToken('viewer') };
     records.push({ id: `${cluster}-shim`, scope: 'shim', hash: hashToken(t.shim), cluster });
     records.push({ id: `${cluster}-viewer`, scope: 'viewer', hash: hashToken(t.viewer), cluster });
+    records.push({ id: `${cluster}-dashboard-link`, scope: 'viewer', hash: hashToken(t.dashboardCode), cluster, oneTime: true });
     for (const vp of o.vantagePoints ?? []) {
       t.probers[vp] = newToken('prober');
       records.push({ id: `${cluster}-prober-${vp}`, scope: 'prober', hash: hashToken(t.probers[vp]), cluster, vantagePoint: vp });

@@ -23,6 +23,8 @@ export const StoredToken = z
     vantagePoint: z.string().min(1).max(63).optional(),
     /** Shim tokens: the only director this token may heartbeat as; without it the token cannot heartbeat. */
     director: z.string().min(1).max(64).optional(),
+    /** Viewer records only: a dashboard link's one-time code, exchanged once for a session (core/auth/viewer-session.ts), never a bearer token. */
+    oneTime: z.boolean().optional(),
   })
   .superRefine((t, ctx) => {
     const bad = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -31,6 +33,7 @@ export const StoredToken = z
     if (t.scope === 'prober' && t.vantagePoint === undefined) bad('vantagePoint', 'a prober token names the vantage point it votes as');
     if (t.scope !== 'prober' && t.vantagePoint !== undefined) bad('vantagePoint', `${a} token names no vantage point`);
     if (t.scope !== 'shim' && t.director !== undefined) bad('director', `${a} token names no director`);
+    if (t.oneTime && t.scope !== 'viewer') bad('oneTime', 'only a viewer record may be a one-time code');
   });
 export type StoredToken = z.infer<typeof StoredToken>;
 
@@ -65,9 +68,11 @@ export function parseTokenRecords(raw: string): StoredToken[] {
 export interface Need {
   scopes: readonly Scope[];
   cluster: string;
+  /** Only the exchange route accepts a one-time code; everywhere else it is refused (ERR_ONE_TIME_CODE). */
+  oneTime?: boolean;
 }
 
-export type AuthOutcome = { ok: true; token: StoredToken } | { ok: false; code: 'ERR_UNAUTHORIZED' } | { ok: false; code: 'ERR_FORBIDDEN'; message: string; path?: string };
+export type AuthOutcome = { ok: true; token: StoredToken } | { ok: false; code: 'ERR_UNAUTHORIZED' } | { ok: false; code: 'ERR_ONE_TIME_CODE'; message: string } | { ok: false; code: 'ERR_FORBIDDEN'; message: string; path?: string };
 
 /**
  * Finds the stored token that matches, then checks its scope and cluster.
@@ -80,6 +85,10 @@ export function authenticate(presented: string | null | undefined, stored: reado
   let found: StoredToken | undefined;
   for (const t of stored) if (constantTimeEqual(h, t.hash)) found = t;
   if (!found) return { ok: false, code: 'ERR_UNAUTHORIZED' };
+  if (!!found.oneTime !== !!need.oneTime) {
+    if (found.oneTime) return { ok: false, code: 'ERR_ONE_TIME_CODE', message: 'a one-time dashboard code is exchanged once at POST /v1/clusters/{cluster}/dashboard-session, never used as a bearer token' };
+    return { ok: false, code: 'ERR_UNAUTHORIZED' };
+  }
   if (!need.scopes.includes(found.scope) && found.scope !== 'admin') return { ok: false, code: 'ERR_FORBIDDEN', message: `this token's scope (${found.scope}) does not allow ${need.scopes.join(' or ')} requests` };
   if (found.cluster !== need.cluster && !(found.cluster === ALL_CLUSTERS && found.scope === 'admin')) {
     return { ok: false, code: 'ERR_FORBIDDEN', message: `this token is for cluster ${found.cluster}, not ${need.cluster}`, path: 'cluster' };

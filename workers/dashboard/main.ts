@@ -39,16 +39,45 @@ function readSession(): Session | null {
   }
 }
 
-/** `#cluster=C&token=T` (the link `npm start` prints): moved to sessionStorage, then wiped from the address bar and history. */
-function sessionFromFragment(): Session | null {
+/**
+ * `#cluster=C&code=K` (the link `npm start` prints: a one-time code) or
+ * `#cluster=C&token=T` (a viewer token): wiped from the address bar and
+ * history at once; a token goes to sessionStorage, a code is exchanged once.
+ */
+function fromFragment(): (Session & { code?: boolean }) | null {
   const p = new URLSearchParams(location.hash.slice(1));
-  const token = p.get('token');
+  const code = p.get('code');
+  const token = code ?? p.get('token');
   const cluster = p.get('cluster');
   if (location.hash) history.replaceState(null, '', location.pathname);
   if (!token || !cluster) return null;
+  if (code) return { cluster, token: code, code: true };
   const s = { cluster, token };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
   return s;
+}
+
+/** What the page says when the Board refuses: a used link or an expired session says what to do. */
+function refusal(res: Response, body: unknown): string {
+  const { code, message } = (body ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_ONE_TIME_CODE' || code === 'ERR_SESSION_EXPIRED') return 'Session expired: open a new link from npm start.';
+  return `Refused (${res.status}): ${typeof message === 'string' ? message : 'no reason given'}.`;
+}
+
+/** The link's one-time code (in a POST body, never a URL) for a session token, then signed in with that. */
+async function exchange(cluster: string, code: string): Promise<void> {
+  if (!CLUSTER_RE.test(cluster)) return showSignIn('A cluster name is lower-case letters, digits, _ and -.');
+  status(`signing in to ${cluster}…`);
+  let res: Response;
+  try {
+    res = await fetch(`/v1/clusters/${cluster}/dashboard-session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }), cache: 'no-store' });
+  } catch (err) {
+    return showSignIn(`The Board did not answer: ${(err as Error).message}`);
+  }
+  const body: unknown = await res.json().catch(() => null);
+  const token = (body as { token?: unknown } | null)?.token;
+  if (!res.ok || typeof token !== 'string') return showSignIn(refusal(res, body));
+  return signIn({ cluster, token });
 }
 
 function showSignIn(error = ''): void {
@@ -87,8 +116,7 @@ async function signIn(s: Session): Promise<void> {
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     sessionStorage.removeItem(SESSION_KEY);
-    const message = (body as { message?: unknown } | null)?.message;
-    return showSignIn(`Refused (${res.status}): ${typeof message === 'string' ? message : 'no reason given'}.`);
+    return showSignIn(refusal(res, body));
   }
   const view = DashboardView.safeParse(body);
   if (!view.success) return showSignIn(`The Board's answer is not a view this page understands (${view.error.issues[0]?.path.join('.') ?? ''}).`);
@@ -144,10 +172,10 @@ function start(): void {
   });
   // Ages move on between pushes.
   setInterval(paint, 1000);
-  const s = sessionFromFragment() ?? readSession();
+  const s = fromFragment() ?? readSession();
   if (s) {
     byId<HTMLInputElement>('cluster').value = s.cluster;
-    void signIn(s);
+    void ('code' in s ? exchange(s.cluster, s.token) : signIn(s));
   } else showSignIn();
 }
 

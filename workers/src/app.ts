@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { SIGNATURE_HEADER } from '../../core/vote/snapshot.ts';
 import type { Scope } from '../../core/auth/tokens.ts';
-import { requireToken } from './auth.ts';
+import { requireOneTimeCode, requireToken } from './auth.ts';
+import { signSession } from '../../core/auth/viewer-session.ts';
 import { VigilError, unwrap } from '../../core/errors.ts';
 import { decodeUpload } from './config-input.ts';
 import { MAX_HEARTBEAT_BYTES, heartbeatRoute } from './lease-keeper.ts';
@@ -45,7 +46,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
  */
 function board(c: Ctx, scope: Scope | readonly Scope[], presented?: string | null) {
   const cluster = parse(ClusterName, c.req.param('cluster'), 'cluster');
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, scope, cluster, presented);
+  const token = requireToken(c.req.header('Authorization'), c.env, scope, cluster, presented);
   return { cluster, token, stub: c.env.BOARD.get(c.env.BOARD.idFromName(cluster)) };
 }
 
@@ -145,6 +146,26 @@ app.get('/v1/clusters/:cluster/stream', async (c) => {
 app.get('/v1/clusters/:cluster/view', async (c) => {
   const { stub } = board(c, 'viewer');
   return c.json(unwrap(await stub.view()), 200, { 'Cache-Control': 'no-store' });
+});
+
+/**
+ * The dashboard link's one-time code (in the POST body, never a URL) for a
+ * 12-hour viewer session token; the Board records the code as used, so a
+ * second exchange is refused (401 ERR_ONE_TIME_CODE).
+ */
+app.post('/v1/clusters/:cluster/dashboard-session', limit(1024), async (c) => {
+  const cluster = parse(ClusterName, c.req.param('cluster'), 'cluster');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await c.req.text());
+  } catch {
+    throw new VigilError('ERR_BAD_REQUEST', 'the body is not JSON', { path: 'body' });
+  }
+  const code = requireOneTimeCode((doc as { code?: unknown } | null)?.code, c.env, cluster);
+  const stub = c.env.BOARD.get(c.env.BOARD.idFromName(cluster));
+  if (!(await stub.claimOneTimeCode(code.id))) throw new VigilError('ERR_ONE_TIME_CODE', 'this dashboard link was already used: open a new link from npm start');
+  if (!c.env.VIGIL_SIGNING_KEY) throw new VigilError('ERR_INTERNAL', 'VIGIL_SIGNING_KEY is not set');
+  return c.json(signSession(c.env.VIGIL_SIGNING_KEY, cluster, Date.now()), 200, { 'Cache-Control': 'no-store' });
 });
 
 // The viewers' WebSocket: a view now and after each fold. The token comes as a subprotocol (a browser

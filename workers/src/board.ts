@@ -390,6 +390,14 @@ export class Board extends DurableObject<Env> {
    * LEGACY_REGISTRY_BOARD), where it was kept before ClusterRegistry existed:
    * read once by ClusterRegistry's import; nothing writes it any more.
    */
+  /** A dashboard link's one-time code: true the first time, false ever after (kept in this cluster's storage). */
+  async claimOneTimeCode(id: string): Promise<boolean> {
+    const key = `one-time-code-used:${id}`;
+    if (await this.ctx.storage.get(key)) return false;
+    await this.ctx.storage.put(key, Date.now());
+    return true;
+  }
+
   async listClusters(): Promise<string[]> {
     return this.store.clusters();
   }

@@ -149,7 +149,7 @@ export const MAX_HEARTBEAT_BYTES = 64 << 10;
 export async function heartbeatRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
   const cluster = ClusterName.safeParse(c.req.param('cluster'));
   if (!cluster.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid cluster name', { path: 'cluster' });
-  const token = requireToken(c.req.header('Authorization'), c.env.VIGIL_TOKENS, 'shim', cluster.data);
+  const token = requireToken(c.req.header('Authorization'), c.env, 'shim', cluster.data);
   const id = DirectorId.safeParse(c.req.param('id'));
   if (!id.success) throw new VigilError('ERR_BAD_REQUEST', 'invalid director id', { path: 'id' });
   if (token.scope === 'shim' && token.director === undefined) throw new VigilError('ERR_FORBIDDEN', 'this shim token names no director, so it cannot heartbeat (make one with --director)', { path: 'id' });

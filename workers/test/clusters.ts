@@ -17,7 +17,7 @@ export const TEST_CLUSTERS = [
   ...['quorum-b'],
   ...['restart-a', 'restart-b', 'restart-c', 'ws-a'],
   ...['view-a', 'view-b', 'view-c', 'view-d'],
-  ...['sign-a'],
+  ...['sign-a', 'once-a', 'once-b'],
   ...['skew-a', 'skew-b', 'skew-c'],
   ...['vote-a', 'vote-b', 'vote-c', 'vote-d', 'vote-e', 'vote-f', 'vote-g'],
 ];
