@@ -29,7 +29,7 @@ export function openApiDocument(): unknown {
     openapi: '3.1.0',
     info: { title: 'Vigil edge control plane', version: '1' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim, viewer (read-only: verdict, votes, events, view, the redacted config)' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'vgl_<scope>_… tokens; scopes admin ⊃ prober, shim, viewer (read-only: verdict, votes, events, view, the redacted config); a vgs_… dashboard session acts as a viewer token for its cluster' } },
       schemas: { Error: schema(ErrorBody), VoteBatch: schema(VoteBatch), VotesAccepted: schema(VotesAccepted), Snapshot: schema(Snapshot), StreamMessage: schema(StreamMessage), ConfigAccepted: schema(ConfigAccepted), Event: schema(StoredEvent), VoteDetail: schema(VoteDetail), DashboardView: schema(DashboardView), ViewerFrame: schema(ViewerFrame) },
     },
     paths: {
@@ -70,6 +70,14 @@ export function openApiDocument(): unknown {
       },
       '/v1/clusters/{cluster}/view': {
         get: { summary: "What the dashboard shows: config summary and warnings, the snapshot's desired state, each vantage point's vote, six hours of events, leases (bounded)", security: sec('viewer'), parameters: [cluster], responses: { '200': { description: 'view', content: json('DashboardView') }, ...errors(401, 403, 404) } },
+      },
+      '/v1/clusters/{cluster}/dashboard-session': {
+        post: {
+          summary: "The dashboard link's one-time code, in the body as {\"code\"} (never a URL), for a 12-hour viewer session token {token: vgs_…, expiresAt}; a code works once (401 ERR_ONE_TIME_CODE after, and always as a bearer token); an expired session answers 401 ERR_SESSION_EXPIRED",
+          parameters: [cluster],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] } } } },
+          responses: { '200': { description: '{ token, expiresAt }' }, ...errors(400, 401, 403, 413) },
+        },
       },
       '/v1/clusters/{cluster}/watch': {
         get: {
