@@ -29,6 +29,9 @@ const timeOfDayMs = () => Date.now() % 86_400_000;
 describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against npm start's system", why), () => {
   let run: Run;
   let browser: Browser;
+  /** The link vigil start printed: a one-time code. */
+  let printed: string;
+  /** The same page signed in with the run's long-lived viewer token (from its tokens file), for every test after the first. */
   let link: string;
   let base: string;
   let flappingPort: string;
@@ -37,9 +40,11 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     mkdirSync(SHOTS, { recursive: true });
     run = startVigil(['--flap-ms', String(FLAP_MS)]);
     await ready(run);
-    link = /dashboard (http:\/\/127\.0\.0\.1:\d+\/#\S+)/.exec(run.d.output())?.[1] ?? '';
-    expect(link, `vigil start printed no dashboard link:\n${run.d.output()}`).toMatch(/#cluster=local&token=vgl_viewer_/);
-    base = link.slice(0, link.indexOf('/#'));
+    printed = /dashboard (http:\/\/127\.0\.0\.1:\d+\/#\S+)/.exec(run.d.output())?.[1] ?? '';
+    expect(printed, `vigil start printed no dashboard link:\n${run.d.output()}`).toMatch(/#cluster=local&code=vgl_viewer_/);
+    base = printed.slice(0, printed.indexOf('/#'));
+    const tokensFile = /tokens for curl \(this run only\): (\S+)/.exec(run.d.output())![1]!;
+    link = `${base}/#cluster=local&token=${(JSON.parse(readFileSync(tokensFile, 'utf8')) as { viewer: string }).viewer}`;
     flappingPort = /backend b \(flapping\): http:\/\/127\.0\.0\.1:(\d+)\/health/.exec(run.d.output())![1]!;
     // launch() gives each run a fresh temporary profile (user-data dir) of its own, removed at close.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -90,11 +95,13 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     );
   }
 
-  it('signs in from the link: the token leaves the address bar for sessionStorage, and every real server and vantage point is shown', async () => {
-    const { page, problems } = await openPage(link);
+  it('signs in from the printed link: the code leaves the address bar, a session lands in sessionStorage, and every real server and vantage point is shown', async () => {
+    const { page, problems } = await openPage(printed);
     await page.locator('#board').waitFor({ state: 'visible', timeout: PAGE_MS });
     expect(page.url()).toBe(`${base}/`);
-    expect(await page.evaluate(() => sessionStorage.getItem('vigil.viewer'))).toContain('vgl_viewer_');
+    const stored = await page.evaluate(() => sessionStorage.getItem('vigil.viewer'));
+    expect(stored).toContain('vgs_');
+    expect(stored).not.toContain('vgl_viewer_');
     await eventually('three real servers in the matrix', async () => (await page.locator('#matrix tbody tr').count()) === 3, { timeoutMs: PAGE_MS });
     expect(await page.locator('#matrix thead th').allTextContents()).toEqual(['Real server', 'Verdict', 'dc1', 'dc2', 'dc3']);
     await expect.poll(() => page.locator('#fact-snapshot').textContent(), { timeout: PAGE_MS }).toMatch(/^#\d+, issued \d+ s ago, expires in \d+ s$/);
@@ -108,6 +115,17 @@ describe.skipIf(!!why)(skipTitle("the dashboard in Debian's Chromium, against np
     expect(page.url()).toBe('about:blank');
     await page.goForward();
     expect(page.url()).toBe(`${base}/`);
+    await page.context().close();
+  });
+
+  it('refuses the printed link a second time, in a fresh browser, saying to open a new one', async () => {
+    const { page, problems } = await openPage(printed);
+    await expect.poll(() => page.locator('#sign-in-error').textContent(), { timeout: PAGE_MS }).toBe('Session expired: open a new link from npm start.');
+    expect(await page.locator('#board').isHidden()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.getItem('vigil.viewer'))).toBeNull();
+    expect(page.url()).toBe(`${base}/`);
+    // The browser logs the refused POST (401) as a console error; nothing else may go wrong.
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
     await page.context().close();
   });
 
