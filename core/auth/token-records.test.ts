@@ -78,6 +78,16 @@ describe('token records', () => {
     expect(refusal([{ ...stored[0], director: 'lb1' }])).toMatch(/record "a": director/);
     expect(refusal([{ ...stored[2], vantagePoint: 'dc1' }])).toMatch(/record "s": vantagePoint/);
     expect(refusal([{ scope: 'shim', hash: 'x' }])).toContain('record #0');
+    expect(refusal([{ ...stored[2], oneTime: true }])).toMatch(/record "s": oneTime: only a viewer record/);
+  });
+
+  it('a one-time viewer code passes only where one is wanted (the exchange), and a plain viewer token never there', () => {
+    const code = newToken('viewer');
+    const viewer = newToken('viewer');
+    const list: StoredToken[] = [...stored, { id: 'c', scope: 'viewer', hash: hashToken(code), cluster: 'prod', oneTime: true }, { id: 'v', scope: 'viewer', hash: hashToken(viewer), cluster: 'prod' }];
+    expect(authenticate(code, list, { scopes: ['viewer'], cluster: 'prod' })).toMatchObject({ ok: false, code: 'ERR_ONE_TIME_CODE' });
+    expect(authenticate(code, list, { scopes: ['viewer'], cluster: 'prod', oneTime: true })).toMatchObject({ ok: true, token: { id: 'c' } });
+    expect(authenticate(viewer, list, { scopes: ['viewer'], cluster: 'prod', oneTime: true })).toEqual({ ok: false, code: 'ERR_UNAUTHORIZED' });
   });
 
   it('refuses a list that is not JSON or not an array', () => {
