@@ -39,6 +39,9 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     const prev = seenVrid.get(key);
     if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
     else seenVrid.set(key, vi.name);
+    // keepalived's own wording (vrrp.c): both still let it run, so both are warnings.
+    if (vi.state === 'MASTER' && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    if (vi.virtualIpaddress.length === 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) No VIP specified; at least one is sensible`);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
   c.virtualServers.forEach((vs, i) => {

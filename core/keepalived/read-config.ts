@@ -7,7 +7,7 @@ import { readGlobalDefs, ROOT_GLOBAL_WORDS } from './read-global.ts';
 import { readSsl, readVirtualServer, readVirtualServerGroup } from './read-lvs.ts';
 import { readVigil } from './read-vigil.ts';
 import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from './read-vrrp.ts';
-import { Reader, statementLines } from './reader.ts';
+import { Reader, SHIM_UNIMPLEMENTED, statementLines, type KeywordUse } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck, realServerOrigins } from './cross-check.ts';
 import { StreamedValidation } from './validate-config.ts';
@@ -23,7 +23,7 @@ export interface ReadOptions {
 }
 
 export type ReadResult =
-  | { ok: true; config: Config; diagnostics: Diagnostic[] }
+  | { ok: true; config: Config; diagnostics: Diagnostic[]; shimUnimplemented?: KeywordUse[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
 /** Top-level blocks keepalived knows that Vigil carries through unchanged. */
@@ -61,7 +61,7 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
     }
   } else crossCheck(parsed.data, origins, diags, { edgeReachesPrivate: opts.edgeReachesPrivate });
   if (diags.hasErrors || !parsed.success) return { ok: false, diagnostics: diags.sorted() };
-  return { ok: true, config: parsed.data, diagnostics: diags.sorted() };
+  return { ok: true, config: parsed.data, diagnostics: diags.sorted(), shimUnimplemented: interp.uses };
 }
 
 /**
@@ -90,7 +90,9 @@ class Interpreter {
   readonly validation = new StreamedValidation();
   /** Diagnostics in statement order: one shared segment between deferred sync groups, one per sync group. */
   readonly segments: Diagnostics[] = [new Diagnostics()];
-  private r = new Reader(this.segments[0]!);
+  /** Where each keyword the shim does not implement stands (SHIM_UNIMPLEMENTED). */
+  readonly uses: KeywordUse[] = [];
+  private r = new Reader(this.segments[0]!, this.uses);
   private readonly instanceNames = new Set<string>();
   private readonly syncGroups: { s: Statement; r: Reader }[] = [];
 
@@ -148,8 +150,8 @@ class Interpreter {
         const own = new Diagnostics();
         const next = new Diagnostics();
         this.segments.push(own, next);
-        this.syncGroups.push({ s, r: new Reader(own) });
-        this.r = new Reader(next);
+        this.syncGroups.push({ s, r: new Reader(own, this.uses) });
+        this.r = new Reader(next, this.uses);
         break;
       }
       case 'vrrp_instance':
@@ -161,6 +163,7 @@ class Interpreter {
         break;
       default:
         if (OTHER_BLOCKS.has(k) || ROOT_GLOBAL_WORDS.has(k)) {
+          if (SHIM_UNIMPLEMENTED.has(k)) this.uses.push({ keyword: k, pos: s.keyword.pos });
           const o: { keyword: string; args: string[]; body?: string[] } = { keyword: k, args: s.args.map((a) => a.text) };
           if (s.block) o.body = s.block.flatMap((b) => statementLines(b));
           add('otherBlocks', o, s);

@@ -61,7 +61,11 @@ const globalDefs: HandlerTable<GdIn> = {
   smtp_connect_timeout: (r, s, t) => void (t.smtpConnectTimeoutMs = r.timerArg(s)),
   smtp_alert: (r, s, t) => void (t.smtpAlert = r.flag(s)),
   script_user: (r, s, t) => {
-    const u = r.arg(s, 'a user');
+    // `script_user USER [GROUP]`: the second word is the group, not an extra word.
+    r.noBlock(s);
+    const u = s.args[0];
+    if (!u) r.diags.error(endOf(s), "'script_user' needs a user");
+    else if (s.args[2]) r.diags.warn(s.args[2].pos, "extra words after 'script_user USER GROUP' ignored");
     if (u) t.scriptUser = s.args[1] ? { user: u.text, group: s.args[1].text.replace(/^:/, '') } : { user: u.text };
   },
   enable_script_security: (r, s, t) => void (t.enableScriptSecurity = r.flag(s)),

@@ -8,6 +8,22 @@ import type { Statement } from './tree.ts';
 export type Handler<T> = (r: Reader, s: Statement, target: T) => void;
 export type HandlerTable<T> = Record<string, Handler<T>>;
 
+/** A keyword's place in the file, for messages about the keyword as a whole. */
+export interface KeywordUse {
+  keyword: string;
+  pos: Pos;
+}
+
+/**
+ * keepalived keywords Vigil reads (check-config is clean, import/export keep
+ * them) but the shim does not act on: it refuses to start with any of them
+ * rather than run without it (issue #17).
+ */
+export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
+  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
+  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
+]);
+
 const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
 
 /**
@@ -16,12 +32,20 @@ const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, o
  * and every error in a file is reported in one pass.
  */
 export class Reader {
-  constructor(readonly diags: Diagnostics) {}
+  /**
+   * `uses` collects where each keyword the shim does not implement appears
+   * (SHIM_UNIMPLEMENTED), so the shim can refuse at start naming file:line.
+   */
+  constructor(
+    readonly diags: Diagnostics,
+    readonly uses: KeywordUse[] = [],
+  ) {}
 
   /** Runs the handlers of a block; unknown keywords warn and are skipped, block and all, as keepalived does. */
   block<T>(stmts: Statement[] | undefined, table: HandlerTable<T>, target: T, where: string): void {
     for (const s of stmts ?? []) {
       const h = Object.prototype.hasOwnProperty.call(table, s.keyword.text) ? table[s.keyword.text] : undefined;
+      if (h && SHIM_UNIMPLEMENTED.has(s.keyword.text)) this.uses.push({ keyword: s.keyword.text, pos: s.keyword.pos });
       if (h) h(this, s, target);
       else this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
     }
