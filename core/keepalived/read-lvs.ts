@@ -91,6 +91,9 @@ function readRealServer(r: Reader, s: Statement, vs: VsIn): void {
   if (ip !== undefined) (vs.realServers as RsIn[]).push(rs);
 }
 
+/** keepalived's LVS_MAX_TIMEOUT: 31 days. */
+const LVS_MAX_TIMEOUT_S = 86400 * 31;
+
 const virtualServer: HandlerTable<VsIn> = {
   ...(sharedTiming as HandlerTable<VsIn>),
   ip_family: (r, s, t) => void (t.ipFamily = r.oneOf(r.arg(s), ['inet', 'inet6'] as const, 'ip_family')),
@@ -121,7 +124,11 @@ const virtualServer: HandlerTable<VsIn> = {
   persistence_engine: (r, s, t) => void (t.persistenceEngine = r.str(s, 'an engine name')),
   persistence_timeout: (r, s, t) => {
     // A bare `persistence_timeout` is keepalived's 6 minutes.
-    t.persistenceTimeoutS = s.args[0] ? r.int(s.args[0], 0, 2 ** 32 - 1, 'persistence_timeout') : 360;
+    // keepalived's range is 1..31 days; outside it (or not a number) it says so and the service is not persistent.
+    const w = s.args[0];
+    if (!w) t.persistenceTimeoutS = 360;
+    else if (/^\d+$/.test(w.text) && Number(w.text) >= 1 && Number(w.text) <= LVS_MAX_TIMEOUT_S) t.persistenceTimeoutS = Number(w.text);
+    else r.diags.warn(w.pos, `persistence_timeout invalid: '${w.text}' is not in 1..${LVS_MAX_TIMEOUT_S} (31 days); ignored, as keepalived`);
   },
   persistence_granularity: (r, s, t) => {
     const tok = r.arg(s, 'a netmask');

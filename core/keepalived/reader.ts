@@ -24,6 +24,9 @@ export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
   'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
 ]);
 
+/** The model's longest duration (DurationMs): Node's longest timer. */
+const MAX_TIMER_MS = 2 ** 31;
+
 const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
 
 /**
@@ -130,6 +133,28 @@ export class Reader {
       return undefined;
     }
     return t.text;
+  }
+
+  /** An address where keepalived also takes `address/prefix` and drops the prefix (unicast_src_ip, unicast_peer). */
+  ipMaskStripped(t: Token | undefined, what: string): string | undefined {
+    if (!t || !t.text.includes('/')) return this.ip(t, what);
+    if (!parsePrefix(t.text)) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not an IPv4 or IPv6 address`);
+      return undefined;
+    }
+    return t.text.slice(0, t.text.indexOf('/'));
+  }
+
+  /**
+   * A keepalived whole-second timer with the keyword's own range (0..maxS).
+   * The model's timers stop at 2^31 ms (24.8 days, Node's longest timer): a
+   * longer one is kept at that with a note.
+   */
+  secondsArg(s: Statement, maxS: number): number | undefined {
+    const ms = this.timer(this.arg(s, 'a time in seconds'), s.keyword.text, maxS);
+    if (ms === undefined || ms <= MAX_TIMER_MS) return ms;
+    this.diags.note(s.args[0]!.pos, `${s.keyword.text}: ${s.args[0]!.text} s is longer than Vigil's longest timer; ${MAX_TIMER_MS / 1000} s (24.8 days) is used`);
+    return MAX_TIMER_MS;
   }
 
   ipArg(s: Statement): string | undefined {
