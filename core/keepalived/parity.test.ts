@@ -77,4 +77,14 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(lines).toEqual(["note-only.conf:4:28: note: enable_script_security ignores 'no', as keepalived: script security is on"]);
     expect(res.ok && res.config.globalDefs.enableScriptSecurity).toBe(true);
   });
+
+  it("reads an unknown keyword's block as keepalived: its lines in the enclosing block, its '}' ends that block", () => {
+    const { res, lines } = read('unknown-block.conf');
+    expect(res.ok && res.config.globalDefs.routerId).toBe('INNER');
+    expect(lines).toEqual([
+      "unknown-block.conf:5:5: warning: unknown keyword 'frobnicate' in global_defs; ignored",
+      "unknown-block.conf:5:16: warning: keepalived ignores this '{': the lines below are read as global_defs's own and the matching '}' ends global_defs, so the 1 statement(s) after it are not read in global_defs",
+      "unknown-block.conf:8:5: warning: 'router_id' is not read in global_defs: keepalived ended global_defs at the '}' of unknown 'frobnicate'; ignored",
+    ]);
+  });
 });

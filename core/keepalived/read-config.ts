@@ -167,7 +167,13 @@ class Interpreter {
           const o: { keyword: string; args: string[]; body?: string[] } = { keyword: k, args: s.args.map((a) => a.text) };
           if (s.block) o.body = s.block.flatMap((b) => statementLines(b));
           add('otherBlocks', o, s);
-        } else r.diags.warn(s.keyword.pos, `unknown keyword '${k}'; ignored${s.block ? ' with its block' : ''}`);
+        } else {
+          r.diags.warn(s.keyword.pos, `unknown keyword '${k}'; ignored`);
+          if (!s.block) break;
+          // keepalived ignores the `{` and reads the block's lines as top-level statements of their own.
+          r.diags.warn(s.blockPos ?? s.keyword.pos, `keepalived ignores this '{': the lines below are read as top-level statements`);
+          for (const c of s.block) this.statement(c);
+        }
     }
   }
 

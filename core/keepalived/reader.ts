@@ -44,13 +44,33 @@ export class Reader {
     readonly uses: KeywordUse[] = [],
   ) {}
 
-  /** Runs the handlers of a block; unknown keywords warn and are skipped, block and all, as keepalived does. */
+  /**
+   * Runs the handlers of a block; an unknown keyword warns and is skipped. Its
+   * block is not: keepalived ignores the unknown keyword's `{`, reads the
+   * block's lines as this block's own, and takes its `}` as this block's end,
+   * so whatever follows is not read here (keepalived reads it one level up).
+   */
   block<T>(stmts: Statement[] | undefined, table: HandlerTable<T>, target: T, where: string): void {
-    for (const s of stmts ?? []) {
+    const list = stmts ?? [];
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       const h = Object.prototype.hasOwnProperty.call(table, s.keyword.text) ? table[s.keyword.text] : undefined;
       if (h && SHIM_UNIMPLEMENTED.has(s.keyword.text)) this.uses.push({ keyword: s.keyword.text, pos: s.keyword.pos });
-      if (h) h(this, s, target);
-      else this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
+      if (h) {
+        h(this, s, target);
+        continue;
+      }
+      this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
+      if (!s.block) continue;
+      const rest = list.slice(i + 1);
+      this.diags.warn(
+        s.blockPos ?? s.keyword.pos,
+        `keepalived ignores this '{': the lines below are read as ${where}'s own and the matching '}' ends ${where}` +
+          (rest.length ? `, so the ${rest.length} statement(s) after it are not read in ${where}` : ''),
+      );
+      this.block(s.block, table, target, where);
+      for (const x of rest) this.diags.warn(x.keyword.pos, `'${x.keyword.text}' is not read in ${where}: keepalived ended ${where} at the '}' of unknown '${s.keyword.text}'; ignored`);
+      return;
     }
   }
 
