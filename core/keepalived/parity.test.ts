@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
 import { expectedClass, PARITY, parityFixtures } from '../../test/helpers/parity-fixtures.ts';
-import { formatDiagnostic, readKeepalivedConfig } from './index.ts';
+import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from './index.ts';
 
 
 function read(f: string) {
@@ -86,5 +86,13 @@ describe('keepalived parity fixtures (issue #17)', () => {
       "unknown-block.conf:5:16: warning: keepalived ignores this '{': the lines below are read as global_defs's own and the matching '}' ends global_defs, so the 1 statement(s) after it are not read in global_defs",
       "unknown-block.conf:8:5: warning: 'router_id' is not read in global_defs: keepalived ended global_defs at the '}' of unknown 'frobnicate'; ignored",
     ]);
+  });
+
+  it('reads unknown blocks nested 20,000 deep, in global_defs and at top level, without running out of stack', () => {
+    const deep = (n: number) => 'u {\n'.repeat(n) + 'router_id DEEP\n' + '}\n'.repeat(n);
+    for (const text of [`global_defs {\n${deep(20_000)}}\n`, deep(20_000)]) {
+      const res = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', text), configId: 'x' });
+      expect(res.diagnostics.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -102,7 +102,17 @@ class Interpreter {
     (this.origins[coll] ??= []).push(s.keyword.pos);
   }
 
-  statement(s: Statement): void {
+  /** Reads one top-level statement; an unknown block's lines become top-level statements (a loop: nesting may be deep). */
+  statement(top: Statement): void {
+    const stack = [top];
+    while (stack.length) {
+      const kids = this.one(stack.pop()!);
+      if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+
+  /** Returns the statements keepalived reads at top level next (the lines of an unknown keyword's block). */
+  private one(s: Statement): Statement[] | undefined {
     const { r, raw, origins } = this;
     const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
@@ -172,9 +182,10 @@ class Interpreter {
           if (!s.block) break;
           // keepalived ignores the `{` and reads the block's lines as top-level statements of their own.
           r.diags.warn(s.blockPos ?? s.keyword.pos, `keepalived ignores this '{': the lines below are read as top-level statements`);
-          for (const c of s.block) this.statement(c);
+          return s.block;
         }
     }
+    return undefined;
   }
 
   /** Reads the sync groups, now that every instance name is known. */

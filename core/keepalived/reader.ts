@@ -51,7 +51,7 @@ export class Reader {
    * so whatever follows is not read here (keepalived reads it one level up).
    */
   block<T>(stmts: Statement[] | undefined, table: HandlerTable<T>, target: T, where: string): void {
-    const list = stmts ?? [];
+    let list = stmts ?? [];
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       const h = Object.prototype.hasOwnProperty.call(table, s.keyword.text) ? table[s.keyword.text] : undefined;
@@ -68,9 +68,10 @@ export class Reader {
         `keepalived ignores this '{': the lines below are read as ${where}'s own and the matching '}' ends ${where}` +
           (rest.length ? `, so the ${rest.length} statement(s) after it are not read in ${where}` : ''),
       );
-      this.block(s.block, table, target, where);
       for (const x of rest) this.diags.warn(x.keyword.pos, `'${x.keyword.text}' is not read in ${where}: keepalived ended ${where} at the '}' of unknown '${s.keyword.text}'; ignored`);
-      return;
+      // Read on in the unknown block's lines, in a loop: a hostile file may nest them thousands deep.
+      list = s.block;
+      i = -1;
     }
   }
 
