@@ -39,8 +39,13 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     const prev = seenVrid.get(key);
     if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
     else seenVrid.set(key, vi.name);
-    // keepalived's own wording (vrrp.c): both still let it run, so both are warnings.
-    if (vi.state === 'MASTER' && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    // keepalived's own wording (vrrp.c); each still lets it run, so each is a warning.
+    const strict = vi.strictMode ?? c.globalDefs.vrrpStrict;
+    const owner = vi.priority === 255;
+    if (strict && vi.state === 'MASTER' && !owner) diags.warn(at('vrrpInstances', i), `(${vi.name}) State MASTER must match being address owner`);
+    if (strict && vi.authentication) diags.warn(at('vrrpInstances', i), `(${vi.name}) Strict mode does not support authentication. Ignoring.`);
+    if (strict && vi.preemptDelayMs > 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) preempt_delay is incompatible with strict mode - resetting`);
+    if (vi.state === 'MASTER' && (!strict || owner) && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
     if (vi.virtualIpaddress.length === 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) No VIP specified; at least one is sensible`);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });

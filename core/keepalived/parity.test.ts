@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeConfigHost } from '../../shim/config/node-host.ts';
+import { planVrrp } from '../../shim/vrrp/plan.ts';
 import { expectedClass, PARITY, parityFixtures } from '../../test/helpers/parity-fixtures.ts';
 import { formatDiagnostic, readKeepalivedConfig, singleFileHost } from './index.ts';
 
@@ -94,5 +95,23 @@ describe('keepalived parity fixtures (issue #17)', () => {
       const res = readKeepalivedConfig('k.conf', { host: singleFileHost('k.conf', text), configId: 'x' });
       expect(res.diagnostics.length).toBeGreaterThan(0);
     }
+  });
+
+  it('vrrp_strict means what it means to keepalived: no authentication, a non-owner starts BACKUP, an owner MASTER', () => {
+    const { res, lines } = read('strict.conf');
+    expect(lines).toEqual([
+      'strict.conf:6:1: warning: (VI_1) State MASTER must match being address owner',
+      'strict.conf:6:1: warning: (VI_1) Strict mode does not support authentication. Ignoring.',
+    ]);
+    if (!res.ok) throw new Error('strict.conf did not read');
+    const plan = planVrrp(res.config);
+    expect(plan.problems).toEqual([]);
+    expect(plan.instances.map((p) => [p.name, p.initialState, p.authType])).toEqual([
+      ['VI_1', 'BACKUP', 0],
+      ['VI_2', 'MASTER', 0],
+    ]);
+    // The same file without vrrp_strict keeps PASS and MASTER, as keepalived.
+    const loose = planVrrp({ ...res.config, globalDefs: { ...res.config.globalDefs, vrrpStrict: false } });
+    expect(loose.instances.filter((p) => p.name === 'VI_1').map((p) => [p.initialState, p.authType])).toEqual([['MASTER', 1]]);
   });
 });
