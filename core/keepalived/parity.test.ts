@@ -114,4 +114,12 @@ describe('keepalived parity fixtures (issue #17)', () => {
     const loose = planVrrp({ ...res.config, globalDefs: { ...res.config.globalDefs, vrrpStrict: false } });
     expect(loose.instances.filter((p) => p.name === 'VI_1').map((p) => [p.initialState, p.authType])).toEqual([['MASTER', 1]]);
   });
+
+  it('does not track a vrrp_script defined below the instance that names it, as keepalived (same line as keepalived reports)', () => {
+    const { res, lines } = read('track-script-order.conf');
+    expect(lines).toEqual([
+      'track-script-order.conf:16:9: warning: (VI_1) track script chk_later not found, ignoring... (keepalived resolves track_script as it reads, and vrrp_script chk_later comes later, at line 22: it is not tracked)',
+    ]);
+    expect(res.ok && res.config.vrrpInstances[0]?.trackScript.map((t) => t.name)).toEqual(['chk_before']);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Config } from '../config/model.ts';
-import { Diagnostics, type Diagnostic, type Origins } from './diagnostics.ts';
+import { Diagnostics, type Diagnostic, type Origins, type Pos } from './diagnostics.ts';
 import type { ExpansionBudget } from './expansion-budget.ts';
 import { Preprocessor, type ConfigHost } from './preprocess.ts';
 import { readAddress, readRoute, readRule } from './read-addresses.ts';
@@ -64,6 +64,12 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
   return { ok: true, config: parsed.data, diagnostics: diags.sorted(), shimUnimplemented: interp.uses };
 }
 
+/** Where `name` stands in the instance's track_script block (else the instance's own line). */
+function trackScriptPos(s: Statement, name: string): Pos {
+  const block = s.block?.find((c) => c.keyword.text === 'track_script')?.block;
+  return block?.find((c) => c.keyword.text === name)?.keyword.pos ?? s.keyword.pos;
+}
+
 /**
  * Reads top-level statements into the raw model one at a time. A
  * vrrp_sync_group names instances that may come later in the file, so it is
@@ -95,6 +101,8 @@ class Interpreter {
   private r = new Reader(this.segments[0]!, this.uses);
   private readonly instanceNames = new Set<string>();
   private readonly syncGroups: { s: Statement; r: Reader }[] = [];
+  private readonly scriptsSoFar = new Set<string>();
+  private readonly unresolved: { vi: { name: string; trackScript?: { name: string }[] }; name: string; pos: Pos; r: Reader }[] = [];
 
   private add(coll: string, item: unknown, s: Statement): void {
     if (item === undefined) return;
@@ -151,6 +159,7 @@ class Interpreter {
         break;
       }
       case 'vrrp_script':
+        this.scriptsSoFar.add(s.args[0]?.text ?? '');
         add('vrrpScripts', readVrrpScript(r, s), s);
         break;
       case 'vrrp_track_file':
@@ -165,9 +174,14 @@ class Interpreter {
         break;
       }
       case 'vrrp_instance':
+      {
         this.instanceNames.add(s.args[0]?.text ?? '');
-        add('vrrpInstances', readVrrpInstance(r, s), s);
+        const vi = readVrrpInstance(r, s);
+        add('vrrpInstances', vi, s);
+        // keepalived resolves track_script while reading: a vrrp_script defined further down is not found.
+        for (const t of vi?.trackScript ?? []) if (!this.scriptsSoFar.has(t.name)) this.unresolved.push({ vi: vi!, name: t.name, pos: trackScriptPos(s, t.name), r });
         break;
+      }
       case 'vigil':
         readVigil(r, s, raw.vigil, origins);
         break;
@@ -191,6 +205,14 @@ class Interpreter {
   /** Reads the sync groups, now that every instance name is known. */
   finish(): { raw: Raw; origins: Origins } {
     for (const { s, r } of this.syncGroups) this.add('vrrpSyncGroups', readSyncGroup(r, s, this.instanceNames), s);
+    // A script defined later is not tracked, as keepalived; one never defined is left to crossCheck's warning.
+    for (const u of this.unresolved) {
+      const at = (this.raw.vrrpScripts as unknown[]).findIndex((x) => (x as { name?: string }).name === u.name);
+      if (at < 0) continue;
+      u.vi.trackScript = u.vi.trackScript?.filter((t) => t.name !== u.name);
+      const def = this.origins.vrrpScripts?.[at];
+      u.r.diags.warn(u.pos, `(${u.vi.name}) track script ${u.name} not found, ignoring... (keepalived resolves track_script as it reads, and vrrp_script ${u.name} comes later${def ? `, at line ${def.line}` : ''}: it is not tracked)`);
+    }
     return { raw: this.raw, origins: this.origins };
   }
 }
