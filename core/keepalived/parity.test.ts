@@ -122,4 +122,11 @@ describe('keepalived parity fixtures (issue #17)', () => {
     ]);
     expect(res.ok && res.config.vrrpInstances[0]?.trackScript.map((t) => t.name)).toEqual(['chk_before']);
   });
+
+  it('an include that finds nothing is a note in keepalived\'s words (keepalived -t stays clean)', () => {
+    expect(read('include-missing.conf').lines).toEqual([
+      "include-missing.conf:4:9: note: No config files matched '/nonexistent-vigil-parity/*.conf'. (include: nothing read)",
+      "include-missing.conf:5:9: note: Config files missing '/nonexistent-vigil-parity/one.conf'. (include: skipped)",
+    ]);
+  });
 });
