@@ -129,4 +129,10 @@ describe('keepalived parity fixtures (issue #17)', () => {
       "include-missing.conf:5:9: note: Config files missing '/nonexistent-vigil-parity/one.conf'. (include: skipped)",
     ]);
   });
+
+  it("keeps the first instance's lvs_sync_daemon_interface only, as keepalived", () => {
+    const { res, lines } = read('syncd-interface.conf');
+    expect(lines).toContain('syncd-interface.conf:16:5: warning: (VI_2) lvs_sync_daemon_interface has already been specified as eth0 - ignoring');
+    expect(res.ok && res.config.vrrpInstances.map((v) => v.lvsSyncDaemonInterface)).toEqual(['eth0', undefined]);
+  });
 });

@@ -102,6 +102,7 @@ class Interpreter {
   private readonly instanceNames = new Set<string>();
   private readonly syncGroups: { s: Statement; r: Reader }[] = [];
   private readonly scriptsSoFar = new Set<string>();
+  private syncdInterface: string | undefined;
   private readonly unresolved: { vi: { name: string; trackScript?: { name: string }[] }; name: string; pos: Pos; r: Reader }[] = [];
 
   private add(coll: string, item: unknown, s: Statement): void {
@@ -179,6 +180,7 @@ class Interpreter {
         const vi = readVrrpInstance(r, s);
         add('vrrpInstances', vi, s);
         // keepalived resolves track_script while reading: a vrrp_script defined further down is not found.
+        this.firstSyncdInterface(vi, s, r);
         for (const t of vi?.trackScript ?? []) if (!this.scriptsSoFar.has(t.name)) this.unresolved.push({ vi: vi!, name: t.name, pos: trackScriptPos(s, t.name), r });
         break;
       }
@@ -200,6 +202,18 @@ class Interpreter {
         }
     }
     return undefined;
+  }
+
+  /** keepalived keeps the first instance's lvs_sync_daemon_interface and ignores later ones, saying so. */
+  private firstSyncdInterface(vi: { name: string; lvsSyncDaemonInterface?: string } | undefined, s: Statement, r: Reader): void {
+    if (vi?.lvsSyncDaemonInterface === undefined) return;
+    if (this.syncdInterface === undefined) {
+      this.syncdInterface = vi.lvsSyncDaemonInterface;
+      return;
+    }
+    const at = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon_interface')?.keyword.pos ?? s.keyword.pos;
+    r.diags.warn(at, `(${vi.name}) lvs_sync_daemon_interface has already been specified as ${this.syncdInterface} - ignoring`);
+    delete vi.lvsSyncDaemonInterface;
   }
 
   /** Reads the sync groups, now that every instance name is known. */
