@@ -135,4 +135,8 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(lines).toContain('syncd-interface.conf:16:5: warning: (VI_2) lvs_sync_daemon_interface has already been specified as eth0 - ignoring');
     expect(res.ok && res.config.vrrpInstances.map((v) => v.lvsSyncDaemonInterface)).toEqual(['eth0', undefined]);
   });
+
+  it("gives keepalived's SECURITY VIOLATION notice for scripts without enable_script_security", () => {
+    expect(read('script-security.conf').lines).toEqual(['script-security.conf:3:1: warning: SECURITY VIOLATION - scripts are being executed but script_security not enabled.']);
+  });
 });
