@@ -39,8 +39,17 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     const prev = seenVrid.get(key);
     if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
     else seenVrid.set(key, vi.name);
+    // keepalived's own wording (vrrp.c); each still lets it run, so each is a warning.
+    const strict = vi.strictMode ?? c.globalDefs.vrrpStrict;
+    const owner = vi.priority === 255;
+    if (strict && vi.state === 'MASTER' && !owner) diags.warn(at('vrrpInstances', i), `(${vi.name}) State MASTER must match being address owner`);
+    if (strict && vi.authentication) diags.warn(at('vrrpInstances', i), `(${vi.name}) Strict mode does not support authentication. Ignoring.`);
+    if (strict && vi.preemptDelayMs > 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) preempt_delay is incompatible with strict mode - resetting`);
+    if (vi.state === 'MASTER' && (!strict || owner) && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    if (vi.virtualIpaddress.length === 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) No VIP specified; at least one is sensible`);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
+  scriptSecurity(c, at, diags);
   c.virtualServers.forEach((vs, i) => {
     for (const rs of vs.realServers) {
       for (const chk of rs.checks) {
@@ -61,4 +70,21 @@ function dupes(names: string[], report: (index: number, name: string) => void): 
     if (seen.has(n)) report(i, n);
     seen.add(n);
   });
+}
+
+const NOTIFY = ['notify', 'notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notifyMasterRxLowerPri'] as const;
+
+/** keepalived's notice (vrrp.c) when VRRP scripts are configured without enable_script_security; keepalived -t exits 6 on it. */
+function scriptSecurity(c: Config, at: (coll: string, i: number) => Pos, diags: Diagnostics): void {
+  if (c.globalDefs.enableScriptSecurity) return;
+  const has = (o: object) => NOTIFY.some((k) => (o as Record<string, unknown>)[k] !== undefined);
+  const vi = c.vrrpInstances.findIndex(has);
+  const sg = c.vrrpSyncGroups.findIndex(has);
+  const where =
+    c.vrrpScripts.length > 0 ? at('vrrpScripts', 0)
+    : vi >= 0 ? at('vrrpInstances', vi)
+    : sg >= 0 ? at('vrrpSyncGroups', sg)
+    : c.globalDefs.notifyFifoScript || c.globalDefs.vrrpNotifyFifoScript ? { file: at('vrrpInstances', 0).file, line: 1, col: 1 }
+    : undefined;
+  if (where && c.vrrpInstances.length > 0) diags.warn(where, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
 }

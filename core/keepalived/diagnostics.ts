@@ -6,7 +6,8 @@ export interface Pos {
 }
 
 export interface Diagnostic extends Pos {
-  severity: 'error' | 'warning';
+  /** `note`: Vigil's own advice, where keepalived says nothing; it never changes check-config's exit code. */
+  severity: 'error' | 'warning' | 'note';
   message: string;
 }
 
@@ -43,6 +44,11 @@ export class Diagnostics {
     this.add({ severity: 'warning', file: pos.file, line: pos.line, col: pos.col, message });
   }
 
+  /** Vigil's own advice where keepalived would say nothing (printed as `note:`; never a warning's exit code). */
+  note(pos: Pos, message: string): void {
+    this.add({ severity: 'note', file: pos.file, line: pos.line, col: pos.col, message });
+  }
+
   private add(d: Diagnostic): void {
     if (this.list.length < MAX_DIAGNOSTICS) {
       this.list.push(d);
@@ -50,7 +56,7 @@ export class Diagnostics {
     }
     this.dropped ??= { errors: 0, warnings: 0, first: { file: d.file, line: d.line, col: d.col } };
     if (d.severity === 'error') this.dropped.errors++;
-    else this.dropped.warnings++;
+    else if (d.severity === 'warning') this.dropped.warnings++;
   }
 
   /**

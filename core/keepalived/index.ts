@@ -4,3 +4,4 @@ export type { ConfigHost } from './preprocess.ts';
 export { splitScriptCommand } from './lexer.ts';
 export { readKeepalivedConfig, type ReadOptions, type ReadResult } from './read-config.ts';
 export { singleFileHost } from './single-file-host.ts';
+export { SHIM_UNIMPLEMENTED, type KeywordUse } from './reader.ts';

@@ -152,8 +152,8 @@ const detach = (w: string): string => (w.length < 13 ? w : [w.slice(0, 1), w.sli
 
 /**
  * keepalived's word splitting: blanks separate words; a word that starts with
- * `"` runs to the next `"` (no escapes, blanks kept); `{` and `}` are braces
- * only as words of their own.
+ * `"` runs to the next `"` (no escapes, blanks kept); an unquoted `{` or `}`
+ * is a word of its own wherever it stands, as keepalived splits the line there.
  */
 export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Token[] {
   const s = l.text;
@@ -183,9 +183,15 @@ export function tokenize(l: SrcLine, onUnmatchedQuote: (pos: Pos) => void): Toke
       i = close + 1;
       continue;
     }
+    // keepalived splits a line at each `{` or `}` outside quotes: `VG_1{`, `track_interface{`, `{}` are braces of their own.
+    if (c === 123 || c === 125) {
+      out.push(make(start, s[i]!, false));
+      i++;
+      continue;
+    }
     while (i < n) {
       c = s.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 10 || c === 34) break;
+      if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 10 || c === 34 || c === 123 || c === 125) break;
       i++;
     }
     out.push(make(start, s.slice(start, i), false));

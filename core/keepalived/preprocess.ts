@@ -197,7 +197,8 @@ export class Preprocessor {
             this.readFile(f);
           } catch {
             if (mustRead || (mustMatch && !hasWildcard(arg))) this.diags.error(argPos, `${kind}: cannot read ${f}`);
-            else this.diags.warn(argPos, `${kind}: no file ${f}; skipped`);
+            // keepalived prints this and stays clean (exit 0): a note, in its words.
+            else this.diags.note(argPos, `Config files missing '${f}'. (${kind}: skipped)`);
             continue;
           }
         }
@@ -212,6 +213,8 @@ export class Preprocessor {
     }
     if (!any && hasWildcard(arg)) {
       if (kind === 'includew' || kind === 'includea') this.diags.error(argPos, `${kind}: nothing matches ${arg}`);
+      // keepalived says nothing here unless include_check asks; Vigil's advice, as a note.
+      else this.diags.note(argPos, `No config files matched '${arg}'. (${kind}: nothing read)`);
     }
     return true;
   }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/model.ts';
-import { Diagnostics, type Diagnostic, type Origins } from './diagnostics.ts';
+import { Diagnostics, type Diagnostic, type Origins, type Pos } from './diagnostics.ts';
 import type { ExpansionBudget } from './expansion-budget.ts';
 import { Preprocessor, type ConfigHost } from './preprocess.ts';
 import { readAddress, readRoute, readRule } from './read-addresses.ts';
@@ -7,7 +7,7 @@ import { readGlobalDefs, ROOT_GLOBAL_WORDS } from './read-global.ts';
 import { readSsl, readVirtualServer, readVirtualServerGroup } from './read-lvs.ts';
 import { readVigil } from './read-vigil.ts';
 import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from './read-vrrp.ts';
-import { Reader, statementLines } from './reader.ts';
+import { Reader, SHIM_UNIMPLEMENTED, statementLines, type KeywordUse } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck, realServerOrigins } from './cross-check.ts';
 import { StreamedValidation } from './validate-config.ts';
@@ -23,7 +23,7 @@ export interface ReadOptions {
 }
 
 export type ReadResult =
-  | { ok: true; config: Config; diagnostics: Diagnostic[] }
+  | { ok: true; config: Config; diagnostics: Diagnostic[]; shimUnimplemented?: KeywordUse[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
 /** Top-level blocks keepalived knows that Vigil carries through unchanged. */
@@ -61,7 +61,13 @@ export function readKeepalivedConfig(path: string, opts: ReadOptions): ReadResul
     }
   } else crossCheck(parsed.data, origins, diags, { edgeReachesPrivate: opts.edgeReachesPrivate });
   if (diags.hasErrors || !parsed.success) return { ok: false, diagnostics: diags.sorted() };
-  return { ok: true, config: parsed.data, diagnostics: diags.sorted() };
+  return { ok: true, config: parsed.data, diagnostics: diags.sorted(), shimUnimplemented: interp.uses };
+}
+
+/** Where `name` stands in the instance's track_script block (else the instance's own line). */
+function trackScriptPos(s: Statement, name: string): Pos {
+  const block = s.block?.find((c) => c.keyword.text === 'track_script')?.block;
+  return block?.find((c) => c.keyword.text === name)?.keyword.pos ?? s.keyword.pos;
 }
 
 /**
@@ -90,9 +96,14 @@ class Interpreter {
   readonly validation = new StreamedValidation();
   /** Diagnostics in statement order: one shared segment between deferred sync groups, one per sync group. */
   readonly segments: Diagnostics[] = [new Diagnostics()];
-  private r = new Reader(this.segments[0]!);
+  /** Where each keyword the shim does not implement stands (SHIM_UNIMPLEMENTED). */
+  readonly uses: KeywordUse[] = [];
+  private r = new Reader(this.segments[0]!, this.uses);
   private readonly instanceNames = new Set<string>();
   private readonly syncGroups: { s: Statement; r: Reader }[] = [];
+  private readonly scriptsSoFar = new Set<string>();
+  private syncdInterface: string | undefined;
+  private readonly unresolved: { vi: { name: string; trackScript?: { name: string }[] }; name: string; pos: Pos; r: Reader }[] = [];
 
   private add(coll: string, item: unknown, s: Statement): void {
     if (item === undefined) return;
@@ -100,7 +111,17 @@ class Interpreter {
     (this.origins[coll] ??= []).push(s.keyword.pos);
   }
 
-  statement(s: Statement): void {
+  /** Reads one top-level statement; an unknown block's lines become top-level statements (a loop: nesting may be deep). */
+  statement(top: Statement): void {
+    const stack = [top];
+    while (stack.length) {
+      const kids = this.one(stack.pop()!);
+      if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+
+  /** Returns the statements keepalived reads at top level next (the lines of an unknown keyword's block). */
+  private one(s: Statement): Statement[] | undefined {
     const { r, raw, origins } = this;
     const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
@@ -139,6 +160,7 @@ class Interpreter {
         break;
       }
       case 'vrrp_script':
+        this.scriptsSoFar.add(s.args[0]?.text ?? '');
         add('vrrpScripts', readVrrpScript(r, s), s);
         break;
       case 'vrrp_track_file':
@@ -148,29 +170,63 @@ class Interpreter {
         const own = new Diagnostics();
         const next = new Diagnostics();
         this.segments.push(own, next);
-        this.syncGroups.push({ s, r: new Reader(own) });
-        this.r = new Reader(next);
+        this.syncGroups.push({ s, r: new Reader(own, this.uses) });
+        this.r = new Reader(next, this.uses);
         break;
       }
       case 'vrrp_instance':
+      {
         this.instanceNames.add(s.args[0]?.text ?? '');
-        add('vrrpInstances', readVrrpInstance(r, s), s);
+        const vi = readVrrpInstance(r, s);
+        add('vrrpInstances', vi, s);
+        // keepalived resolves track_script while reading: a vrrp_script defined further down is not found.
+        this.firstSyncdInterface(vi, s, r);
+        for (const t of vi?.trackScript ?? []) if (!this.scriptsSoFar.has(t.name)) this.unresolved.push({ vi: vi!, name: t.name, pos: trackScriptPos(s, t.name), r });
         break;
+      }
       case 'vigil':
         readVigil(r, s, raw.vigil, origins);
         break;
       default:
         if (OTHER_BLOCKS.has(k) || ROOT_GLOBAL_WORDS.has(k)) {
+          if (SHIM_UNIMPLEMENTED.has(k)) this.uses.push({ keyword: k, pos: s.keyword.pos });
           const o: { keyword: string; args: string[]; body?: string[] } = { keyword: k, args: s.args.map((a) => a.text) };
           if (s.block) o.body = s.block.flatMap((b) => statementLines(b));
           add('otherBlocks', o, s);
-        } else r.diags.warn(s.keyword.pos, `unknown keyword '${k}'; ignored${s.block ? ' with its block' : ''}`);
+        } else {
+          r.diags.warn(s.keyword.pos, `unknown keyword '${k}'; ignored`);
+          if (!s.block) break;
+          // keepalived ignores the `{` and reads the block's lines as top-level statements of their own.
+          r.diags.warn(s.blockPos ?? s.keyword.pos, `keepalived ignores this '{': the lines below are read as top-level statements`);
+          return s.block;
+        }
     }
+    return undefined;
+  }
+
+  /** keepalived keeps the first instance's lvs_sync_daemon_interface and ignores later ones, saying so. */
+  private firstSyncdInterface(vi: { name: string; lvsSyncDaemonInterface?: string } | undefined, s: Statement, r: Reader): void {
+    if (vi?.lvsSyncDaemonInterface === undefined) return;
+    if (this.syncdInterface === undefined) {
+      this.syncdInterface = vi.lvsSyncDaemonInterface;
+      return;
+    }
+    const at = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon_interface')?.keyword.pos ?? s.keyword.pos;
+    r.diags.warn(at, `(${vi.name}) lvs_sync_daemon_interface has already been specified as ${this.syncdInterface} - ignoring`);
+    delete vi.lvsSyncDaemonInterface;
   }
 
   /** Reads the sync groups, now that every instance name is known. */
   finish(): { raw: Raw; origins: Origins } {
     for (const { s, r } of this.syncGroups) this.add('vrrpSyncGroups', readSyncGroup(r, s, this.instanceNames), s);
+    // A script defined later is not tracked, as keepalived; one never defined is left to crossCheck's warning.
+    for (const u of this.unresolved) {
+      const at = (this.raw.vrrpScripts as unknown[]).findIndex((x) => (x as { name?: string }).name === u.name);
+      if (at < 0) continue;
+      u.vi.trackScript = u.vi.trackScript?.filter((t) => t.name !== u.name);
+      const def = this.origins.vrrpScripts?.[at];
+      u.r.diags.warn(u.pos, `(${u.vi.name}) track script ${u.name} not found, ignoring... (keepalived resolves track_script as it reads, and vrrp_script ${u.name} comes later${def ? `, at line ${def.line}` : ''}: it is not tracked)`);
+    }
     return { raw: this.raw, origins: this.origins };
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { GlobalDefs } from '../config/global.ts';
-import { passthrough } from './read-vrrp.ts';
+import { KEEPALIVED_MAX_US_TIMER_S, passthrough } from './read-vrrp.ts';
+import { isIP } from '../config/ip.ts';
 import { endOf, type HandlerTable, type Reader } from './reader.ts';
 import type { Statement } from './tree.ts';
 
@@ -47,6 +48,19 @@ function fifo(r: Reader, s: Statement): { path: string; user?: string; group?: s
   return out;
 }
 
+/** A DNS name as a resolver would look it up (letters, digits, `-`, `_`, dots). */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
+
+/** vrrp_garp_interval / vrrp_gna_interval: keepalived wants more than 0 (1 µs at least); otherwise it says so and ignores it. */
+function garpInterval(r: Reader, s: Statement): number | undefined {
+  const w = r.arg(s, 'a time in seconds');
+  if (w && /^(\d+(\.\d+)?|\.\d+)$/.test(w.text) && Number(w.text) < 1e-6) {
+    r.diags.warn(w.pos, `${s.keyword.text} '${w.text}' is invalid (it must be more than 0); ignored, as keepalived`);
+    return undefined;
+  }
+  return r.timer(w, s.keyword.text, KEEPALIVED_MAX_US_TIMER_S);
+}
+
 const globalDefs: HandlerTable<GdIn> = {
   ...passthrough<GdIn>(GLOBAL_PASSTHROUGH),
   router_id: (r, s, t) => void (t.routerId = r.str(s, 'a name')),
@@ -55,16 +69,28 @@ const globalDefs: HandlerTable<GdIn> = {
   smtp_server: (r, s, t) => {
     const host = s.args[0];
     if (!host) r.diags.error(endOf(s), "'smtp_server' needs a host");
+    // keepalived takes an address or a resolvable name; anything else it reports and drops.
+    else if (!isIP(host.text) && !HOST_NAME.test(host.text)) r.diags.warn(host.pos, `Invalid smtp server ${host.text} ${s.args[1]?.text ?? '25'}; ignored, as keepalived`);
     else t.smtpServer = s.args[1] ? { host: host.text, port: r.int(s.args[1], 1, 65535, 'smtp_server port') } : { host: host.text };
   },
   smtp_helo_name: (r, s, t) => void (t.smtpHeloName = r.str(s, 'a name')),
-  smtp_connect_timeout: (r, s, t) => void (t.smtpConnectTimeoutMs = r.timerArg(s)),
+  smtp_connect_timeout: (r, s, t) => void (t.smtpConnectTimeoutMs = r.secondsArg(s, KEEPALIVED_MAX_US_TIMER_S)),
   smtp_alert: (r, s, t) => void (t.smtpAlert = r.flag(s)),
   script_user: (r, s, t) => {
-    const u = r.arg(s, 'a user');
+    // `script_user USER [GROUP]`: the second word is the group, not an extra word.
+    r.noBlock(s);
+    const u = s.args[0];
+    if (!u) r.diags.error(endOf(s), "'script_user' needs a user");
+    else if (s.args[2]) r.diags.warn(s.args[2].pos, "extra words after 'script_user USER GROUP' ignored");
     if (u) t.scriptUser = s.args[1] ? { user: u.text, group: s.args[1].text.replace(/^:/, '') } : { user: u.text };
   },
-  enable_script_security: (r, s, t) => void (t.enableScriptSecurity = r.flag(s)),
+  // keepalived's handler ignores its arguments: even `enable_script_security no` turns it on.
+  enable_script_security: (r, s, t) => {
+    r.noBlock(s);
+    t.enableScriptSecurity = true;
+    const w = s.args[0];
+    if (w && /^(off|false|no|0)$/i.test(w.text)) r.diags.note(w.pos, `enable_script_security ignores '${w.text}', as keepalived: script security is on`);
+  },
   vrrp_version: (r, s, t) => {
     const v = r.intArg(s, 2, 3);
     if (v === 2 || v === 3) t.vrrpVersion = v;
@@ -73,12 +99,12 @@ const globalDefs: HandlerTable<GdIn> = {
   vrrp_skip_check_adv_addr: (r, s, t) => void (t.vrrpSkipCheckAdvAddr = r.flag(s)),
   vrrp_mcast_group4: (r, s, t) => void (t.vrrpMcastGroup4 = r.ipArg(s)),
   vrrp_mcast_group6: (r, s, t) => void (t.vrrpMcastGroup6 = r.ipArg(s)),
-  vrrp_garp_master_delay: (r, s, t) => void (t.vrrpGarpMasterDelayMs = r.timerArg(s)),
+  vrrp_garp_master_delay: (r, s, t) => void (t.vrrpGarpMasterDelayMs = r.secondsArg(s, KEEPALIVED_MAX_US_TIMER_S)),
   vrrp_garp_master_repeat: (r, s, t) => void (t.vrrpGarpMasterRepeat = r.intArg(s, 0, 2 ** 31)),
-  vrrp_garp_master_refresh: (r, s, t) => void (t.vrrpGarpMasterRefreshMs = r.timerArg(s)),
+  vrrp_garp_master_refresh: (r, s, t) => void (t.vrrpGarpMasterRefreshMs = r.secondsArg(s, 2 ** 32 - 1)),
   vrrp_garp_master_refresh_repeat: (r, s, t) => void (t.vrrpGarpMasterRefreshRepeat = r.intArg(s, 0, 2 ** 31)),
-  vrrp_garp_interval: (r, s, t) => void (t.vrrpGarpIntervalMs = r.timerArg(s)),
-  vrrp_gna_interval: (r, s, t) => void (t.vrrpGnaIntervalMs = r.timerArg(s)),
+  vrrp_garp_interval: (r, s, t) => void (t.vrrpGarpIntervalMs = garpInterval(r, s)),
+  vrrp_gna_interval: (r, s, t) => void (t.vrrpGnaIntervalMs = garpInterval(r, s)),
   v3_checksum_as_v2: (r, s, t) => void (t.v3ChecksumAsV2 = r.flag(s)),
   notify_fifo: (r, s, t) => void (t.notifyFifo = fifo(r, s)),
   notify_fifo_script: (r, s, t) => void (t.notifyFifoScript = r.script(s)),

@@ -12,9 +12,19 @@ type VsgIn = z.input<typeof VirtualServerGroup>;
 
 /** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */
 function lvsMethod(r: Reader, s: Statement): LvsMethod | undefined {
-  const kind = r.oneOf(s.args[0], ['NAT', 'DR', 'TUN'] as const, s.keyword.text, true);
-  if (!s.args[0]) r.diags.error(endOf(s), `'${s.keyword.text}' needs NAT, DR or TUN`);
-  if (!kind) return undefined;
+  const word = s.args[0];
+  if (!word) {
+    r.diags.error(endOf(s), `'${s.keyword.text}' needs NAT, DR or TUN`);
+    return undefined;
+  }
+  // keepalived compares case-sensitively; any other word leaves the method as it was (NAT unless set before).
+  const kind = (['NAT', 'DR', 'TUN'] as const).find((k) => k === word.text);
+  if (!kind) {
+    const meant = word.text.toUpperCase();
+    const hint = meant === 'NAT' || meant === 'DR' || meant === 'TUN' ? ` (keepalived compares case-sensitively)` : '';
+    r.diags.warn(word.pos, `${s.keyword.text}: '${word.text}' is not NAT, DR or TUN${hint}; ignored as keepalived does: NAT will be programmed unless an earlier line set another method`);
+    return undefined;
+  }
   const out: LvsMethod = { kind };
   const rest = s.args.slice(1);
   for (let i = 0; i < rest.length; i++) {
@@ -54,7 +64,10 @@ const sharedTiming: HandlerTable<VsIn | RsIn> = {
 const realServer: HandlerTable<RsIn> = {
   ...(sharedTiming as HandlerTable<RsIn>),
   weight: (r, s, t) => void (t.weight = r.intArg(s, 0, 2147483647)),
-  lvs_method: (r, s, t) => void (t.lvsMethod = lvsMethod(r, s)),
+  lvs_method: (r, s, t) => {
+    const m = lvsMethod(r, s);
+    if (m) t.lvsMethod = m;
+  },
   uthreshold: (r, s, t) => void (t.uthreshold = r.intArg(s, 0, 2 ** 32 - 1)),
   lthreshold: (r, s, t) => void (t.lthreshold = r.intArg(s, 0, 2 ** 32 - 1)),
   notify_up: (r, s, t) => void (t.notifyUp = r.script(s)),
@@ -78,14 +91,15 @@ function readRealServer(r: Reader, s: Statement, vs: VsIn): void {
   if (ip !== undefined) (vs.realServers as RsIn[]).push(rs);
 }
 
+/** keepalived's LVS_MAX_TIMEOUT: 31 days. */
+const LVS_MAX_TIMEOUT_S = 86400 * 31;
+
 const virtualServer: HandlerTable<VsIn> = {
   ...(sharedTiming as HandlerTable<VsIn>),
   ip_family: (r, s, t) => void (t.ipFamily = r.oneOf(r.arg(s), ['inet', 'inet6'] as const, 'ip_family')),
   lvs_sched: (r, s, t) => void (t.lbAlgo = r.oneOf(r.arg(s), SCHEDULERS, 'lvs_sched')),
-  lb_algo: (r, s, t) => {
-    r.deprecated(s, 'lvs_sched');
-    t.lbAlgo = r.oneOf(r.arg(s), SCHEDULERS, 'lb_algo');
-  },
+  // keepalived 2.2-2.4 installs lb_algo and lb_kind as plain synonyms: no warning.
+  lb_algo: (r, s, t) => void (t.lbAlgo = r.oneOf(r.arg(s), SCHEDULERS, 'lb_algo')),
   ...Object.fromEntries(
     SCHEDULER_FLAGS.map((f) => [
       f,
@@ -99,15 +113,22 @@ const virtualServer: HandlerTable<VsIn> = {
     r.flag(s);
   },
   ops: (r, s, t) => void (t.ops = r.flag(s)),
-  lvs_method: (r, s, t) => void (t.lvsMethod = lvsMethod(r, s)),
+  lvs_method: (r, s, t) => {
+    const m = lvsMethod(r, s);
+    if (m) t.lvsMethod = m;
+  },
   lb_kind: (r, s, t) => {
-    r.deprecated(s, 'lvs_method');
-    t.lvsMethod = lvsMethod(r, s);
+    const m = lvsMethod(r, s);
+    if (m) t.lvsMethod = m;
   },
   persistence_engine: (r, s, t) => void (t.persistenceEngine = r.str(s, 'an engine name')),
   persistence_timeout: (r, s, t) => {
     // A bare `persistence_timeout` is keepalived's 6 minutes.
-    t.persistenceTimeoutS = s.args[0] ? r.int(s.args[0], 0, 2 ** 32 - 1, 'persistence_timeout') : 360;
+    // keepalived's range is 1..31 days; outside it (or not a number) it says so and the service is not persistent.
+    const w = s.args[0];
+    if (!w) t.persistenceTimeoutS = 360;
+    else if (/^\d+$/.test(w.text) && Number(w.text) >= 1 && Number(w.text) <= LVS_MAX_TIMEOUT_S) t.persistenceTimeoutS = Number(w.text);
+    else r.diags.warn(w.pos, `persistence_timeout invalid: '${w.text}' is not in 1..${LVS_MAX_TIMEOUT_S} (31 days); ignored, as keepalived`);
   },
   persistence_granularity: (r, s, t) => {
     const tok = r.arg(s, 'a netmask');

@@ -12,6 +12,9 @@ type ViIn = z.input<typeof VrrpInstance> & Record<string, unknown>;
 type SgIn = z.input<typeof VrrpSyncGroup> & Record<string, unknown>;
 
 /** Keywords keepalived's vrrp_instance knows that Vigil carries without acting on them. */
+/** keepalived's timers kept in µs in an unsigned int: UINT_MAX / TIMER_HZ seconds. */
+export const KEEPALIVED_MAX_US_TIMER_S = Math.floor((2 ** 32 - 1) / 1e6);
+
 const INSTANCE_PASSTHROUGH = [
   'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'old_unicast_checksum', 'native_ipv6', 'vrf',
   'track_src_ip', 'no_virtual_ipaddress', 'promote_secondaries', 'linkbeat_use_polling', 'debug', 'notify_priority_changes',
@@ -93,11 +96,11 @@ const instance: HandlerTable<ViIn> = {
   virtual_rules: (r, s, t) => void (t.virtualRules = r.requireBlock(s).map((e) => readRule(r, e)).filter((w) => w !== undefined).map((words) => ({ words }))),
   mcast_src_ip: (r, s, t) => void (t.mcastSrcIp = r.ipArg(s)),
   mcast_dst_ip: (r, s, t) => void (t.mcastDstIp = r.ipArg(s)),
-  unicast_src_ip: (r, s, t) => void (t.unicastSrcIp = r.ipArg(s)),
+  unicast_src_ip: (r, s, t) => void (t.unicastSrcIp = r.ipMaskStripped(r.arg(s, 'an address'), 'unicast_src_ip')),
   unicast_peer: (r, s, t) => {
     const peers: { ip: string; minTtl?: number; maxTtl?: number }[] = [];
     for (const e of r.requireBlock(s)) {
-      const ip = r.ip(e.keyword, 'unicast_peer');
+      const ip = r.ipMaskStripped(e.keyword, 'unicast_peer');
       const p: { ip: string; minTtl?: number; maxTtl?: number } = { ip: ip ?? '' };
       for (let i = 0; i < e.args.length; i++) {
         const w = e.args[i]!;
@@ -122,9 +125,10 @@ const instance: HandlerTable<ViIn> = {
   notify_deleted: (r, s, t) => void (t.notifyDeleted = r.script(s)),
   notify_master_rx_lower_pri: (r, s, t) => void (t.notifyMasterRxLowerPri = r.script(s)),
   v3_checksum_as_v2: (r, s, t) => void (t.v3ChecksumAsV2 = r.flag(s)),
-  garp_master_delay: (r, s, t) => void (t.garpMasterDelayMs = r.timerArg(s)),
+  // keepalived's ranges: garp_master_delay 0..4294 s (UINT_MAX µs), garp_master_refresh 0..UINT_MAX s.
+  garp_master_delay: (r, s, t) => void (t.garpMasterDelayMs = r.secondsArg(s, KEEPALIVED_MAX_US_TIMER_S)),
   garp_master_repeat: (r, s, t) => void (t.garpMasterRepeat = r.intArg(s, 0, 2 ** 31)),
-  garp_master_refresh: (r, s, t) => void (t.garpMasterRefreshMs = r.timerArg(s)),
+  garp_master_refresh: (r, s, t) => void (t.garpMasterRefreshMs = r.secondsArg(s, 2 ** 32 - 1)),
   garp_master_refresh_repeat: (r, s, t) => void (t.garpMasterRefreshRepeat = r.intArg(s, 0, 2 ** 31)),
   garp_lower_prio_delay: (r, s, t) => void (t.garpLowerPrioDelayMs = r.timerArg(s)),
   garp_lower_prio_repeat: (r, s, t) => void (t.garpLowerPrioRepeat = r.intArg(s, 0, 2 ** 31)),

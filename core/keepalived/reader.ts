@@ -8,6 +8,25 @@ import type { Statement } from './tree.ts';
 export type Handler<T> = (r: Reader, s: Statement, target: T) => void;
 export type HandlerTable<T> = Record<string, Handler<T>>;
 
+/** A keyword's place in the file, for messages about the keyword as a whole. */
+export interface KeywordUse {
+  keyword: string;
+  pos: Pos;
+}
+
+/**
+ * keepalived keywords Vigil reads (check-config is clean, import/export keep
+ * them) but the shim does not act on: it refuses to start with any of them
+ * rather than run without it (issue #17).
+ */
+export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
+  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
+  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
+]);
+
+/** The model's longest duration (DurationMs): Node's longest timer. */
+const MAX_TIMER_MS = 2 ** 31;
+
 const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
 
 /**
@@ -16,14 +35,43 @@ const BOOL_WORDS: Record<string, boolean> = { on: true, true: true, yes: true, o
  * and every error in a file is reported in one pass.
  */
 export class Reader {
-  constructor(readonly diags: Diagnostics) {}
+  /**
+   * `uses` collects where each keyword the shim does not implement appears
+   * (SHIM_UNIMPLEMENTED), so the shim can refuse at start naming file:line.
+   */
+  constructor(
+    readonly diags: Diagnostics,
+    readonly uses: KeywordUse[] = [],
+  ) {}
 
-  /** Runs the handlers of a block; unknown keywords warn and are skipped, block and all, as keepalived does. */
+  /**
+   * Runs the handlers of a block; an unknown keyword warns and is skipped. Its
+   * block is not: keepalived ignores the unknown keyword's `{`, reads the
+   * block's lines as this block's own, and takes its `}` as this block's end,
+   * so whatever follows is not read here (keepalived reads it one level up).
+   */
   block<T>(stmts: Statement[] | undefined, table: HandlerTable<T>, target: T, where: string): void {
-    for (const s of stmts ?? []) {
+    let list = stmts ?? [];
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       const h = Object.prototype.hasOwnProperty.call(table, s.keyword.text) ? table[s.keyword.text] : undefined;
-      if (h) h(this, s, target);
-      else this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
+      if (h && SHIM_UNIMPLEMENTED.has(s.keyword.text)) this.uses.push({ keyword: s.keyword.text, pos: s.keyword.pos });
+      if (h) {
+        h(this, s, target);
+        continue;
+      }
+      this.diags.warn(s.keyword.pos, `unknown keyword '${s.keyword.text}' in ${where}; ignored`);
+      if (!s.block) continue;
+      const rest = list.slice(i + 1);
+      this.diags.warn(
+        s.blockPos ?? s.keyword.pos,
+        `keepalived ignores this '{': the lines below are read as ${where}'s own and the matching '}' ends ${where}` +
+          (rest.length ? `, so the ${rest.length} statement(s) after it are not read in ${where}` : ''),
+      );
+      for (const x of rest) this.diags.warn(x.keyword.pos, `'${x.keyword.text}' is not read in ${where}: keepalived ended ${where} at the '}' of unknown '${s.keyword.text}'; ignored`);
+      // Read on in the unknown block's lines, in a loop: a hostile file may nest them thousands deep.
+      list = s.block;
+      i = -1;
     }
   }
 
@@ -106,6 +154,28 @@ export class Reader {
       return undefined;
     }
     return t.text;
+  }
+
+  /** An address where keepalived also takes `address/prefix` and drops the prefix (unicast_src_ip, unicast_peer). */
+  ipMaskStripped(t: Token | undefined, what: string): string | undefined {
+    if (!t || !t.text.includes('/')) return this.ip(t, what);
+    if (!parsePrefix(t.text)) {
+      this.diags.error(t.pos, `${what}: '${t.text}' is not an IPv4 or IPv6 address`);
+      return undefined;
+    }
+    return t.text.slice(0, t.text.indexOf('/'));
+  }
+
+  /**
+   * A keepalived whole-second timer with the keyword's own range (0..maxS).
+   * The model's timers stop at 2^31 ms (24.8 days, Node's longest timer): a
+   * longer one is kept at that with a note.
+   */
+  secondsArg(s: Statement, maxS: number): number | undefined {
+    const ms = this.timer(this.arg(s, 'a time in seconds'), s.keyword.text, maxS);
+    if (ms === undefined || ms <= MAX_TIMER_MS) return ms;
+    this.diags.note(s.args[0]!.pos, `${s.keyword.text}: ${s.args[0]!.text} s is longer than Vigil's longest timer; ${MAX_TIMER_MS / 1000} s (24.8 days) is used`);
+    return MAX_TIMER_MS;
   }
 
   ipArg(s: Statement): string | undefined {

@@ -41,8 +41,11 @@ export function registerConfigCommands(program: Command, setExit: (code: number)
         setExit(1);
         return;
       }
-      if (!opts.quiet) out(`${file}: ${summary(res.config)}; ${res.diagnostics.length} warning(s)`);
-      setExit(res.diagnostics.length ? 2 : 0);
+      // Notes are Vigil's own advice: keepalived -t would be clean, so they never make the exit 2.
+      const warnings = res.diagnostics.filter((d) => d.severity === 'warning').length;
+      const notes = res.diagnostics.length - warnings;
+      if (!opts.quiet) out(`${file}: ${summary(res.config)}; ${warnings} warning(s)${notes ? `, ${notes} note(s)` : ''}`);
+      setExit(warnings ? 2 : 0);
     });
 
   program

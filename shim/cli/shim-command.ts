@@ -5,6 +5,7 @@ import type { Config } from '../../core/config/model.ts';
 import { formatDiagnostic } from '../../core/keepalived/index.ts';
 import { defaultConfigId } from '../config/node-host.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { unimplementedKeywordLines } from '../config/unsupported.ts';
 import { collectStartupGarbage } from '../daemon/heap.ts';
 import type { CloudCliOptions, CloudSide } from '../daemon/cloud-main.ts';
 import { ipvsOptionsProblem, startIpvsSide, type IpvsCliOptions, type IpvsSide } from '../daemon/ipvs-main.ts';
@@ -57,7 +58,9 @@ function yieldToVrrp(vrrpTid: number | null, log: (msg: string, fields?: Record<
 function loadReporting(file: string, configId: string): Config | null {
   const res = loadConfigFile(file, configId);
   for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-  return res.ok ? res.config : null;
+  const refused = unimplementedKeywordLines(res);
+  for (const line of refused) process.stderr.write(line + '\n');
+  return res.ok && refused.length === 0 ? res.config : null;
 }
 
 interface ShimOptions extends IpvsCliOptions, CloudCliOptions {

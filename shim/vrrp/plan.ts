@@ -115,15 +115,17 @@ export function planVrrp(config: Config): VrrpPlan {
       continue;
     }
     const version: VrrpVersion = family === 6 ? 3 : (vi.version ?? g.vrrpVersion);
-    if (vi.authentication?.type === 'AH') {
+    // keepalived's vrrp_strict (vrrp.c): authentication ignored, the initial state follows address ownership, no preempt_delay.
+    const strict = vi.strictMode ?? g.vrrpStrict;
+    if (!strict && vi.authentication?.type === 'AH') {
       problems.push(`${where}: auth_type AH is not supported by Vigil; use PASS or none`);
       continue;
     }
-    const pass = version === 2 && vi.authentication?.type === 'PASS';
-    const initialState = vi.state;
+    const pass = !strict && version === 2 && vi.authentication?.type === 'PASS';
+    const initialState = strict ? (vi.priority === 255 ? 'MASTER' : 'BACKUP') : vi.state;
     // keepalived clears these with initial state MASTER ("will not work with initial state MASTER").
     const nopreempt = initialState === 'MASTER' ? false : vi.nopreempt;
-    const preemptDelayMs = initialState === 'MASTER' ? 0 : vi.preemptDelayMs;
+    const preemptDelayMs = initialState === 'MASTER' || strict ? 0 : vi.preemptDelayMs;
     const sg = groupOf.get(vi.name);
     const sgTracks = sg ? syncTracks.get(sg) : undefined;
 

@@ -34,9 +34,9 @@ describe('vigil check-config', () => {
   });
 
   it('exits 2 when there are only warnings, printing each as file:line:col', () => {
-    const r = vigil('check-config', file('warn.conf', clean.replace('lvs_sched wrr', 'lb_algo wrr')));
+    const r = vigil('check-config', file('warn.conf', clean.replace('        weight 3', '        weight 3\n        frobnicate 1')));
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe("warn.conf:6:5: warning: 'lb_algo' is deprecated; use 'lvs_sched'");
+    expect(r.err.trim()).toBe("warn.conf:9:9: warning: unknown keyword 'frobnicate' in real_server; ignored");
   });
 
   it('exits 1 on any error', () => {

@@ -1,0 +1,18 @@
+import { formatDiagnostic, type ReadResult } from '../../core/keepalived/index.ts';
+
+/**
+ * The shim's refusal of keepalived keywords it reads but does not act on
+ * (use_vmac, virtual_routes, track_process, lvs_sync_daemon…: SHIM_UNIMPLEMENTED):
+ * one line per use, naming the keyword at its file:line:col. `vigil check-config`
+ * stays clean on them, as keepalived; only a running shim would silently lack them.
+ */
+export function unimplementedKeywordLines(res: ReadResult): string[] {
+  if (!res.ok) return [];
+  return (res.shimUnimplemented ?? []).map((u) =>
+    formatDiagnostic({
+      severity: 'error',
+      ...u.pos,
+      message: `'${u.keyword}' is not implemented by vigil shim; refusing to start rather than run without it (remove it, or keep keepalived for this part)`,
+    }),
+  );
+}
