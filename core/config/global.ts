@@ -16,6 +16,9 @@ export const GlobalDefs = z.strictObject({
   vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
   vrrpStrict: z.boolean().default(false),
   vrrpSkipCheckAdvAddr: z.boolean().default(false),
+  /** keepalived vrrp_lower_prio_no_advert / vrrp_higher_prio_send_advert: instance defaults (unset: off, on under vrrp_strict for the first). */
+  vrrpLowerPrioNoAdvert: z.boolean().optional(),
+  vrrpHigherPrioSendAdvert: z.boolean().optional(),
   vrrpMcastGroup4: z.string().optional(),
   vrrpMcastGroup6: z.string().optional(),
   vrrpGarpMasterDelayMs: DurationMs.default(5000),

@@ -88,6 +88,10 @@ export const VrrpInstance = z.strictObject({
   downTimerAdverts: z.number().int().min(1).max(100).optional(),
   skipCheckAdvAddr: z.boolean().optional(),
   strictMode: z.boolean().optional(),
+  /** A master does not answer a lower-priority advert with its own (unset: global_defs, on under strict). */
+  lowerPrioNoAdvert: z.boolean().optional(),
+  /** A master sends an advert before yielding to a higher priority (unset: global_defs; never under strict). */
+  higherPrioSendAdvert: z.boolean().optional(),
   useVmac: z.array(z.string()).optional(),
   lvsSyncDaemonInterface: z.string().optional(),
   /** Other keywords keepalived knows (vmac_xmit_base, use_ipvlan, auth_hmac...), carried through. */

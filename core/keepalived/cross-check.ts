@@ -39,14 +39,7 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     const prev = seenVrid.get(key);
     if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
     else seenVrid.set(key, vi.name);
-    // keepalived's own wording (vrrp.c); each still lets it run, so each is a warning.
-    const strict = vi.strictMode ?? c.globalDefs.vrrpStrict;
-    const owner = vi.priority === 255;
-    if (strict && vi.state === 'MASTER' && !owner) diags.warn(at('vrrpInstances', i), `(${vi.name}) State MASTER must match being address owner`);
-    if (strict && vi.authentication) diags.warn(at('vrrpInstances', i), `(${vi.name}) Strict mode does not support authentication. Ignoring.`);
-    if (strict && vi.preemptDelayMs > 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) preempt_delay is incompatible with strict mode - resetting`);
-    if (vi.state === 'MASTER' && (!strict || owner) && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
-    if (vi.virtualIpaddress.length === 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) No VIP specified; at least one is sensible`);
+    instanceRules(c, vi, at('vrrpInstances', i), diags);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
   scriptSecurity(c, at, diags);
@@ -62,6 +55,41 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     diags.error((p.item !== undefined ? part?.[p.item] : part?.[0]) ?? at('vigil.trackBoards', p.track), p.message);
   }
   for (const s of quorumShortfalls(c, opts)) diags.error(origins[realServerOrigins(s.vsIndex)]?.[s.rsIndex] ?? at('virtualServers', s.vsIndex), s.message);
+}
+
+/**
+ * keepalived's completion of an instance (vrrp.c vrrp_complete_instance), in
+ * its order and words. Each is a config error that keepalived -t counts
+ * (exit 5) and then runs on with the value reset, so each is a warning here;
+ * the shim applies the same resets (shim/vrrp/plan.ts strictRules).
+ */
+function instanceRules(c: Config, vi: Config['vrrpInstances'][number], pos: Pos, diags: Diagnostics): void {
+  const w = (m: string) => diags.warn(pos, `(${vi.name}) ${m}`);
+  const strict = vi.strictMode ?? c.globalDefs.vrrpStrict;
+  const owner = vi.priority === 255;
+  const v6 = vi.virtualIpaddress[0]?.address.includes(':') ?? false;
+  if (v6 && strict && vi.version === 2) w('cannot use IPv6 with VRRP version 2; setting version 3');
+  const version = v6 ? 3 : (vi.version ?? c.globalDefs.vrrpVersion);
+  if (vi.virtualIpaddress.length === 0) w(`No VIP specified; at least one is ${version === 3 || strict ? 'required' : 'sensible'}`);
+  if (strict && vi.state === 'MASTER' && !owner) w('State MASTER must match being address owner');
+  if (strict && vi.authentication) w('Strict mode does not support authentication. Ignoring.');
+  if (strict && vi.unicastPeers.length) {
+    diags.note(pos, `(${vi.name}) keepalived drops this instance when it starts on an interface with multicast ("Unicast peers are not supported in strict mode"), though keepalived -t passes it; vigil shim refuses to start on it`);
+  }
+  const first = vi.virtualIpaddress[0]?.address.toLowerCase();
+  if (v6 && !vi.unicastPeers.length && first && !/^fe[89ab]/.test(first)) {
+    // keepalived logs this without strict mode, and -t still exits 0: a note.
+    if (strict) w('the first IPv6 VIP address must be link local');
+    else diags.note(pos, `(${vi.name}) the first IPv6 VIP address should be link local`);
+  }
+  if (strict && vi.preemptDelayMs > 0) w('preempt_delay is incompatible with strict mode - resetting');
+  if (strict && vi.downTimerAdverts !== undefined && vi.downTimerAdverts !== 3) w('down_timer_adverts is incompatible with strict mode - resetting');
+  if (strict && vi.accept === true && !owner && version === 2) w('warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting');
+  if (strict && (vi.garpLowerPrioRepeat ?? 0) > 0) w('Strict mode requires no repeat garps. resetting');
+  if (strict && (vi.garpLowerPrioDelayMs ?? 0) > 0) w('Strict mode requires no repeat garp delay. resetting');
+  if (strict && vi.lowerPrioNoAdvert === false) w('Strict mode requires no lower priority advert. resetting');
+  if (strict && vi.higherPrioSendAdvert === true) w('strict mode requires higher_prio_send_advert to be clear. resetting');
+  if (vi.state === 'MASTER' && (!strict || owner) && vi.nopreempt) w('Warning - nopreempt will not work with initial state MASTER - clearing');
 }
 
 function dupes(names: string[], report: (index: number, name: string) => void): void {

@@ -115,6 +115,46 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(loose.instances.filter((p) => p.name === 'VI_1').map((p) => [p.initialState, p.authType])).toEqual([['MASTER', 1]]);
   });
 
+  it("vrrp_strict's other resets: in keepalived's words and order, and the shim runs the reset values", () => {
+    const { res, lines } = read('strict-rules.conf');
+    expect(lines).toEqual([
+      'strict-rules.conf:8:1: warning: (VI_6) cannot use IPv6 with VRRP version 2; setting version 3',
+      'strict-rules.conf:8:1: warning: (VI_6) the first IPv6 VIP address must be link local',
+      'strict-rules.conf:8:1: warning: (VI_6) down_timer_adverts is incompatible with strict mode - resetting',
+      'strict-rules.conf:8:1: warning: (VI_6) Strict mode requires no repeat garps. resetting',
+      'strict-rules.conf:8:1: warning: (VI_6) Strict mode requires no repeat garp delay. resetting',
+      'strict-rules.conf:8:1: warning: (VI_6) Strict mode requires no lower priority advert. resetting',
+      'strict-rules.conf:8:1: warning: (VI_6) strict mode requires higher_prio_send_advert to be clear. resetting',
+      'strict-rules.conf:22:1: warning: (VI_4) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting',
+      'strict-rules.conf:31:1: note: (VI_U) keepalived drops this instance when it starts on an interface with multicast ("Unicast peers are not supported in strict mode"), though keepalived -t passes it; vigil shim refuses to start on it',
+    ]);
+    if (!res.ok) throw new Error('strict-rules.conf did not read');
+    const multicast = planVrrp(res.config, { multicast: () => true });
+    expect(multicast.problems).toEqual([
+      'vrrp_instance VI_U: Unicast peers are not supported in strict mode on eth0, which can multicast (keepalived drops this instance; vigil shim refuses to start)',
+    ]);
+    const plan = planVrrp(res.config, { multicast: () => false });
+    expect(plan.problems).toEqual([]);
+    const v6 = plan.instances.find((p) => p.name === 'VI_6')!;
+    expect([v6.version, v6.downTimerAdverts, v6.garp.lowerPrioRepeat, v6.garp.lowerPrioDelayMs, v6.lowerPrioNoAdvert, v6.higherPrioSendAdvert]).toEqual([3, 3, 0, 0, true, false]);
+    // Accept mode: a strict non-owner drops traffic to its addresses (firewall), v2 `accept` notwithstanding.
+    expect(plan.instances.map((p) => [p.name, p.accept])).toEqual([['VI_6', false], ['VI_4', false], ['VI_U', false]]);
+    // Without vrrp_strict every written value stands and addresses accept traffic.
+    const loose = planVrrp({ ...res.config, globalDefs: { ...res.config.globalDefs, vrrpStrict: false } });
+    const lv6 = loose.instances.find((p) => p.name === 'VI_6')!;
+    expect([lv6.downTimerAdverts, lv6.garp.lowerPrioRepeat, lv6.garp.lowerPrioDelayMs, lv6.lowerPrioNoAdvert, lv6.higherPrioSendAdvert]).toEqual([5, 3, 2000, false, true]);
+    expect(loose.instances.map((p) => p.accept)).toEqual([true, true, true]);
+  });
+
+  it('an instance with no virtual address: required under VRRPv3 or strict (keepalived drops it; the shim refuses), sensible under v2', () => {
+    const { res, lines } = read('strict-no-vip.conf');
+    expect(lines).toEqual(['strict-no-vip.conf:4:1: warning: (VI_3) No VIP specified; at least one is required']);
+    if (!res.ok) throw new Error('strict-no-vip.conf did not read');
+    expect(planVrrp(res.config).problems).toEqual(['vrrp_instance VI_3: No VIP specified; at least one is required (keepalived drops this instance; vigil shim refuses to start)']);
+    const v2 = { ...res.config, vrrpInstances: res.config.vrrpInstances.map((v) => ({ ...v, version: 2 as const })) };
+    expect(planVrrp(v2).problems).toEqual([]);
+  });
+
   it('does not track a vrrp_script defined below the instance that names it, as keepalived (same line as keepalived reports)', () => {
     const { res, lines } = read('track-script-order.conf');
     expect(lines).toEqual([

@@ -17,6 +17,8 @@ export function printGlobal(w: Writer, c: Config): void {
     if (g.vrrpVersion !== 2) w.line(`vrrp_version ${g.vrrpVersion}`);
     w.flag('vrrp_strict', g.vrrpStrict, false);
     w.flag('vrrp_skip_check_adv_addr', g.vrrpSkipCheckAdvAddr, false);
+    w.flag('vrrp_lower_prio_no_advert', g.vrrpLowerPrioNoAdvert);
+    w.flag('vrrp_higher_prio_send_advert', g.vrrpHigherPrioSendAdvert);
     w.opt('vrrp_mcast_group4', g.vrrpMcastGroup4);
     w.opt('vrrp_mcast_group6', g.vrrpMcastGroup6);
     w.timer('vrrp_garp_master_delay', g.vrrpGarpMasterDelayMs, 5000);

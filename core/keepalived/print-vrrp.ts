@@ -104,6 +104,8 @@ function printInstance(w: Writer, vi: VrrpInstance): void {
     w.opt('down_timer_adverts', vi.downTimerAdverts);
     w.flag('skip_check_adv_addr', vi.skipCheckAdvAddr);
     w.flag('strict_mode', vi.strictMode);
+    w.flag('lower_prio_no_advert', vi.lowerPrioNoAdvert);
+    w.flag('higher_prio_send_advert', vi.higherPrioSendAdvert);
     if (vi.useVmac) w.line(words('use_vmac', ...vi.useVmac.map(q)));
     w.opt('lvs_sync_daemon_interface', vi.lvsSyncDaemonInterface);
     w.passthrough(vi.passthrough);

@@ -18,7 +18,7 @@ export const KEEPALIVED_MAX_US_TIMER_S = Math.floor((2 ** 32 - 1) / 1e6);
 const INSTANCE_PASSTHROUGH = [
   'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'unicast_fault_no_peer', 'old_unicast_checksum', 'native_ipv6', 'vrf',
   'track_src_ip', 'no_virtual_ipaddress', 'promote_secondaries', 'linkbeat_use_polling', 'debug', 'notify_priority_changes',
-  'garp_extra_if', 'vmac_garp_intvl', 'lower_prio_no_advert', 'higher_prio_send_advert', 'owner_ignore_adverts',
+  'garp_extra_if', 'vmac_garp_intvl', 'owner_ignore_adverts',
   'kernel_rx_buf_size', 'timer_expired_backup', 'thread_timer_expired', 'auth_hmac',
 ];
 
@@ -135,6 +135,8 @@ const instance: HandlerTable<ViIn> = {
   down_timer_adverts: (r, s, t) => void (t.downTimerAdverts = r.intArg(s, 1, 100)),
   skip_check_adv_addr: (r, s, t) => void (t.skipCheckAdvAddr = r.flag(s)),
   strict_mode: (r, s, t) => void (t.strictMode = r.flag(s)),
+  lower_prio_no_advert: (r, s, t) => void (t.lowerPrioNoAdvert = r.flag(s)),
+  higher_prio_send_advert: (r, s, t) => void (t.higherPrioSendAdvert = r.flag(s)),
   use_vmac: (r, s, t) => void (t.useVmac = s.args.map((a) => a.text)),
   lvs_sync_daemon_interface: (r, s, t) => {
     r.deprecated(s, 'global_defs lvs_sync_daemon');

@@ -13,6 +13,7 @@ import { boardTargetsFor, createBoardFeed } from '../daemon/board-feed.ts';
 import { boardOptionsProblem, defaultStateDir } from '../daemon/board-follow.ts';
 import { VrrpThread } from '../vrrp/vrrp-thread.ts';
 import { planVrrp } from '../vrrp/plan.ts';
+import { sysfsPlanHost } from '../vrrp/track-sources.ts';
 import { MailAlerts } from '../mail/mail-alerts.ts';
 import { writeStatusFile } from '../daemon/status-file.ts';
 import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
@@ -122,7 +123,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         setExit(1);
         return;
       }
-      const plan = planVrrp(config);
+      const plan = planVrrp(config, sysfsPlanHost);
       const hasVrrp = config.vrrpInstances.length > 0;
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
       const wantsIpvs = config.virtualServers.length > 0 && !!(opts.board || opts.local) && opts.ipvs !== false;
@@ -218,7 +219,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       const reload = async () => {
         const next = loadReporting(opts.config, opts.configId);
         if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
-        const nextPlan = planVrrp(next);
+        const nextPlan = planVrrp(next, sysfsPlanHost);
         if (next.vrrpInstances.length > 0 && nextPlan.problems.length > 0) {
           return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
         }

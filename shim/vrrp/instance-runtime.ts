@@ -69,6 +69,8 @@ export class InstanceRuntime {
       preemptDelayMs: plan.preemptDelayMs,
       primaryAddress: sourceAddress,
       downTimerAdverts: plan.downTimerAdverts,
+      lowerPrioNoAdvert: plan.lowerPrioNoAdvert,
+      higherPrioSendAdvert: plan.higherPrioSendAdvert,
     });
     this.policy = {
       version: plan.version,
@@ -97,6 +99,8 @@ export class InstanceRuntime {
       nopreempt: plan.nopreempt,
       preemptDelayMs: plan.preemptDelayMs,
       downTimerAdverts: plan.downTimerAdverts,
+      lowerPrioNoAdvert: plan.lowerPrioNoAdvert,
+      higherPrioSendAdvert: plan.higherPrioSendAdvert,
     });
   }
 

@@ -55,6 +55,27 @@ describe('VrrpMachine', () => {
     expect(m.state).toBe('MASTER');
   });
 
+  it("a master's answers to other masters follow lower_prio_no_advert and higher_prio_send_advert (keepalived vrrp_state_master_rx)", () => {
+    const master = (o: Partial<MachineOptions>) => {
+      const m = machine({ basePriority: 200, ...o });
+      m.start(0, false);
+      m.tick(1000);
+      expect(m.state).toBe('MASTER');
+      return m;
+    };
+    // Default: a lower priority is answered with an advert (a new election); a higher one is yielded to silently.
+    expect(types(master({}).receive(1010, adv(100)))).toEqual(['advert', 'lower-priority-advert']);
+    expect(types(master({}).receive(1010, adv(250)))).toEqual(['transition']);
+    // lower_prio_no_advert (vrrp_strict's default): no answer to a lower priority.
+    expect(types(master({ lowerPrioNoAdvert: true }).receive(1010, adv(100)))).toEqual(['lower-priority-advert']);
+    // higher_prio_send_advert: one advert at our priority, then BACKUP.
+    const h = master({ higherPrioSendAdvert: true });
+    const e = h.receive(1010, adv(250));
+    expect(e[0]).toEqual({ type: 'advert', priority: 200 });
+    expect(types(e)).toEqual(['advert', 'transition']);
+    expect(h.state).toBe('BACKUP');
+  });
+
   it('a higher or equal priority advert resets the backup timer; priority 0 cuts it to the skew time', () => {
     const m = machine({ basePriority: 100 });
     m.start(0, false);

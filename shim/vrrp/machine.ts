@@ -23,6 +23,8 @@ export interface MachineOptions {
   downTimerAdverts?: number;
   /** keepalived lower_prio_no_advert: a master does not answer a lower-priority advert. */
   lowerPrioNoAdvert?: boolean;
+  /** keepalived higher_prio_send_advert: a master answers a higher-priority advert with its own before it yields. */
+  higherPrioSendAdvert?: boolean;
 }
 
 export type Effect =
@@ -136,7 +138,8 @@ export class VrrpMachine {
       if (this.opts.version === 3) this.masterAdvertIntMs = adv.advertIntMs;
       this.masterAddress = adv.source;
       this.masterPriority = adv.priority;
-      const effects = this.enter('BACKUP', nowMs, false);
+      const effects: Effect[] = this.opts.higherPrioSendAdvert ? [{ type: 'advert', priority: this.effectivePriority }] : [];
+      effects.push(...this.enter('BACKUP', nowMs, false));
       this.deadlineMs = nowMs + this.masterDownMs();
       return effects;
     }
@@ -225,7 +228,7 @@ export class VrrpMachine {
    * state and the running timer stay; the next advert or timer uses the new
    * values. A v3 backup keeps the interval it learned from its master.
    */
-  reconfigure(o: Pick<MachineOptions, 'advertIntMs' | 'basePriority' | 'nopreempt' | 'preemptDelayMs' | 'downTimerAdverts'>): void {
+  reconfigure(o: Pick<MachineOptions, 'advertIntMs' | 'basePriority' | 'nopreempt' | 'preemptDelayMs' | 'downTimerAdverts' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert'>): void {
     Object.assign(this.opts, o);
     if (this.state === 'MASTER' || this.opts.version === 2) this.masterAdvertIntMs = o.advertIntMs;
   }

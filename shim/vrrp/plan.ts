@@ -59,6 +59,14 @@ export interface InstancePlan {
   checkUnicastSrc: boolean;
   v3ChecksumAsV2: boolean;
   downTimerAdverts: number;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+  /**
+   * keepalived's accept mode: false makes a non-owner master drop traffic to
+   * its virtual addresses (a firewall rule, see accept-firewall.ts), as RFC
+   * 5798 asks and vrrp_strict implies.
+   */
+  accept: boolean;
   garp: { delayMs: number; repeat: number; refreshMs: number; refreshRepeat: number; lowerPrioDelayMs: number; lowerPrioRepeat: number };
   tracks: TrackSpec[];
   notify: NotifyScripts;
@@ -93,7 +101,12 @@ function familyOfAddresses(list: VirtualAddress[]): Family | null {
   return first ? first.family : null;
 }
 
-export function planVrrp(config: Config): VrrpPlan {
+/** What planning needs to know of this host: whether an interface can multicast (keepalived refuses unicast peers under vrrp_strict there). */
+export interface PlanHost {
+  multicast(ifname: string): boolean;
+}
+
+export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
   const problems: string[] = [];
   const g = config.globalDefs;
   const groupOf = new Map<string, string>();
@@ -119,6 +132,14 @@ export function planVrrp(config: Config): VrrpPlan {
     const strict = vi.strictMode ?? g.vrrpStrict;
     if (!strict && vi.authentication?.type === 'AH') {
       problems.push(`${where}: auth_type AH is not supported by Vigil; use PASS or none`);
+      continue;
+    }
+    if (vi.virtualIpaddress.length === 0 && (version === 3 || strict)) {
+      problems.push(`${where}: No VIP specified; at least one is required (keepalived drops this instance; vigil shim refuses to start)`);
+      continue;
+    }
+    if (strict && vi.unicastPeers.length && (host?.multicast(vi.interface) ?? true)) {
+      problems.push(`${where}: Unicast peers are not supported in strict mode on ${vi.interface}, which can multicast (keepalived drops this instance; vigil shim refuses to start)`);
       continue;
     }
     const pass = !strict && version === 2 && vi.authentication?.type === 'PASS';
@@ -191,15 +212,18 @@ export function planVrrp(config: Config): VrrpPlan {
       unicastPeers: vi.unicastPeers,
       checkUnicastSrc: vi.checkUnicastSrc,
       v3ChecksumAsV2: vi.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
-      downTimerAdverts: vi.downTimerAdverts ?? 3,
+      downTimerAdverts: strict ? 3 : (vi.downTimerAdverts ?? 3),
+      lowerPrioNoAdvert: strict || (vi.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false),
+      higherPrioSendAdvert: !strict && (vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false),
+      accept: vi.priority === 255 || (strict ? version === 3 && vi.accept === true : (vi.accept ?? true)),
       garp: {
         delayMs: vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
         repeat: vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
         refreshMs: vi.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
         refreshRepeat: vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
-        // keepalived: unset lower-priority values take the master values.
-        lowerPrioDelayMs: vi.garpLowerPrioDelayMs ?? vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
-        lowerPrioRepeat: vi.garpLowerPrioRepeat ?? vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+        // keepalived: unset lower-priority values take the master values; vrrp_strict allows none.
+        lowerPrioDelayMs: strict ? 0 : (vi.garpLowerPrioDelayMs ?? vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs),
+        lowerPrioRepeat: strict ? 0 : (vi.garpLowerPrioRepeat ?? vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat),
       },
       tracks,
       notify: { ...notifyOf(vi), masterRxLowerPri: vi.notifyMasterRxLowerPri },

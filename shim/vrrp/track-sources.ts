@@ -22,9 +22,23 @@ const IFF_UP = 0x1;
 export const LINK_POLL_MS = 100;
 const FILE_POLL_MS = 250;
 
-export function interfaceIsUp(ifname: string): boolean {
+const IFF_MULTICAST = 0x1000;
+
+function interfaceFlags(ifname: string): number | null {
   try {
-    const flags = parseInt(readFileSync(`/sys/class/net/${ifname}/flags`, 'utf8').trim(), 16);
+    return parseInt(readFileSync(`/sys/class/net/${ifname}/flags`, 'utf8').trim(), 16);
+  } catch {
+    return null;
+  }
+}
+
+/** This host's answers for planning (PlanHost): an interface not there yet counts as multicast-capable, as most are. */
+export const sysfsPlanHost = { multicast: (ifname: string) => ((interfaceFlags(ifname) ?? IFF_MULTICAST) & IFF_MULTICAST) !== 0 };
+
+export function interfaceIsUp(ifname: string): boolean {
+  const flags = interfaceFlags(ifname);
+  if (flags === null) return false; // gone counts as down
+  try {
     const oper = readFileSync(`/sys/class/net/${ifname}/operstate`, 'utf8').trim();
     return (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown');
   } catch {
