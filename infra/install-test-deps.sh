@@ -16,9 +16,10 @@
 #                    never a downloaded browser)
 #   prometheus     - promtool: check metrics on the Board's and the shim's /metrics, check and test docs/alerts rules
 #                    (its daemon is not started: policy-rc.d below)
+#   nftables       - nft: the shim's accept-mode drop rules (vrrp_strict, no_accept), as keepalived's
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus nftables)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -150,6 +150,7 @@ ctl('control', [
   'Maintainer: Vigil maintainers <vigil@example.org>',
   `Installed-Size: ${installedKiB}`,
   `Depends: ${shlibDepends()}, adduser, iproute2, procps`,
+  'Recommends: nftables',
   'Suggests: ipvsadm',
   'Section: net',
   'Priority: optional',

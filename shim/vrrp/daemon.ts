@@ -5,7 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { canonicalAddress } from './codec.ts';
-import { InstanceRuntime, type Log } from './instance-runtime.ts';
+import { AcceptFirewall, findNft } from './accept-firewall.ts';
+import { InstanceRuntime, needsFirewall, type Log } from './instance-runtime.ts';
 import { primaryAddress, VrrpLink, type ReceivedPacket } from './link.ts';
 import type { Effect, VrrpState } from './machine.ts';
 import { Notifier } from './notify.ts';
@@ -60,6 +61,8 @@ export class VrrpDaemon {
   private timer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Accept-mode drop rules, made when the first instance that needs them is prepared. */
+  private firewall: AcceptFirewall | null = null;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -95,7 +98,18 @@ export class VrrpDaemon {
         const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
         // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
         if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
-        return new InstanceRuntime(p, link, canonicalAddress(source), this.opts.log);
+        if (needsFirewall(p) && !this.firewall) {
+          const nft = findNft();
+          if (!nft) {
+            throw new VigilError(
+              'ERR_CONFIG',
+              `vrrp_instance ${p.name}: accept mode is off (vrrp_strict or no_accept), so as master it must drop traffic to its addresses as keepalived does, with nftables; the nft command is not installed (Debian: nftables), or set \`accept\` (VRRPv3) / remove no_accept`,
+              { path: `vrrp_instance ${p.name}` },
+            );
+          }
+          this.firewall = new AcceptFirewall(nft);
+        }
+        return new InstanceRuntime(p, link, canonicalAddress(source), this.opts.log, this.firewall);
       });
     } catch (err) {
       for (const key of opened) {
@@ -348,6 +362,8 @@ export class VrrpDaemon {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const list of this.tracked.values()) for (const t of list) t.source?.stop();
     await Promise.all(this.runtimes.map((rt) => rt.settle(6_000)));
+    const fw = await this.firewall?.close();
+    if (fw && !fw.ok) this.opts.log('accept-mode firewall not removed', { detail: fw.detail });
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();

@@ -5,6 +5,7 @@
  */
 import { parsePrefix } from '../../core/config/ip.ts';
 import type { VirtualAddress } from '../../core/config/vrrp.ts';
+import type { AcceptFirewall } from './accept-firewall.ts';
 import { addAddress, removeAddress } from './addresses.ts';
 import { canonicalAddress, decodeAdvert, encodeAdvert, type Advert, type DropReason } from './codec.ts';
 import { FrameSender, type ReceivedPacket, type VrrpLink } from './link.ts';
@@ -14,6 +15,9 @@ import type { InstancePlan } from './plan.ts';
 import { checkAdvert, type ReceivePolicy } from './receive-check.ts';
 
 export type Log = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** A non-owner whose accept mode is off drops traffic to its addresses while master (accept-firewall.ts). */
+export const needsFirewall = (p: InstancePlan): boolean => !p.accept && p.basePriority !== 255;
 
 export interface InstanceStats {
   advertsSent: number;
@@ -27,6 +31,7 @@ export interface InstanceStats {
   releasedMaster: number;
   sendErrors: number;
   addressErrors: number;
+  firewallErrors: number;
 }
 
 export class InstanceRuntime {
@@ -43,6 +48,7 @@ export class InstanceRuntime {
     releasedMaster: 0,
     sendErrors: 0,
     addressErrors: 0,
+    firewallErrors: 0,
   };
   /** Address changes run one at a time, in the order the machine asked for them. */
   private addressQueue: Promise<void> = Promise.resolve();
@@ -57,6 +63,7 @@ export class InstanceRuntime {
     readonly link: VrrpLink,
     readonly sourceAddress: string,
     private readonly log: Log,
+    private readonly firewall: AcceptFirewall | null = null,
   ) {
     this.advertised = plan.addresses.map((a) => parsePrefix(a.address)!.address);
     this.machine = new VrrpMachine({
@@ -161,6 +168,8 @@ export class InstanceRuntime {
   takeAddresses(): Promise<void> {
     this.cancelGarp();
     const run = async () => {
+      // keepalived's order: the drop rule first, so no packet to the address is accepted before it.
+      await this.guard('block', this.allAddresses());
       const results = await Promise.all(this.allAddresses().map((a) => addAddress(a, this.plan.ifname)));
       for (const r of results.filter((x) => !x.ok)) {
         this.stats.addressErrors++;
@@ -190,6 +199,7 @@ export class InstanceRuntime {
         this.stats.addressErrors++;
         this.log('address remove failed', { instance: this.plan.name, address: r.address, detail: r.detail });
       }
+      await this.guard('unblock', this.allAddresses());
     };
     this.addressQueue = this.addressQueue.then(run, run);
     return this.addressQueue;
@@ -199,15 +209,26 @@ export class InstanceRuntime {
   moveAddresses(add: VirtualAddress[], remove: VirtualAddress[]): Promise<void> {
     const run = async () => {
       const master = this.machine.state === 'MASTER';
+      if (master) await this.guard('block', add);
       const results = await Promise.all([...remove.map((a) => removeAddress(a, this.plan.ifname)), ...(master ? add.map((a) => addAddress(a, this.plan.ifname)) : [])]);
       for (const r of results.filter((x) => !x.ok)) {
         this.stats.addressErrors++;
         this.log('address change failed', { instance: this.plan.name, address: r.address, detail: r.detail });
       }
       if (master && add.length) this.announce(this.plan.garp.repeat);
+      if (master) await this.guard('unblock', remove);
     };
     this.addressQueue = this.addressQueue.then(run, run);
     return this.addressQueue;
+  }
+
+  /** Accept mode off: the firewall's drop rule for these addresses on or off; a failure is counted and logged, never thrown. */
+  private async guard(op: 'block' | 'unblock', addresses: VirtualAddress[]): Promise<void> {
+    if (!this.firewall || !needsFirewall(this.plan) || addresses.length === 0) return;
+    const r = await this.firewall[op](addresses, this.plan.ifname);
+    if (r.ok) return;
+    this.stats.firewallErrors++;
+    this.log(`accept-mode firewall ${op} failed`, { instance: this.plan.name, detail: r.detail });
   }
 
   /** A lower-priority master was heard: the split brain is ending, so tell the link again who holds the addresses. */

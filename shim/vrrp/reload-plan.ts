@@ -4,7 +4,7 @@
  *
  * An instance is the same instance when everything that identifies it on the
  * wire or ties it to other state is unchanged: interface, family, version,
- * VRID, address ownership (priority 255 or not), its source and destination
+ * VRID, address ownership (priority 255 or not), accept mode, its source and destination
  * (multicast group or unicast peers), authentication, unicast source checking,
  * checksum style, its sync group and its tracked objects. Then it keeps its
  * state and timers, and the rest is applied in place: priority, advert_int,
@@ -28,6 +28,7 @@ function identity(p: InstancePlan): string {
     p.version,
     p.vrid,
     p.basePriority === 255,
+    p.accept,
     p.sourceAddress ?? null,
     p.destination,
     p.unicastPeers,

@@ -18,6 +18,8 @@ export interface RunOptions {
   gid?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Written to the command's standard input, which is then closed (otherwise stdin is /dev/null). */
+  input?: string;
 }
 
 /** Runs argv[0] with argv[1..]; resolves (never rejects) with what happened. */
@@ -32,19 +34,23 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<CommandRes
     let stderr = '';
     let timedOut = false;
     const child = spawn(file, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       uid: opts.uid,
       gid: opts.gid,
       env: opts.env ?? process.env,
       signal: opts.signal,
     });
+    if (opts.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined); // a command that exits without reading: its exit code says what happened
+      child.stdin.end(opts.input);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs);
     // Output is for logs only; cap it so a chatty script cannot grow memory.
-    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4096)));
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
+    child.stdout?.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4096)));
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
     child.on('error', (err) => {
       clearTimeout(timer);
       resolve({ code: null, signal: null, stdout, stderr: stderr + String(err.message), timedOut });
