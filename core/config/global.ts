@@ -19,6 +19,11 @@ export const GlobalDefs = z.strictObject({
   /** keepalived vrrp_lower_prio_no_advert / vrrp_higher_prio_send_advert: instance defaults (unset: off, on under vrrp_strict for the first). */
   vrrpLowerPrioNoAdvert: z.boolean().optional(),
   vrrpHigherPrioSendAdvert: z.boolean().optional(),
+  /** Instance defaults: check_unicast_src, garp_lower_prio_delay / _repeat, down_timer_adverts. */
+  vrrpCheckUnicastSrc: z.boolean().optional(),
+  vrrpGarpLowerPrioDelayMs: DurationMs.optional(),
+  vrrpGarpLowerPrioRepeat: z.number().int().min(0).optional(),
+  vrrpDownTimerAdverts: z.number().int().min(1).max(100).optional(),
   vrrpMcastGroup4: z.string().optional(),
   vrrpMcastGroup6: z.string().optional(),
   vrrpGarpMasterDelayMs: DurationMs.default(5000),

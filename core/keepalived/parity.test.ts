@@ -115,6 +115,12 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(loose.instances.filter((p) => p.name === 'VI_1').map((p) => [p.initialState, p.authType])).toEqual([['MASTER', 1]]);
   });
 
+  it('the shim also refuses carried keywords that change what a director does, not tuning it can do without', () => {
+    const { res, lines } = read('shim-refused-passthrough.conf');
+    expect(lines).toEqual([]);
+    expect(res.ok && res.shimUnimplemented?.map((u) => `${u.keyword}@${u.pos.line}:${u.pos.col}`)).toEqual(['vrrp_min_garp@6:5', 'promote_secondaries@13:5']);
+  });
+
   it("vrrp_strict's other resets: in keepalived's words and order, and the shim runs the reset values", () => {
     const { res, lines } = read('strict-rules.conf');
     expect(lines).toEqual([

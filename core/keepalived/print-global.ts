@@ -19,6 +19,10 @@ export function printGlobal(w: Writer, c: Config): void {
     w.flag('vrrp_skip_check_adv_addr', g.vrrpSkipCheckAdvAddr, false);
     w.flag('vrrp_lower_prio_no_advert', g.vrrpLowerPrioNoAdvert);
     w.flag('vrrp_higher_prio_send_advert', g.vrrpHigherPrioSendAdvert);
+    if (g.vrrpCheckUnicastSrc) w.line('vrrp_check_unicast_src');
+    w.timer('vrrp_garp_lower_prio_delay', g.vrrpGarpLowerPrioDelayMs);
+    w.opt('vrrp_garp_lower_prio_repeat', g.vrrpGarpLowerPrioRepeat);
+    w.opt('vrrp_down_timer_adverts', g.vrrpDownTimerAdverts);
     w.opt('vrrp_mcast_group4', g.vrrpMcastGroup4);
     w.opt('vrrp_mcast_group6', g.vrrpMcastGroup6);
     w.timer('vrrp_garp_master_delay', g.vrrpGarpMasterDelayMs, 5000);
