@@ -126,9 +126,12 @@ class Interpreter {
     const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
     switch (k) {
-      case 'global_defs':
+      case 'global_defs': {
+        const hadSyncd = !!raw.globalDefs.lvsSyncDaemon;
         readGlobalDefs(r, s, raw.globalDefs);
+        if (!hadSyncd) this.syncdAfterInstance(s, r);
         break;
+      }
       case 'static_ipaddress':
         for (const e of r.requireBlock(s)) add('staticIpaddress', readAddress(r, e), e);
         break;
@@ -207,6 +210,7 @@ class Interpreter {
   /** keepalived keeps the first instance's lvs_sync_daemon_interface and ignores later ones, saying so. */
   private firstSyncdInterface(vi: { name: string; lvsSyncDaemonInterface?: string } | undefined, s: Statement, r: Reader): void {
     if (vi?.lvsSyncDaemonInterface === undefined) return;
+    this.syncdInterface ??= (this.raw.globalDefs.lvsSyncDaemon as { interface: string } | undefined)?.interface;
     if (this.syncdInterface === undefined) {
       this.syncdInterface = vi.lvsSyncDaemonInterface;
       return;
@@ -214,6 +218,14 @@ class Interpreter {
     const at = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon_interface')?.keyword.pos ?? s.keyword.pos;
     r.diags.warn(at, `(${vi.name}) lvs_sync_daemon_interface has already been specified as ${this.syncdInterface} - ignoring`);
     delete vi.lvsSyncDaemonInterface;
+  }
+
+  /** A global lvs_sync_daemon after an instance's lvs_sync_daemon_interface: keepalived keeps the first one read. */
+  private syncdAfterInstance(s: Statement, r: Reader): void {
+    if (!this.raw.globalDefs.lvsSyncDaemon || this.syncdInterface === undefined) return;
+    const at = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon')?.keyword.pos ?? s.keyword.pos;
+    r.diags.warn(at, `lvs_sync_daemon has already been specified as ${this.syncdInterface}  - ignoring`);
+    delete this.raw.globalDefs.lvsSyncDaemon;
   }
 
   /** Reads the sync groups, now that every instance name is known. */
