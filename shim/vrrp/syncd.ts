@@ -73,6 +73,7 @@ export class SyncdControl {
 
   /** At start and on reload; a changed plan converges at once. */
   configure(plan: SyncdPlan | null): void {
+    if (this.stopped) return;
     if (plan && 'unresolved' in plan) this.report.log(`Unable to find vrrp instance ${plan.instance} for lvs_syncd - clearing lvs_syncd config`);
     const was = this.plan;
     this.plan = plan && 'daemon' in plan ? plan : null;
@@ -82,7 +83,7 @@ export class SyncdControl {
   /** Each transition of each instance (VrrpDaemon's onInstanceState). */
   state(instance: string, state: VrrpState): void {
     this.states.set(instance, state);
-    if (this.plan && 'daemon' in this.plan && this.plan.instance === instance) this.converge();
+    if (!this.stopped && this.plan && 'daemon' in this.plan && this.plan.instance === instance) this.converge();
   }
 
   /** The daemons that should run now. */
@@ -95,6 +96,7 @@ export class SyncdControl {
 
   /** One pass now, or right after the running one (whose view may be stale). */
   private converge(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -156,17 +158,14 @@ export class SyncdControl {
     }, waitMs);
   }
 
-  /** Shutdown: the running daemon stopped (one bounded pass), the socket closed. */
+  /** Shutdown: one last pass stops what runs (only if this control ever reached the kernel), then the socket closes. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    await this.running;
-    if (this.plan) {
-      this.again = false;
-      this.converge();
-      await this.running;
-    }
+    while (this.running) await this.running;
+    if (this.k) await this.pass().catch((err: unknown) => this.failed('threw', String(err)));
     this.k?.close();
     this.k = null;
   }
