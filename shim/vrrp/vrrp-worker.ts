@@ -100,8 +100,10 @@ port.on('message', (m: ToVrrp) => {
       daemon?.writeStatus();
       return;
     case 'stop':
+      // keepalived stops the sync daemon before its VRRP instances leave; a failure there never keeps VRRP from stopping.
       void syncd
         .stop()
+        .catch(() => undefined)
         .then(() => daemon?.stop())
         .finally(() => {
           post({ type: 'stopped' });
