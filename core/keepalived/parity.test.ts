@@ -162,6 +162,12 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(legacy.ok && planVrrp(legacy.config).syncd).toEqual({ instance: 'VI_1', daemon: { ifname: 'eth0', syncId: 0 } });
   });
 
+  it('lvs_sync_daemon naming no instance of the file: a note in the words keepalived logs at start (keepalived -t is silent); the shim runs no sync daemon', () => {
+    const { res, lines } = read('syncd-unknown-instance.conf');
+    expect(lines).toEqual(['syncd-unknown-instance.conf:4:26: note: Unable to find vrrp instance VI_9 for lvs_syncd - clearing lvs_syncd config (keepalived says so at start, and runs no sync daemon)']);
+    expect(res.ok && planVrrp(res.config).syncd).toEqual({ instance: 'VI_9', unresolved: true });
+  });
+
   it("gives keepalived's SECURITY VIOLATION notice for scripts without enable_script_security", () => {
     expect(read('script-security.conf').lines).toEqual(['script-security.conf:3:1: warning: SECURITY VIOLATION - scripts are being executed but script_security not enabled.']);
   });
