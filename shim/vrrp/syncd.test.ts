@@ -58,7 +58,7 @@ describe('lvs_sync_daemon control (keepalived ipvs_syncd_master/backup)', () => 
     expect(roles(m)).toEqual([]);
   });
 
-  it('other instances do not move the daemons; a reload with another syncid restarts the running one', async () => {
+  it('other instances do not move the daemons; a reload with another syncid restarts the running one, one without lvs_sync_daemon stops it', async () => {
     const m = kernelModel();
     const { c } = control(m);
     c.configure(PLAN);
@@ -67,6 +67,9 @@ describe('lvs_sync_daemon control (keepalived ipvs_syncd_master/backup)', () => 
     await eventually('the master daemon', () => roles(m).join() === 'master:eth0:61', { timeoutMs: 5_000 });
     c.configure({ instance: 'VI_1', daemon: { ifname: 'eth0', syncId: 9 } });
     await eventually('the master daemon with syncid 9', () => roles(m).join() === 'master:eth0:9', { timeoutMs: 5_000 });
+    // lvs_sync_daemon removed by a reload: nothing manages the daemon any more, so it is stopped.
+    c.configure(null);
+    await eventually('no daemon once lvs_sync_daemon is gone', () => roles(m).length === 0, { timeoutMs: 5_000 });
     await c.stop();
   });
 
