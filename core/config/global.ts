@@ -1,7 +1,21 @@
 import * as z from 'zod';
-import { DurationMs, Passthrough, Script } from './primitives.ts';
+import { DurationMs, IpAddress, Passthrough, Script } from './primitives.ts';
 
 export const NotifyFifo = z.strictObject({ path: z.string(), user: z.string().optional(), group: z.string().optional() });
+
+/** `lvs_sync_daemon IF [VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group IP]`: IPVS connection sync, switched with the instance's state. */
+export const LvsSyncDaemon = z.strictObject({
+  interface: z.string().min(1).max(15),
+  /** Absent: keepalived's checker runs both daemons for the process's lifetime. */
+  instance: z.string().optional(),
+  /** Absent: the instance's virtual_router_id (0 without an instance). */
+  syncId: z.number().int().min(0).max(255).optional(),
+  maxlen: z.number().int().min(1).max(65507).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  ttl: z.number().int().min(1).max(255).optional(),
+  group: IpAddress.optional(),
+});
+export type LvsSyncDaemon = z.infer<typeof LvsSyncDaemon>;
 
 export const GlobalDefs = z.strictObject({
   routerId: z.string().optional(),
@@ -42,6 +56,7 @@ export const GlobalDefs = z.strictObject({
   lvsFlush: z.boolean().default(false),
   lvsFlushOnStop: z.string().optional(),
   dynamicInterfaces: z.boolean().default(false),
+  lvsSyncDaemon: LvsSyncDaemon.optional(),
   /** Known keepalived keywords Vigil carries but does not act on. */
   passthrough: Passthrough.default([]),
 });

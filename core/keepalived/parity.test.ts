@@ -182,6 +182,38 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(res.ok && res.config.vrrpInstances.map((v) => v.lvsSyncDaemonInterface)).toEqual(['eth0', undefined]);
   });
 
+  it("lvs_sync_daemon: keepalived's words for each option it ignores, at the option's value; the rest is kept", () => {
+    const { res, lines } = read('syncd-options.conf');
+    expect(lines).toEqual([
+      'syncd-options.conf:4:34: warning: Invalid syncid (300) - defaulting to vrid',
+      'syncd-options.conf:4:45: warning: Invalid lvs_sync_daemon maxlen (0) - ignoring (1..65507)',
+      'syncd-options.conf:4:52: warning: Invalid lvs_sync_daemon port (70000) - ignoring (1..65535)',
+      'syncd-options.conf:4:62: warning: Invalid lvs_sync_daemon ttl (0) - ignoring (1..255)',
+      'syncd-options.conf:4:70: warning: lvs_sync_daemon group address 10.0.0.1 is not multicast - ignoring',
+      'syncd-options.conf:4:79: warning: Unknown option bogus specified for lvs_sync_daemon',
+      'syncd-options.conf:5:5: warning: lvs_sync_daemon has already been specified as eth0 VI_1 - ignoring',
+      "syncd-options.conf:11:5: warning: 'lvs_sync_daemon_interface' is deprecated; use 'global_defs lvs_sync_daemon'",
+      'syncd-options.conf:11:5: warning: (VI_1) lvs_sync_daemon_interface has already been specified as eth0 - ignoring',
+    ]);
+    expect(res.ok && res.config.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth0', instance: 'VI_1' });
+    expect(res.ok && res.config.vrrpInstances[0]?.lvsSyncDaemonInterface).toBeUndefined();
+  });
+
+  it('lvs_sync_daemon: every option kept; the shim follows the named instance, syncid defaulting to its virtual_router_id', () => {
+    const { res } = read('syncd-clean.conf');
+    expect(res.ok && res.config.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth0', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8849, ttl: 2, group: '239.1.2.3' });
+    expect(res.ok && planVrrp(res.config).syncd).toEqual({ instance: 'VI_1', daemon: { ifname: 'eth0', syncId: 7, maxlen: 1400, port: 8849, ttl: 2, group: '239.1.2.3' } });
+    // The deprecated vrrp_instance form: the first instance's interface, syncid 0.
+    const legacy = read('syncd-interface.conf').res;
+    expect(legacy.ok && planVrrp(legacy.config).syncd).toEqual({ instance: 'VI_1', daemon: { ifname: 'eth0', syncId: 0 } });
+  });
+
+  it('lvs_sync_daemon naming no instance of the file: a note in the words keepalived logs at start (keepalived -t is silent); the shim runs no sync daemon', () => {
+    const { res, lines } = read('syncd-unknown-instance.conf');
+    expect(lines).toEqual(['syncd-unknown-instance.conf:4:26: note: Unable to find vrrp instance VI_9 for lvs_syncd - clearing lvs_syncd config (keepalived says so at start, and runs no sync daemon)']);
+    expect(res.ok && planVrrp(res.config).syncd).toEqual({ instance: 'VI_9', unresolved: true });
+  });
+
   it("gives keepalived's SECURITY VIOLATION notice for scripts without enable_script_security", () => {
     expect(read('script-security.conf').lines).toEqual(['script-security.conf:3:1: warning: SECURITY VIOLATION - scripts are being executed but script_security not enabled.']);
   });

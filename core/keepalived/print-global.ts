@@ -44,6 +44,8 @@ export function printGlobal(w: Writer, c: Config): void {
     w.flag('lvs_flush', g.lvsFlush, false);
     w.opt('lvs_flush_on_stop', g.lvsFlushOnStop);
     w.flag('dynamic_interfaces', g.dynamicInterfaces, false);
+    const sd = g.lvsSyncDaemon;
+    if (sd) w.line(words('lvs_sync_daemon', q(sd.interface), sd.instance ? `inst ${q(sd.instance)}` : '', ...(['syncId', 'maxlen', 'port', 'ttl', 'group'] as const).map((k) => (sd[k] !== undefined ? `${k === 'syncId' ? 'id' : k} ${sd[k]}` : ''))));
     w.passthrough(g.passthrough);
   });
   if (c.staticIpaddress.length) w.block('static_ipaddress', () => c.staticIpaddress.forEach((a) => w.line(printAddress(a))));

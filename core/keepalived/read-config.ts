@@ -103,6 +103,8 @@ class Interpreter {
   private readonly syncGroups: { s: Statement; r: Reader }[] = [];
   private readonly scriptsSoFar = new Set<string>();
   private syncdInterface: string | undefined;
+  /** Where global lvs_sync_daemon names its instance, checked once every instance is known. */
+  private syncdInstance: { name: string; pos: Pos; r: Reader } | undefined;
   private readonly unresolved: { vi: { name: string; trackScript?: { name: string }[] }; name: string; pos: Pos; r: Reader }[] = [];
 
   private add(coll: string, item: unknown, s: Statement): void {
@@ -126,9 +128,12 @@ class Interpreter {
     const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
     switch (k) {
-      case 'global_defs':
+      case 'global_defs': {
+        const hadSyncd = !!raw.globalDefs.lvsSyncDaemon;
         readGlobalDefs(r, s, raw.globalDefs);
+        if (!hadSyncd) this.globalSyncd(s, r);
         break;
+      }
       case 'static_ipaddress':
         for (const e of r.requireBlock(s)) add('staticIpaddress', readAddress(r, e), e);
         break;
@@ -207,6 +212,7 @@ class Interpreter {
   /** keepalived keeps the first instance's lvs_sync_daemon_interface and ignores later ones, saying so. */
   private firstSyncdInterface(vi: { name: string; lvsSyncDaemonInterface?: string } | undefined, s: Statement, r: Reader): void {
     if (vi?.lvsSyncDaemonInterface === undefined) return;
+    this.syncdInterface ??= (this.raw.globalDefs.lvsSyncDaemon as { interface: string } | undefined)?.interface;
     if (this.syncdInterface === undefined) {
       this.syncdInterface = vi.lvsSyncDaemonInterface;
       return;
@@ -216,9 +222,28 @@ class Interpreter {
     delete vi.lvsSyncDaemonInterface;
   }
 
+  /**
+   * After global_defs sets lvs_sync_daemon: remembers where it names its
+   * instance (checked in finish), and drops it when an instance's
+   * lvs_sync_daemon_interface came first, as keepalived keeps the first one read.
+   */
+  private globalSyncd(s: Statement, r: Reader): void {
+    const sd = this.raw.globalDefs.lvsSyncDaemon as { instance?: string } | undefined;
+    const stmt = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon');
+    const word = stmt?.args.find((a, i) => a.text === sd?.instance && (i === 1 || stmt.args[i - 1]?.text === 'inst'));
+    if (sd?.instance !== undefined && word) this.syncdInstance = { name: sd.instance, pos: word.pos, r };
+    if (!sd || this.syncdInterface === undefined) return;
+    const at = s.block?.find((c) => c.keyword.text === 'lvs_sync_daemon')?.keyword.pos ?? s.keyword.pos;
+    r.diags.warn(at, `lvs_sync_daemon has already been specified as ${this.syncdInterface}  - ignoring`);
+    delete this.raw.globalDefs.lvsSyncDaemon;
+  }
+
   /** Reads the sync groups, now that every instance name is known. */
   finish(): { raw: Raw; origins: Origins } {
     for (const { s, r } of this.syncGroups) this.add('vrrpSyncGroups', readSyncGroup(r, s, this.instanceNames), s);
+    // keepalived -t is silent here; its VRRP process says this at start and runs no sync daemon.
+    const si = this.syncdInstance;
+    if (si && this.raw.globalDefs.lvsSyncDaemon && !this.instanceNames.has(si.name)) si.r.diags.note(si.pos, `Unable to find vrrp instance ${si.name} for lvs_syncd - clearing lvs_syncd config (keepalived says so at start, and runs no sync daemon)`);
     // A script defined later is not tracked, as keepalived; one never defined is left to crossCheck's warning.
     for (const u of this.unresolved) {
       const at = (this.raw.vrrpScripts as unknown[]).findIndex((x) => (x as { name?: string }).name === u.name);

@@ -3,6 +3,7 @@ import type { GlobalDefs } from '../config/global.ts';
 import { KEEPALIVED_MAX_US_TIMER_S, passthrough } from './read-vrrp.ts';
 import { isIP } from '../config/ip.ts';
 import { endOf, type HandlerTable, type Reader } from './reader.ts';
+import { readLvsSyncDaemon } from './read-syncd.ts';
 import type { Statement } from './tree.ts';
 
 type GdIn = z.input<typeof GlobalDefs> & Record<string, unknown>;
@@ -13,7 +14,7 @@ const GLOBAL_PASSTHROUGH = [
   'lvs_process_name', 'bfd_process_name', 'use_symlink_paths', 'set_supplementary_groups', 'startup_script',
   'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout', 'max_auto_priority', 'min_auto_priority_delay',
   'smtp_alert_vrrp', 'smtp_alert_checker', 'checker_log_all_failures', 'no_email_faults', 'default_interface',
-  'disable_local_igmp', 'lvs_timeouts', 'lvs_sync_daemon', 'vrrp_min_garp', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl',
+  'disable_local_igmp', 'lvs_timeouts', 'vrrp_min_garp', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl',
   'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex',
   'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority', 'vrrp_cpu_affinity', 'vrrp_rlimit_rttime',
   'vrrp_rlimit_rtime', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'nftables_counters',
@@ -125,6 +126,7 @@ const globalDefs: HandlerTable<GdIn> = {
     t.lvsFlushOnStop = s.args[0]?.text ?? 'on';
   },
   dynamic_interfaces: (r, s, t) => void (t.dynamicInterfaces = r.flag(s)),
+  lvs_sync_daemon: readLvsSyncDaemon,
 };
 
 export function readGlobalDefs(r: Reader, s: Statement, into: GdIn): void {

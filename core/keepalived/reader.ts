@@ -39,7 +39,7 @@ function RUNTIME_PASSTHROUGH_REFUSED(): string[] {
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
   'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
-  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
+  'vrrp_track_process', 'track_bfd', 'bfd_instance',
   ...RUNTIME_PASSTHROUGH_REFUSED(),
 ]);
 

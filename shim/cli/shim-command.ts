@@ -20,6 +20,7 @@ import { STATUS_EVERY_MS } from '../../core/status/shim-status.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import { Metrics, serveMetrics } from '../daemon/metrics.ts';
 import { collectDirector } from '../daemon/process-metrics.ts';
+import { Faults } from '../daemon/faults.ts';
 import type { Server } from 'node:http';
 
 /** The nice value of every thread but VRRP's when VRRP runs here (see yieldToVrrp). */
@@ -157,7 +158,11 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       };
       const alerts = MailAlerts.create(config, log);
       // VRRP transitions come from the VRRP thread; the mail goes from here, with the rest of the shim's I/O.
-      const vrrpHooks = { onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts.instance(name, state) : alerts.group(name, state)) };
+      const vrrpHooks = {
+        onAlert: (kind: 'instance' | 'group', name: string, state: AlertState) => (kind === 'instance' ? alerts.instance(name, state) : alerts.group(name, state)),
+        // Faults the VRRP thread survived (lvs_sync_daemon's kernel calls); vrrpFaults is made with the registry below, before the thread starts.
+        faults: { fault: (where: string, reason: string, detail?: string) => vrrpFaults.fault(where, reason, detail), ok: (where: string) => vrrpFaults.ok(where) },
+      };
       let vrrp = plan.instances.length > 0 ? new VrrpThread(plan, vrrpOptions, log, vrrpHooks) : null;
       // The Board's verdicts for track_board reach the VRRP thread as small plain views (whichever thread runs it now).
       const feed = vrrp ? createBoardFeed(config, plan.instances.map((i) => i.name), (view) => vrrp?.setBoardView(view), log) : null;
@@ -172,6 +177,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
       let metricsServer: Server | null = null;
       // One registry per process, whatever runs in it: IPVS, the Board subscriber, track_board, VRRP, cloud leases.
       const metrics = new Metrics();
+      const vrrpFaults = new Faults(metrics, log);
       feed?.collect(metrics);
       alerts.collect(metrics);
       collectDirector(metrics, {

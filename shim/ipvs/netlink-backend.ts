@@ -7,7 +7,7 @@ import type { ApplyResult, IpvsBackend, ReadResult } from './backend.ts';
 import { IpvsCodec, type IpvsConstants } from './netlink-codec.ts';
 
 /** native/vrrp-socket/src/ipvs_netlink.c */
-interface NetlinkAddon {
+export interface NetlinkAddon {
   open(timeoutMs: number): number | Failure;
   close(fd: number): void;
   resolveFamily(fd: number): number | Failure;
@@ -17,7 +17,7 @@ interface NetlinkAddon {
   pton(text: string): Buffer | null;
   constants: IpvsConstants;
 }
-interface Failure {
+export interface Failure {
   errno: number;
   syscall: string;
 }
@@ -36,8 +36,8 @@ export function loadIpvsNetlink(): AddonLoad {
   return loaded;
 }
 
-const isFailure = (v: unknown): v is Failure => typeof v === 'object' && v !== null && 'errno' in v;
-const errName = (errno: number) => {
+export const isFailure = (v: unknown): v is Failure => typeof v === 'object' && v !== null && 'errno' in v;
+export const errName = (errno: number) => {
   if (errno === -1) return 'never acknowledged';
   try {
     return getSystemErrorName(-errno);
@@ -45,7 +45,7 @@ const errName = (errno: number) => {
     return `errno ${errno}`;
   }
 };
-const describe = (f: Failure) => `${f.syscall}: ${errName(f.errno)} (errno ${f.errno})`;
+export const describe = (f: Failure) => `${f.syscall}: ${errName(f.errno)} (errno ${f.errno})`;
 
 export interface NetlinkOptions {
   /** Deadline for one kernel exchange (each receive waits at most this long). */
@@ -58,16 +58,12 @@ function modprobeIpVs(): Promise<void> {
 }
 
 /**
- * IPVS over generic netlink: the same read/apply contract as the ipvsadm
- * backend, without a process per pass. One socket is kept open; it is closed
- * and reopened after any transport failure, because a late ACK's place in the
- * stream is then unknown.
+ * One IPVS generic-netlink socket, opened on first use (loading ip_vs when the
+ * family is missing) and kept; `drop` closes it after a transport failure,
+ * since a late ACK's place in the stream is then unknown.
  */
-export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): IpvsBackend {
-  const timeoutMs = o.timeoutMs ?? 10_000;
-  const codec = new IpvsCodec({ k: addon.constants, ntop: addon.ntop, pton: addon.pton });
+export function ipvsSocket(addon: NetlinkAddon, timeoutMs: number): { connect(): Promise<{ fd: number; family: number } | Failure>; drop(): void } {
   let sock: { fd: number; family: number } | null = null;
-
   async function connect(): Promise<{ fd: number; family: number } | Failure> {
     if (sock) return sock;
     const fd = addon.open(timeoutMs);
@@ -88,6 +84,19 @@ export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): Ipv
     if (sock) addon.close(sock.fd);
     sock = null;
   }
+  return { connect, drop };
+}
+
+/**
+ * IPVS over generic netlink: the same read/apply contract as the ipvsadm
+ * backend, without a process per pass. One socket is kept open; it is closed
+ * and reopened after any transport failure, because a late ACK's place in the
+ * stream is then unknown.
+ */
+export function netlinkBackend(addon: NetlinkAddon, o: NetlinkOptions = {}): IpvsBackend {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const codec = new IpvsCodec({ k: addon.constants, ntop: addon.ntop, pton: addon.pton });
+  const { connect, drop } = ipvsSocket(addon, timeoutMs);
   const timedOut = (f: Failure) => f.errno === 110; /* ETIMEDOUT: SO_RCVTIMEO passed */
 
   return {

@@ -29,7 +29,7 @@ const TUN_TYPES = ['ipip', 'gue', 'gre'] as const;
  * their length: a full apply encodes 10,500 messages, and building each from
  * small Buffers and concat calls cost ~300 ms of the 1 s budget.
  */
-class Writer {
+export class Writer {
   private buf = Buffer.alloc(4096);
   at = 0;
   reset(from: number): void {

@@ -28,6 +28,8 @@ export interface DaemonOptions {
   statusFile?: string;
   /** Called after every state change (the host thread keeps a copy of the states). */
   onStateChange?: () => void;
+  /** Each instance's new state, from start-up to shutdown (shim/vrrp/syncd.ts follows one). */
+  onInstanceState?: (instance: string, state: VrrpState) => void;
   clock?: () => number;
   /** More for the status file beside the instances: the IPVS side, leases (core/status/shim-status.ts). */
   statusExtra?: () => Record<string, unknown>;
@@ -280,6 +282,7 @@ export class VrrpDaemon {
 
   private transition(rt: InstanceRuntime, from: VrrpState, to: VrrpState, priority: number, release: boolean): void {
     this.opts.log('state', { instance: rt.plan.name, from, to, priority });
+    this.opts.onInstanceState?.(rt.plan.name, to);
     if (to === 'MASTER') {
       rt.stats.becameMaster++;
       void rt.takeAddresses();

@@ -10,6 +10,7 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { planSyncd, type SyncdPlan } from './syncd.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board';
@@ -86,6 +87,8 @@ export interface VrrpPlan {
   /** script_user and enable_script_security: every notify and track script runs under them (prepareScript). */
   scriptPolicy: ScriptPolicy;
   problems: string[];
+  /** lvs_sync_daemon: the instance the IPVS sync daemons follow (shim/vrrp/syncd.ts). */
+  syncd: SyncdPlan | null;
 }
 
 const notifyOf = (x: Pick<VrrpInstance, 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify'>): NotifyScripts => ({
@@ -237,5 +240,5 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
     notify: notifyOf(sg),
   }));
   const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
-  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, problems };
+  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, problems, syncd: planSyncd(config) };
 }

@@ -50,11 +50,15 @@ export type FromVrrp =
   | { type: 'reload-failed'; id: number; error: string }
   /** An instance's or sync group's transition for smtp_alert (the mail goes from the main thread). */
   | { type: 'alert'; kind: 'instance' | 'group'; name: string; state: AlertState }
+  /** A fault the VRRP thread survived (the lvs sync daemons), and the end of its burst: counted by the main thread's Faults. */
+  | { type: 'fault'; where: string; reason: string; detail: string }
+  | { type: 'fault-over'; where: string }
   | { type: 'stopped' };
 
 /** What the main thread does with the VRRP thread's events besides logging them. */
 export interface VrrpThreadHooks {
   onAlert?: (kind: 'instance' | 'group', name: string, state: AlertState) => void;
+  faults?: { fault(where: string, reason: string, detail?: string): void; ok(where: string): void };
 }
 
 const STOP_DEADLINE_MS = 15_000;
@@ -132,6 +136,8 @@ export class VrrpThread {
   private onMessage(m: FromVrrp): void {
     if (m.type === 'log') this.log(m.msg, m.fields);
     else if (m.type === 'alert') this.hooks.onAlert?.(m.kind, m.name, m.state);
+    else if (m.type === 'fault') this.hooks.faults?.fault(m.where, m.reason, m.detail);
+    else if (m.type === 'fault-over') this.hooks.faults?.ok(m.where);
     else if (m.type === 'states') this.current = m.states;
     else if (m.type === 'reloaded' || m.type === 'reload-failed') {
       const p = this.pending.get(m.id);

@@ -9,6 +9,8 @@ import { VrrpDaemon } from './daemon.ts';
 import type { VrrpPlan } from './plan.ts';
 import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
+import { netlinkSyncd } from '../ipvs/syncd-kernel.ts';
+import { SyncdControl } from './syncd.ts';
 
 const port = parentPort!;
 const post = (m: FromVrrp) => port.postMessage(m);
@@ -43,6 +45,13 @@ const alerts = {
   instance: (name: string, state: AlertState) => post({ type: 'alert', kind: 'instance', name, state }),
   group: (name: string, state: AlertState) => post({ type: 'alert', kind: 'group', name, state }),
 };
+/** Short: each kernel call runs on this thread, between adverts. */
+const SYNCD_NETLINK_TIMEOUT_MS = 2_000;
+const syncd = new SyncdControl(() => netlinkSyncd(SYNCD_NETLINK_TIMEOUT_MS), {
+  log,
+  fault: (reason, detail) => post({ type: 'fault', where: 'syncd', reason, detail }),
+  ok: () => post({ type: 'fault-over', where: 'syncd' }),
+});
 const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
 
 port.on('message', (m: ToVrrp) => {
@@ -52,6 +61,7 @@ port.on('message', (m: ToVrrp) => {
         ...m.options,
         log,
         onStateChange: () => post({ type: 'states', states: states() }),
+        onInstanceState: (name, state) => syncd.state(name, state),
         alerts,
         statusExtra: () => extraFields,
         statusRaw: () => extraRaw,
@@ -63,6 +73,7 @@ port.on('message', (m: ToVrrp) => {
         return;
       }
       daemon = d;
+      syncd.configure(m.plan.syncd);
       if (m.boardView) d.setBoardView(m.boardView);
       post({ type: 'started', states: states(), tid: threadId() });
       return;
@@ -70,7 +81,10 @@ port.on('message', (m: ToVrrp) => {
     case 'reload':
       if (!daemon) return post({ type: 'reload-failed', id: m.id, error: 'not started' });
       daemon.reload(rehydrate(m.plan)).then(
-        (r) => post({ type: 'reloaded', id: m.id, ...r }),
+        (r) => {
+          syncd.configure(m.plan.syncd);
+          post({ type: 'reloaded', id: m.id, ...r });
+        },
         (err: unknown) => post({ type: 'reload-failed', id: m.id, error: String(err) }),
       );
       return;
@@ -86,10 +100,15 @@ port.on('message', (m: ToVrrp) => {
       daemon?.writeStatus();
       return;
     case 'stop':
-      void (daemon?.stop() ?? Promise.resolve()).finally(() => {
-        post({ type: 'stopped' });
-        port.close();
-      });
+      // keepalived stops the sync daemon before its VRRP instances leave; a failure there never keeps VRRP from stopping.
+      void syncd
+        .stop()
+        .catch(() => undefined)
+        .then(() => daemon?.stop())
+        .finally(() => {
+          post({ type: 'stopped' });
+          port.close();
+        });
       return;
   }
 });
