@@ -3,8 +3,10 @@ import { jsonDiagnostics } from './json-errors.ts';
 import { Config } from './model.ts';
 import { VOTE_PLAN_KEY } from '../vote/vote-plan.ts';
 import { boardTrackProblems } from '../vote/board-target.ts';
+import type { KeywordUse } from '../keepalived/reader.ts';
+import { jsonShimUnimplemented } from './json-unimplemented.ts';
 
-export type JsonReadResult = { ok: true; config: Config; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+export type JsonReadResult = { ok: true; config: Config; diagnostics: Diagnostic[]; shimUnimplemented?: KeywordUse[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Reads the Vigil JSON form; errors carry the JSON path and the line:col where it stands. */
 export function parseVigilJson(file: string, text: string): JsonReadResult {
@@ -30,5 +32,5 @@ export function parseVigilJson(file: string, text: string): JsonReadResult {
     message: p.message,
   }));
   if (refs.length) return { ok: false, diagnostics: jsonDiagnostics(file, text, refs) };
-  return { ok: true, config: parsed.data, diagnostics: [] };
+  return { ok: true, config: parsed.data, diagnostics: [], shimUnimplemented: jsonShimUnimplemented(file, text, parsed.data) };
 }
