@@ -115,6 +115,16 @@ describe('keepalived parity fixtures (issue #17)', () => {
     expect(loose.instances.filter((p) => p.name === 'VI_1').map((p) => [p.initialState, p.authType])).toEqual([['MASTER', 1]]);
   });
 
+  it('derives an unwritten priority or state as keepalived: state MASTER alone is the owner (255), priority 255 alone starts MASTER', () => {
+    const { res, lines } = read('derived-state.conf');
+    expect(lines).toEqual([]);
+    expect(res.ok && res.config.vrrpInstances.map((v) => [v.name, v.state, v.priority])).toEqual([
+      ['VI_M', 'MASTER', 255],
+      ['VI_O', 'MASTER', 255],
+      ['VI_B', 'BACKUP', 100],
+    ]);
+  });
+
   it('the shim also refuses carried keywords that change what a director does, not tuning it can do without', () => {
     const { res, lines } = read('shim-refused-passthrough.conf');
     expect(lines).toEqual([]);

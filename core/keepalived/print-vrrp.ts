@@ -57,7 +57,8 @@ export function printVrrp(w: Writer, c: Config): void {
 
 function printInstance(w: Writer, vi: VrrpInstance): void {
   w.block(`vrrp_instance ${q(vi.name)}`, () => {
-    if (vi.state !== 'BACKUP') w.line(`state ${vi.state}`);
+    // An owner's state is written either way: left out, keepalived (and the reader) would make it MASTER.
+    if (vi.state !== 'BACKUP' || vi.priority === 255) w.line(`state ${vi.state}`);
     w.opt('interface', vi.interface);
     w.line(`virtual_router_id ${vi.virtualRouterId}`);
     w.line(`priority ${vi.priority}`);

@@ -149,6 +149,9 @@ export function readVrrpInstance(r: Reader, s: Statement): ViIn | undefined {
   if (!name) r.diags.error(endOf(s), "'vrrp_instance' needs a name");
   const vi: ViIn = { name: name ?? '', virtualRouterId: 0 };
   r.block(r.requireBlock(s), instance, vi, 'vrrp_instance');
+  // keepalived derives what is not written (vrrp.c): no priority is 255 for state MASTER, no state is MASTER for an owner.
+  if (vi.priority === undefined && vi.state === 'MASTER') vi.priority = 255;
+  else if (vi.state === undefined && vi.priority === 255) vi.state = 'MASTER';
   if (!vi.virtualRouterId) {
     r.diags.error(s.keyword.pos, `vrrp_instance ${name ?? ''} has no virtual_router_id`);
     return undefined;
