@@ -6,6 +6,7 @@ import { ShimStatusFile } from '../../core/status/shim-status.ts';
 import { renderStatus, STATUS_EXIT, statusReport, type StatusInput } from '../../core/status/status-report.ts';
 import { BoardClient } from '../probe/board-client.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
+import { shimToken } from '../daemon/shim-token.ts';
 
 interface StatusOptions {
   statusFile?: string;
@@ -53,7 +54,7 @@ function readShim(file: string): StatusInput['shim'] {
 }
 
 async function readBoard(o: StatusOptions): Promise<StatusInput['board']> {
-  const token = (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : (process.env.VIGIL_SHIM_TOKEN ?? '')).trim();
+  const token = shimToken({ tokenFile: o.tokenFile });
   const client = new BoardClient(`${o.board!.replace(/\/+$/, '')}/v1/clusters/${encodeURIComponent(o.cluster!)}`, token);
   try {
     return { cluster: o.cluster!, detail: await client.voteDetail() };

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../core/vote/snapshot.ts';
 import type { BoardSubscriber } from './board-subscriber.ts';
 import { Faults, installProcessFaultHandlers } from './faults.ts';
 import type { Metrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
+import { hasShimToken, shimToken, TOKEN_OPTIONS } from './shim-token.ts';
 
 /** The options that say which Board to follow (the shim's --board group). */
 export interface BoardCliOptions {
@@ -36,7 +36,7 @@ export async function followBoard(o: BoardCliOptions, log: Log, onSnapshot: (s: 
   const counted = faults ?? new Faults(metrics, log);
   installProcessFaultHandlers(counted, log);
   // The token is a secret: read from a file or the environment when given so, never logged.
-  const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
+  const token = shimToken(o);
   // Loaded only when following a Board: undici and the signature code are most of a --local shim's heap otherwise.
   const [{ loadBoardKeys }, { BoardSubscriber }, replay] = await Promise.all([import('./board-keys.ts'), import('./board-subscriber.ts'), import('./replay-state.ts')]);
   const keys = await loadBoardKeys(o.boardKey!);
@@ -69,7 +69,7 @@ export async function followBoard(o: BoardCliOptions, log: Log, onSnapshot: (s: 
 
 /** Why these options cannot follow a Board, or null (no --board at all is the caller's to judge). */
 export function boardOptionsProblem(o: BoardCliOptions, who: string): string | null {
-  const missing = [!o.cluster && '--cluster', !o.boardKey && '--board-key', !(o.token || o.tokenFile || process.env.VIGIL_SHIM_TOKEN) && '--token/--token-file/VIGIL_SHIM_TOKEN'].filter(Boolean);
+  const missing = [!o.cluster && '--cluster', !o.boardKey && '--board-key', !hasShimToken(o) && TOKEN_OPTIONS].filter(Boolean);
   if (missing.length) return `${who} needs ${missing.join(', ')} with --board`;
   return boardUrlProblem(o.board!);
 }

@@ -7,6 +7,7 @@ import { DryRunLocalAddress, IprouteLocalAddress } from '../cloud/local-address.
 import { wireMover } from '../cloud/wire-mover.ts';
 import { VigilError } from '../../core/errors.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
+import { hasShimToken, shimToken, TOKEN_OPTIONS } from './shim-token.ts';
 
 export interface CloudCliOptions {
   board?: string;
@@ -44,7 +45,7 @@ export function cloudOptionsProblem(config: Config, o: CloudCliOptions): string 
   if (!o.director) return undefined;
   const mine = config.vigil.cloudBindings.filter((b) => b.directors.some((d) => d.id === o.director));
   if (mine.length === 0) return `--director ${o.director}: no cloud_binding in the config names this director`;
-  const missing = [!o.board && '--board', !o.cluster && '--cluster', !(o.token || o.tokenFile || process.env.VIGIL_SHIM_TOKEN) && '--token/--token-file/VIGIL_SHIM_TOKEN'].filter(Boolean);
+  const missing = [!o.board && '--board', !o.cluster && '--cluster', !hasShimToken(o) && TOKEN_OPTIONS].filter(Boolean);
   if (missing.length) return `cloud failover needs ${missing.join(', ')}`;
   const url = boardUrlProblem(o.board!);
   if (url) return url;
@@ -61,7 +62,7 @@ export function cloudOptionsProblem(config: Config, o: CloudCliOptions): string 
  */
 export function startCloudSide(config: Config, o: CloudCliOptions, log: (msg: string, fields?: Record<string, unknown>) => void, extraHealthy: () => boolean = () => true): CloudSide {
   // The token is a secret: read from a file or the environment when given so, never logged.
-  const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : process.env.VIGIL_SHIM_TOKEN) ?? '').trim();
+  const token = shimToken(o);
   const base = `${o.board!.replace(/\/+$/, '')}/v1/clusters/${encodeURIComponent(o.cluster!)}`;
   const wired = wireMover({
     directorId: o.director!,

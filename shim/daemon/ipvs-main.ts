@@ -10,6 +10,7 @@ import type { MailAlerts } from '../mail/mail-alerts.ts';
 import type { IpvsStatus } from '../../core/status/shim-status.ts';
 import type { Metrics } from './metrics.ts';
 import { boardUrlProblem } from '../probe/board-url.ts';
+import { hasShimToken, TOKEN_OPTIONS } from './shim-token.ts';
 
 export interface IpvsCliOptions extends BoardCliOptions {
   local?: boolean;
@@ -38,7 +39,7 @@ export interface SnapshotTap {
 export function ipvsOptionsProblem(o: IpvsCliOptions): string | null {
   if (o.local && o.board) return '--local and --board exclude each other';
   if (o.local) return null;
-  const missing = [!o.board && '--board', !o.cluster && '--cluster', !o.boardKey && '--board-key', !(o.token || o.tokenFile || process.env.VIGIL_SHIM_TOKEN) && '--token/--token-file/VIGIL_SHIM_TOKEN'].filter(Boolean);
+  const missing = [!o.board && '--board', !o.cluster && '--cluster', !o.boardKey && '--board-key', !hasShimToken(o) && TOKEN_OPTIONS].filter(Boolean);
   if (missing.length) return `the IPVS side needs ${missing.join(', ')} (or --local to run the checks here)`;
   const url = boardUrlProblem(o.board!);
   if (url) return url;
