@@ -5,9 +5,10 @@
  * does the same by hand (so --dry-run's output can be read, or run, as it
  * is); the closing sentence goes to stderr.
  */
+import { join } from 'node:path';
 import { actionArgs, parseInterface, parseVip, setupPlan, stateAfterSetup, undoPlan, type Action, type Observed, type Vip } from './plan.ts';
 import { apply, hasInterface, observe } from './host.ts';
-import { loadState, removeState, saveState, STATE_FILE } from './state.ts';
+import { loadState, removeState, saveState, STATE_FILE, type LoadedState } from './state.ts';
 
 /** Exit codes, as --help lists them (sysexits.h where one fits). */
 export const EXIT = { ok: 0, failed: 1, usage: 64, noPermission: 77 } as const;
@@ -51,7 +52,8 @@ export async function runRealserverSetup(o: RealserverOptions, io: Out): Promise
     return fail(EXIT.noPermission, 'needs root: it adds addresses to lo and writes /proc/sys/net/ipv4/conf/*/arp_* (--dry-run does not)');
   }
 
-  const loaded = loadState(o.stateDir);
+  // A setup dry run needs no record (what it prints depends on the host alone): it runs without root, whose state directory it may not read.
+  const loaded: LoadedState = o.dryRun && !o.undo ? { ok: true, state: null, path: join(o.stateDir, STATE_FILE) } : loadState(o.stateDir);
   // A state file that cannot be read holds the values from before setup: overwriting it or guessing would lose them.
   if (!loaded.ok) return fail(EXIT.failed, `cannot use the state file: ${loaded.message} (move it away to start afresh)`);
   let seen: Observed;
