@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { runInUml, type UmlRun } from '../ipvs/uml.ts';
+import { deleteNetns } from '../ipvs/uml-net.ts';
 import { ip, REPO } from '../vrrp/lab.ts';
 import { runCommand } from '../../shim/vrrp/run-command.ts';
 
@@ -114,17 +115,7 @@ export class DrLab {
   async destroy(): Promise<void> {
     this.stopUml.abort();
     await Promise.allSettled([this.uml, this.http?.stop('SIGKILL')]);
-    for (const ns of [this.hostNs, this.rsNs, this.clientNs]) {
-      const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
-      for (const pid of pids.split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
-    }
+    for (const ns of [this.hostNs, this.rsNs, this.clientNs]) deleteNetns(ns);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
