@@ -6,9 +6,9 @@
  * is); the closing sentence goes to stderr.
  */
 import { join } from 'node:path';
-import { actionArgs, parseInterface, parseVip, setupPlan, stateAfterSetup, undoPlan, type Action, type Observed, type Vip } from './plan.ts';
+import { actionArgs, parseInterface, parseVip, setupPlan, stateAfterSetup, undoPlan, type Action, type Vip } from './plan.ts';
 import { apply, hasInterface, observe } from './host.ts';
-import { loadState, removeState, saveState, STATE_FILE, type LoadedState } from './state.ts';
+import { loadState, removeState, saveState, STATE_FILE, type LoadedState, type RealserverState } from './state.ts';
 
 /** Exit codes, as --help lists them (sysexits.h where one fits). */
 export const EXIT = { ok: 0, failed: 1, usage: 64, noPermission: 77 } as const;
@@ -56,11 +56,14 @@ export async function runRealserverSetup(o: RealserverOptions, io: Out): Promise
   const loaded: LoadedState = o.dryRun && !o.undo ? { ok: true, state: null, path: join(o.stateDir, STATE_FILE) } : loadState(o.stateDir);
   // A state file that cannot be read holds the values from before setup: overwriting it or guessing would lose them.
   if (!loaded.ok) return fail(EXIT.failed, `cannot use the state file: ${loaded.message} (move it away to start afresh)`);
-  let seen: Observed;
   let actions: Action[];
+  let next: RealserverState;
+  let gone: string[];
   try {
-    seen = observe();
+    const seen = observe();
     actions = o.undo ? undoPlan(vips, loaded.state, seen) : setupPlan(vips, interfaces, seen);
+    next = stateAfterSetup(loaded.state, vips, interfaces, seen);
+    gone = [...new Set((loaded.state?.before ?? []).filter((b) => seen.sysctl(b) === null).map((b) => b.iface))];
   } catch (err) {
     return fail(EXIT.failed, `cannot read the host's settings: ${(err as Error).message}`);
   }
@@ -70,8 +73,7 @@ export async function runRealserverSetup(o: RealserverOptions, io: Out): Promise
       io.err(`realserver: nothing to undo: no ${STATE_FILE} in ${o.stateDir} and no --vip given`);
       return EXIT.ok;
     }
-    const gone = (loaded.state?.before ?? []).filter((b) => seen.sysctl(b) === null).map((b) => b.iface);
-    if (gone.length > 0) io.err(`realserver: interface ${[...new Set(gone)].join(', ')} is gone: nothing to restore there`);
+    if (gone.length > 0) io.err(`realserver: interface ${gone.join(', ')} is gone: nothing to restore there`);
     if (!loaded.state) io.err(`realserver: no ${STATE_FILE} in ${o.stateDir}: the sysctls are left as they are`);
     if (o.dryRun) return dryRun(actions, io);
     const code = await act(actions, io, 'undo');
@@ -82,7 +84,6 @@ export async function runRealserverSetup(o: RealserverOptions, io: Out): Promise
   }
 
   if (o.dryRun) return dryRun(actions, io);
-  const next = stateAfterSetup(loaded.state, vips, interfaces, seen);
   if (JSON.stringify(next) !== JSON.stringify(loaded.state)) {
     try {
       saveState(o.stateDir, next);

@@ -111,6 +111,19 @@ describe.skipIf(!!skip)(skipTitle('vigil realserver setup: the real CLI in a net
     expect(again.err).toContain('nothing to undo');
   });
 
+  it('--undo after an interface it set is gone: says so, restores the rest, removes the VIP', async () => {
+    ip(['-n', NS, 'link', 'add', 'ethx', 'type', 'veth', 'peer', 'name', 'ethy']);
+    const r = await run(['--vip', '192.0.2.20', '--interface', 'ethx']);
+    expect(r.code, r.err).toBe(0);
+    ip(['-n', NS, 'link', 'del', 'ethx']);
+    const undo = await run(['--undo']);
+    expect(undo.code, undo.err).toBe(0);
+    expect(undo.err).toContain('interface ethx is gone: nothing to restore there');
+    expect(loAddresses(NS)).toEqual(BASE_LO);
+    expect(await sysctls()).toEqual(before);
+    expect(existsSync(stateFile())).toBe(false);
+  });
+
   it.each([
     [['--vip', 'not-an-ip'], '--vip not-an-ip: not an IPv4 or IPv6 address'],
     [['--vip', '192.0.2.10/24'], '--vip 192.0.2.10/24: a VIP on lo must be one address (/32)'],
