@@ -14,12 +14,13 @@
 #   python3-aiosmtpd - the real SMTP server that receives smtp_alert mail (test/mail)
 #   chromium       - the browser the dashboard tests drive (npm playwright-core, executablePath /usr/bin/chromium;
 #                    never a downloaded browser)
+#   curl           - the client asking the VIP through a real LVS-DR director (test/realserver)
 #   prometheus     - promtool: check metrics on the Board's and the shim's /metrics, check and test docs/alerts rules
 #                    (its daemon is not started: policy-rc.d below)
 #   nftables       - nft: the shim's accept-mode drop rules (vrrp_strict, no_accept), as keepalived's
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus nftables)
+PKGS=(keepalived iproute2 ipvsadm kmod user-mode-linux tcpdump procps psmisc iputils-ping g++ make python3 python3-aiosmtpd linux-libc-dev systemd openssl dpkg-dev lintian debootstrap binutils xz-utils util-linux chromium prometheus nftables curl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

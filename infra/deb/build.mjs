@@ -102,10 +102,12 @@ copy('usr/bin/vigil', join(here, 'vigil.sh'), 0o755);
 // Units, the user, modules, settings.
 copy('lib/systemd/system/vigil-shim.service', join(root, 'infra/systemd/vigil-shim.service'));
 copy('lib/systemd/system/vigil-probe.service', join(root, 'infra/systemd/vigil-probe.service'));
+copy('lib/systemd/system/vigil-realserver.service', join(root, 'infra/systemd/vigil-realserver.service'));
 copy('usr/lib/sysusers.d/vigil.conf', join(here, 'sysusers.conf'));
 copy('usr/lib/modules-load.d/vigil-ipvs.conf', join(root, 'infra/systemd/ipvs-modules.conf'));
 copy('etc/default/vigil-shim', join(here, 'default-vigil-shim'));
 copy('etc/default/vigil-probe', join(here, 'default-vigil-probe'));
+copy('etc/default/vigil-realserver', join(here, 'default-vigil-realserver'));
 mkdirSync(join(stage, 'etc/vigil'), { recursive: true });
 
 // Documentation: vigil(8) from the CLI's own help, run on the runtime being packaged.
@@ -162,11 +164,12 @@ ctl('control', [
   ' keepalived.conf a director already has.',
   ' .',
   ' This package holds the vigil command with its own Node.js runtime, the',
-  ' director shim (vigil-shim.service) and the self-hosted prober',
-  ' (vigil-probe.service).',
+  ' director shim (vigil-shim.service), the self-hosted prober',
+  ' (vigil-probe.service) and an LVS-DR real server set-up',
+  ' (vigil-realserver.service, not enabled).',
   '',
 ].join('\n'), 0o644);
-ctl('conffiles', '/etc/default/vigil-probe\n/etc/default/vigil-shim\n', 0o644);
+ctl('conffiles', '/etc/default/vigil-probe\n/etc/default/vigil-realserver\n/etc/default/vigil-shim\n', 0o644);
 for (const s of ['postinst', 'prerm', 'postrm']) ctl(s, readFileSync(join(here, s)), 0o755);
 const sums = files.filter((p) => !p.startsWith('etc/') && lstatSync(join(stage, p)).isFile()).map((p) => `${createHash('md5').update(readFileSync(join(stage, p))).digest('hex')}  ${p}\n`);
 ctl('md5sums', sums.join(''), 0o644);

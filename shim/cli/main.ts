@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   keygen: async () => (await import('./probe-command.ts')).registerProbeCommands,
   token: async () => (await import('./token-command.ts')).registerTokenCommand,
   'iam-policy': async () => (await import('./iam-policy-command.ts')).registerIamPolicyCommand,
+  realserver: async () => (await import('./realserver-command.ts')).registerRealserverCommand,
 };
 
 /** Builds the `vigil` command; returns the process exit code instead of exiting, so tests can call it. */

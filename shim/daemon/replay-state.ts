@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { writeFileAtomic } from './atomic-file.ts';
 
 /**
  * The replay guard that outlives the process: the highest snapshot sequence
@@ -58,28 +59,9 @@ export function loadReplay(dir: string, cluster: string): LoadedReplay {
   return { ok: true, state: p.data, from: 'file' };
 }
 
-/**
- * tmp + fsync + rename + fsync of the directory: after a crash the file is
- * the old state or the new one, never a torn one. Throws on failure (the
- * caller counts it and decides).
- */
+/** Written atomically (atomic-file.ts): after a crash, the old state or the new one. Throws on failure (the caller counts it and decides). */
 export function saveReplay(dir: string, state: ReplayState): void {
-  const path = join(dir, REPLAY_FILE);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(state) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const d = openSync(dir, 'r');
-  try {
-    fsyncSync(d);
-  } finally {
-    closeSync(d);
-  }
+  writeFileAtomic(join(dir, REPLAY_FILE), JSON.stringify(state) + '\n');
 }
 
 /** The state directory, made if missing (a unit without StateDirectory=, a test). */

@@ -47,7 +47,7 @@ describe.skipIf(!!why)(skipTitle('the Debian package', why), () => {
 
   it('carries the runtime, the bundle and the addons under /usr/lib/vigil, and nothing of the dev tree', () => {
     const paths = files.map((l) => l.split(/\s+/).slice(5).join(' '));
-    for (const p of ['./usr/bin/vigil', './usr/lib/vigil/node', './usr/lib/vigil/bin/vigil.mjs', './usr/lib/vigil/dist/cli/main.mjs', './usr/lib/vigil/native/vrrp-socket/build/Release/vrrp_socket.node', './usr/lib/vigil/native/vrrp-socket/build/Release/ipvs_netlink.node', './lib/systemd/system/vigil-shim.service', './lib/systemd/system/vigil-probe.service', './usr/lib/sysusers.d/vigil.conf', './usr/lib/modules-load.d/vigil-ipvs.conf', './etc/default/vigil-shim', './etc/default/vigil-probe', './usr/share/man/man8/vigil.8.gz', './usr/share/doc/vigil/copyright', './usr/share/doc/vigil/changelog.Debian.gz']) {
+    for (const p of ['./usr/bin/vigil', './usr/lib/vigil/node', './usr/lib/vigil/bin/vigil.mjs', './usr/lib/vigil/dist/cli/main.mjs', './usr/lib/vigil/native/vrrp-socket/build/Release/vrrp_socket.node', './usr/lib/vigil/native/vrrp-socket/build/Release/ipvs_netlink.node', './lib/systemd/system/vigil-shim.service', './lib/systemd/system/vigil-probe.service', './lib/systemd/system/vigil-realserver.service', './usr/lib/sysusers.d/vigil.conf', './usr/lib/modules-load.d/vigil-ipvs.conf', './etc/default/vigil-shim', './etc/default/vigil-probe', './etc/default/vigil-realserver', './usr/share/man/man8/vigil.8.gz', './usr/share/doc/vigil/copyright', './usr/share/doc/vigil/changelog.Debian.gz']) {
       expect(paths, `the package lacks ${p}`).toContain(p);
     }
     expect(paths.filter((p) => /\.ts$|\/tsx\/|node_modules\/(?!vrrp-socket\b|$)/.test(p)), 'dev-tree files in the package').toEqual([]);
@@ -56,10 +56,10 @@ describe.skipIf(!!why)(skipTitle('the Debian package', why), () => {
     expect(readFileSync(join(extracted, 'usr/lib/modules-load.d/vigil-ipvs.conf'), 'utf8')).toMatch(/^ip_vs$/m);
   });
 
-  it('keeps /etc/default/vigil-shim and vigil-probe as conffiles and depends on no nodejs', () => {
+  it('keeps /etc/default/vigil-shim, vigil-probe and vigil-realserver as conffiles and depends on no nodejs', () => {
     const ctl = join(scratch, 'control');
     sh('dpkg-deb', ['-e', deb, ctl]);
-    expect(readFileSync(join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort()).toEqual(['/etc/default/vigil-probe', '/etc/default/vigil-shim']);
+    expect(readFileSync(join(ctl, 'conffiles'), 'utf8').trim().split('\n').sort()).toEqual(['/etc/default/vigil-probe', '/etc/default/vigil-realserver', '/etc/default/vigil-shim']);
     const depends = sh('dpkg-deb', ['-f', deb, 'Depends']).trim();
     expect(depends).toMatch(/\blibc6\b/);
     expect(depends).not.toMatch(/nodejs/);
@@ -85,10 +85,10 @@ describe.skipIf(!!why)(skipTitle('the Debian package', why), () => {
       }
     };
     visit([]);
-    expect(seen).toEqual(expect.arrayContaining(['check-config', 'genhash', 'shim', 'probe', 'token', 'new', 'check']));
+    expect(seen).toEqual(expect.arrayContaining(['check-config', 'genhash', 'shim', 'probe', 'token', 'new', 'check', 'realserver', 'setup']));
   }, 120_000);
 
-  it('has hardened units: exposure at most 1.8 for the shim (VRRP and IPVS need the rest) and lower for the prober', () => {
+  it('has hardened units: exposure at most 1.8 for the shim (VRRP and IPVS need the rest) and the real server set-up, lower for the prober', () => {
     const exposure = (unit: string) => {
       const r = spawnSync('systemd-analyze', ['security', '--offline=true', `--root=${extracted}`, unit], { encoding: 'utf8', timeout: 60_000 });
       const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout + r.stderr);
@@ -97,7 +97,10 @@ describe.skipIf(!!why)(skipTitle('the Debian package', why), () => {
     };
     const shim = exposure('vigil-shim.service');
     const probe = exposure('vigil-probe.service');
-    console.log(`systemd-analyze security --offline=true: vigil-shim.service ${shim}, vigil-probe.service ${probe}`);
+    const realserver = exposure('vigil-realserver.service');
+    console.log(`systemd-analyze security --offline=true: vigil-shim.service ${shim}, vigil-probe.service ${probe}, vigil-realserver.service ${realserver}`);
+    // Root with CAP_NET_ADMIN, the host's network and writable net sysctls: what setting up a real server is.
+    expect(realserver).toBeLessThanOrEqual(1.8);
     expect(shim).toBeLessThanOrEqual(1.8);
     expect(probe).toBeLessThan(shim);
     expect(probe).toBeLessThanOrEqual(1.1);

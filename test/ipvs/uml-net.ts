@@ -32,6 +32,19 @@ export function netUnavailable(): string | null {
   return null;
 }
 
+/** Kills every process left in a namespace of the test's own (only ours run there), then deletes it. */
+export function deleteNetns(name: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  for (const pid of pids.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  spawnSync('ip', ['netns', 'del', name], { timeout: 10_000 });
+}
+
 function ip(args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
@@ -46,15 +59,7 @@ export function createUmlNet(name = `vigil-e2eb-${process.pid}`): UmlNet {
   const destroy = () => {
     // The kill itself is sent at once; the namespace's own sweep below does not wait for it either.
     void relay?.stop('SIGKILL');
-    const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
-    for (const pid of pids.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    spawnSync('ip', ['netns', 'del', name], { timeout: 10_000 });
+    deleteNetns(name);
   };
   try {
     ip(['-n', name, 'link', 'set', 'lo', 'up']);
