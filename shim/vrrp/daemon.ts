@@ -13,6 +13,7 @@ import { writeStatusFile } from '../daemon/status-file.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
+import { ipRouteChanges } from './route-plan.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
@@ -178,8 +179,10 @@ export class VrrpDaemon {
     for (const [, now] of diff.kept) {
       const rt = this.runtimes.find((r) => r.plan.name === now.name)!;
       const moves = addressChanges(rt.plan, now);
+      const routeMoves = ipRouteChanges(rt.plan.ipRoutes, now.ipRoutes);
       rt.reconfigure(now);
       if (moves.add.length || moves.remove.length) void rt.moveAddresses(moves.add, moves.remove);
+      void rt.moveIpRoutes(routeMoves.add, routeMoves.remove);
       this.retrack(rt);
     }
     this.runtimes.push(...fresh);

@@ -6,6 +6,8 @@
 import { parsePrefix } from '../../core/config/ip.ts';
 import type { VirtualAddress } from '../../core/config/vrrp.ts';
 import { addAddress, removeAddress } from './addresses.ts';
+import { applyIpRoutes } from './rtnetlink-routes.ts';
+import type { IpRoutes } from './route-plan.ts';
 import { canonicalAddress, decodeAdvert, encodeAdvert, type Advert, type DropReason } from './codec.ts';
 import { FrameSender, type ReceivedPacket, type VrrpLink } from './link.ts';
 import { gratuitousArp, unsolicitedNa } from './link-frames.ts';
@@ -27,6 +29,8 @@ export interface InstanceStats {
   releasedMaster: number;
   sendErrors: number;
   addressErrors: number;
+  /** virtual_routes / virtual_rules lines that failed to go on or off. */
+  routeErrors: number;
 }
 
 export class InstanceRuntime {
@@ -43,6 +47,7 @@ export class InstanceRuntime {
     releasedMaster: 0,
     sendErrors: 0,
     addressErrors: 0,
+    routeErrors: 0,
   };
   /** Address changes run one at a time, in the order the machine asked for them. */
   private addressQueue: Promise<void> = Promise.resolve();
@@ -162,6 +167,7 @@ export class InstanceRuntime {
         this.stats.addressErrors++;
         this.log('address add failed', { instance: this.plan.name, address: r.address, detail: r.detail });
       }
+      this.ipRoutes(true, this.plan.ipRoutes);
       if (this.machine.state !== 'MASTER') return;
       const g = this.plan.garp;
       this.announce(g.repeat);
@@ -181,6 +187,7 @@ export class InstanceRuntime {
   releaseAddresses(): Promise<void> {
     this.cancelGarp();
     const run = async () => {
+      this.ipRoutes(false, this.plan.ipRoutes);
       const results = await Promise.all(this.allAddresses().map((a) => removeAddress(a, this.plan.ifname)));
       for (const r of results.filter((x) => !x.ok)) {
         this.stats.addressErrors++;
@@ -204,6 +211,25 @@ export class InstanceRuntime {
     };
     this.addressQueue = this.addressQueue.then(run, run);
     return this.addressQueue;
+  }
+
+  /** A reload changed a kept instance's routes or rules: off, and on when master, in the address queue's order. */
+  moveIpRoutes(add: IpRoutes, remove: IpRoutes): Promise<void> {
+    const run = async () => {
+      this.ipRoutes(false, remove);
+      if (this.machine.state === 'MASTER') this.ipRoutes(true, add);
+    };
+    this.addressQueue = this.addressQueue.then(run, run);
+    return this.addressQueue;
+  }
+
+  /** Failures are counted and logged in one line per change; the next transition tries again. */
+  private ipRoutes(add: boolean, r: IpRoutes): void {
+    if (!r.routes.length && !r.rules.length) return;
+    const failed = applyIpRoutes(add, r.routes, r.rules);
+    if (!failed.length) return;
+    this.stats.routeErrors += failed.length;
+    this.log(add ? 'route/rule add failed' : 'route/rule delete failed', { instance: this.plan.name, failed: failed.map((f) => `${f.what}: ${f.detail}`) });
   }
 
   /** A lower-priority master was heard: the split brain is ending, so tell the link again who holds the addresses. */

@@ -10,6 +10,7 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { ipRoutesByInstance, type IpRoutes } from './route-plan.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board';
@@ -53,6 +54,8 @@ export interface InstancePlan {
   addresses: VirtualAddress[];
   /** virtual_ipaddress_excluded: added when master, never advertised. */
   excludedAddresses: VirtualAddress[];
+  /** virtual_routes and virtual_rules: added when master, after the addresses (route-plan.ts). */
+  ipRoutes: IpRoutes;
   sourceAddress?: string;
   destination: string;
   unicastPeers: VrrpInstance['unicastPeers'];
@@ -103,6 +106,7 @@ export function planVrrp(config: Config): VrrpPlan {
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
+  const ipRoutes = ipRoutesByInstance(config.vrrpInstances);
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -186,6 +190,7 @@ export function planVrrp(config: Config): VrrpPlan {
       authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
       addresses: vi.virtualIpaddress,
       excludedAddresses: vi.virtualIpaddressExcluded,
+      ipRoutes: ipRoutes.get(vi.name)!,
       sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
       destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
       unicastPeers: vi.unicastPeers,
