@@ -107,6 +107,7 @@ export function planVrrp(config: Config): VrrpPlan {
 
   const instances: InstancePlan[] = [];
   const ipRoutes = ipRoutesByInstance(config.vrrpInstances);
+  problems.push(...ipRoutes.problems);
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -190,7 +191,7 @@ export function planVrrp(config: Config): VrrpPlan {
       authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
       addresses: vi.virtualIpaddress,
       excludedAddresses: vi.virtualIpaddressExcluded,
-      ipRoutes: ipRoutes.get(vi.name)!,
+      ipRoutes: ipRoutes.byName.get(vi.name)!,
       sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
       destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
       unicastPeers: vi.unicastPeers,

@@ -2,7 +2,7 @@
  * Each instance's virtual_routes and virtual_rules as the shim applies them
  * (parsed once by core/config/ip-route.ts), and what a reload moves. Pure.
  */
-import { parseRoute, parseRule, RULE_START_PRIORITY, type Route, type Rule } from '../../core/config/ip-route.ts';
+import { parseRoute, parseRule, RULE_START_PRIORITY, type ParsedLine, type Route, type Rule } from '../../core/config/ip-route.ts';
 import type { VrrpInstance } from '../../core/config/vrrp.ts';
 
 export interface IpRoutes {
@@ -11,20 +11,29 @@ export interface IpRoutes {
 }
 
 /**
- * By instance name. Lines the reader dropped never reach the model; a line
- * that still fails here (a hand-built model) is skipped, as keepalived skips
- * it. Rules without a preference are numbered from 16384 down per family in
- * file order, as keepalived numbers them when it reads the file.
+ * By instance name, with problems. The keepalived reader already dropped the
+ * lines keepalived drops and refused the words the shim cannot encode (at
+ * their file:line:col); a model from elsewhere (vigil JSON) gets the same
+ * verdict here, as plan problems that stop the shim, never a silent skip.
+ * Rules without a preference are numbered from 16384 down per family in file
+ * order, as keepalived numbers them when it reads the file.
  */
-export function ipRoutesByInstance(instances: readonly VrrpInstance[]): Map<string, IpRoutes> {
+export function ipRoutesByInstance(instances: readonly VrrpInstance[]): { byName: Map<string, IpRoutes>; problems: string[] } {
   const next = { 4: RULE_START_PRIORITY, 6: RULE_START_PRIORITY };
-  const out = new Map<string, IpRoutes>();
+  const byName = new Map<string, IpRoutes>();
+  const problems: string[] = [];
+  const take = <T>(vi: VrrpInstance, block: string, words: string[], p: ParsedLine<T>): T[] => {
+    const where = `vrrp_instance ${vi.name}: ${block} '${words.join(' ')}'`;
+    if (!p.ok) problems.push(`${where}: ${p.error.message}`);
+    else for (const u of p.unsupported) problems.push(`${where}: '${u.message}' is not implemented by vigil shim`);
+    return p.ok && !p.unsupported.length ? [p.value] : [];
+  };
   for (const vi of instances) {
-    const routes = vi.virtualRoutes.map((l) => parseRoute(l.words)).flatMap((p) => (p.ok ? [p.value] : []));
-    const rules = vi.virtualRules.map((l) => parseRule(l.words)).flatMap((p) => (p.ok ? [{ ...p.value, priority: p.value.priority ?? next[p.value.family]-- }] : []));
-    out.set(vi.name, { routes, rules });
+    const routes = vi.virtualRoutes.flatMap((l) => take(vi, 'virtual_routes', l.words, parseRoute(l.words)));
+    const rules = vi.virtualRules.flatMap((l) => take(vi, 'virtual_rules', l.words, parseRule(l.words))).map((r) => ({ ...r, priority: r.priority ?? next[r.family]-- }));
+    byName.set(vi.name, { routes, rules });
   }
-  return out;
+  return { byName, problems };
 }
 
 /** A reload kept an instance: the routes and rules to delete and to add (by content), as addresses move. */

@@ -12,6 +12,6 @@ import { applyIpRoutes } from '../../shim/vrrp/rtnetlink-routes.ts';
 const [mode, file, instance] = process.argv.slice(2);
 const res = readKeepalivedConfig(file!, { host: nodeConfigHost, configId: 'main' });
 if (!res.ok) throw new Error(`${file}: ${JSON.stringify(res.diagnostics)}`);
-const r = ipRoutesByInstance(res.config.vrrpInstances).get(instance!);
+const r = ipRoutesByInstance(res.config.vrrpInstances).byName.get(instance!);
 if (!r) throw new Error(`no instance ${instance}`);
 process.stdout.write(JSON.stringify(applyIpRoutes(mode === 'add', r.routes, r.rules)));
