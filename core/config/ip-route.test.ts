@@ -13,7 +13,7 @@ describe('virtual_routes lines as keepalived reads them', () => {
       unsupported: [],
       value: {
         family: 4, dst: { address: '198.51.100.0', length: 24 }, type: 6, typeSet: true, src: '192.0.2.10', table: 1000, metric: 16,
-        scope: 253, protocol: 4, tos: 16, onlink: true, mode: 'add',
+        scope: 253, protocol: 4, tos: 16, onlink: true, mode: 'add', track: false,
       },
     });
     const v6 = parseRoute(w('inet6 default via 2001:db8::1 from 2001:db8:1::/64 dev eth0 table main append'));
@@ -43,7 +43,7 @@ describe('virtual_rules lines as keepalived reads them', () => {
     const r = parseRule(w('not from 192.0.2.0/24 to 198.51.0.0/16 fwmark 0x10/0xff iif eth0 oif eth1 uidrange 1-2 ipproto udp sport 1-2 dport 3-4 tos 8 lookup 100 preference 7'));
     expect(r.ok && r.value).toEqual({
       family: 4, action: 1, table: 100, invert: true, from: { address: '192.0.2.0', length: 24 }, to: { address: '198.51.0.0', length: 16 }, priority: 7, tos: 8,
-      fwmark: 16, fwmask: 255, iif: 'eth0', oif: 'eth1', uidrange: [1, 2], protocol: RTPROT_KEEPALIVED, ipproto: 17, sport: [1, 2], dport: [3, 4],
+      fwmark: 16, fwmask: 255, iif: 'eth0', oif: 'eth1', uidrange: [1, 2], protocol: RTPROT_KEEPALIVED, ipproto: 17, sport: [1, 2], dport: [3, 4], track: true,
     });
     expect(parseRule(w('from all priority 5 protocol 4 no_track unreachable'))).toMatchObject({ ok: true, value: { action: 7, protocol: 4 } });
     expect(parseRule(w('from all priority 5 type goto 6'))).toMatchObject({ ok: true, value: { action: 2, goto: 6 } });

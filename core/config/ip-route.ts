@@ -43,6 +43,8 @@ export const Route = z.strictObject({
   onlink: z.boolean(),
   /** keepalived's default is the kernel's prepend (NLM_F_CREATE); `add` is create-exclusive. */
   mode: z.enum(['prepend', 'add', 'append']),
+  /** Deleted by someone else while MASTER, the instance leaves MASTER (not with no_track, nor without dev in keepalived 2.2). */
+  track: z.boolean(),
 });
 export type Route = z.infer<typeof Route>;
 
@@ -67,6 +69,8 @@ export const Rule = z.strictObject({
   ipproto: U8.optional(),
   sport: Range.optional(),
   dport: Range.optional(),
+  /** Deleted by someone else while MASTER, the instance leaves MASTER (not with no_track). */
+  track: z.boolean(),
 });
 export type Rule = z.infer<typeof Rule>;
 
@@ -160,7 +164,7 @@ export function parseRoute(words: readonly string[]): ParsedLine<Route> {
   return run(words, (l) => {
     let dst: z.infer<typeof Prefix> | undefined;
     let dstText = '';
-    const r: Omit<Route, 'family' | 'dst'> = { type: RTN.unicast!, typeSet: false, table: TABLES.main!, protocol: RTPROT_KEEPALIVED, onlink: false, mode: 'prepend' };
+    const r: Omit<Route, 'family' | 'dst' | 'track'> = { type: RTN.unicast!, typeSet: false, table: TABLES.main!, protocol: RTPROT_KEEPALIVED, onlink: false, mode: 'prepend' };
     let protocolSet = false;
     let track = true;
     const mixed = () => fail(l.i, 'Cannot mix IPv4 and IPv6 addresses for route');
@@ -246,7 +250,7 @@ export function parseRoute(words: readonly string[]): ParsedLine<Route> {
     }
     if (track) r.protocol = RTPROT_KEEPALIVED;
     if (track && !r.dev) l.notes.push({ at: 0, message: `Warning - cannot track route ${dstText} with no interface specified, not tracking` });
-    return { ...r, family: l.family ?? 4, dst: dst! };
+    return { ...r, family: l.family ?? 4, dst: dst!, track: track && !!r.dev };
   });
 }
 
@@ -264,7 +268,7 @@ function range(s: string | undefined, max: number, allowSingle: boolean): [numbe
 
 export function parseRule(words: readonly string[]): ParsedLine<Rule> {
   return run(words, (l) => {
-    const r: Omit<Rule, 'family'> = { action: 0, invert: false, tos: 0, protocol: RTPROT_KEEPALIVED };
+    const r: Omit<Rule, 'family' | 'track'> = { action: 0, invert: false, tos: 0, protocol: RTPROT_KEEPALIVED };
     let protocolSet = false;
     let track = true;
     const setAction = (a: number) => {
@@ -335,6 +339,6 @@ export function parseRule(words: readonly string[]): ParsedLine<Rule> {
     }
     if (track) r.protocol = RTPROT_KEEPALIVED;
     if (r.priority === undefined) l.notes.push({ at: 0, message: 'Rule has no preference specified; keepalived numbers it from 16384 down. This is probably not what you want.' });
-    return { ...r, family: l.family ?? 4 };
+    return { ...r, family: l.family ?? 4, track };
   });
 }

@@ -14,6 +14,7 @@ import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
 import { ipRouteChanges } from './route-plan.ts';
+import { hasTracked, IpRouteWatch, trackedLineDeleted } from './route-watch.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
@@ -61,6 +62,7 @@ export class VrrpDaemon {
   private timer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private routeWatch: IpRouteWatch | null = null;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -147,6 +149,24 @@ export class VrrpDaemon {
       this.apply(rt, rt.machine.start(now, this.faultOf(rt)));
     }
     for (const rt of fresh) for (const t of this.tracked.get(rt) ?? []) t.source?.start();
+    this.watchIpRoutes();
+  }
+
+  /** keepalived's route tracking: a tracked virtual route or rule deleted behind a MASTER's back makes it leave MASTER. */
+  private watchIpRoutes(): void {
+    if (this.routeWatch || !this.runtimes.some((rt) => hasTracked(rt.plan.ipRoutes))) return;
+    this.routeWatch = new IpRouteWatch(
+      (d, ifIndex) => {
+        for (const rt of this.runtimes) {
+          const what = rt.machine.state === 'MASTER' ? trackedLineDeleted(rt.plan.ipRoutes, d, ifIndex) : undefined;
+          if (!what) continue;
+          this.opts.log('tracked route or rule deleted; leaving MASTER', { instance: rt.plan.name, what });
+          this.apply(rt, rt.machine.gotoBackup(this.clock()));
+          this.schedule();
+        }
+      },
+      (detail) => this.opts.log('route tracking unavailable', { detail }),
+    );
   }
 
   /**
@@ -350,6 +370,7 @@ export class VrrpDaemon {
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const list of this.tracked.values()) for (const t of list) t.source?.stop();
+    this.routeWatch?.close();
     await Promise.all(this.runtimes.map((rt) => rt.settle(6_000)));
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();

@@ -12,40 +12,42 @@ import { ipv4ToInt, ipv6ToGroups } from '../../core/config/ip.ts';
 import type { Route, Rule } from '../../core/config/ip-route.ts';
 import { loadAddon } from './link.ts';
 
-interface RtnetlinkAddon {
+export interface RtnetlinkAddon {
   request(msgs: Buffer[], errs: Int32Array, timeoutMs: number): null | { errno: number; syscall: string };
+  watch(onDeleted: (msg: Buffer) => void): object | { errno: number; syscall: string };
+  unwatch(handle: object): void;
 }
 let addon: RtnetlinkAddon | null = null;
-function rtnetlink(): RtnetlinkAddon {
+export function rtnetlink(): RtnetlinkAddon {
   addon ??= createRequire(import.meta.url)('../../native/vrrp-socket/rtnetlink.cjs') as RtnetlinkAddon;
   return addon;
 }
 
 // <linux/rtnetlink.h>, <linux/fib_rules.h>, <linux/netlink.h>
 const RTM_NEWROUTE = 24;
-const RTM_DELROUTE = 25;
+export const RTM_DELROUTE = 25;
 const RTM_NEWRULE = 32;
-const RTM_DELRULE = 33;
+export const RTM_DELRULE = 33;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NLM_F_APPEND = 0x800;
-const RTA = { DST: 1, SRC: 2, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
-const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, TABLE: 15, FWMASK: 16, OIFNAME: 17, UID_RANGE: 20, PROTOCOL: 21, IP_PROTO: 22, SPORT_RANGE: 23, DPORT_RANGE: 24 } as const;
+export const RTA = { DST: 1, SRC: 2, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
+export const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, TABLE: 15, FWMASK: 16, OIFNAME: 17, UID_RANGE: 20, PROTOCOL: 21, IP_PROTO: 22, SPORT_RANGE: 23, DPORT_RANGE: 24 } as const;
 const RT_SCOPE_UNIVERSE = 0;
 const RT_SCOPE_NOWHERE = 255;
 const RT_TABLE_UNSPEC = 0;
 const RT_TABLE_MAIN = 254;
 const RTNH_F_ONLINK = 4;
-const FIB_RULE_INVERT = 2;
+export const FIB_RULE_INVERT = 2;
 const FR_ACT_TO_TBL = 1;
-const AF = { 4: 2, 6: 10 } as const;
+export const AF = { 4: 2, 6: 10 } as const;
 const HDR = 16;
 const errnoName = (e: number) => Object.entries(constants.errno).find(([, v]) => v === e)?.[0] ?? `errno ${e}`;
 
 /** Every request waits at most this long for the kernel's ACKs; the VRRP loop never waits on it. */
 export const RTNETLINK_TIMEOUT_MS = 2_000;
 
-function addressBytes(a: string, family: 4 | 6): Buffer {
+export function addressBytes(a: string, family: 4 | 6): Buffer {
   if (family === 4) {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(ipv4ToInt(a));

@@ -3,7 +3,8 @@
  * both reading the same file shape: the routes and rules live in the
  * namespace of whichever director is MASTER, and move with the address — when
  * the shim's priority drops through a SIGHUP reload, when it comes back, when a
- * reload edits them in place, and when the shim stops. Read back with
+ * reload edits them in place, when one is deleted behind the master (it leaves
+ * MASTER and wins again, as keepalived's tracking does), and when the shim stops. Read back with
  * `ip -j route show` / `ip -j rule show` in each director's namespace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,10 +119,34 @@ describe.skipIf(!!skip)(skipTitle('virtual_routes / virtual_rules follow MASTER 
     expect(shim.output()).not.toMatch(/route\/rule (add|delete) failed/);
   });
 
+  it('a tracked route, then the rule, deleted behind the master: it leaves MASTER and wins again, putting them back (keepalived tracking)', async () => {
+    for (const [del, what] of [
+      [['route', 'del', '198.51.100.0/24', 'table', '100'], 'route 198.51.100.0/24 table 100'],
+      [['rule', 'del', 'priority', '100'], 'rule 100'],
+    ] as const) {
+      const masters = count(shim, /"from":"BACKUP","to":"MASTER"/);
+      const left = count(shim, /"msg":"tracked route or rule deleted; leaving MASTER"/);
+      ip(['-n', shimHost.ns, ...del]);
+      await eventually(`the shim to log that ${what} was deleted`, () => count(shim, /"msg":"tracked route or rule deleted; leaving MASTER"/) > left, { timeoutMs: DEADLINE_MS, detail: why });
+      expect(shim.output()).toContain(`"what":"${what}"`);
+      await eventually('the shim to become MASTER again', () => count(shim, /"from":"BACKUP","to":"MASTER"/) > masters, { timeoutMs: DEADLINE_MS, detail: why });
+      await shows(shimHost, full('198.51.103.0/24'), `the shim master to have put ${what} back`);
+    }
+  });
+
   it('the shim stops: its routes and rule go with the address, and keepalived adds its own', async () => {
     expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
     await holderIs(lab, vip(), kaHost, DEADLINE_MS, why);
     expect(seen(shimHost), why()).toEqual(none);
     await shows(kaHost, full(), 'keepalived master to add its routes and rule');
+  });
+
+  it('keepalived does the same with a tracked route deleted behind it: leaves MASTER, wins again, puts it back', async () => {
+    const masters = count(ka, /\(VI_1\) Entering MASTER STATE/);
+    const backups = count(ka, /\(VI_1\) Entering BACKUP STATE/);
+    ip(['-n', kaHost.ns, 'route', 'del', '198.51.100.0/24', 'table', '100']);
+    await eventually('keepalived to enter MASTER again', () => count(ka, /\(VI_1\) Entering MASTER STATE/) > masters, { timeoutMs: DEADLINE_MS, detail: why });
+    expect(count(ka, /\(VI_1\) Entering BACKUP STATE/), why()).toBe(backups + 1);
+    await shows(kaHost, full(), 'keepalived master to have put the route back');
   });
 });
