@@ -187,7 +187,9 @@ export class InstanceRuntime {
   releaseAddresses(): Promise<void> {
     this.cancelGarp();
     const run = async () => {
-      this.ipRoutes(false, this.plan.ipRoutes);
+      // MASTER again by the time this runs (a quick flap): its take is queued next, and deleting here would look,
+      // to route tracking, like a deletion behind the master's back.
+      if (this.machine.state !== 'MASTER') this.ipRoutes(false, this.plan.ipRoutes);
       const results = await Promise.all(this.allAddresses().map((a) => removeAddress(a, this.plan.ifname)));
       for (const r of results.filter((x) => !x.ok)) {
         this.stats.addressErrors++;
