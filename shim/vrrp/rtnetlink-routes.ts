@@ -46,6 +46,7 @@ const errnoName = (e: number) => Object.entries(constants.errno).find(([, v]) =>
 
 /** Every request waits at most this long for the kernel's ACKs; the VRRP loop never waits on it. */
 export const RTNETLINK_TIMEOUT_MS = 2_000;
+const BATCH = 256;
 
 export function addressBytes(a: string, family: 4 | 6): Buffer {
   if (family === 4) {
@@ -199,17 +200,23 @@ export function applyIpRoutes(add: boolean, routes: readonly Route[], rules: rea
   };
   if (add) [pushRoutes(), pushRules()];
   else [pushRules(), pushRoutes()];
-  if (!msgs.length) return failures;
-  const errs = new Int32Array(msgs.length);
-  let sent: ReturnType<RtnetlinkAddon['request']>;
-  try {
-    sent = rtnetlink().request(msgs, errs, RTNETLINK_TIMEOUT_MS);
-  } catch (err) {
-    return [...failures, { what: `${msgs.length} route/rule change(s)`, detail: String(err) }];
+  // Batches small enough that every ACK fits the socket's receive buffer (an ACK takes a whole skb there).
+  for (let start = 0; start < msgs.length; start += BATCH) {
+    const batch = msgs.slice(start, start + BATCH);
+    const errs = new Int32Array(batch.length);
+    let sent: ReturnType<RtnetlinkAddon['request']>;
+    try {
+      sent = rtnetlink().request(batch, errs, RTNETLINK_TIMEOUT_MS);
+    } catch (err) {
+      sent = { errno: 0, syscall: String(err) };
+    }
+    if (sent) {
+      failures.push({ what: `${batch.length} route/rule change(s)`, detail: sent.errno ? `${sent.syscall}: ${errnoName(sent.errno)}` : sent.syscall });
+      continue;
+    }
+    errs.forEach((e, i) => {
+      if (e !== 0 && !ok.has(e)) failures.push({ what: names[start + i]!, detail: e === -1 ? 'no answer from the kernel in time' : errnoName(e) });
+    });
   }
-  if (sent) return [...failures, { what: `${msgs.length} route/rule change(s)`, detail: `${sent.syscall}: ${errnoName(sent.errno)}` }];
-  errs.forEach((e, i) => {
-    if (e !== 0 && !ok.has(e)) failures.push({ what: names[i]!, detail: e === -1 ? 'no answer from the kernel in time' : errnoName(e) });
-  });
   return failures;
 }

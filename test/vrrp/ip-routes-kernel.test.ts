@@ -52,6 +52,17 @@ vrrp_instance VI_2 {
         198.51.111.0/24 dev eth0 table 100
     }
 }
+vrrp_instance VI_3 {
+    interface eth0
+    virtual_router_id 53
+    priority 100
+    virtual_ipaddress {
+        10.9.0.12/24
+    }
+    virtual_routes {
+${Array.from({ length: 600 }, (_, i) => `        10.${100 + Math.floor(i / 200)}.${i % 200}.0/24 dev eth0 table 300`).join('\n')}
+    }
+}
 `;
 
 describe.skipIf(!!skip)(skipTitle('virtual_routes / virtual_rules over rtnetlink, read back with ip -j', skip), () => {
@@ -117,6 +128,14 @@ describe.skipIf(!!skip)(skipTitle('virtual_routes / virtual_rules over rtnetlink
     expect(rules('-6')).toEqual([]);
     // Already gone: ESRCH / ENOENT count as done.
     expect(apply('del')).toEqual([]);
+  });
+
+  it('600 routes in one instance go on and off whole', () => {
+    const table300 = () => (JSON.parse(ip(['-n', NS, '-j', 'route', 'show', 'table', '300'])) as unknown[]).length;
+    expect(apply('add', 'VI_3')).toEqual([]);
+    expect(table300()).toBe(600);
+    expect(apply('del', 'VI_3')).toEqual([]);
+    expect(table300()).toBe(0);
   });
 
   it('a line the kernel refuses is reported by name while the others still go on', () => {
