@@ -87,13 +87,12 @@ ${rules.map((r) => `        ${r}`).join('\n')}
     expect(res.ok && res.config.staticRules).toEqual([]);
   });
 
-  it('records words the shim cannot encode (and static_routes / static_rules) so the shim refuses to start there', () => {
+  it('records words the shim cannot encode, in static and virtual blocks, so the shim refuses to start there', () => {
     const res = readFiles({
-      'keepalived.conf': `static_routes {\n    198.51.100.0/24 dev eth0\n}\nstatic_rules {\n    from all table 7 priority 5\n}\n${conf(['198.51.100.0/24 dev eth0 encap mpls 100'], ['from all table 7 priority 5 l3mdev'])}`,
+      'keepalived.conf': `static_routes {\n    198.51.100.0/24 dev eth0 mtu 1400\n}\nstatic_rules {\n    from all table 7 priority 5\n}\n${conf(['198.51.100.0/24 dev eth0 encap mpls 100'], ['from all table 7 priority 5 l3mdev'])}`,
     });
     expect(res.ok && res.shimUnimplemented?.map((u) => `${u.keyword}@${u.pos.line}:${u.pos.col}`)).toEqual([
-      'static_routes@1:1',
-      'static_rules@4:1',
+      'static_routes mtu@2:30',
       'virtual_routes encap@15:34',
       'virtual_rules l3mdev@18:37',
     ]);

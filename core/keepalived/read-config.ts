@@ -133,14 +133,12 @@ class Interpreter {
         for (const e of r.requireBlock(s)) add('staticIpaddress', readAddress(r, e), e);
         break;
       case 'static_routes':
-        this.uses.push({ keyword: k, pos: s.keyword.pos });
         for (const e of r.requireBlock(s)) {
           const words = readRoute(r, e, 'static_routes');
           if (words) add('staticRoutes', { words }, e);
         }
         break;
       case 'static_rules':
-        this.uses.push({ keyword: k, pos: s.keyword.pos });
         for (const e of r.requireBlock(s)) {
           const words = readRule(r, e, 'static_rules');
           if (words) add('staticRules', { words }, e);

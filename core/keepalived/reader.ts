@@ -21,7 +21,7 @@ export interface KeywordUse {
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
   'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'track_process',
-  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance', 'static_routes', 'static_rules',
+  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
 ]);
 
 /** The model's longest duration (DurationMs): Node's longest timer. */

@@ -15,6 +15,7 @@ import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
 import { ipRouteChanges } from './route-plan.ts';
 import { hasTracked, IpRouteWatch, trackedLineDeleted } from './route-watch.ts';
+import { StaticIpRoutes } from './static-ip-routes.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
@@ -63,6 +64,7 @@ export class VrrpDaemon {
   private statusTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private routeWatch: IpRouteWatch | null = null;
+  private readonly staticIp: StaticIpRoutes;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -71,11 +73,13 @@ export class VrrpDaemon {
   ) {
     this.clock = opts.clock ?? (() => performance.now());
     this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields), plan.scriptPolicy);
+    this.staticIp = new StaticIpRoutes(plan.staticIpRoutes, opts.log);
   }
 
   start(): void {
     for (const rt of this.prepare(this.plan.instances)) this.runtimes.push(rt);
     this.buildGroups();
+    this.staticIp.start();
     this.launch(this.runtimes);
     this.opts.log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
     this.schedule();
@@ -154,9 +158,10 @@ export class VrrpDaemon {
 
   /** keepalived's route tracking: a tracked virtual route or rule deleted behind a MASTER's back makes it leave MASTER. */
   private watchIpRoutes(): void {
-    if (this.routeWatch || !this.runtimes.some((rt) => hasTracked(rt.plan.ipRoutes))) return;
+    if (this.routeWatch || !(hasTracked(this.staticIp.current) || this.runtimes.some((rt) => hasTracked(rt.plan.ipRoutes)))) return;
     this.routeWatch = new IpRouteWatch(
       (d, ifIndex) => {
+        this.staticIp.onDeleted(d, ifIndex);
         for (const rt of this.runtimes) {
           const what = rt.machine.state === 'MASTER' ? trackedLineDeleted(rt.plan.ipRoutes, d, ifIndex) : undefined;
           if (!what) continue;
@@ -196,6 +201,7 @@ export class VrrpDaemon {
       void old.drain(5_000).then(() => old.close());
     }
     this.plan = next;
+    this.staticIp.reload(next.staticIpRoutes);
     for (const [, now] of diff.kept) {
       const rt = this.runtimes.find((r) => r.plan.name === now.name)!;
       const moves = addressChanges(rt.plan, now);
@@ -372,6 +378,7 @@ export class VrrpDaemon {
     for (const list of this.tracked.values()) for (const t of list) t.source?.stop();
     this.routeWatch?.close();
     await Promise.all(this.runtimes.map((rt) => rt.settle(6_000)));
+    this.staticIp.stop();
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();

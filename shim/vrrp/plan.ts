@@ -80,6 +80,8 @@ export interface VrrpPlan {
   notifyFifos: string[];
   /** script_user and enable_script_security: every notify and track script runs under them (prepareScript). */
   scriptPolicy: ScriptPolicy;
+  /** static_routes / static_rules: on from start to stop, whatever the instances do (static-ip-routes.ts). */
+  staticIpRoutes: IpRoutes;
   problems: string[];
 }
 
@@ -106,8 +108,11 @@ export function planVrrp(config: Config): VrrpPlan {
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
-  const ipRoutes = ipRoutesByInstance(config.vrrpInstances);
+  const ipRoutes = ipRoutesByInstance(config.vrrpInstances, { routes: config.staticRoutes, rules: config.staticRules });
   problems.push(...ipRoutes.problems);
+  if (!config.vrrpInstances.length && (config.staticRoutes.length || config.staticRules.length)) {
+    problems.push('static_routes / static_rules need a vrrp_instance: the shim keeps them on its VRRP side');
+  }
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -219,5 +224,5 @@ export function planVrrp(config: Config): VrrpPlan {
     notify: notifyOf(sg),
   }));
   const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
-  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, problems };
+  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, staticIpRoutes: ipRoutes.statics, problems };
 }

@@ -56,11 +56,15 @@ export function ruleDeleted(r: Rule, d: Deleted): boolean {
   return side(r.from, d.srcLen, d.attrs.get(FRA.SRC)) && side(r.to, d.dstLen, d.attrs.get(FRA.DST));
 }
 
+/** The tracked lines of `r` that `d` deletes (none, or one). */
+export function deletedLines(r: IpRoutes, d: Deleted, ifIndex: (name: string) => number): IpRoutes {
+  return { routes: r.routes.filter((x) => x.track && routeDeleted(x, d, ifIndex)), rules: r.rules.filter((x) => x.track && ruleDeleted(x, d)) };
+}
+
 /** The first tracked line of `r` that `d` deletes, described for the log; undefined when none. */
 export function trackedLineDeleted(r: IpRoutes, d: Deleted, ifIndex: (name: string) => number): string | undefined {
-  const route = r.routes.find((x) => x.track && routeDeleted(x, d, ifIndex));
+  const { routes: [route], rules: [rule] } = deletedLines(r, d, ifIndex);
   if (route) return `route ${route.dst.address || 'default'}/${route.dst.length} table ${route.table}`;
-  const rule = r.rules.find((x) => x.track && ruleDeleted(x, d));
   return rule ? `rule ${rule.priority}` : undefined;
 }
 
