@@ -166,7 +166,8 @@ export class VrrpDaemon {
           const what = rt.machine.state === 'MASTER' ? trackedLineDeleted(rt.plan.ipRoutes, d, ifIndex) : undefined;
           if (!what) continue;
           this.opts.log('tracked route or rule deleted; leaving MASTER', { instance: rt.plan.name, what });
-          this.apply(rt, rt.machine.gotoBackup(this.clock()));
+          // keepalived's set_vrrp_backup: back to MASTER after the skew time unless a master is heard.
+          this.apply(rt, rt.machine.gotoBackup(this.clock(), rt.machine.skewMs()));
           this.schedule();
         }
       },
