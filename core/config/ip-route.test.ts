@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { nodeConfigHost } from '../../shim/config/node-host.ts';
+import { PARITY } from '../../test/helpers/parity-fixtures.ts';
 import { readFiles } from '../../test/helpers/read-config.ts';
+import { readKeepalivedConfig } from '../keepalived/index.ts';
 import { parseRoute, parseRule, RTPROT_KEEPALIVED } from './ip-route.ts';
 
 const w = (s: string) => s.split(' ');
@@ -96,5 +100,16 @@ ${rules.map((r) => `        ${r}`).join('\n')}
       'virtual_routes encap@15:34',
       'virtual_rules l3mdev@18:37',
     ]);
+  });
+});
+
+describe('the routes-rules parity fixture', () => {
+  it('warns on the very lines keepalived 2.2.7 -t reports (captured from `keepalived -t -l -f routes-rules.conf`), and keeps the rest', () => {
+    const res = readKeepalivedConfig(join(PARITY, 'routes-rules.conf'), { host: nodeConfigHost, configId: 'x' });
+    expect([...new Set(res.diagnostics.map((d) => d.line))]).toEqual([12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26]);
+    const vi = res.ok ? res.config.vrrpInstances[0] : undefined;
+    // Kept: 11, 15 (gw), 16 (no dev); rules 20, 21 (no preference), 26 (dport ignored).
+    expect(vi?.virtualRoutes.map((r) => r.words[0])).toEqual(['198.51.100.0/24', '198.51.103.0/24', '198.51.104.0/24']);
+    expect(vi?.virtualRules.length).toBe(3);
   });
 });
