@@ -1,6 +1,6 @@
 import type { VirtualAddress } from '../config/vrrp.ts';
 import { isIP, parsePrefix } from '../config/ip.ts';
-import type { Token } from './lexer.ts';
+import { parseRoute, parseRule, type ParsedLine } from '../config/ip-route.ts';
 import type { Reader } from './reader.ts';
 import type { Statement } from './tree.ts';
 
@@ -50,66 +50,25 @@ export function readAddress(r: Reader, s: Statement): VirtualAddress | undefined
   return out;
 }
 
-const ROUTE_TYPES = new Set(['blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'unicast', 'multicast', 'nat', 'anycast']);
-const ROUTE_ADDR_KEYWORDS = new Set(['src', 'via', 'gw', 'or', 'nexthop_via']);
-const ROUTE_VALUE_KEYWORDS = new Set([
-  'dev', 'table', 'metric', 'preference', 'priority', 'scope', 'proto', 'protocol', 'tos', 'dsfield', 'realms', 'mtu', 'advmss',
-  'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'ssthresh', 'initcwnd', 'initrwnd', 'features', 'quickack', 'congctl',
-  'pref', 'fastopen_no_cookie', 'weight', 'nexthop', 'encap', 'hoplimit', 'rto_min', 'ttl-propagate', 'expires', 'no_track', 'track_group',
-]);
-
 /**
- * A route line as iproute2 reads it. Addresses are validated where they stand
- * (destination, src, via/gw, `or` alternatives); other words pass through.
+ * A route or rule line (core/config/ip-route.ts reads it): what keepalived
+ * rejects drops the line with a warning at the word, as keepalived runs without
+ * it (keepalived -t exits 5); words the shim cannot encode are recorded as uses
+ * so the shim refuses to start naming them.
  */
-export function readRoute(r: Reader, s: Statement): string[] | undefined {
+function readIpLine(r: Reader, s: Statement, block: string, parse: (w: string[]) => ParsedLine<unknown>): string[] | undefined {
   r.noBlock(s);
-  const words = [s.keyword, ...s.args];
-  let sawDest = false;
-  let bad = false;
-  const check = (t: Token | undefined, what: string, prefixOk: boolean) => {
-    if (!t) return;
-    const ok = prefixOk ? parsePrefix(t.text) !== null || t.text === 'default' : isIP(t.text) !== 0;
-    if (!ok) {
-      r.diags.error(t.pos, `${what}: '${t.text}' is not ${prefixOk ? 'an address/prefix' : 'an address'}`);
-      bad = true;
-    }
-  };
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (ROUTE_ADDR_KEYWORDS.has(w.text)) check(words[++i], w.text, false);
-    else if (w.text === 'to') check(words[++i], 'to', true);
-    else if (ROUTE_VALUE_KEYWORDS.has(w.text)) i++;
-    else if (ROUTE_TYPES.has(w.text) && !sawDest) continue;
-    else if (!sawDest) {
-      sawDest = true;
-      check(w, 'route destination', true);
-    }
+  const tokens = [s.keyword, ...s.args];
+  const words = tokens.map((t) => t.text);
+  const res = parse(words);
+  for (const n of res.notes) r.diags.warn(tokens[n.at]!.pos, `${block}: ${n.message}`);
+  if (!res.ok) {
+    r.diags.warn(tokens[res.error.at]!.pos, `${block}: ${res.error.message}; line skipped, as keepalived does`);
+    return undefined;
   }
-  if (!sawDest) {
-    r.diags.error(s.keyword.pos, 'route has no destination');
-    bad = true;
-  }
-  return bad ? undefined : words.map((w) => w.text);
+  for (const u of res.unsupported) r.uses.push({ keyword: `${block} ${u.message}`, pos: tokens[u.at]!.pos });
+  return words;
 }
 
-/** A rule line: `from P`, `to P` must be prefixes (or all); the rest passes through. */
-export function readRule(r: Reader, s: Statement): string[] | undefined {
-  r.noBlock(s);
-  const words = [s.keyword, ...s.args];
-  let bad = false;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (w.text === 'from' || w.text === 'to') {
-      const v = words[++i];
-      if (!v) {
-        r.diags.error(w.pos, `'${w.text}' needs an address/prefix`);
-        bad = true;
-      } else if (v.text !== 'all' && !parsePrefix(v.text)) {
-        r.diags.error(v.pos, `rule ${w.text}: '${v.text}' is not an address/prefix`);
-        bad = true;
-      }
-    }
-  }
-  return bad ? undefined : words.map((w) => w.text);
-}
+export const readRoute = (r: Reader, s: Statement, block: string): string[] | undefined => readIpLine(r, s, block, parseRoute);
+export const readRule = (r: Reader, s: Statement, block: string): string[] | undefined => readIpLine(r, s, block, parseRule);

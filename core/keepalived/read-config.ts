@@ -139,13 +139,13 @@ class Interpreter {
         break;
       case 'static_routes':
         for (const e of r.requireBlock(s)) {
-          const words = readRoute(r, e);
+          const words = readRoute(r, e, 'static_routes');
           if (words) add('staticRoutes', { words }, e);
         }
         break;
       case 'static_rules':
         for (const e of r.requireBlock(s)) {
-          const words = readRule(r, e);
+          const words = readRule(r, e, 'static_rules');
           if (words) add('staticRules', { words }, e);
         }
         break;

@@ -16,6 +16,11 @@
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {
+      "target_name": "rtnetlink",
+      "sources": ["src/rtnetlink.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
       "target_name": "heap_trim",
       "sources": ["src/heap_trim.cc"],
       "cflags_cc": ["-Wall", "-Wextra", "-O2"]

@@ -14,6 +14,9 @@ import { writeStatusFile } from '../daemon/status-file.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
+import { ipRouteChanges } from './route-plan.ts';
+import { hasTracked, IpRouteWatch, trackedLineDeleted } from './route-watch.ts';
+import { StaticIpRoutes } from './static-ip-routes.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
@@ -65,6 +68,8 @@ export class VrrpDaemon {
   private stopped = false;
   /** Accept-mode drop rules, made when the first instance that needs them is prepared. */
   private firewall: AcceptFirewall | null = null;
+  private routeWatch: IpRouteWatch | null = null;
+  private readonly staticIp: StaticIpRoutes;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -73,11 +78,13 @@ export class VrrpDaemon {
   ) {
     this.clock = opts.clock ?? (() => performance.now());
     this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields), plan.scriptPolicy);
+    this.staticIp = new StaticIpRoutes(plan.staticIpRoutes, opts.log);
   }
 
   start(): void {
     for (const rt of this.prepare(this.plan.instances)) this.runtimes.push(rt);
     this.buildGroups();
+    this.staticIp.start();
     this.launch(this.runtimes);
     this.opts.log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
     this.schedule();
@@ -162,6 +169,26 @@ export class VrrpDaemon {
       this.apply(rt, rt.machine.start(now, this.faultOf(rt)));
     }
     for (const rt of fresh) for (const t of this.tracked.get(rt) ?? []) t.source?.start();
+    this.watchIpRoutes();
+  }
+
+  /** keepalived's route tracking: a tracked virtual route or rule deleted behind a MASTER's back makes it leave MASTER. */
+  private watchIpRoutes(): void {
+    if (this.routeWatch || !(hasTracked(this.staticIp.current) || this.runtimes.some((rt) => hasTracked(rt.plan.ipRoutes)))) return;
+    this.routeWatch = new IpRouteWatch(
+      (d, ifIndex) => {
+        this.staticIp.onDeleted(d, ifIndex);
+        for (const rt of this.runtimes) {
+          const what = rt.machine.state === 'MASTER' ? trackedLineDeleted(rt.plan.ipRoutes, d, ifIndex) : undefined;
+          if (!what) continue;
+          this.opts.log('tracked route or rule deleted; leaving MASTER', { instance: rt.plan.name, what });
+          // keepalived's set_vrrp_backup: back to MASTER after the skew time unless a master is heard.
+          this.apply(rt, rt.machine.gotoBackup(this.clock(), rt.machine.skewMs()));
+          this.schedule();
+        }
+      },
+      (detail) => this.opts.log('route tracking unavailable', { detail }),
+    );
   }
 
   /**
@@ -191,11 +218,14 @@ export class VrrpDaemon {
       void old.drain(5_000).then(() => old.close());
     }
     this.plan = next;
+    this.staticIp.reload(next.staticIpRoutes);
     for (const [, now] of diff.kept) {
       const rt = this.runtimes.find((r) => r.plan.name === now.name)!;
       const moves = addressChanges(rt.plan, now);
+      const routeMoves = ipRouteChanges(rt.plan.ipRoutes, now.ipRoutes);
       rt.reconfigure(now);
       if (moves.add.length || moves.remove.length) void rt.moveAddresses(moves.add, moves.remove);
+      void rt.moveIpRoutes(routeMoves.add, routeMoves.remove);
       this.retrack(rt);
     }
     this.runtimes.push(...fresh);
@@ -364,9 +394,11 @@ export class VrrpDaemon {
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const list of this.tracked.values()) for (const t of list) t.source?.stop();
+    this.routeWatch?.close();
     await Promise.all(this.runtimes.map((rt) => rt.settle(6_000)));
     const fw = await this.firewall?.close();
     if (fw && !fw.ok) this.opts.log('accept-mode firewall not removed', { detail: fw.detail });
+    this.staticIp.stop();
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();

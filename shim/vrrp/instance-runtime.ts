@@ -7,6 +7,8 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import type { VirtualAddress } from '../../core/config/vrrp.ts';
 import type { AcceptFirewall } from './accept-firewall.ts';
 import { addAddress, removeAddress } from './addresses.ts';
+import { applyIpRoutes } from './rtnetlink-routes.ts';
+import type { IpRoutes } from './route-plan.ts';
 import { canonicalAddress, decodeAdvert, encodeAdvert, type Advert, type DropReason } from './codec.ts';
 import { FrameSender, type ReceivedPacket, type VrrpLink } from './link.ts';
 import { gratuitousArp, unsolicitedNa } from './link-frames.ts';
@@ -32,6 +34,8 @@ export interface InstanceStats {
   sendErrors: number;
   addressErrors: number;
   firewallErrors: number;
+  /** virtual_routes / virtual_rules lines that failed to go on or off. */
+  routeErrors: number;
 }
 
 export class InstanceRuntime {
@@ -49,6 +53,7 @@ export class InstanceRuntime {
     sendErrors: 0,
     addressErrors: 0,
     firewallErrors: 0,
+    routeErrors: 0,
   };
   /** Address changes run one at a time, in the order the machine asked for them. */
   private addressQueue: Promise<void> = Promise.resolve();
@@ -175,6 +180,7 @@ export class InstanceRuntime {
         this.stats.addressErrors++;
         this.log('address add failed', { instance: this.plan.name, address: r.address, detail: r.detail });
       }
+      this.ipRoutes(true, this.plan.ipRoutes);
       if (this.machine.state !== 'MASTER') return;
       const g = this.plan.garp;
       this.announce(g.repeat);
@@ -194,6 +200,9 @@ export class InstanceRuntime {
   releaseAddresses(): Promise<void> {
     this.cancelGarp();
     const run = async () => {
+      // MASTER again by the time this runs (a quick flap): its take is queued next, and deleting here would look,
+      // to route tracking, like a deletion behind the master's back.
+      if (this.machine.state !== 'MASTER') this.ipRoutes(false, this.plan.ipRoutes);
       const results = await Promise.all(this.allAddresses().map((a) => removeAddress(a, this.plan.ifname)));
       for (const r of results.filter((x) => !x.ok)) {
         this.stats.addressErrors++;
@@ -229,6 +238,25 @@ export class InstanceRuntime {
     if (r.ok) return;
     this.stats.firewallErrors++;
     this.log(`accept-mode firewall ${op} failed`, { instance: this.plan.name, detail: r.detail });
+  }
+
+  /** A reload changed a kept instance's routes or rules: off, and on when master, in the address queue's order. */
+  moveIpRoutes(add: IpRoutes, remove: IpRoutes): Promise<void> {
+    const run = async () => {
+      this.ipRoutes(false, remove);
+      if (this.machine.state === 'MASTER') this.ipRoutes(true, add);
+    };
+    this.addressQueue = this.addressQueue.then(run, run);
+    return this.addressQueue;
+  }
+
+  /** Failures are counted and logged in one line per change; the next transition tries again. */
+  private ipRoutes(add: boolean, r: IpRoutes): void {
+    if (!r.routes.length && !r.rules.length) return;
+    const failed = applyIpRoutes(add, r.routes, r.rules);
+    if (!failed.length) return;
+    this.stats.routeErrors += failed.length;
+    this.log(add ? 'route/rule add failed' : 'route/rule delete failed', { instance: this.plan.name, failed: failed.map((f) => `${f.what}: ${f.detail}`) });
   }
 
   /** A lower-priority master was heard: the split brain is ending, so tell the link again who holds the addresses. */

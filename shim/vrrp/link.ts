@@ -15,6 +15,7 @@ interface Addon {
   openPacket(ifname: string): object;
   sendFrame(socket: object, frame: Buffer): void;
   close(socket: object): void;
+  ifIndex(ifname: string): number;
   address(add: boolean, family: 4 | 6, ifname: string, address: string, prefixLength: number, label: string, scope: number, broadcast: string, nodad: boolean): number;
 }
 type RawListener = (packet: Buffer, source: string, destination: string, ttl: number, ifindex: number) => void;

@@ -177,12 +177,12 @@ export class VrrpMachine {
     return effects;
   }
 
-  /** MASTER → BACKUP without a priority-0 advert (a sync group follows a member). */
-  gotoBackup(nowMs: number): Effect[] {
+  /** MASTER → BACKUP without a priority-0 advert (a sync group follows a member; a tracked route was deleted: back after `downMs`). */
+  gotoBackup(nowMs: number, downMs = this.masterDownMs()): Effect[] {
     if (this.state !== 'MASTER' && this.state !== 'FAULT') return [];
     const effects = this.enter('BACKUP', nowMs, false);
     this.masterAdvertIntMs = this.opts.advertIntMs;
-    this.deadlineMs = nowMs + this.masterDownMs();
+    this.deadlineMs = nowMs + downMs;
     return effects;
   }
 

@@ -11,6 +11,7 @@ import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion 
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 import { planSyncd, type SyncdPlan } from './syncd.ts';
+import { ipRoutesByInstance, type IpRoutes } from './route-plan.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board';
@@ -54,6 +55,8 @@ export interface InstancePlan {
   addresses: VirtualAddress[];
   /** virtual_ipaddress_excluded: added when master, never advertised. */
   excludedAddresses: VirtualAddress[];
+  /** virtual_routes and virtual_rules: added when master, after the addresses (route-plan.ts). */
+  ipRoutes: IpRoutes;
   sourceAddress?: string;
   destination: string;
   unicastPeers: VrrpInstance['unicastPeers'];
@@ -86,6 +89,8 @@ export interface VrrpPlan {
   notifyFifos: string[];
   /** script_user and enable_script_security: every notify and track script runs under them (prepareScript). */
   scriptPolicy: ScriptPolicy;
+  /** static_routes / static_rules: on from start to stop, whatever the instances do (static-ip-routes.ts). */
+  staticIpRoutes: IpRoutes;
   problems: string[];
   /** lvs_sync_daemon: the instance the IPVS sync daemons follow (shim/vrrp/syncd.ts). */
   syncd: SyncdPlan | null;
@@ -119,6 +124,11 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
+  const ipRoutes = ipRoutesByInstance(config.vrrpInstances, { routes: config.staticRoutes, rules: config.staticRules });
+  problems.push(...ipRoutes.problems);
+  if (!config.vrrpInstances.length && (config.staticRoutes.length || config.staticRules.length)) {
+    problems.push('static_routes / static_rules need a vrrp_instance: the shim keeps them on its VRRP side');
+  }
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -210,6 +220,7 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
       authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
       addresses: vi.virtualIpaddress,
       excludedAddresses: vi.virtualIpaddressExcluded,
+      ipRoutes: ipRoutes.byName.get(vi.name)!,
       sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
       destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
       unicastPeers: vi.unicastPeers,
@@ -240,5 +251,5 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
     notify: notifyOf(sg),
   }));
   const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
-  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, problems, syncd: planSyncd(config) };
+  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, staticIpRoutes: ipRoutes.statics, problems, syncd: planSyncd(config) };
 }

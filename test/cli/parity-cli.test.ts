@@ -50,7 +50,7 @@ describe('vigil shim refuses keywords it does not implement', () => {
     expect(refusals.map((l) => l.slice(0, l.indexOf(' is not')))).toEqual([
       `${file}:4:5: error: 'lvs_sync_daemon'`,
       `${file}:8:5: error: 'use_vmac'`,
-      `${file}:14:5: error: 'virtual_routes'`,
+      `${file}:15:48: error: 'virtual_routes mtu'`,
     ]);
   });
 });
