@@ -16,6 +16,7 @@ import type { InstancePlan, VrrpPlan } from './plan.ts';
 import { addressChanges, diffPlans } from './reload-plan.ts';
 import { ipRouteChanges } from './route-plan.ts';
 import { hasTracked, IpRouteWatch, trackedLineDeleted } from './route-watch.ts';
+import { StaticAddresses } from './static-addresses.ts';
 import { StaticIpRoutes } from './static-ip-routes.ts';
 import { SyncGroup } from './sync-group.ts';
 import { trackSource, type TrackSource } from './track-sources.ts';
@@ -70,6 +71,7 @@ export class VrrpDaemon {
   private firewall: AcceptFirewall | null = null;
   private routeWatch: IpRouteWatch | null = null;
   private readonly staticIp: StaticIpRoutes;
+  private readonly staticAddresses: StaticAddresses;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -79,12 +81,15 @@ export class VrrpDaemon {
     this.clock = opts.clock ?? (() => performance.now());
     this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields), plan.scriptPolicy);
     this.staticIp = new StaticIpRoutes(plan.staticIpRoutes, opts.log);
+    this.staticAddresses = new StaticAddresses(plan.staticAddresses, opts.log);
   }
 
   start(): void {
     for (const rt of this.prepare(this.plan.instances)) this.runtimes.push(rt);
     this.buildGroups();
-    this.staticIp.start();
+    // keepalived's order: static addresses, then the static routes that may use them as src.
+    if (this.plan.staticAddresses.length) void this.staticAddresses.start().then(() => this.staticIp.start());
+    else this.staticIp.start();
     this.launch(this.runtimes);
     this.opts.log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
     this.schedule();
@@ -218,6 +223,7 @@ export class VrrpDaemon {
       void old.drain(5_000).then(() => old.close());
     }
     this.plan = next;
+    void this.staticAddresses.reload(next.staticAddresses);
     this.staticIp.reload(next.staticIpRoutes);
     for (const [, now] of diff.kept) {
       const rt = this.runtimes.find((r) => r.plan.name === now.name)!;
@@ -399,6 +405,7 @@ export class VrrpDaemon {
     const fw = await this.firewall?.close();
     if (fw && !fw.ok) this.opts.log('accept-mode firewall not removed', { detail: fw.detail });
     this.staticIp.stop();
+    await Promise.race([this.staticAddresses.stop(), new Promise((r) => setTimeout(r, 6_000).unref())]);
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();

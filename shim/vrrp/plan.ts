@@ -91,6 +91,8 @@ export interface VrrpPlan {
   scriptPolicy: ScriptPolicy;
   /** static_routes / static_rules: on from start to stop, whatever the instances do (static-ip-routes.ts). */
   staticIpRoutes: IpRoutes;
+  /** static_ipaddress: on from start to stop (static-addresses.ts). */
+  staticAddresses: VirtualAddress[];
   problems: string[];
   /** lvs_sync_daemon: the instance the IPVS sync daemons follow (shim/vrrp/syncd.ts). */
   syncd: SyncdPlan | null;
@@ -126,8 +128,9 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
   const instances: InstancePlan[] = [];
   const ipRoutes = ipRoutesByInstance(config.vrrpInstances, { routes: config.staticRoutes, rules: config.staticRules });
   problems.push(...ipRoutes.problems);
-  if (!config.vrrpInstances.length && (config.staticRoutes.length || config.staticRules.length)) {
-    problems.push('static_routes / static_rules need a vrrp_instance: the shim keeps them on its VRRP side');
+  for (const a of config.staticIpaddress) if (!a.dev) problems.push(`static_ipaddress ${a.address}: no dev (the shim needs the interface to put it on)`);
+  if (!config.vrrpInstances.length && (config.staticRoutes.length || config.staticRules.length || config.staticIpaddress.length)) {
+    problems.push('static_ipaddress / static_routes / static_rules need a vrrp_instance: the shim keeps them on its VRRP side');
   }
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
@@ -251,5 +254,5 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
     notify: notifyOf(sg),
   }));
   const notifyFifos = [g.notifyFifo?.path, g.vrrpNotifyFifo?.path].filter((p): p is string => !!p);
-  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, staticIpRoutes: ipRoutes.statics, problems, syncd: planSyncd(config) };
+  return { instances, groups, notifyFifos, scriptPolicy: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity }, staticIpRoutes: ipRoutes.statics, staticAddresses: config.staticIpaddress, problems, syncd: planSyncd(config) };
 }

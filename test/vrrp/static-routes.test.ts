@@ -1,5 +1,5 @@
 /**
- * static_routes / static_rules kept by a shim as keepalived's VRRP process
+ * static_ipaddress, static_routes and static_rules kept by a shim as keepalived's VRRP process
  * keeps them: on at start, put back when deleted behind it, changed by a
  * reload, gone at stop. Read back with `ip -j` in the director's namespace.
  */
@@ -20,8 +20,11 @@ describe.skipIf(!!skip)(skipTitle('static_routes / static_rules on a shim', skip
   let d: Director;
   let shim: Proc;
   const gw = () => lab.vip(254);
-  const conf = (routes: string[]) =>
+  const conf = (routes: string[], address = '198.51.130.1/32') =>
     [
+      'static_ipaddress {',
+      `  ${address} dev eth0`,
+      '}',
       'static_routes {',
       ...routes.map((r) => `  ${r}`),
       '}',
@@ -33,6 +36,7 @@ describe.skipIf(!!skip)(skipTitle('static_routes / static_rules on a shim', skip
   const seen = () => ({
     routes: (JSON.parse(ip(['-n', d.ns, '-j', 'route', 'show', 'table', '200'])) as Array<{ dst: string; protocol?: string }>).map((r) => `${r.dst} ${r.protocol}`).sort(),
     rules: (JSON.parse(ip(['-n', d.ns, '-j', 'rule', 'show'])) as Array<{ priority: number; src?: string }>).filter((r) => r.priority === 200).map((r) => `${r.priority} from ${r.src}`),
+    addresses: lab.addresses(d).filter((a) => a.startsWith('198.51.130.')),
   });
   const why = () => `saw ${JSON.stringify(seen())}\n--- shim\n${shim.output().slice(-3000)}`;
   const shows = (want: ReturnType<typeof seen>, what: string) =>
@@ -49,28 +53,28 @@ describe.skipIf(!!skip)(skipTitle('static_routes / static_rules on a shim', skip
     await lab?.destroy();
   });
 
-  it('at start: the routes (proto keepalived) and the rule are on', async () => {
-    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.121.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`] }, 'the static routes and rule at start');
+  it('at start: the address, the routes (proto keepalived) and the rule are on', async () => {
+    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.121.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`], addresses: ['198.51.130.1'] }, 'the static address, routes and rule at start');
   });
 
   it('a tracked static route deleted behind the shim is put back at once', async () => {
     const before = count(/"msg":"tracked static route or rule deleted; adding it again"/);
     ip(['-n', d.ns, 'route', 'del', '198.51.120.0/24', 'table', '200']);
     await eventually('the shim to log the deletion', () => count(/"msg":"tracked static route or rule deleted; adding it again"/) > before, { timeoutMs: DEADLINE_MS, detail: why });
-    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.121.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`] }, 'the deleted static route back');
+    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.121.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`], addresses: ['198.51.130.1'] }, 'the deleted static route back');
   });
 
   it('a reload deletes the lines gone from the file and adds the new ones', async () => {
     const reloads = count(/"msg":"reloaded"/);
-    lab.write('shim.conf', conf([`198.51.120.0/24 via ${gw()} dev eth0 table 200`, 'blackhole 198.51.122.0/24 table 200']));
+    lab.write('shim.conf', conf([`198.51.120.0/24 via ${gw()} dev eth0 table 200`, 'blackhole 198.51.122.0/24 table 200'], '198.51.130.2/32'));
     shim.daemon.signal('SIGHUP');
     await eventually('the shim to log reloaded', () => count(/"msg":"reloaded"/) > reloads, { timeoutMs: DEADLINE_MS, detail: why });
-    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.122.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`] }, 'the reloaded static routes');
+    await shows({ routes: ['198.51.120.0/24 keepalived', '198.51.122.0/24 keepalived'], rules: [`200 from ${lab.vip(1)}`], addresses: ['198.51.130.2'] }, 'the reloaded static address and routes');
   });
 
   it('at stop they are deleted', async () => {
     expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
-    expect(seen(), why()).toEqual({ routes: [], rules: [] });
+    expect(seen(), why()).toEqual({ routes: [], rules: [], addresses: [] });
   });
 });
 
