@@ -20,8 +20,8 @@ export interface KeywordUse {
  * rather than run without it (issue #17).
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
-  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
-  'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
+  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules',
+  'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
 ]);
 
 /** The model's longest duration (DurationMs): Node's longest timer. */
