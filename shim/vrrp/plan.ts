@@ -10,13 +10,14 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import type { ProcessTrack } from './process-source.ts';
 
 export interface TrackSpec {
-  kind: 'interface' | 'script' | 'file' | 'board';
+  kind: 'interface' | 'script' | 'file' | 'board' | 'process';
   name: string;
   weight: number;
   reverse: boolean;
-  /** interface: the interface; file: the path; script: the command; board: the track_board's name. */
+  /** interface: the interface; file: the path; script: the command; board: the track_board's name; process: the process name. */
   target: string;
   intervalMs?: number;
   timeoutMs?: number;
@@ -25,6 +26,8 @@ export interface TrackSpec {
   initFail?: boolean;
   user?: string;
   group?: string;
+  /** process: the vrrp_track_process. */
+  process?: ProcessTrack;
 }
 
 export interface NotifyScripts {
@@ -100,6 +103,7 @@ export function planVrrp(config: Config): VrrpPlan {
   for (const sg of config.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m, sg.name);
   const scripts = new Map(config.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(config.vrrpTrackFiles.map((f) => [f.name, f]));
+  const processes = new Map(config.vrrpTrackProcesses.map((p) => [p.name, p]));
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
@@ -163,6 +167,15 @@ export function planVrrp(config: Config): VrrpPlan {
         continue;
       }
       tracks.push({ kind: 'file', name: t.name, target: f.file, weight: t.weight ?? f.weight, reverse: t.reverse ?? f.reverse });
+    }
+    for (const t of [...vi.trackProcess, ...(sgTracks?.trackProcess ?? [])]) {
+      const p = processes.get(t.name);
+      if (!p) {
+        problems.push(`${where}: track_process ${t.name} is not a vrrp_track_process`);
+        continue;
+      }
+      const { weight, reverse, ...process } = p;
+      tracks.push({ kind: 'process', name: t.name, target: p.process, weight: t.weight ?? weight, reverse: t.reverse ?? reverse, process });
     }
     // track_board names its instances inside vigil { }, so keepalived reads the same file unchanged.
     for (const tb of config.vigil.trackBoards) {

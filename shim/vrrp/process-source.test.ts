@@ -1,0 +1,181 @@
+/**
+ * Process tracking against real processes: symlinks to sleep and bash with
+ * names unique to this run give each test processes only it can match (the
+ * kernel takes comm from the name the program was started by). Timing rules
+ * run on a fake clock; each pass still scans the real /proc.
+ */
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROCESS_QUORUM_MAX } from '../../core/config/track-process.ts';
+import { spawnDaemon, type Daemon } from '../../test/helpers/daemon.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
+import { FakeClock } from '../../test/helpers/fake-clock.ts';
+import { ProcessMatcher, scanProcesses, type ProcessMatch } from './process-match.ts';
+import { ProcessQuorum, ProcessSource, type ProcessTrack } from './process-source.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-tp-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const WAIT = { timeoutMs: 15_000 };
+
+/** A program name no other process on the machine has: `vgl<pid><tag>`, within comm's 15 characters. */
+const unique = (tag: string) => `vgl${process.pid}${tag}`;
+function link(name: string, target: string): string {
+  const p = join(dir, name);
+  symlinkSync(target, p);
+  return p;
+}
+const SLEEP = execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim();
+const BASH = execFileSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
+
+const match = (process: string, o: Partial<ProcessMatch> = {}): ProcessMatch => ({ process, params: [], paramMatch: 'none', fullCommand: false, ...o });
+const count = (m: ProcessMatch) => scanProcesses(new ProcessMatcher(m)).size;
+const track = (process: string, o: Partial<ProcessTrack> = {}): ProcessTrack => ({
+  name: 'tp', ...match(process), quorum: 1, quorumMax: PROCESS_QUORUM_MAX, terminateDelayMs: 0, forkDelayMs: 0, ...o,
+});
+/** Waits until the real /proc shows `n` matching processes. */
+const seen = (m: ProcessMatch, n: number) => eventually(`${n} process(es) matching ${m.process} in /proc`, () => count(m) === n, { ...WAIT, detail: () => `saw ${count(m)}` });
+
+describe('which processes match (keepalived track_process.c)', () => {
+  it("by comm, the name the program was started by, or by argv[0] with full_command", async () => {
+    const name = unique('a');
+    const path = link(name, SLEEP);
+    spawnDaemon(path, ['1000']);
+    await seen(match(name), 1);
+    // comm is the last part of the path; the path itself is argv[0], matched only with full_command.
+    expect([count(match(path)), count(match(path, { fullCommand: true })), count(match(name, { fullCommand: true }))]).toEqual([0, 1, 0]);
+  });
+
+  it('comm keeps 15 characters: a longer name never matches without full_command, its first 15 do', async () => {
+    const name = unique('-long-name-beyond');
+    spawnDaemon(link(name, SLEEP), ['1000']);
+    await seen(match(name.slice(0, 15)), 1);
+    expect(count(match(name))).toBe(0);
+  });
+
+  it('parameters: exact, partial (whole leading words), initial (the last word a prefix)', async () => {
+    const name = unique('p');
+    const path = link(name, SLEEP);
+    spawnDaemon(path, ['1000', '7']);
+    const m = (paramMatch: ProcessMatch['paramMatch'], ...params: string[]) => count(match(path, { fullCommand: true, paramMatch, params }));
+    await eventually('the sleep with parameters to show in /proc', () => m('exact', '1000', '7') === 1, WAIT);
+    expect({
+      exact: [m('exact', '1000'), m('exact', '1000', '7', '8'), m('exact')],
+      partial: [m('partial', '1000'), m('partial', '100'), m('partial')],
+      initial: [m('initial', '100'), m('initial', '1000', ''), m('initial', '1000', '77'), m('initial', '7')],
+    }).toEqual({ exact: [0, 0, 0], partial: [1, 0, 1], initial: [1, 1, 0, 0] });
+  });
+
+  it('a zombie does not count, by comm or by command line', async () => {
+    const name = unique('z');
+    const path = link(name, SLEEP);
+    // The shell becomes a sleep that never reaps its child: the child, once exited, stays a zombie.
+    const holder = spawnDaemon('sh', ['-c', `"${path}" 0 & exec ${SLEEP} 1000`]);
+    await eventually('the zombie to appear', () => {
+      const kids = execFileSync('ps', ['-o', 'stat=,comm=', '--ppid', String(holder.pid)], { encoding: 'utf8' });
+      return kids.includes('Z') && kids.includes(name);
+    }, WAIT);
+    expect([count(match(name)), count(match(path, { fullCommand: true }))]).toEqual([0, 0]);
+  });
+});
+
+describe('quorum and delays', () => {
+  it('up while the count is within [quorum, quorum_max]; quorum_max 0 is up while none runs', async () => {
+    const name = unique('q');
+    const path = link(name, SLEEP);
+    const m = match(name);
+    const procs: Daemon[] = [];
+    const within = (quorum: number, quorumMax: number) => new ProcessQuorum(track(name, { quorum, quorumMax }), scanProcesses(new ProcessMatcher(m))).up;
+    expect([within(1, PROCESS_QUORUM_MAX), within(0, 0)]).toEqual([false, true]);
+    for (let i = 0; i < 3; i++) procs.push(spawnDaemon(path, ['1000']));
+    await seen(m, 3);
+    expect([within(2, 3), within(4, 5), within(1, 2), within(0, 0)]).toEqual([true, false, false, false]);
+    await procs[0]!.stop('SIGKILL');
+    await seen(m, 2);
+    expect([within(2, 3), within(3, 3)]).toEqual([true, false]);
+  });
+
+  it('terminate_delay: a loss counts only once it has lasted the delay; a process back within it is never reported', async () => {
+    const name = unique('t');
+    const path = link(name, SLEEP);
+    const m = match(name);
+    const clock = new FakeClock(1000);
+    let changes = 0;
+    const first = spawnDaemon(path, ['1000']);
+    await seen(m, 1);
+    const src = new ProcessSource(track(name, { terminateDelayMs: 2000 }), () => changes++, { clock });
+    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
+
+    // Killed and started again within the delay: no change at all.
+    await first.stop('SIGKILL');
+    await seen(m, 0);
+    src.pass();
+    await clock.advance(1500);
+    src.pass();
+    const second = spawnDaemon(path, ['1000']);
+    await seen(m, 1);
+    await clock.advance(1000);
+    src.pass();
+    expect({ changes, ok: src.status }).toEqual({ changes: 0, ok: { kind: 'pass-fail', ok: true } });
+
+    // Killed for good: still up 1 ms before the delay ends, down when it does.
+    await second.stop('SIGKILL');
+    await seen(m, 0);
+    src.pass();
+    await clock.advance(1999);
+    src.pass();
+    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
+    await clock.advance(1);
+    src.pass();
+    expect({ changes, ok: src.status }).toEqual({ changes: 1, ok: { kind: 'pass-fail', ok: false } });
+
+    // A process started afresh counts at once: the delay is for losses (and for forks, below).
+    spawnDaemon(path, ['1000']);
+    await seen(m, 1);
+    src.pass();
+    expect({ changes, ok: src.status }).toEqual({ changes: 2, ok: { kind: 'pass-fail', ok: true } });
+  });
+
+  it('fork_delay: a gain by a tracked process forking counts only after the delay', async () => {
+    const name = unique('f');
+    const path = link(name, BASH);
+    const fifo = join(dir, `${name}.fifo`);
+    execFileSync('mkfifo', [fifo]);
+    const m = match(name);
+    const clock = new FakeClock();
+    // bash waits on the FIFO (a builtin read: no fork), then forks a subshell that keeps bash's comm.
+    const parent = spawnDaemon(path, ['-c', `read x < "${fifo}"; ( ${SLEEP} 1000; : ) & wait`]);
+    await seen(m, 1);
+    const src = new ProcessSource(track(name, { quorum: 2, forkDelayMs: 3000 }), () => undefined, { clock });
+    expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
+    writeFileSync(fifo, 'go\n');
+    await seen(m, 2);
+    src.pass();
+    await clock.advance(2999);
+    src.pass();
+    expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
+    await clock.advance(1);
+    src.pass();
+    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
+    await parent.stop('SIGKILL');
+  });
+
+  it('a running source reports a change through its own loop on the clock', async () => {
+    const name = unique('r');
+    const clock = new FakeClock();
+    let changes = 0;
+    const src = new ProcessSource(track(name), () => changes++, { clock });
+    src.start();
+    try {
+      expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
+      spawnDaemon(link(name, SLEEP), ['1000']);
+      await seen(match(name), 1);
+      await clock.advance(250);
+      expect({ changes, status: src.status }).toEqual({ changes: 1, status: { kind: 'pass-fail', ok: true } });
+    } finally {
+      src.stop();
+    }
+  });
+});
