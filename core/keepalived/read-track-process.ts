@@ -81,7 +81,7 @@ export function readTrackProcess(r: Reader, s: Statement): z.input<typeof VrrpTr
   const t: TpIn = { name: name ?? '', quorum: 1, quorumMax: PROCESS_QUORUM_MAX, weight: 0 };
   r.block(r.requireBlock(s), table, t, 'vrrp_track_process');
   if (t.process === undefined) {
-    r.diags.warn(s.keyword.pos, `track process '${name ?? ''}' process name not specified; ignored`);
+    r.diags.warn(s.blockEnd ?? s.keyword.pos, `track process '${name ?? ''}' process name not specified; ignored`);
     return undefined;
   }
   return name ? { ...t, process: t.process } : undefined;

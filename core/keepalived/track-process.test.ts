@@ -86,7 +86,7 @@ describe('vrrp_track_process', () => {
     expect(res.lines.filter((l) => !l.includes('only 1'))).toEqual([
       'keepalived.conf:4:16: warning: quorum_max is less than quorum - ignoring',
       'keepalived.conf:6:12: warning: Weight already set for track process early - ignoring 7',
-      "keepalived.conf:8:1: warning: track process 'empty' process name not specified; ignored",
+      "keepalived.conf:10:1: warning: track process 'empty' process name not specified; ignored",
       'keepalived.conf:17:9: warning: (G) track process later not found, ignoring... (vrrp_track_process later comes later, at line 35: keepalived resolves track_process as it reads, so it is not tracked)',
       'keepalived.conf:29:9: warning: (VI_1) track process nowhere not found, ignoring...',
       'keepalived.conf:30:9: warning: (VI_1) duplicate track_process early - ignoring',
