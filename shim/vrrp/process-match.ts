@@ -25,6 +25,24 @@ export interface ProcessMatch {
 /** A matching process: its pid and its parent's (for telling a fork from a new program). */
 export type Found = Map<number, number>;
 
+/** One process as a pass read it: what the tracked processes of this pass need, no more. */
+export interface ProcEntry {
+  pid: number;
+  /** From /proc/PID/stat, when read. */
+  comm?: string;
+  ppid: number;
+  /** The start of /proc/PID/cmdline, up to the read cap, when read. */
+  cmdline?: Buffer;
+}
+
+/** What a pass reads for each process: the most any tracked process of the pass needs. */
+export interface ProcNeeds {
+  /** /proc/PID/stat: comm, state (zombies), parent. */
+  stat: boolean;
+  /** Bytes of /proc/PID/cmdline; 0 reads none. */
+  cmdlineCap: number;
+}
+
 export interface ScanOptions {
   /** /proc, or a copy of its layout in tests. */
   procDir?: string;
@@ -110,35 +128,55 @@ function parseStat(stat: Buffer): { comm: string; state: string; ppid: number } 
   return { comm: Buffer.from(text.slice(open + 1, close), 'latin1').toString(), state: state ?? '', ppid: Number(ppid) };
 }
 
+/** What `matcher` needs read of each process. */
+export function needsOf(matcher: ProcessMatcher, wantParents: boolean): ProcNeeds {
+  return { stat: !matcher.m.fullCommand || wantParents, cmdlineCap: matcher.m.fullCommand ? matcher.cmdlineCap : 0 };
+}
+
 /**
- * One pass over /proc for one tracked process: one directory read, then per
- * pid one bounded read of stat (comm matching, or parents wanted) and of
- * cmdline (full_command), so the cost grows with the number of processes and
- * never with what a hostile process puts in its command line.
+ * One pass over /proc: one directory read, then per process one bounded read
+ * of stat and one of cmdline, each only when some tracked process needs it,
+ * so the cost grows with the number of processes and never with what a
+ * process puts in its command line. Zombies (and processes being reaped) are
+ * left out; a process that vanishes meanwhile is skipped.
  */
-export function scanProcesses(matcher: ProcessMatcher, opts: ScanOptions = {}): Found {
-  const proc = opts.procDir ?? '/proc';
-  const found: Found = new Map();
-  const full = matcher.m.fullCommand;
-  const wantStat = !full || opts.wantParents === true;
+export function readProcTable(needs: ProcNeeds, procDir = '/proc'): ProcEntry[] {
+  const out: ProcEntry[] = [];
   const statBuf = Buffer.alloc(STAT_READ);
-  const cmdBuf = Buffer.alloc(full ? matcher.cmdlineCap : 0);
-  for (const ent of readdirSync(proc)) {
+  const cmdBuf = Buffer.alloc(needs.cmdlineCap);
+  for (const ent of readdirSync(procDir)) {
     const c = ent.charCodeAt(0);
     if (c < 0x31 || c > 0x39 || !/^\d+$/.test(ent)) continue;
-    let ppid = 0;
-    if (wantStat) {
-      const raw = readSmall(`${proc}/${ent}/stat`, statBuf);
+    const e: ProcEntry = { pid: Number(ent), ppid: 0 };
+    if (needs.stat) {
+      const raw = readSmall(`${procDir}/${ent}/stat`, statBuf);
       const st = raw && parseStat(raw);
       if (!st || st.state === 'Z' || st.state === 'X') continue;
-      if (!full && !matcher.matchComm(st.comm)) continue;
-      ppid = st.ppid;
+      e.comm = st.comm;
+      e.ppid = st.ppid;
     }
-    if (full) {
-      const cmd = readSmall(`${proc}/${ent}/cmdline`, cmdBuf);
-      if (!cmd || cmd.length === 0 || !matcher.matchCmdline(cmd)) continue;
+    if (needs.cmdlineCap > 0) {
+      const cmd = readSmall(`${procDir}/${ent}/cmdline`, cmdBuf);
+      // A kernel thread or a zombie has an empty command line: it matches no full_command.
+      if (!cmd) continue;
+      e.cmdline = Buffer.from(cmd);
     }
-    found.set(Number(ent), ppid);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The processes of a pass that `matcher` matches. */
+export function matchAll(matcher: ProcessMatcher, table: ProcEntry[]): Found {
+  const found: Found = new Map();
+  for (const e of table) {
+    const ok = matcher.m.fullCommand ? e.cmdline !== undefined && e.cmdline.length > 0 && matcher.matchCmdline(e.cmdline) : e.comm !== undefined && matcher.matchComm(e.comm);
+    if (ok) found.set(e.pid, e.ppid);
   }
   return found;
+}
+
+/** One pass for one tracked process (tests, benchmarks); the shim shares a pass between them (ProcessScanner). */
+export function scanProcesses(matcher: ProcessMatcher, opts: ScanOptions = {}): Found {
+  return matchAll(matcher, readProcTable(needsOf(matcher, opts.wantParents === true), opts.procDir));
 }

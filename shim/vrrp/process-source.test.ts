@@ -8,17 +8,19 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PROCESS_QUORUM_MAX } from '../../core/config/track-process.ts';
 import { spawnDaemon, type Daemon } from '../../test/helpers/daemon.ts';
 import { eventually } from '../../test/helpers/eventually.ts';
 import { FakeClock } from '../../test/helpers/fake-clock.ts';
 import { ProcessMatcher, scanProcesses, type ProcessMatch } from './process-match.ts';
-import { ProcessQuorum, ProcessSource, type ProcessTrack } from './process-source.ts';
+import { ProcessQuorum, ProcessScanner, ProcessSource, type ProcessTrack } from './process-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-tp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WAIT = { timeoutMs: 15_000 };
+/** The tests' poll period: the passes below fall at multiples of it. */
+const POLL_MS = 250;
 
 /** A program name no other process on the machine has: `vgl<pid><tag>`, within comm's 15 characters. */
 const unique = (tag: string) => `vgl${process.pid}${tag}`;
@@ -97,6 +99,15 @@ describe('quorum and delays', () => {
     expect([within(2, 3), within(3, 3)]).toEqual([true, false]);
   });
 
+  /** A source on its own scanner, passes driven by a fake clock (each pass still reads the real /proc); stopped when the test ends. */
+  const started = (t: ProcessTrack, onChange: () => void, clock: FakeClock) => {
+    const src = new ProcessSource(t, onChange, { scanner: new ProcessScanner(clock, POLL_MS) });
+    src.start();
+    onTestFinished(() => src.stop());
+    return src;
+  };
+  const up = (ok: boolean) => ({ kind: 'pass-fail', ok });
+
   it('terminate_delay: a loss counts only once it has lasted the delay; a process back within it is never reported', async () => {
     const name = unique('t');
     const path = link(name, SLEEP);
@@ -105,37 +116,33 @@ describe('quorum and delays', () => {
     let changes = 0;
     const first = spawnDaemon(path, ['1000']);
     await seen(m, 1);
-    const src = new ProcessSource(track(name, { terminateDelayMs: 2000 }), () => changes++, { clock });
-    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
+    const src = started(track(name, { terminateDelayMs: 2000 }), () => changes++, clock);
+    expect(src.status).toEqual(up(true));
 
     // Killed and started again within the delay: no change at all.
     await first.stop('SIGKILL');
     await seen(m, 0);
-    src.pass();
+    await clock.advance(250); // the pass at 1250 sees it gone: the delay runs to 3250
     await clock.advance(1500);
-    src.pass();
     const second = spawnDaemon(path, ['1000']);
     await seen(m, 1);
-    await clock.advance(1000);
-    src.pass();
-    expect({ changes, ok: src.status }).toEqual({ changes: 0, ok: { kind: 'pass-fail', ok: true } });
+    await clock.advance(1000); // the pass at 3000 sees it back
+    expect({ changes, status: src.status }).toEqual({ changes: 0, status: up(true) });
 
     // Killed for good: still up 1 ms before the delay ends, down when it does.
     await second.stop('SIGKILL');
     await seen(m, 0);
-    src.pass();
+    await clock.advance(250); // the pass at 4000 sees it gone: the delay runs to 6000
     await clock.advance(1999);
-    src.pass();
-    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
+    expect(src.status).toEqual(up(true));
     await clock.advance(1);
-    src.pass();
-    expect({ changes, ok: src.status }).toEqual({ changes: 1, ok: { kind: 'pass-fail', ok: false } });
+    expect({ changes, status: src.status }).toEqual({ changes: 1, status: up(false) });
 
-    // A process started afresh counts at once: the delay is for losses (and for forks, below).
+    // A process started afresh counts at the next pass: the delay is for losses (and for forks, below).
     spawnDaemon(path, ['1000']);
     await seen(m, 1);
-    src.pass();
-    expect({ changes, ok: src.status }).toEqual({ changes: 2, ok: { kind: 'pass-fail', ok: true } });
+    await clock.advance(250);
+    expect({ changes, status: src.status }).toEqual({ changes: 2, status: up(true) });
   });
 
   it('fork_delay: a gain by a tracked process forking counts only after the delay', async () => {
@@ -146,36 +153,34 @@ describe('quorum and delays', () => {
     const m = match(name);
     const clock = new FakeClock();
     // bash waits on the FIFO (a builtin read: no fork), then forks a subshell that keeps bash's comm.
-    const parent = spawnDaemon(path, ['-c', `read x < "${fifo}"; ( ${SLEEP} 1000; : ) & wait`]);
+    spawnDaemon(path, ['-c', `read x < "${fifo}"; ( ${SLEEP} 1000; : ) & wait`]);
     await seen(m, 1);
-    const src = new ProcessSource(track(name, { quorum: 2, forkDelayMs: 3000 }), () => undefined, { clock });
-    expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
+    const src = started(track(name, { quorum: 2, forkDelayMs: 3000 }), () => undefined, clock);
+    expect(src.status).toEqual(up(false));
     writeFileSync(fifo, 'go\n');
     await seen(m, 2);
-    src.pass();
+    await clock.advance(250); // the pass at 250 sees the fork: the delay runs to 3250
     await clock.advance(2999);
-    src.pass();
-    expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
+    expect(src.status).toEqual(up(false));
     await clock.advance(1);
-    src.pass();
-    expect(src.status).toEqual({ kind: 'pass-fail', ok: true });
-    await parent.stop('SIGKILL');
+    expect(src.status).toEqual(up(true));
   });
 
-  it('a running source reports a change through its own loop on the clock', async () => {
-    const name = unique('r');
+  it('one /proc walk per pass serves every tracked process, comm and command line alike', async () => {
+    const name = unique('s');
+    const path = link(name, SLEEP);
     const clock = new FakeClock();
-    let changes = 0;
-    const src = new ProcessSource(track(name), () => changes++, { clock });
-    src.start();
-    try {
-      expect(src.status).toEqual({ kind: 'pass-fail', ok: false });
-      spawnDaemon(link(name, SLEEP), ['1000']);
-      await seen(match(name), 1);
-      await clock.advance(250);
-      expect({ changes, status: src.status }).toEqual({ changes: 1, status: { kind: 'pass-fail', ok: true } });
-    } finally {
-      src.stop();
+    const scanner = new ProcessScanner(clock, POLL_MS);
+    const changed: string[] = [];
+    const byComm = new ProcessSource(track(name), () => changed.push('comm'), { scanner });
+    const byCmdline = new ProcessSource(track(path, { fullCommand: true, paramMatch: 'exact', params: ['1000'] }), () => changed.push('cmdline'), { scanner });
+    for (const s of [byComm, byCmdline]) {
+      s.start();
+      onTestFinished(() => s.stop());
     }
+    spawnDaemon(path, ['1000']);
+    await seen(match(name), 1);
+    await clock.advance(250);
+    expect({ changed: changed.sort(), counts: [byComm.count, byCmdline.count] }).toEqual({ changed: ['cmdline', 'comm'], counts: [1, 1] });
   });
 });

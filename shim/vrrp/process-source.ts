@@ -4,8 +4,9 @@
  *
  * keepalived learns of forks, execs and exits from the kernel's proc
  * connector as they happen; the shim polls /proc instead (process-match.ts),
- * every PROCESS_POLL_MS, which needs no netlink socket or CAP_NET_ADMIN in the
- * VRRP thread and costs one bounded read or two per process per pass.
+ * every PROCESS_POLL_MS, one walk shared by every tracked process of the
+ * thread (ProcessScanner), which needs no netlink socket and costs one or two
+ * bounded reads per process per pass.
  *
  * keepalived's delays, per poll:
  * - a loss that would change the status waits terminate_delay, a gain by a
@@ -17,12 +18,16 @@
  */
 import type { VrrpTrackProcess } from '../../core/config/track-process.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
-import { ProcessMatcher, scanProcesses, type Found, type ScanOptions } from './process-match.ts';
+import { matchAll, needsOf, ProcessMatcher, readProcTable, type Found, type ProcEntry, type ProcNeeds } from './process-match.ts';
 import type { TrackSource } from './track-sources.ts';
 import type { TrackStatus } from './tracking.ts';
 
-/** keepalived is told at once; a quarter second is within one VRRP advert at keepalived's default advert_int. */
-export const PROCESS_POLL_MS = 250;
+/**
+ * keepalived is told at once; half a second is within one VRRP advert at
+ * keepalived's default advert_int, and keeps a pass over a thousand processes
+ * to a few per cent of a core even where syscalls are slow (bench/results.md).
+ */
+export const PROCESS_POLL_MS = 500;
 
 export type ProcessTrack = Pick<VrrpTrackProcess, 'name' | 'process' | 'params' | 'paramMatch' | 'fullCommand' | 'quorum' | 'quorumMax' | 'terminateDelayMs' | 'forkDelayMs'>;
 
@@ -90,93 +95,144 @@ export class ProcessQuorum {
   }
 }
 
+/**
+ * One /proc walk per pass for every tracked process of the thread, as
+ * keepalived's one read_procs: each pass reads what the most demanding
+ * source needs, then each source matches in memory. It runs while it has
+ * sources, and a pass comes sooner when a delay is due to end.
+ */
+export class ProcessScanner {
+  private readonly sources = new Set<ProcessSource>();
+  private abort: AbortController | null = null;
+  private failing = false;
+  /** Passes that could not read /proc: every source holds its status meanwhile. */
+  scanErrors = 0;
+
+  constructor(
+    readonly clock: Clock = systemClock,
+    private readonly pollMs = PROCESS_POLL_MS,
+    private readonly procDir = '/proc',
+    private readonly log?: (msg: string, fields: Record<string, unknown>) => void,
+  ) {}
+
+  /** One read of /proc for the given needs, or null when it failed (said once per run of failures). */
+  read(needs: ProcNeeds): ProcEntry[] | null {
+    try {
+      const table = readProcTable(needs, this.procDir);
+      if (this.failing) this.log?.('track process scan recovered', {});
+      this.failing = false;
+      return table;
+    } catch (err) {
+      this.scanErrors++;
+      if (!this.failing) this.log?.('track process scan failed; tracked processes hold their status', { error: String(err) });
+      this.failing = true;
+      return null;
+    }
+  }
+
+  /** One pass for every source; returns the wait until the next. */
+  pass(): number {
+    const now = this.clock.nowMs();
+    let stat = false;
+    let cmdlineCap = 0;
+    for (const s of this.sources) {
+      stat ||= s.needs.stat;
+      cmdlineCap = Math.max(cmdlineCap, s.needs.cmdlineCap);
+    }
+    const table = this.sources.size ? this.read({ stat, cmdlineCap }) : null;
+    let wait = this.pollMs;
+    for (const s of this.sources) {
+      if (table) s.take(now, table);
+      const due = s.dueMs;
+      if (due !== null) wait = Math.min(wait, Math.max(0, due - now));
+    }
+    return wait;
+  }
+
+  add(s: ProcessSource): void {
+    this.sources.add(s);
+    if (this.abort) return;
+    const abort = (this.abort = new AbortController());
+    void (async () => {
+      while (!abort.signal.aborted) {
+        let wait = this.pollMs;
+        try {
+          wait = this.pass();
+        } catch (err) {
+          // The loop never dies: the next pass converges.
+          this.log?.('track process pass failed', { error: String(err) });
+        }
+        await this.clock.sleep(wait, abort.signal);
+      }
+    })();
+  }
+
+  remove(s: ProcessSource): void {
+    this.sources.delete(s);
+    if (this.sources.size || !this.abort) return;
+    this.abort.abort();
+    this.abort = null;
+  }
+}
+
+/** The VRRP thread's scanner: every track_process of every instance shares its walk. */
+let shared: ProcessScanner | null = null;
+export function sharedProcessScanner(log?: (msg: string, fields: Record<string, unknown>) => void): ProcessScanner {
+  shared ??= new ProcessScanner(systemClock, PROCESS_POLL_MS, '/proc', log);
+  return shared;
+}
+
 export interface ProcessSourceOptions {
-  clock?: Clock;
-  pollMs?: number;
-  scan?: ScanOptions;
+  scanner?: ProcessScanner;
   log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 export class ProcessSource implements TrackSource {
   status: TrackStatus;
+  readonly needs: ProcNeeds;
   private readonly matcher: ProcessMatcher;
   private readonly quorum: ProcessQuorum;
-  private readonly clock: Clock;
-  private readonly scanOpts: ScanOptions;
-  private abort: AbortController | null = null;
-  private failing = false;
-  /** Scans that failed (a /proc that cannot be read): the status holds meanwhile. */
-  scanErrors = 0;
+  private readonly scanner: ProcessScanner;
 
   constructor(
     private readonly t: ProcessTrack,
     private readonly onChange: () => void,
     private readonly opts: ProcessSourceOptions = {},
   ) {
-    this.clock = opts.clock ?? systemClock;
+    this.scanner = opts.scanner ?? sharedProcessScanner(opts.log);
     this.matcher = new ProcessMatcher(t);
-    this.scanOpts = { ...opts.scan, wantParents: t.forkDelayMs > 0 };
-    this.quorum = new ProcessQuorum(t, this.scan() ?? new Map());
+    this.needs = needsOf(this.matcher, t.forkDelayMs > 0);
+    // keepalived counts the processes once at start and takes its status from that, without delay.
+    const table = this.scanner.read(this.needs);
+    this.quorum = new ProcessQuorum(t, table ? matchAll(this.matcher, table) : new Map());
     this.status = { kind: 'pass-fail', ok: this.quorum.up };
   }
 
-  /** Matching processes now, or null when /proc could not be read (said once per run of failures). */
-  private scan(): Found | null {
-    try {
-      const found = scanProcesses(this.matcher, this.scanOpts);
-      if (this.failing) this.opts.log?.('track process scan recovered', { process: this.t.name });
-      this.failing = false;
-      return found;
-    } catch (err) {
-      this.scanErrors++;
-      if (!this.failing) this.opts.log?.('track process scan failed; status held', { process: this.t.name, error: String(err) });
-      this.failing = true;
-      return null;
-    }
-  }
-
-  /** One pass: scan, apply the rules, report a change. Returns when the next pass is due. */
-  pass(): number {
-    const now = this.clock.nowMs();
-    const found = this.scan();
-    if (found) {
-      const before = this.quorum.up;
-      const up = this.quorum.observe(now, found);
-      if (up !== before) {
-        this.opts.log?.(`Quorum ${up ? 'gained' : 'lost'} for tracked process ${this.t.name}`, { process: this.t.name, count: found.size });
-        this.status = { kind: 'pass-fail', ok: up };
-        this.onChange();
-      }
-    }
-    const period = this.opts.pollMs ?? PROCESS_POLL_MS;
-    const due = this.quorum.dueMs;
-    return due === null ? period : Math.max(0, Math.min(period, due - now));
+  /** When a pending delay ends, if one is pending. */
+  get dueMs(): number | null {
+    return this.quorum.dueMs;
   }
 
   get count(): number {
     return this.quorum.count;
   }
 
+  /** Takes one pass's table (read for this source's needs or more). */
+  take(nowMs: number, table: ProcEntry[]): void {
+    const found = matchAll(this.matcher, table);
+    const before = this.quorum.up;
+    const up = this.quorum.observe(nowMs, found);
+    if (up === before) return;
+    this.opts.log?.(`Quorum ${up ? 'gained' : 'lost'} for tracked process ${this.t.name}`, { process: this.t.name, count: found.size });
+    this.status = { kind: 'pass-fail', ok: up };
+    this.onChange();
+  }
+
   start(): void {
-    if (this.abort) return;
-    const abort = (this.abort = new AbortController());
-    const loop = async () => {
-      while (!abort.signal.aborted) {
-        let waitMs = this.opts.pollMs ?? PROCESS_POLL_MS;
-        try {
-          waitMs = this.pass();
-        } catch (err) {
-          // Never let the loop die: the next pass converges.
-          this.opts.log?.('track process pass failed', { process: this.t.name, error: String(err) });
-        }
-        await this.clock.sleep(waitMs, abort.signal);
-      }
-    };
-    void loop();
+    this.scanner.add(this);
   }
 
   stop(): void {
-    this.abort?.abort();
-    this.abort = null;
+    this.scanner.remove(this);
   }
 }
