@@ -102,6 +102,34 @@ describe('vrrp_track_process', () => {
     expect(c.vrrpSyncGroups[0]!.trackProcess).toEqual([{ name: 'early' }]);
   });
 
+  it("a sync group's track_process reaches each member; one the instance tracks too takes the group's weight unless the instance's is 0", () => {
+    const c = ok(
+      readText(
+        [
+          'vrrp_track_process web {',
+          '    process nginx',
+          '    weight 7',
+          '}',
+          'vrrp_sync_group G {',
+          '    group {',
+          '        VI_1',
+          '        VI_2',
+          '        VI_3',
+          '    }',
+          '    track_process {',
+          '        web weight -5',
+          '    }',
+          '}',
+          instance('VI_1', 51, 'web weight 30 reverse'),
+          instance('VI_2', 52, 'web weight 0'),
+          instance('VI_3', 53),
+        ].join('\n'),
+      ),
+    );
+    const tracks = planVrrp(c).instances.map((i) => i.tracks.filter((t) => t.kind === 'process').map((t) => [t.weight, t.reverse]));
+    expect(tracks).toEqual([[[-5, true]], [[0, false]], [[-5, false]]]);
+  });
+
   it('refuses values out of keepalived’s ranges at the token, and no model is returned', () => {
     const res = readText(
       [

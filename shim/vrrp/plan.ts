@@ -168,14 +168,17 @@ export function planVrrp(config: Config): VrrpPlan {
       }
       tracks.push({ kind: 'file', name: t.name, target: f.file, weight: t.weight ?? f.weight, reverse: t.reverse ?? f.reverse });
     }
-    for (const t of [...vi.trackProcess, ...(sgTracks?.trackProcess ?? [])]) {
+    for (const [t, fromGroup] of [...vi.trackProcess.map((x) => [x, false] as const), ...(sgTracks?.trackProcess ?? []).map((x) => [x, true] as const)]) {
       const p = processes.get(t.name);
       if (!p) {
         problems.push(`${where}: track_process ${t.name} is not a vrrp_track_process`);
         continue;
       }
       const { weight, reverse, ...process } = p;
-      tracks.push({ kind: 'process', name: t.name, target: p.process, weight: t.weight ?? weight, reverse: t.reverse ?? reverse, process });
+      const mine = tracks.find((x) => x.kind === 'process' && x.name === t.name);
+      // keepalived: tracked by the instance and its sync group, it takes the group's weight unless the instance's is 0.
+      if (fromGroup && mine) mine.weight = mine.weight === 0 ? 0 : (t.weight ?? weight);
+      else tracks.push({ kind: 'process', name: t.name, target: p.process, weight: t.weight ?? weight, reverse: t.reverse ?? reverse, process });
     }
     // track_board names its instances inside vigil { }, so keepalived reads the same file unchanged.
     for (const tb of config.vigil.trackBoards) {
