@@ -25,13 +25,13 @@ export interface ProcessMatch {
 /** A matching process: its pid and its parent's (for telling a fork from a new program). */
 export type Found = Map<number, number>;
 
-/** One process as a pass read it: what the tracked processes of this pass need, no more. */
+/** One process as a pass reads it: what the tracked processes of the pass need, no more. */
 export interface ProcEntry {
   pid: number;
   /** From /proc/PID/stat, when read. */
   comm?: string;
   ppid: number;
-  /** The start of /proc/PID/cmdline, up to the read cap, when read. */
+  /** The start of /proc/PID/cmdline, up to the read cap, when read (a view valid while the entry is visited). */
   cmdline?: Buffer;
 }
 
@@ -138,10 +138,10 @@ export function needsOf(matcher: ProcessMatcher, wantParents: boolean): ProcNeed
  * of stat and one of cmdline, each only when some tracked process needs it,
  * so the cost grows with the number of processes and never with what a
  * process puts in its command line. Zombies (and processes being reaped) are
- * left out; a process that vanishes meanwhile is skipped.
+ * left out; a process that vanishes meanwhile is skipped. `visit` sees each
+ * process in turn; its cmdline is a view of one buffer, valid during the call.
  */
-export function readProcTable(needs: ProcNeeds, procDir = '/proc'): ProcEntry[] {
-  const out: ProcEntry[] = [];
+export function walkProcs(needs: ProcNeeds, visit: (e: ProcEntry) => void, procDir = '/proc'): void {
   const statBuf = Buffer.alloc(STAT_READ);
   const cmdBuf = Buffer.alloc(needs.cmdlineCap);
   for (const ent of readdirSync(procDir)) {
@@ -157,26 +157,21 @@ export function readProcTable(needs: ProcNeeds, procDir = '/proc'): ProcEntry[] 
     }
     if (needs.cmdlineCap > 0) {
       const cmd = readSmall(`${procDir}/${ent}/cmdline`, cmdBuf);
-      // A kernel thread or a zombie has an empty command line: it matches no full_command.
       if (!cmd) continue;
-      e.cmdline = Buffer.from(cmd);
+      e.cmdline = cmd;
     }
-    out.push(e);
+    visit(e);
   }
-  return out;
 }
 
-/** The processes of a pass that `matcher` matches. */
-export function matchAll(matcher: ProcessMatcher, table: ProcEntry[]): Found {
-  const found: Found = new Map();
-  for (const e of table) {
-    const ok = matcher.m.fullCommand ? e.cmdline !== undefined && e.cmdline.length > 0 && matcher.matchCmdline(e.cmdline) : e.comm !== undefined && matcher.matchComm(e.comm);
-    if (ok) found.set(e.pid, e.ppid);
-  }
-  return found;
+/** Whether one process of a pass matches; a kernel thread or a zombie has an empty command line and matches no full_command. */
+export function matches(matcher: ProcessMatcher, e: ProcEntry): boolean {
+  return matcher.m.fullCommand ? e.cmdline !== undefined && e.cmdline.length > 0 && matcher.matchCmdline(e.cmdline) : e.comm !== undefined && matcher.matchComm(e.comm);
 }
 
-/** One pass for one tracked process (tests, benchmarks); the shim shares a pass between them (ProcessScanner). */
+/** One pass for one tracked process (the first count of a source, tests, benchmarks); the shim shares its passes (ProcessScanner). */
 export function scanProcesses(matcher: ProcessMatcher, opts: ScanOptions = {}): Found {
-  return matchAll(matcher, readProcTable(needsOf(matcher, opts.wantParents === true), opts.procDir));
+  const found: Found = new Map();
+  walkProcs(needsOf(matcher, opts.wantParents === true), (e) => void (matches(matcher, e) && found.set(e.pid, e.ppid)), opts.procDir);
+  return found;
 }

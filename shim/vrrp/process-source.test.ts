@@ -4,7 +4,7 @@
  * kernel takes comm from the name the program was started by). Timing rules
  * run on a fake clock; each pass still scans the real /proc.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,5 +182,29 @@ describe('quorum and delays', () => {
     await seen(match(name), 1);
     await clock.advance(250);
     expect({ changed: changed.sort(), counts: [byComm.count, byCmdline.count] }).toEqual({ changed: ['cmdline', 'comm'], counts: [1, 1] });
+  });
+
+  it('a /proc that cannot be read holds the status, said once, and the next good pass converges', async () => {
+    const fake = join(dir, 'fake-proc');
+    const clock = new FakeClock();
+    const logs: string[] = [];
+    const scanner = new ProcessScanner(clock, POLL_MS, fake, (msg) => logs.push(msg));
+    const src = new ProcessSource(track('vglfake'), () => undefined, { scanner });
+    src.start();
+    onTestFinished(() => src.stop());
+    await clock.advance(3 * POLL_MS);
+    // The first count, then the passes at 0, 1, 2 and 3 poll periods: five failures, one line.
+    expect({ status: src.status, errors: scanner.scanErrors, logs }).toEqual({ status: up(false), errors: 5, logs: ['track process scan failed; tracked processes hold their status'] });
+    // The same layout as /proc: a comm holding ') ' ends at the last ')'; a stat without one, or a zombie, is skipped.
+    const proc = (pid: number, stat: string) => {
+      mkdirSync(join(fake, String(pid)), { recursive: true });
+      writeFileSync(join(fake, String(pid), 'stat'), stat);
+    };
+    proc(100, '100 (vglfake) S 1 100 100 0 -1');
+    proc(101, '101 (vgl) fake) S 1 101 101 0 -1');
+    proc(102, '102 (vglfake) Z 1 102 102 0 -1');
+    proc(103, '103 vglfake S 1');
+    await clock.advance(POLL_MS);
+    expect({ status: src.status, count: src.count, logs: logs.slice(1) }).toEqual({ status: up(true), count: 1, logs: ['track process scan recovered', 'Quorum gained for tracked process tp'] });
   });
 });

@@ -18,7 +18,7 @@
  */
 import type { VrrpTrackProcess } from '../../core/config/track-process.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
-import { matchAll, needsOf, ProcessMatcher, readProcTable, type Found, type ProcEntry, type ProcNeeds } from './process-match.ts';
+import { matches, needsOf, ProcessMatcher, scanProcesses, walkProcs, type Found, type ProcNeeds } from './process-match.ts';
 import type { TrackSource } from './track-sources.ts';
 import type { TrackStatus } from './tracking.ts';
 
@@ -115,34 +115,42 @@ export class ProcessScanner {
     private readonly log?: (msg: string, fields: Record<string, unknown>) => void,
   ) {}
 
-  /** One read of /proc for the given needs, or null when it failed (said once per run of failures). */
-  read(needs: ProcNeeds): ProcEntry[] | null {
+  /** Runs one /proc read; false when it failed (said once per run of failures). */
+  private guarded(read: () => void): boolean {
     try {
-      const table = readProcTable(needs, this.procDir);
+      read();
       if (this.failing) this.log?.('track process scan recovered', {});
       this.failing = false;
-      return table;
+      return true;
     } catch (err) {
       this.scanErrors++;
       if (!this.failing) this.log?.('track process scan failed; tracked processes hold their status', { error: String(err) });
       this.failing = true;
-      return null;
+      return false;
     }
+  }
+
+  /** The processes one matcher matches now (a source's first count), or null when /proc could not be read. */
+  scanFor(matcher: ProcessMatcher, wantParents: boolean): Found | null {
+    let found: Found = new Map();
+    return this.guarded(() => void (found = scanProcesses(matcher, { wantParents, procDir: this.procDir }))) ? found : null;
   }
 
   /** One pass for every source; returns the wait until the next. */
   pass(): number {
     const now = this.clock.nowMs();
-    let stat = false;
-    let cmdlineCap = 0;
+    const needs: ProcNeeds = { stat: false, cmdlineCap: 0 };
+    const found = new Map<ProcessSource, Found>();
     for (const s of this.sources) {
-      stat ||= s.needs.stat;
-      cmdlineCap = Math.max(cmdlineCap, s.needs.cmdlineCap);
+      needs.stat ||= s.needs.stat;
+      needs.cmdlineCap = Math.max(needs.cmdlineCap, s.needs.cmdlineCap);
+      found.set(s, new Map());
     }
-    const table = this.sources.size ? this.read({ stat, cmdlineCap }) : null;
+    const list = [...found];
+    const ok = list.length > 0 && this.guarded(() => walkProcs(needs, (e) => { for (const [s, f] of list) if (matches(s.matcher, e)) f.set(e.pid, e.ppid); }, this.procDir));
     let wait = this.pollMs;
-    for (const s of this.sources) {
-      if (table) s.take(now, table);
+    for (const [s, f] of list) {
+      if (ok) s.take(now, f);
       const due = s.dueMs;
       if (due !== null) wait = Math.min(wait, Math.max(0, due - now));
     }
@@ -190,7 +198,7 @@ export interface ProcessSourceOptions {
 export class ProcessSource implements TrackSource {
   status: TrackStatus;
   readonly needs: ProcNeeds;
-  private readonly matcher: ProcessMatcher;
+  readonly matcher: ProcessMatcher;
   private readonly quorum: ProcessQuorum;
   private readonly scanner: ProcessScanner;
 
@@ -203,8 +211,7 @@ export class ProcessSource implements TrackSource {
     this.matcher = new ProcessMatcher(t);
     this.needs = needsOf(this.matcher, t.forkDelayMs > 0);
     // keepalived counts the processes once at start and takes its status from that, without delay.
-    const table = this.scanner.read(this.needs);
-    this.quorum = new ProcessQuorum(t, table ? matchAll(this.matcher, table) : new Map());
+    this.quorum = new ProcessQuorum(t, this.scanner.scanFor(this.matcher, t.forkDelayMs > 0) ?? new Map());
     this.status = { kind: 'pass-fail', ok: this.quorum.up };
   }
 
@@ -217,9 +224,8 @@ export class ProcessSource implements TrackSource {
     return this.quorum.count;
   }
 
-  /** Takes one pass's table (read for this source's needs or more). */
-  take(nowMs: number, table: ProcEntry[]): void {
-    const found = matchAll(this.matcher, table);
+  /** Takes the processes one pass found for this source. */
+  take(nowMs: number, found: Found): void {
     const before = this.quorum.up;
     const up = this.quorum.observe(nowMs, found);
     if (up === before) return;
