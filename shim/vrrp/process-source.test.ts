@@ -189,7 +189,7 @@ describe('quorum and delays', () => {
     const clock = new FakeClock();
     const logs: string[] = [];
     const scanner = new ProcessScanner(clock, POLL_MS, fake, (msg) => logs.push(msg));
-    const src = new ProcessSource(track('vglfake'), () => undefined, { scanner });
+    const src = new ProcessSource(track('vglfake'), () => undefined, { scanner, log: (msg) => logs.push(msg) });
     src.start();
     onTestFinished(() => src.stop());
     await clock.advance(3 * POLL_MS);
