@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { matches, ProcessMatcher, walkProcs, type ProcNeeds } from '../shim/vrrp/process-match.ts';
@@ -52,6 +52,7 @@ export async function run(): Promise<BenchSection> {
   symlinkSync(spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim(), program);
   const kids: ChildProcess[] = [];
   const rows: (string | number)[][] = [];
+  const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
     for (const extra of EXTRA) {
       while (kids.length < extra) kids.push(spawn(program, ['1000', '7'], { stdio: 'ignore' }));
@@ -82,6 +83,7 @@ export async function run(): Promise<BenchSection> {
     markdown: [
       `One pass of the shim's scanner ${PASSES} times per row (median, p99): one /proc walk reading what the thread's tracked processes need, shared by all of them. "processes" counts the machine's own plus idle \`sleep\`s started for the run. CPU share is the median pass over the ${PROCESS_POLL_MS} ms poll.`,
       'Peer, same run: `pgrep -c` (procps, the same /proc walk) timed as a whole process, and `true` for what starting a process costs alone.',
+      `Load average at start: ${loadAtStart}; at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${availableParallelism()} CPUs). Every /proc read is a syscall, so the figures scale with the machine's syscall cost and load; the ratio to pgrep is the steadier figure.`,
       '',
       table(['processes', 'match by', 'pass ms (median)', 'p99 ms', 'µs per process', 'CPU share at poll', 'pgrep -c ms', 'true ms'], rows),
     ].join('\n'),
