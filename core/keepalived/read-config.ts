@@ -174,7 +174,7 @@ class Interpreter {
         break;
       case 'vrrp_track_process': {
         const tp = readTrackProcess(r, s);
-        if (tp) this.processes.define(tp.name, seq, s.keyword.pos);
+        if (tp) this.processes.define(tp.name, seq, s.keyword.pos, r);
         add('vrrpTrackProcesses', tp, s);
         break;
       }

@@ -108,8 +108,11 @@ export class TrackProcessNames {
   private readonly defined = new Map<string, { seq: number; pos: Pos }>();
   private readonly refs: Reference[] = [];
 
-  define(name: string, seq: number, pos: Pos): void {
-    if (!this.defined.has(name)) this.defined.set(name, { seq, pos });
+  /** keepalived keeps every definition and finds the first by name, silently: Vigil says so in a note. */
+  define(name: string, seq: number, pos: Pos, r: Reader): void {
+    const first = this.defined.get(name);
+    if (!first) return void this.defined.set(name, { seq, pos });
+    r.diags.note(pos, `vrrp_track_process ${name} is defined again (first at line ${first.pos.line}); keepalived and Vigil track the first one only`);
   }
 
   /** Notes the track_process block of `s` (a vrrp_instance or vrrp_sync_group) read into `list`. */

@@ -130,6 +130,12 @@ describe('vrrp_track_process', () => {
     expect(tracks).toEqual([[[-5, true]], [[0, false]], [[-5, false]]]);
   });
 
+  it('a name defined twice: keepalived tracks the first, silently; Vigil does the same and says so in a note', () => {
+    const res = readText(['vrrp_track_process tp {', '    process sleep', '}', 'vrrp_track_process tp {', '    process nginx', '}', instance('VI_1', 51, 'tp')].join('\n'));
+    expect(res.lines).toEqual(['keepalived.conf:4:1: note: vrrp_track_process tp is defined again (first at line 1); keepalived and Vigil track the first one only']);
+    expect(planVrrp(ok(res)).instances[0]!.tracks.filter((t) => t.kind === 'process').map((t) => t.target)).toEqual(['sleep']);
+  });
+
   it('refuses values out of keepalived’s ranges at the token, and no model is returned', () => {
     const res = readText(
       [

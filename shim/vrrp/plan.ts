@@ -103,7 +103,8 @@ export function planVrrp(config: Config): VrrpPlan {
   for (const sg of config.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m, sg.name);
   const scripts = new Map(config.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(config.vrrpTrackFiles.map((f) => [f.name, f]));
-  const processes = new Map(config.vrrpTrackProcesses.map((p) => [p.name, p]));
+  // keepalived finds a vrrp_track_process by name in file order: the first of a name counts.
+  const processes = new Map(config.vrrpTrackProcesses.toReversed().map((p) => [p.name, p]));
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
