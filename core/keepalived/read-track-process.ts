@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { TrackWeight } from '../config/vrrp.ts';
 import { PROCESS_DELAY_MAX_MS, PROCESS_QUORUM_MAX, type VrrpTrackProcess } from '../config/track-process.ts';
-import type { Pos } from './diagnostics.ts';
+import type { Config } from '../config/model.ts';
+import type { Diagnostics, Pos } from './diagnostics.ts';
 import { endOf, type HandlerTable, type Reader } from './reader.ts';
 import type { Statement } from './tree.ts';
 
@@ -144,4 +145,20 @@ export class TrackProcessNames {
       ref.list.splice(0, ref.list.length, ...kept);
     }
   }
+}
+
+/**
+ * keepalived sets a sync group's weighted track_process to weight 0 (FAULT
+ * while down) when a member is an address owner (priority 255), saying so;
+ * the shim's plan does the same (shim/vrrp/plan.ts).
+ */
+export function syncGroupOwnerWeights(c: Config, at: (coll: string, i: number) => Pos, diags: Diagnostics): void {
+  const owners = new Set(c.vrrpInstances.filter((v) => v.priority === 255).map((v) => v.name));
+  const weightOf = new Map(c.vrrpTrackProcesses.toReversed().map((p) => [p.name, p.weight]));
+  c.vrrpSyncGroups.forEach((g, i) => {
+    if (!g.group.some((m) => owners.has(m))) return;
+    for (const t of g.trackProcess) {
+      if ((t.weight ?? weightOf.get(t.name) ?? 0) !== 0) diags.warn(at('vrrpSyncGroups', i), `(${g.name}) Cannot have weighted track process '${t.name}' with member having priority 255 - setting weight 0`);
+    }
+  });
 }

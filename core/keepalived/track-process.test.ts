@@ -130,6 +130,30 @@ describe('vrrp_track_process', () => {
     expect(tracks).toEqual([[[-5, true]], [[0, false]], [[-5, false]]]);
   });
 
+  it("a sync group with an address owner unweights its tracker, in keepalived's words", () => {
+    const res = readText(
+      [
+        'vrrp_track_process tp {',
+        '    process sleep',
+        '    weight 10',
+        '}',
+        'vrrp_sync_group G {',
+        '    group {',
+        '        VI_1',
+        '        VI_2',
+        '    }',
+        '    track_process {',
+        '        tp',
+        '    }',
+        '}',
+        instance('VI_1', 51, 'tp weight 20').replace('priority 100', 'priority 255'),
+        instance('VI_2', 52),
+      ].join('\n'),
+    );
+    expect(res.lines).toEqual(["keepalived.conf:5:1: warning: (G) Cannot have weighted track process 'tp' with member having priority 255 - setting weight 0"]);
+    expect(planVrrp(ok(res)).instances.map((i) => i.tracks.filter((t) => t.kind === 'process').map((t) => t.weight))).toEqual([[0], [0]]);
+  });
+
   it('a name defined twice: keepalived tracks the first, silently; Vigil does the same and says so in a note', () => {
     const res = readText(['vrrp_track_process tp {', '    process sleep', '}', 'vrrp_track_process tp {', '    process nginx', '}', instance('VI_1', 51, 'tp')].join('\n'));
     expect(res.lines).toEqual(['keepalived.conf:4:1: note: vrrp_track_process tp is defined again (first at line 1); keepalived and Vigil track the first one only']);

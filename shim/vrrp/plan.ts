@@ -106,6 +106,8 @@ export function planVrrp(config: Config): VrrpPlan {
   // keepalived finds a vrrp_track_process by name in file order: the first of a name counts.
   const processes = new Map(config.vrrpTrackProcesses.toReversed().map((p) => [p.name, p]));
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
+  const owners = new Set(config.vrrpInstances.filter((v) => v.priority === 255).map((v) => v.name));
+  const ownerGroups = new Set(config.vrrpSyncGroups.filter((sg) => sg.group.some((m) => owners.has(m))).map((sg) => sg.name));
 
   const instances: InstancePlan[] = [];
   for (const vi of config.vrrpInstances) {
@@ -176,10 +178,12 @@ export function planVrrp(config: Config): VrrpPlan {
         continue;
       }
       const { weight, reverse, ...process } = p;
-      const mine = tracks.find((x) => x.kind === 'process' && x.name === t.name);
+      // keepalived: a sync group's weighted tracker is unweighted when a member owns its addresses.
+      const w = fromGroup && sg && ownerGroups.has(sg) ? 0 : (t.weight ?? weight);
       // keepalived: tracked by the instance and its sync group, it takes the group's weight unless the instance's is 0.
-      if (fromGroup && mine) mine.weight = mine.weight === 0 ? 0 : (t.weight ?? weight);
-      else tracks.push({ kind: 'process', name: t.name, target: p.process, weight: t.weight ?? weight, reverse: t.reverse ?? reverse, process });
+      const mine = fromGroup ? tracks.find((x) => x.kind === 'process' && x.name === t.name) : undefined;
+      if (mine) mine.weight = mine.weight === 0 ? 0 : w;
+      else tracks.push({ kind: 'process', name: t.name, target: p.process, weight: w, reverse: t.reverse ?? reverse, process });
     }
     // track_board names its instances inside vigil { }, so keepalived reads the same file unchanged.
     for (const tb of config.vigil.trackBoards) {
