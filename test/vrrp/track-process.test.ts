@@ -79,4 +79,29 @@ describe.skipIf(!!skip)(skipTitle('track_process moves the address between a shi
     watch.stop();
     expect(watch.lastingDoubles(), `two holders: ${why(pShim, pKa)}`).toEqual([]);
   });
+
+  it('a weighted tracker moves the priority, not to FAULT: the process gone lowers the shim below keepalived, back raises it', async () => {
+    const name = `vgl${process.pid}nw`;
+    const program = join(lab.dir, name);
+    symlinkSync(execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim(), program);
+    const conf = { version: 3 as const, advertInt: '1', vip: `${vip}/24` };
+    // Weight -150 while no process runs: 200 - 150 = 50, below keepalived's 100.
+    const shimConf = [`vrrp_track_process tp {`, `  process ${name}`, '  weight -150', '}', ''].join('\n') + keepalivedConf('tpw', [{ ...conf, priority: 200, extra: ['track_process {', '  tp', '}'] }]);
+    const pShim = lab.shim(shimHost, 'tpw', lab.write('tpw.conf', shimConf), ['--config-id', 'tpw']);
+    const pKa = lab.keepalived(kaHost, 'tpkw', lab.write('tpkw.conf', keepalivedConf('tpkw', [{ ...conf, priority: 100 }])));
+    running.push(pShim, pKa);
+    // Watched for the failure messages; "never two holders" is the first test's and keepalived-interop's.
+    watch = new HolderWatch(lab, vip, 40).start();
+    await holderIs(lab, vip, kaHost, DEADLINE_MS, () => why(pShim, pKa));
+    await eventually('the shim to be BACKUP at priority 50', async () => {
+      const i = (await lab.freshStatus(pShim)).instances[0];
+      return i?.state === 'BACKUP' && i.priority === 50;
+    }, { timeoutMs: DEADLINE_MS, detail: () => why(pShim) });
+    const tracked = spawnDaemon(program, ['1000']);
+    await holderIs(lab, vip, shimHost, DEADLINE_MS, () => why(pShim, pKa));
+    await tracked.stop('SIGKILL');
+    await holderIs(lab, vip, kaHost, DEADLINE_MS, () => why(pShim, pKa));
+    // BACKUP at priority 50, not FAULT: a weighted tracker only moves the priority.
+    expect((await lab.freshStatus(pShim)).instances[0], why(pShim)).toMatchObject({ state: 'BACKUP', priority: 50 });
+  });
 });
