@@ -208,3 +208,19 @@ describe('quorum and delays', () => {
     expect({ status: src.status, count: src.count, logs: logs.slice(1) }).toEqual({ status: up(true), count: 1, logs: ['track process scan recovered', 'Quorum gained for tracked process tp'] });
   });
 });
+
+describe('ProcessQuorum: the delays over a sequence of passes', () => {
+  it('fork and exec gains, losses, and a pending change undone or overtaken', () => {
+    const q = new ProcessQuorum(track('x', { quorum: 1, quorumMax: 2, forkDelayMs: 1000, terminateDelayMs: 500 }), new Map([[1, 0]]));
+    const pass = (nowMs: number, ...procs: [pid: number, ppid: number][]) => q.observe(nowMs, new Map(procs));
+    expect(pass(0, [1, 0], [2, 1])).toBe(true); // 2: still within [1, 2]
+    expect(pass(10, [1, 0], [2, 1], [3, 1])).toBe(true); // 3 by a fork: waits fork_delay
+    expect(q.dueMs).toBe(1010);
+    expect(pass(500, [1, 0], [2, 1])).toBe(true); // back within before the delay: never reported
+    expect(q.dueMs).toBe(null);
+    expect(pass(600, [1, 0], [2, 1], [4, 999])).toBe(false); // 3 by a program started afresh: at once
+    expect(pass(700, [1, 0], [2, 1])).toBe(false); // 2 by an exit: waits terminate_delay
+    expect(pass(1199, [1, 0], [2, 1])).toBe(false);
+    expect(pass(1200, [1, 0], [2, 1])).toBe(true);
+  });
+});

@@ -24,8 +24,10 @@ import type { TrackStatus } from './tracking.ts';
 
 /**
  * keepalived is told at once; half a second is within one VRRP advert at
- * keepalived's default advert_int, and keeps a pass over a thousand processes
- * to a few per cent of a core even where syscalls are slow (bench/results.md).
+ * keepalived's default advert_int. A pass costs time in proportion to the
+ * processes on the host: on the benchmark's loaded two-CPU VM, where every
+ * syscall is slow, under 2 % of a core for a hundred processes and about a
+ * tenth for a thousand (bench/results.md).
  */
 export const PROCESS_POLL_MS = 500;
 
