@@ -3,6 +3,7 @@ export * from './primitives.ts';
 export * from './checks.ts';
 export * from './lvs.ts';
 export * from './vrrp.ts';
+export * from './track-process.ts';
 export * from './global.ts';
 export * from './vigil.ts';
 export * from './model.ts';

@@ -3,6 +3,7 @@ import { GlobalDefs } from './global.ts';
 import { SslContext, VirtualServer, VirtualServerGroup } from './lvs.ts';
 import { IpRouteLine, OtherBlock, VirtualAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackFile } from './vrrp.ts';
 import { VigilSection } from './vigil.ts';
+import { VrrpTrackProcess } from './track-process.ts';
 
 /** The Vigil JSON form: everything a keepalived.conf says, plus Vigil's own section. */
 export const Config = z.strictObject({
@@ -15,9 +16,10 @@ export const Config = z.strictObject({
   virtualServers: z.array(VirtualServer).default([]),
   vrrpScripts: z.array(VrrpScript).default([]),
   vrrpTrackFiles: z.array(VrrpTrackFile).default([]),
+  vrrpTrackProcesses: z.array(VrrpTrackProcess).default([]),
   vrrpSyncGroups: z.array(VrrpSyncGroup).default([]),
   vrrpInstances: z.array(VrrpInstance).default([]),
-  /** Other top-level blocks keepalived knows and Vigil carries through (bfd_instance, vrrp_track_process...). */
+  /** Other top-level blocks keepalived knows and Vigil carries through (bfd_instance, garp_group...). */
   otherBlocks: z.array(OtherBlock).default([]),
   vigil: VigilSection.default(VigilSection.parse({})),
 });

@@ -13,6 +13,10 @@ global_defs {
 vrrp_script chk_haproxy {
     script "/usr/local/bin/check --password hunter2"
 }
+vrrp_track_process tp_app {
+    process /opt/app/bin/server --secret-key k3y
+    param_match partial
+}
 vrrp_instance VI_1 {
     interface eth0
     virtual_router_id 51
@@ -50,7 +54,7 @@ describe('the config a viewer reads', () => {
   it('keeps no script command line, password or carried-through keyword, and still parses as a Config', () => {
     const full = model();
     const seen = JSON.stringify(redactForViewer(full));
-    for (const secret of ['hunter2', 's3cr3tpw', 'abc123', 'qqq', 'pw123', '/usr/bin/check-app', '/etc/keepalived/master.sh']) expect(seen, secret).not.toContain(secret);
+    for (const secret of ['hunter2', 's3cr3tpw', 'abc123', 'qqq', 'pw123', '/usr/bin/check-app', '/etc/keepalived/master.sh', 'k3y', '/opt/app/bin/server']) expect(seen, secret).not.toContain(secret);
     expect(seen).toContain(REDACTED);
     expect(Config.parse(JSON.parse(seen))).toBeDefined();
   });

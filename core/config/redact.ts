@@ -18,9 +18,15 @@ function isScript(v: Record<string, unknown>): boolean {
   return typeof v.command === 'string' && Object.keys(v).every((k) => k === 'command' || k === 'user' || k === 'group');
 }
 
+/** A vrrp_track_process (core/config/track-process.ts): its `process` and `params` are a command line. */
+function isTrackProcess(v: Record<string, unknown>): boolean {
+  return typeof v.process === 'string' && Array.isArray(v.params);
+}
+
 /**
  * The config as a `viewer` token may read it. Secret: every command line
- * (MISC_CHECK paths, notify and track scripts, quorum_up/down: arguments
+ * (MISC_CHECK paths, notify and track scripts, quorum_up/down, tracked
+ * processes' paths and parameters: arguments
  * often carry credentials, and the paths map the director's file system),
  * with its user and group; passwords and secrets; and the keywords Vigil
  * carries through unread. Everything else (addresses, checks, timing,
@@ -35,8 +41,10 @@ export function redactForViewer(config: Config): Config {
 function walk(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(walk);
   if (v === null || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  if (isScript(o)) return { command: REDACTED };
+  const raw = v as Record<string, unknown>;
+  if (isScript(raw)) return { command: REDACTED };
+  // A tracked process keeps its shape (how many parameters) and its rules, not its command line.
+  const o = isTrackProcess(raw) ? { ...raw, process: REDACTED, params: (raw.params as unknown[]).map(() => REDACTED) } : raw;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) {
     if (SECRET_KEYS.has(k) && x !== undefined) out[k] = REDACTED;

@@ -108,6 +108,7 @@ export const VrrpSyncGroup = z.strictObject({
   trackInterface: z.array(TrackWeight).default([]),
   trackScript: z.array(TrackWeight).default([]),
   trackFile: z.array(TrackWeight).default([]),
+  trackProcess: z.array(TrackWeight).default([]),
   passthrough: Passthrough.default([]),
 });
 export type VrrpSyncGroup = z.infer<typeof VrrpSyncGroup>;
@@ -137,7 +138,7 @@ export const VrrpTrackFile = z.strictObject({
 });
 export type VrrpTrackFile = z.infer<typeof VrrpTrackFile>;
 
-/** Blocks Vigil carries but does not act on (vrrp_track_process, garp_group, linkbeat_interfaces...). */
+/** Blocks Vigil carries but does not act on (garp_group, linkbeat_interfaces...). */
 export const OtherBlock = z.strictObject({
   keyword: z.string(),
   args: z.array(z.string()),

@@ -3,6 +3,7 @@ import { quorumShortfalls, type PlanOptions } from '../vote/quorum-plan.ts';
 import { boardTrackProblems } from '../vote/board-target.ts';
 import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
 import { trackBoardOrigins } from './read-track-board.ts';
+import { syncGroupOwnerWeights } from './read-track-process.ts';
 
 /** The Origins key under which a virtual server's real_server lines are kept, in order. */
 export const realServerOrigins = (vsIndex: number) => `virtualServers.${vsIndex}.realServers`;
@@ -43,6 +44,7 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
   scriptSecurity(c, at, diags);
+  syncGroupOwnerWeights(c, at, diags);
   c.virtualServers.forEach((vs, i) => {
     for (const rs of vs.realServers) {
       for (const chk of rs.checks) {

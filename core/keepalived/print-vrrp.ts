@@ -1,6 +1,7 @@
 import type { Config } from '../config/model.ts';
 import type { TrackWeight, VrrpInstance } from '../config/vrrp.ts';
 import { printAddress } from './print-global.ts';
+import { printTrackProcesses } from './print-track-process.ts';
 import { q, seconds, words, type Writer } from './print-writer.ts';
 
 function tracks(w: Writer, keyword: string, list: TrackWeight[]): void {
@@ -40,6 +41,7 @@ export function printVrrp(w: Writer, c: Config): void {
       if (f.initFile) w.line(words('init_file', String(f.initFile.value), f.initFile.overwrite ? 'overwrite' : ''));
     });
   }
+  printTrackProcesses(w, c.vrrpTrackProcesses);
   for (const g of c.vrrpSyncGroups) {
     w.block(`vrrp_sync_group ${q(g.name)}`, () => {
       w.block('group', () => g.group.forEach((m) => w.line(q(m))));
@@ -49,6 +51,7 @@ export function printVrrp(w: Writer, c: Config): void {
       tracks(w, 'track_interface', g.trackInterface);
       tracks(w, 'track_script', g.trackScript);
       tracks(w, 'track_file', g.trackFile);
+      tracks(w, 'track_process', g.trackProcess);
       w.passthrough(g.passthrough);
     });
   }

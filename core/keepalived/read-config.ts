@@ -7,6 +7,7 @@ import { readGlobalDefs, ROOT_GLOBAL_WORDS } from './read-global.ts';
 import { readSsl, readVirtualServer, readVirtualServerGroup } from './read-lvs.ts';
 import { readVigil } from './read-vigil.ts';
 import { readSyncGroup, readTrackFile, readVrrpInstance, readVrrpScript } from './read-vrrp.ts';
+import { readTrackProcess, TrackProcessNames } from './read-track-process.ts';
 import { Reader, SHIM_UNIMPLEMENTED, statementLines, type KeywordUse } from './reader.ts';
 import { TreeBuilder, type Statement } from './tree.ts';
 import { crossCheck, realServerOrigins } from './cross-check.ts';
@@ -27,7 +28,7 @@ export type ReadResult =
   | { ok: false; diagnostics: Diagnostic[] };
 
 /** Top-level blocks keepalived knows that Vigil carries through unchanged. */
-const OTHER_BLOCKS = new Set(['track_group', 'garp_group', 'linkbeat_interfaces', 'vrrp_track_process', 'bfd_instance', 'interface_up_down_delays']);
+const OTHER_BLOCKS = new Set(['track_group', 'garp_group', 'linkbeat_interfaces', 'bfd_instance', 'interface_up_down_delays']);
 
 type Raw = Record<string, unknown> & {
   globalDefs: Record<string, unknown>;
@@ -86,6 +87,7 @@ class Interpreter {
     virtualServers: [],
     vrrpScripts: [],
     vrrpTrackFiles: [],
+    vrrpTrackProcesses: [],
     vrrpSyncGroups: [],
     vrrpInstances: [],
     otherBlocks: [],
@@ -100,7 +102,10 @@ class Interpreter {
   readonly uses: KeywordUse[] = [];
   private r = new Reader(this.segments[0]!, this.uses);
   private readonly instanceNames = new Set<string>();
-  private readonly syncGroups: { s: Statement; r: Reader }[] = [];
+  private readonly syncGroups: { s: Statement; r: Reader; seq: number }[] = [];
+  /** Top-level statements read so far: file order, for names keepalived resolves as it reads. */
+  private seq = 0;
+  private readonly processes = new TrackProcessNames();
   private readonly scriptsSoFar = new Set<string>();
   private syncdInterface: string | undefined;
   /** Where global lvs_sync_daemon names its instance, checked once every instance is known. */
@@ -127,6 +132,7 @@ class Interpreter {
     const { r, raw, origins } = this;
     const add = (coll: string, item: unknown, at: Statement) => this.add(coll, item, at);
     const k = s.keyword.text;
+    const seq = ++this.seq;
     switch (k) {
       case 'global_defs': {
         const hadSyncd = !!raw.globalDefs.lvsSyncDaemon;
@@ -171,11 +177,17 @@ class Interpreter {
       case 'vrrp_track_file':
         add('vrrpTrackFiles', readTrackFile(r, s), s);
         break;
+      case 'vrrp_track_process': {
+        const tp = readTrackProcess(r, s);
+        if (tp) this.processes.define(tp.name, seq, s.keyword.pos, r);
+        add('vrrpTrackProcesses', tp, s);
+        break;
+      }
       case 'vrrp_sync_group': {
         const own = new Diagnostics();
         const next = new Diagnostics();
         this.segments.push(own, next);
-        this.syncGroups.push({ s, r: new Reader(own, this.uses) });
+        this.syncGroups.push({ s, r: new Reader(own, this.uses), seq });
         this.r = new Reader(next, this.uses);
         break;
       }
@@ -186,6 +198,7 @@ class Interpreter {
         add('vrrpInstances', vi, s);
         // keepalived resolves track_script while reading: a vrrp_script defined further down is not found.
         this.firstSyncdInterface(vi, s, r);
+        if (vi) this.processes.refer(vi.name, s, vi.trackProcess, seq, r);
         for (const t of vi?.trackScript ?? []) if (!this.scriptsSoFar.has(t.name)) this.unresolved.push({ vi: vi!, name: t.name, pos: trackScriptPos(s, t.name), r });
         break;
       }
@@ -240,7 +253,12 @@ class Interpreter {
 
   /** Reads the sync groups, now that every instance name is known. */
   finish(): { raw: Raw; origins: Origins } {
-    for (const { s, r } of this.syncGroups) this.add('vrrpSyncGroups', readSyncGroup(r, s, this.instanceNames), s);
+    for (const { s, r, seq } of this.syncGroups) {
+      const g = readSyncGroup(r, s, this.instanceNames);
+      if (g) this.processes.refer(g.name, s, g.trackProcess, seq, r);
+      this.add('vrrpSyncGroups', g, s);
+    }
+    this.processes.resolve();
     // keepalived -t is silent here; its VRRP process says this at start and runs no sync daemon.
     const si = this.syncdInstance;
     if (si && this.raw.globalDefs.lvsSyncDaemon && !this.instanceNames.has(si.name)) si.r.diags.note(si.pos, `Unable to find vrrp instance ${si.name} for lvs_syncd - clearing lvs_syncd config (keepalived says so at start, and runs no sync daemon)`);

@@ -165,9 +165,10 @@ export function readVrrpInstance(r: Reader, s: Statement): ViIn | undefined {
 
 const syncGroup: HandlerTable<SgIn> = {
   ...(notify as HandlerTable<SgIn>),
-  ...passthrough(['track_process', 'track_bfd', 'sync_group_tracking_weight', 'notify_priority_changes']),
+  ...passthrough(['track_bfd', 'sync_group_tracking_weight', 'notify_priority_changes']),
   group: (r, s, t) => void (t.group = r.requireBlock(s).map((e) => e.keyword.text)),
   global_tracking: (r, s, t) => void (t.globalTracking = r.flag(s)),
+  track_process: (r, s, t) => void (t.trackProcess = trackList(r, s, 254)),
 };
 
 export function readSyncGroup(r: Reader, s: Statement, knownInstanceNames: Set<string>): SgIn | undefined {

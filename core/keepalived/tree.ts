@@ -8,6 +8,8 @@ export interface Statement {
   block?: Statement[];
   /** Where the block's `{` stood, for messages about the block as a whole. */
   blockPos?: Pos;
+  /** Where its `}` stood: keepalived reports what a block lacks there. */
+  blockEnd?: Pos;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface Statement {
 export class TreeBuilder {
   readonly root: Statement[] = [];
   private list: Statement[] = this.root;
-  private readonly stack: { list: Statement[]; open: Pos }[] = [];
+  private readonly stack: { list: Statement[]; open: Pos; owner?: Statement }[] = [];
   private readonly onQuote: (pos: Pos) => void;
 
   /**
@@ -40,7 +42,8 @@ export class TreeBuilder {
     for (const tok of tokens) {
       if (!tok.quoted && tok.text === '{') {
         const owner = cur ?? this.list[this.list.length - 1];
-        this.stack.push({ list: this.list, open: tok.pos });
+        const entry: { list: Statement[]; open: Pos; owner?: Statement } = { list: this.list, open: tok.pos };
+        this.stack.push(entry);
         if (!owner || owner.block) {
           this.diags.error(tok.pos, "'{' without a keyword before it");
           // Still track it, so the matching '}' does not close an outer block.
@@ -48,6 +51,7 @@ export class TreeBuilder {
         } else {
           owner.block = [];
           owner.blockPos = tok.pos;
+          entry.owner = owner;
           this.list = owner.block;
         }
         cur = undefined;
@@ -56,7 +60,10 @@ export class TreeBuilder {
       if (!tok.quoted && tok.text === '}') {
         const top = this.stack.pop();
         if (!top) this.diags.error(tok.pos, "unbalanced '}': no block is open here");
-        else this.list = top.list;
+        else {
+          this.list = top.list;
+          if (top.owner) top.owner.blockEnd = tok.pos;
+        }
         cur = undefined;
         continue;
       }

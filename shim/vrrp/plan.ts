@@ -12,13 +12,14 @@ import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 import { planSyncd, type SyncdPlan } from './syncd.ts';
 import { ipRoutesByInstance, type IpRoutes } from './route-plan.ts';
+import type { ProcessTrack } from './process-source.ts';
 
 export interface TrackSpec {
-  kind: 'interface' | 'script' | 'file' | 'board';
+  kind: 'interface' | 'script' | 'file' | 'board' | 'process';
   name: string;
   weight: number;
   reverse: boolean;
-  /** interface: the interface; file: the path; script: the command; board: the track_board's name. */
+  /** interface: the interface; file: the path; script: the command; board: the track_board's name; process: the process name. */
   target: string;
   intervalMs?: number;
   timeoutMs?: number;
@@ -27,6 +28,8 @@ export interface TrackSpec {
   initFail?: boolean;
   user?: string;
   group?: string;
+  /** process: the vrrp_track_process. */
+  process?: ProcessTrack;
 }
 
 export interface NotifyScripts {
@@ -123,7 +126,11 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
   for (const sg of config.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m, sg.name);
   const scripts = new Map(config.vrrpScripts.map((s) => [s.name, s]));
   const files = new Map(config.vrrpTrackFiles.map((f) => [f.name, f]));
+  // keepalived finds a vrrp_track_process by name in file order: the first of a name counts.
+  const processes = new Map(config.vrrpTrackProcesses.toReversed().map((p) => [p.name, p]));
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
+  const owners = new Set(config.vrrpInstances.filter((v) => v.priority === 255).map((v) => v.name));
+  const ownerGroups = new Set(config.vrrpSyncGroups.filter((sg) => sg.group.some((m) => owners.has(m))).map((sg) => sg.name));
 
   const instances: InstancePlan[] = [];
   const ipRoutes = ipRoutesByInstance(config.vrrpInstances, { routes: config.staticRoutes, rules: config.staticRules });
@@ -200,6 +207,20 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
         continue;
       }
       tracks.push({ kind: 'file', name: t.name, target: f.file, weight: t.weight ?? f.weight, reverse: t.reverse ?? f.reverse });
+    }
+    for (const [t, fromGroup] of [...vi.trackProcess.map((x) => [x, false] as const), ...(sgTracks?.trackProcess ?? []).map((x) => [x, true] as const)]) {
+      const p = processes.get(t.name);
+      if (!p) {
+        problems.push(`${where}: track_process ${t.name} is not a vrrp_track_process`);
+        continue;
+      }
+      const { weight, reverse, ...process } = p;
+      // keepalived: a sync group's weighted tracker is unweighted when a member owns its addresses.
+      const w = fromGroup && sg && ownerGroups.has(sg) ? 0 : (t.weight ?? weight);
+      // keepalived: tracked by the instance and its sync group, it takes the group's weight unless the instance's is 0.
+      const mine = fromGroup ? tracks.find((x) => x.kind === 'process' && x.name === t.name) : undefined;
+      if (mine) mine.weight = mine.weight === 0 ? 0 : w;
+      else tracks.push({ kind: 'process', name: t.name, target: p.process, weight: w, reverse: t.reverse ?? reverse, process });
     }
     // track_board names its instances inside vigil { }, so keepalived reads the same file unchanged.
     for (const tb of config.vigil.trackBoards) {

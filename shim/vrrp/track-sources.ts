@@ -1,13 +1,15 @@
 /**
  * Where tracked objects get their status: interface state from /sys (the
  * namespace's own sysfs under `ip netns exec`), vrrp_script runs with their
- * rise/fall, vrrp_track_file values. Each source calls `onChange` only when
+ * rise/fall, vrrp_track_file values, vrrp_track_process counts
+ * (process-source.ts). Each source calls `onChange` only when
  * the status it reports changes.
  */
 import { readFileSync } from 'node:fs';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 import { prepareScript } from '../checks/script-security.ts';
 import type { TrackSpec } from './plan.ts';
+import { ProcessSource } from './process-source.ts';
 import { runCommand, splitCommandLine } from './run-command.ts';
 import type { TrackStatus } from './tracking.ts';
 
@@ -176,5 +178,7 @@ export function trackSource(spec: TrackSpec, policy: ScriptPolicy, onChange: () 
       return new FileSource(spec.target, onChange);
     case 'script':
       return new ScriptSource(spec, policy, onChange, log);
+    case 'process':
+      return new ProcessSource(spec.process!, onChange, { log });
   }
 }

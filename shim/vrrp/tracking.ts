@@ -2,7 +2,7 @@
  * keepalived's tracking arithmetic (vrrp_track.c, track_file.c), pure:
  * from the tracked objects' current status to FAULT or an effective priority.
  *
- * - A pass/fail object (interface, script, the Board's verdict) without a
+ * - A pass/fail object (interface, script, process, the Board's verdict) without a
  *   weight puts the instance in FAULT while it fails. With a weight W and
  *   multiplier m (−1 with `reverse`): passing adds W·m when W > 0, failing
  *   adds W·m when W < 0.
@@ -14,7 +14,7 @@
  */
 import { OWNER_PRIORITY } from './timers.ts';
 
-export type TrackKind = 'interface' | 'script' | 'file' | 'board';
+export type TrackKind = 'interface' | 'script' | 'file' | 'board' | 'process';
 
 /** `ok: null` is "not known yet" (a script that has not run, a Board that has not spoken). */
 export type TrackStatus = { kind: 'pass-fail'; ok: boolean | null } | { kind: 'value'; value: number } | { kind: 'neutral' };

@@ -94,7 +94,27 @@ const virtualServer = fc.oneof(
 );
 const vip = fc.record({ address: fc.tuple(ipv4, fc.integer({ min: 8, max: 32 })).map(([a, p]) => `${a}/${p}`), dev: opt(name), label: opt(name), scope: opt(fc.constantFrom('link', 'host', 'global')) }, { requiredKeys: ['address'] });
 const track = fc.record({ name, weight: opt(fc.integer({ min: -253, max: 253 })), reverse: opt(fc.boolean()) }, { requiredKeys: ['name'] });
-const vrrpInstance = (vrName: string) =>
+/** A vrrp_track_process as keepalived can write it: parameters and param_match imply full_command; quorum_max 0 means quorum 0. */
+const trackProcess = fc
+  .record({
+    name,
+    process: word,
+    params: fc.array(word, { maxLength: 3 }),
+    paramMatch: fc.constantFrom('none' as const, 'exact' as const, 'partial' as const, 'initial' as const),
+    fullCommand: fc.boolean(),
+    weight: fc.integer({ min: -254, max: 254 }),
+    reverse: fc.boolean(),
+    quorum: fc.integer({ min: 1, max: 65535 }),
+    quorumMax: fc.oneof(fc.constant(2 ** 32 - 1), fc.integer({ min: 0, max: 65535 })),
+    terminateDelayMs: ms(3600),
+    forkDelayMs: ms(3600),
+  })
+  .map((p) => {
+    const paramMatch = p.params.length && p.paramMatch === 'none' ? ('exact' as const) : p.paramMatch;
+    const quorum = p.quorumMax === 0 ? 0 : Math.min(p.quorum, p.quorumMax);
+    return { ...p, paramMatch, fullCommand: p.fullCommand || paramMatch !== 'none', quorum, reverse: p.weight !== 0 && p.reverse };
+  });
+const vrrpInstance = (vrName: string, processNames: string[] = []) =>
   fc.record(
     {
       name: fc.constant(vrName),
@@ -112,6 +132,7 @@ const vrrpInstance = (vrName: string) =>
       preemptDelayMs: ms(1000),
       trackInterface: fc.array(track, { maxLength: 2 }),
       trackScript: fc.array(track, { maxLength: 2 }),
+      trackProcess: fc.shuffledSubarray(processNames).chain((ns) => fc.tuple(...ns.map((n) => fc.record({ name: fc.constant(n), weight: opt(fc.integer({ min: -254, max: 254 })), reverse: opt(fc.boolean()) }, { requiredKeys: ['name'] })))),
       notifyMaster: opt(script),
       notifyBackup: opt(script),
       garpMasterDelayMs: opt(ms(100)),
@@ -129,6 +150,7 @@ export const arbConfig: fc.Arbitrary<ConfigInput> = fc
     vs: fc.array(virtualServer, { maxLength: 3 }),
     instanceNames: fc.uniqueArray(name, { maxLength: 3 }),
     scripts: fc.uniqueArray(fc.record({ name, script, intervalMs: ms(60), weight: fc.integer({ min: -253, max: 253 }), rise: fc.integer({ min: 1, max: 5 }), fall: fc.integer({ min: 1, max: 5 }) }), { maxLength: 2, selector: (s) => s.name }),
+    processes: fc.uniqueArray(trackProcess, { maxLength: 2, selector: (p) => p.name }),
     vantage: fc.uniqueArray(fc.record({ name, kind: fc.constantFrom('edge' as const, 'self-hosted' as const), region: opt(fc.constantFrom('weur', 'enam', 'apac')) }, { requiredKeys: ['name', 'kind'] }), { maxLength: 3, selector: (v) => v.name }),
   })
   .chain((c) => {
@@ -172,11 +194,12 @@ export const arbConfig: fc.Arbitrary<ConfigInput> = fc
       }),
       { maxLength: 2, selector: (w) => w.name },
     );
-    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n))), vantage.length ? vote : fc.constant(undefined), trackBoards, alertWebhooks).map(([instances, v, tbs, hooks]) => ({
+    return fc.tuple(fc.tuple(...c.instanceNames.map((n) => vrrpInstance(n, c.processes.map((p) => p.name)))), vantage.length ? vote : fc.constant(undefined), trackBoards, alertWebhooks).map(([instances, v, tbs, hooks]) => ({
       globalDefs: { routerId: c.routerId, vrrpVersion: c.vrrpVersion, vrrpStrict: c.vrrpStrict, notificationEmail: c.emails },
       virtualServers: c.vs,
       vrrpInstances: instances,
       vrrpScripts: c.scripts,
+      vrrpTrackProcesses: c.processes,
       vrrpSyncGroups: instances.length >= 2 ? [{ name: 'SG', group: instances.map((i) => i.name) }] : [],
       vigil: v ? { vantagePoints: vantage, vote: v, trackBoards: tbs, alertWebhooks: hooks } : { vantagePoints: vantage, trackBoards: tbs, alertWebhooks: hooks },
     }));
