@@ -20,7 +20,7 @@ export interface KeywordUse {
  * rather than run without it (issue #17).
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
-  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
+  'use_vmac_addr', 'use_ipvlan', 'virtual_routes', 'virtual_rules', 'track_process',
   'vrrp_track_process', 'lvs_sync_daemon', 'lvs_sync_daemon_interface', 'track_bfd', 'bfd_instance',
 ]);
 

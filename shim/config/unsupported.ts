@@ -2,7 +2,7 @@ import { formatDiagnostic, type ReadResult } from '../../core/keepalived/index.t
 
 /**
  * The shim's refusal of keepalived keywords it reads but does not act on
- * (use_vmac, virtual_routes, track_process, lvs_sync_daemon…: SHIM_UNIMPLEMENTED):
+ * (use_vmac_addr, virtual_routes, track_process, lvs_sync_daemon…: SHIM_UNIMPLEMENTED):
  * one line per use, naming the keyword at its file:line:col. `vigil check-config`
  * stays clean on them, as keepalived; only a running shim would silently lack them.
  */

@@ -10,6 +10,7 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
+import { planVmac, type VmacPlan } from './vmac-plan.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board';
@@ -63,6 +64,8 @@ export interface InstancePlan {
   tracks: TrackSpec[];
   notify: NotifyScripts;
   syncGroup?: string;
+  /** use_vmac: the macvlan (vmac.ts); `ifname` is then the macvlan, where the addresses go. */
+  vmac?: VmacPlan;
 }
 
 export interface GroupPlan {
@@ -103,6 +106,8 @@ export function planVrrp(config: Config): VrrpPlan {
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
+  const vmacNames = new Set<string>();
+  const vmacPrefix = g.passthrough.find((e) => e.keyword === 'vmac_prefix')?.args[0];
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -171,9 +176,12 @@ export function planVrrp(config: Config): VrrpPlan {
     }
 
     const unicast = vi.unicastPeers.length > 0;
+    const vm = planVmac(vi, vi.interface, family, { prefix: vmacPrefix, strict, unicast, taken: vmacNames });
+    // keepalived tracks the macvlan as well as the interface under it.
+    if (vm && !vi.dontTrackPrimary) tracks.push({ kind: 'interface', name: vm.vmac.name, target: vm.vmac.name, weight: 0, reverse: false });
     instances.push({
       name: vi.name,
-      ifname: vi.interface,
+      ifname: vm?.vmac.name ?? vi.interface,
       family,
       version,
       vrid: vi.virtualRouterId,
@@ -184,8 +192,8 @@ export function planVrrp(config: Config): VrrpPlan {
       preemptDelayMs,
       authType: pass ? 1 : 0,
       authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
-      addresses: vi.virtualIpaddress,
-      excludedAddresses: vi.virtualIpaddressExcluded,
+      addresses: vm?.addresses ?? vi.virtualIpaddress,
+      excludedAddresses: vm?.excludedAddresses ?? vi.virtualIpaddressExcluded,
       sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
       destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
       unicastPeers: vi.unicastPeers,
@@ -204,6 +212,7 @@ export function planVrrp(config: Config): VrrpPlan {
       tracks,
       notify: { ...notifyOf(vi), masterRxLowerPri: vi.notifyMasterRxLowerPri },
       syncGroup: sg,
+      vmac: vm?.vmac,
     });
   }
   const names = new Set(instances.map((i) => i.name));

@@ -43,6 +43,7 @@ const alerts = {
   instance: (name: string, state: AlertState) => post({ type: 'alert', kind: 'instance', name, state }),
   group: (name: string, state: AlertState) => post({ type: 'alert', kind: 'group', name, state }),
 };
+let starting: Promise<void> = Promise.resolve();
 const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
 
 port.on('message', (m: ToVrrp) => {
@@ -56,15 +57,18 @@ port.on('message', (m: ToVrrp) => {
         statusExtra: () => extraFields,
         statusRaw: () => extraRaw,
       });
-      try {
-        d.start();
-      } catch (err) {
-        void d.stop().finally(() => post({ type: 'start-failed', error: String(err) }));
-        return;
-      }
-      daemon = d;
-      if (m.boardView) d.setBoardView(m.boardView);
-      post({ type: 'started', states: states(), tid: threadId() });
+      // use_vmac macvlans exist before sockets bind to them; a stop meanwhile waits for this.
+      starting = d.setUpVmacs().then(() => {
+        try {
+          d.start();
+        } catch (err) {
+          void d.stop().finally(() => post({ type: 'start-failed', error: String(err) }));
+          return;
+        }
+        daemon = d;
+        if (m.boardView) d.setBoardView(m.boardView);
+        post({ type: 'started', states: states(), tid: threadId() });
+      });
       return;
     }
     case 'reload':
@@ -86,7 +90,7 @@ port.on('message', (m: ToVrrp) => {
       daemon?.writeStatus();
       return;
     case 'stop':
-      void (daemon?.stop() ?? Promise.resolve()).finally(() => {
+      void starting.then(() => daemon?.stop() ?? Promise.resolve()).finally(() => {
         post({ type: 'stopped' });
         port.close();
       });

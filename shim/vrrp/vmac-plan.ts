@@ -1,0 +1,157 @@
+/**
+ * keepalived's `use_vmac` and `vmac_xmit_base`, planned: the macvlan's name,
+ * its MAC, which interface adverts leave by and where the virtual addresses
+ * go (keepalived's vrrp_parser.c vrrp_vmac_handler, vrrp.c
+ * vrrp_complete_instance / create_vmac_name). Pure; problems as values.
+ */
+import type { Passthrough } from '../../core/config/primitives.ts';
+import type { VirtualAddress, VrrpInstance } from '../../core/config/vrrp.ts';
+import { parsePrefix } from '../../core/config/ip.ts';
+import type { Family } from './codec.ts';
+
+export interface VmacPlan {
+  /** The private-mode macvlan keepalived would create (vrrp.<VRID> unless named). */
+  name: string;
+  /** The configured interface the macvlan sits on. */
+  base: string;
+  /** aa:bb:cc:dd:ee:ff; 00:00:5e:00:01:<VRID> (IPv4) or 00:00:5e:00:02:<VRID> (IPv6) unless given. */
+  mac: string;
+  family: Family;
+  /** vmac_xmit_base: adverts go out (and come in) on the base interface, addresses still on the macvlan. */
+  xmitBase: boolean;
+  /** keepalived leaves IPv6 on an IPv4 macvlan only when some virtual_ipaddress_excluded is IPv6. */
+  otherFamilyExcluded: boolean;
+  /** keepalived's config notices about use_vmac (it goes on, as Vigil does); logged at start. */
+  notices: string[];
+}
+
+export interface VmacPlanned {
+  vmac: VmacPlan;
+  addresses: VirtualAddress[];
+  excludedAddresses: VirtualAddress[];
+}
+
+/** Linux's IFNAMSIZ less the NUL, and the characters dev_name_valid() refuses. */
+const IFNAME_MAX = 15;
+const validIfname = (n: string) => n.length > 0 && n.length <= IFNAME_MAX && n !== '.' && n !== '..' && !/[/:\s]/.test(n);
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** `aa:bb:cc:dd:ee:ff`, or five octets to which the VRID is appended; null when keepalived would ignore it. */
+function parseMac(text: string, vrid: number): { mac?: string; problem?: string } {
+  const parts = text.replace(/:$/, '').split(':');
+  if (parts.length < 5 || parts.length > 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return { problem: `invalid MAC address ${text} - ignored` };
+  const bytes = parts.map((p) => parseInt(p, 16));
+  if (bytes.length === 5) bytes.push(vrid);
+  if (bytes[0]! & 1) return { problem: `MAC address ${text} is multicast - ignored` };
+  if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x5e && bytes[3] === 0 && (bytes[4] === 1 || bytes[4] === 2)) return { problem: `MAC address ${text} is an RFC 5798 address - ignored` };
+  return { mac: bytes.map(hex2).join(':') };
+}
+
+/** The words of `use_vmac`: [name] NAME, a MAC address, netlink_notify_msg, group G. */
+export function readUseVmac(args: string[], vrid: number): { name?: string; mac?: string; warnings: string[] } {
+  const out: { name?: string; mac?: string; warnings: string[] } = { warnings: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.includes(':')) {
+      if (out.mac) out.warnings.push('use_vmac: MAC address already given');
+      else {
+        const m = parseMac(a, vrid);
+        if (m.problem) out.warnings.push(`use_vmac: ${m.problem}`);
+        out.mac = m.mac;
+      }
+      continue;
+    }
+    // Neither changes what the macvlan is: Vigil polls links, and the group stays the base's (a noted difference).
+    if (a === 'netlink_notify_msg') continue;
+    if (a === 'group') {
+      out.warnings.push(`use_vmac: group ${args[++i] ?? ''} not applied by Vigil; the macvlan keeps the default group`);
+      continue;
+    }
+    const name = a === 'name' ? args[++i] : a;
+    if (name === undefined) continue;
+    if (out.name) out.warnings.push('use_vmac: interface name already given');
+    else if (!validIfname(name)) out.warnings.push(`use_vmac: interface name '${name}' too long or invalid characters - ignoring`);
+    else out.name = name;
+  }
+  return out;
+}
+
+/** keepalived's create_vmac_name: <prefix>.<VRID>, then <prefix>6.<VRID> first for IPv6, then <prefix>1.<VRID>, ... */
+export function defaultVmacName(prefix: string, vrid: number, family: Family, taken: ReadonlySet<string>): string {
+  const fit = (p: string, tail: string) => p.slice(0, Math.max(0, IFNAME_MAX - tail.length)) + tail;
+  let name = fit(prefix, `.${vrid}`);
+  let num = 0;
+  while (taken.has(name)) {
+    if (family === 6) num = num === 0 ? 6 : num === 6 ? 1 : num + 1 === 6 ? 7 : num + 1;
+    else num++;
+    name = fit(prefix, `${num}.${vrid}`);
+  }
+  return name;
+}
+
+const has = (p: Passthrough, keyword: string) => p.some((e) => e.keyword === keyword);
+const familyOf = (a: VirtualAddress) => parsePrefix(a.address)?.family;
+
+/**
+ * The macvlan of one instance. `taken` holds names earlier instances use (in
+ * config order, as keepalived reads them) and gets this one's added.
+ */
+export function planVmac(
+  vi: VrrpInstance,
+  base: string,
+  family: Family,
+  opts: { prefix?: string; strict: boolean; unicast: boolean; taken: Set<string> },
+): VmacPlanned | null {
+  if (!vi.useVmac) return null;
+  const where = `vrrp_instance ${vi.name}`;
+  const read = readUseVmac(vi.useVmac, vi.virtualRouterId);
+  const warnings = read.warnings.map((w) => `${where}: ${w}`);
+  let name = read.name;
+  if (name && opts.taken.has(name)) {
+    warnings.push(`${where}: another instance is already using ${name} - ignoring name`);
+    name = undefined;
+  }
+  name ??= defaultVmacName(opts.prefix ?? 'vrrp', vi.virtualRouterId, family, opts.taken);
+  opts.taken.add(name);
+  let mac = read.mac;
+  if (mac && opts.strict) {
+    warnings.push(`${where}: strict mode does not allow a VMAC MAC address to be specified - using the default`);
+    mac = undefined;
+  }
+  mac ??= `00:00:5e:00:0${family === 4 ? 1 : 2}:${hex2(vi.virtualRouterId)}`;
+  let xmitBase = has(vi.passthrough, 'vmac_xmit_base');
+  // vrrp_parser.c: unicast needs the base interface's address to send from.
+  if (opts.unicast && !xmitBase) {
+    warnings.push(`${where}: unicast with use_vmac requires vmac_xmit_base - setting`);
+    xmitBase = true;
+  }
+  if (opts.strict && xmitBase) {
+    warnings.push(`${where}: xmit_base is incompatible with strict mode - resetting`);
+    xmitBase = false;
+  }
+  // Addresses of the instance's family on no interface or the configured one go on the macvlan; the rest stay put.
+  const place = (a: VirtualAddress): VirtualAddress => {
+    if (a.dev !== undefined && a.dev !== base) return a;
+    return familyOf(a) === family ? { ...a, dev: name } : { ...a, dev: base };
+  };
+  const otherFamilyExcluded = vi.virtualIpaddressExcluded.some((a) => familyOf(a) !== family);
+  return {
+    vmac: { name, base, mac, family, xmitBase, otherFamilyExcluded, notices: warnings },
+    addresses: vi.virtualIpaddress.map(place),
+    excludedAddresses: vi.virtualIpaddressExcluded.map(place),
+  };
+}
+
+interface WithVmac {
+  ifname: string;
+  vmac?: VmacPlan;
+}
+
+/** The interface an instance's VRRP socket is bound to: its macvlan, or the base interface with vmac_xmit_base. */
+export const advertIfname = (p: WithVmac): string => (p.vmac?.xmitBase ? p.vmac.base : p.ifname);
+
+/** Whose primary address adverts carry: the base interface's (a macvlan holds only virtual addresses). */
+export const sourceIfname = (p: WithVmac): string => p.vmac?.base ?? p.ifname;
+
+export const vmacsOf = (plans: WithVmac[]): VmacPlan[] => plans.flatMap((p) => (p.vmac ? [p.vmac] : []));
