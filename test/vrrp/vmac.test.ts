@@ -1,0 +1,152 @@
+/**
+ * use_vmac with Debian's keepalived 2.2.7 as the peer, both reading the same
+ * keepalived.conf: the master answers ARP for the virtual address with the
+ * virtual MAC 00:00:5e:00:01:<VRID> and sends its adverts from it, so a
+ * client's neighbour entry never changes across failover; the shim's
+ * macvlan is gone once it stops. A third namespace is the client.
+ *
+ * The virtual address is in a subnet of its own (the client has an address
+ * in it), as a VMAC is deployed: a host replies to that subnet through the
+ * macvlan. Were it in eth0's subnet, replies would leave by eth0 and the
+ * ARP request for the client would carry eth0's MAC with the virtual
+ * address as sender, rewriting the client's entry, with keepalived alike.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
+import { skipTitle } from '../helpers/skip-reason.ts';
+import { runCommand } from '../../shim/vrrp/run-command.ts';
+import { keepalivedConf } from './conf.ts';
+import { ip, keepalivedUnavailable, Lab, labUnavailable, type Director, type Proc } from './lab.ts';
+
+const skip = labUnavailable() ?? keepalivedUnavailable();
+const VRID = 51;
+const VMAC = '00:00:5e:00:01:33';
+const VMAC_NAME = `vrrp.${VRID}`;
+const DEADLINE_MS = 15_000;
+
+describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', skip), () => {
+  let lab: Lab;
+  let shimHost: Director;
+  let kaHost: Director;
+  let client: Director;
+  let vip: string;
+  const procs: Proc[] = [];
+
+  beforeAll(() => {
+    lab = new Lab(3, 41).create();
+    [shimHost, kaHost, client] = lab.directors as [Director, Director, Director];
+    vip = '10.78.41.100';
+    ip(['-n', client.ns, 'address', 'add', '10.78.41.3/24', 'dev', 'eth0']);
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  const why = () => procs.map((p) => `--- ${p.name}\n${p.output().slice(-2500)}`).join('\n');
+  const conf = (name: string, priority: number) =>
+    lab.write(`${name}.conf`, keepalivedConf(name, [{ vip: `${vip}/24`, priority, vrid: VRID, version: 3, advertInt: '0.1', extra: ['use_vmac'] }]));
+  const start = (d: Director, kind: 'shim' | 'keepalived', name: string, priority: number) => {
+    const p = kind === 'shim' ? lab.shim(d, name, conf(name, priority), ['--config-id', name]) : lab.keepalived(d, name, conf(name, priority));
+    procs.push(p);
+    return p;
+  };
+  /** Which interfaces of a director hold the virtual address (any device, not only eth0). */
+  const vipDevs = (d: Director) =>
+    ip(['-n', d.ns, '-o', '-4', 'address', 'show'], true)
+      .split('\n')
+      .filter((l) => l.includes(` ${vip}/`))
+      .map((l) => l.split(/\s+/)[1]!.replace(/@.*$/, ''));
+  const heldOnVmacBy = (d: Director) =>
+    eventually(`${vip} on ${d.ns}'s ${VMAC_NAME} alone`, () => vipDevs(d).join() === VMAC_NAME && lab.directors.filter((o) => o !== d).every((o) => vipDevs(o).length === 0), {
+      timeoutMs: DEADLINE_MS,
+      detail: why,
+    });
+  /** net.ipv4.conf.<dev>.<key>, read as a file: `sysctl` would take the dot in vrrp.51 for a separator. */
+  const sysctl = (d: Director, devKey: string) => ip(['netns', 'exec', d.ns, 'cat', `/proc/sys/net/ipv4/conf/${devKey.replace(/\.(?=[a-z_]+$)/, '/')}`]).trim();
+  /** The MAC the client's ARP entry for the virtual address holds after a ping (`fresh`: the entry flushed first, so ARP is asked). */
+  const clientSeesMac = async (fresh: boolean) => {
+    if (fresh) ip(['-n', client.ns, 'neigh', 'flush', 'to', vip], true);
+    await eventually(`${client.ns} to ping ${vip}`, async () => (await runCommand(['ip', 'netns', 'exec', client.ns, 'ping', '-c', '1', '-W', '1', vip], { timeoutMs: 5_000 })).code === 0, {
+      timeoutMs: DEADLINE_MS,
+      detail: why,
+    });
+    const line = ip(['-n', client.ns, 'neigh', 'show', vip]);
+    return /lladdr ([0-9a-f:]+)/.exec(line)?.[1] ?? line;
+  };
+  /** Source MACs of adverts from `from` seen on the client's link (tcpdump -e in the client's namespace). */
+  const advertMacs = async (from: string) => {
+    const r = await runCommand(['ip', 'netns', 'exec', client.ns, 'tcpdump', '-i', 'eth0', '-e', '-nn', '-c', '3', `ip proto 112 and src host ${from}`], { timeoutMs: DEADLINE_MS });
+    expect(r.timedOut, `tcpdump saw fewer than 3 adverts from ${from}: ${r.stdout}\n${r.stderr}\n${why()}`).toBe(false);
+    return [...new Set(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[1]))];
+  };
+
+  it('the shim as master answers ARP and advertises from the virtual MAC; failover to keepalived and back keeps the client on that MAC; the macvlan goes at stop', async () => {
+    const ka = start(kaHost, 'keepalived', 'ka', 100);
+    const shim = start(shimHost, 'shim', 'shim1', 200);
+    await heldOnVmacBy(shimHost);
+
+    // The macvlan is the one keepalived makes: private mode, the virtual MAC, over eth0, with keepalived's sysctls.
+    const link = JSON.parse(ip(['-n', shimHost.ns, '-j', '-d', 'link', 'show', 'dev', VMAC_NAME]))[0];
+    expect({ mac: link.address, base: link.link, kind: link.linkinfo?.info_kind, mode: link.linkinfo?.info_data?.mode }).toEqual({ mac: VMAC, base: 'eth0', kind: 'macvlan', mode: 'private' });
+    expect(['eth0.arp_ignore', 'eth0.arp_filter', `${VMAC_NAME}.arp_ignore`, `${VMAC_NAME}.accept_local`, `${VMAC_NAME}.rp_filter`].map((k) => `${k}=${sysctl(shimHost, k)}`)).toEqual([
+      'eth0.arp_ignore=1',
+      'eth0.arp_filter=1',
+      `${VMAC_NAME}.arp_ignore=1`,
+      `${VMAC_NAME}.accept_local=1`,
+      `${VMAC_NAME}.rp_filter=0`,
+    ]);
+
+    expect(await clientSeesMac(true)).toBe(VMAC);
+    expect(await advertMacs(shimHost.address)).toEqual([VMAC]);
+
+    // A graceful stop hands the address to keepalived; the client's entry still holds the same MAC and it still answers.
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
+    await heldOnVmacBy(kaHost);
+    expect(await clientSeesMac(false)).toBe(VMAC);
+    expect(ip(['-n', shimHost.ns, '-o', 'link', 'show'], true)).not.toContain(VMAC_NAME);
+    expect(`eth0.arp_ignore=${sysctl(shimHost, 'eth0.arp_ignore')}`).toBe('eth0.arp_ignore=0');
+
+    // Restarted, the higher priority shim preempts it back, from the same MAC.
+    const shim2 = start(shimHost, 'shim', 'shim2', 200);
+    await heldOnVmacBy(shimHost);
+    expect(await clientSeesMac(false)).toBe(VMAC);
+    expect(await advertMacs(shimHost.address)).toEqual([VMAC]);
+
+    expect(await lab.stop(shim2, 'SIGTERM')).toBe(0);
+    await eventually(`${VMAC_NAME} removed from ${shimHost.ns}`, () => !ip(['-n', shimHost.ns, '-o', 'link', 'show'], true).includes(VMAC_NAME), { timeoutMs: DEADLINE_MS, detail: why });
+    await lab.stop(ka, 'SIGTERM');
+  });
+
+  it("the shim as backup hears keepalived's adverts through its macvlan and never takes the address", async () => {
+    const ka = start(kaHost, 'keepalived', 'ka-high', 200);
+    await heldOnVmacBy(kaHost);
+    const shim = start(shimHost, 'shim', 'shim-low', 100);
+    await eventually(`${VMAC_NAME} up on ${shimHost.ns}`, () => ip(['-n', shimHost.ns, '-o', 'link', 'show', 'up'], true).includes(VMAC_NAME), { timeoutMs: DEADLINE_MS, detail: why });
+    // Twenty adverts received (two seconds at 0.1 s, far past a master-down interval) with keepalived still alone.
+    await lab.adverts(shim, 'advertsReceived', 20, DEADLINE_MS);
+    expect(vipDevs(shimHost)).toEqual([]);
+    expect(vipDevs(kaHost)).toEqual([VMAC_NAME]);
+    expect((await lab.freshStatus(shim)).instances[0]?.state).toBe('BACKUP');
+    await lab.stop(shim, 'SIGTERM');
+    await lab.stop(ka, 'SIGTERM');
+  });
+
+  it('a macvlan deleted under a running master is rebuilt, its socket bound again, and the shim is master again', async () => {
+    const ka = start(kaHost, 'keepalived', 'ka-low', 100);
+    const shim = start(shimHost, 'shim', 'shim-high', 200);
+    await heldOnVmacBy(shimHost);
+    const before = Number(ip(['netns', 'exec', shimHost.ns, 'cat', `/sys/class/net/${VMAC_NAME}/ifindex`]).trim());
+    ip(['-n', shimHost.ns, 'link', 'del', 'dev', VMAC_NAME]);
+    // Counted in the status file: built at start, and again after the deletion.
+    const built = async () => ((await lab.freshStatus(shim)) as unknown as { vmacs?: { created: number } }).vmacs?.created;
+    await eventually(`${shimHost.ns}'s shim to count ${VMAC_NAME} built twice`, async () => (await built()) === 2, { timeoutMs: DEADLINE_MS, detail: why });
+    const after = Number(ip(['netns', 'exec', shimHost.ns, 'cat', `/sys/class/net/${VMAC_NAME}/ifindex`]).trim());
+    expect(after).not.toBe(before);
+    // Back as master on the new macvlan: adverts from it again, and the client reaches the address at the same MAC.
+    await heldOnVmacBy(shimHost);
+    expect(await advertMacs(shimHost.address)).toEqual([VMAC]);
+    expect(await clientSeesMac(true)).toBe(VMAC);
+    await lab.stop(shim, 'SIGTERM');
+    await lab.stop(ka, 'SIGTERM');
+  });
+});
