@@ -16,6 +16,7 @@ import * as z from 'zod';
 import { addAddress } from './addresses.ts';
 import type { Log } from './instance-runtime.ts';
 import { primaryAddress } from './link.ts';
+import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from './rp-filter.ts';
 import { runCommand } from './run-command.ts';
 import type { VmacPlan } from './vmac-plan.ts';
 
@@ -80,6 +81,8 @@ export class VmacManager {
   private readonly failing = new Map<string, string>();
   private readonly failedAt = new Map<string, number>();
   private readonly counts = { created: 0, removed: 0, errors: 0 };
+  /** undefined until the first macvlan is configured; null when all.rp_filter was 0 already. */
+  private rpFilter: RpFilterSaved | null | undefined;
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -133,6 +136,12 @@ export class VmacManager {
     this.timer = null;
     return this.serially(async () => {
       for (const name of [...this.wanted.keys()]) await this.remove(name);
+      try {
+        if (this.rpFilter) restoreRpFilter(this.rpFilter);
+      } catch (err) {
+        this.fail('rp_filter', 'restore', err);
+      }
+      this.rpFilter = undefined;
     });
   }
 
@@ -202,6 +211,7 @@ export class VmacManager {
 
   /** keepalived's set_interface_parameters: arp_ignore etc. on the macvlan; arp_ignore=arp_filter=1 on an IPv4 base. */
   private configure(p: VmacPlan): void {
+    this.rpFilter ??= clearRpFilter(this.log);
     const conf = `ipv4/conf/${p.name}`;
     sysctl(`${conf}/arp_ignore`, 1);
     if (p.family === 4) {

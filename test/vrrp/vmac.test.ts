@@ -117,9 +117,11 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     await lab.stop(ka, 'SIGTERM');
   });
 
-  it("the shim as backup hears keepalived's adverts through its macvlan and never takes the address", async () => {
+  it("the shim as backup hears keepalived's adverts through its macvlan and never takes the address, all.rp_filter=1 notwithstanding", async () => {
     const ka = start(kaHost, 'keepalived', 'ka-high', 200);
     await heldOnVmacBy(kaHost);
+    // Strict reverse-path filtering host-wide would drop adverts on the macvlan (no route to the sender through it).
+    ip(['netns', 'exec', shimHost.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=1']);
     const shim = start(shimHost, 'shim', 'shim-low', 100);
     await eventually(`${VMAC_NAME} up on ${shimHost.ns}`, () => ip(['-n', shimHost.ns, '-o', 'link', 'show', 'up'], true).includes(VMAC_NAME), { timeoutMs: DEADLINE_MS, detail: why });
     // Twenty adverts received (two seconds at 0.1 s, far past a master-down interval) with keepalived still alone.
@@ -127,7 +129,11 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     expect(vipDevs(shimHost)).toEqual([]);
     expect(vipDevs(kaHost)).toEqual([VMAC_NAME]);
     expect((await lab.freshStatus(shim)).instances[0]?.state).toBe('BACKUP');
-    await lab.stop(shim, 'SIGTERM');
+    // As keepalived: all cleared, its value copied to the interfaces below it (eth0 filters as strictly as before).
+    expect(['all.rp_filter', 'eth0.rp_filter'].map((k) => `${k}=${sysctl(shimHost, k)}`)).toEqual(['all.rp_filter=0', 'eth0.rp_filter=1']);
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
+    expect(['all.rp_filter', 'eth0.rp_filter'].map((k) => `${k}=${sysctl(shimHost, k)}`)).toEqual(['all.rp_filter=1', 'eth0.rp_filter=0']);
+    ip(['netns', 'exec', shimHost.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0']);
     await lab.stop(ka, 'SIGTERM');
   });
 
