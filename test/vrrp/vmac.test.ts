@@ -29,14 +29,18 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   let shimHost: Director;
   let kaHost: Director;
   let client: Director;
-  let vip: string;
   const procs: Proc[] = [];
+  /** The scenario's virtual address and use_vmac lines; each test sets its own. */
+  let vip = '10.78.41.100';
+  let family: 4 | 6 = 4;
+  let extra = ['use_vmac'];
+  let vmacMac = VMAC;
 
   beforeAll(() => {
     lab = new Lab(3, 41).create();
     [shimHost, kaHost, client] = lab.directors as [Director, Director, Director];
-    vip = '10.78.41.100';
     ip(['-n', client.ns, 'address', 'add', '10.78.41.3/24', 'dev', 'eth0']);
+    ip(['-n', client.ns, 'address', 'add', 'fd00:78:41::3/64', 'dev', 'eth0', 'nodad']);
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -44,7 +48,7 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
 
   const why = () => procs.map((p) => `--- ${p.name}\n${p.output().slice(-2500)}`).join('\n');
   const conf = (name: string, priority: number) =>
-    lab.write(`${name}.conf`, keepalivedConf(name, [{ vip: `${vip}/24`, priority, vrid: VRID, version: 3, advertInt: '0.1', extra: ['use_vmac'] }]));
+    lab.write(`${name}.conf`, keepalivedConf(name, [{ vip: `${vip}/${family === 4 ? 24 : 64}`, priority, vrid: VRID, version: 3, advertInt: '0.1', extra }]));
   const start = (d: Director, kind: 'shim' | 'keepalived', name: string, priority: number) => {
     const p = kind === 'shim' ? lab.shim(d, name, conf(name, priority), ['--config-id', name]) : lab.keepalived(d, name, conf(name, priority));
     procs.push(p);
@@ -52,7 +56,7 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   };
   /** Which interfaces of a director hold the virtual address (any device, not only eth0). */
   const vipDevs = (d: Director) =>
-    ip(['-n', d.ns, '-o', '-4', 'address', 'show'], true)
+    ip(['-n', d.ns, '-o', `-${family}`, 'address', 'show'], true)
       .split('\n')
       .filter((l) => l.includes(` ${vip}/`))
       .map((l) => l.split(/\s+/)[1]!.replace(/@.*$/, ''));
@@ -66,7 +70,7 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   /** The MAC the client's ARP entry for the virtual address holds after a ping (`fresh`: the entry flushed first, so ARP is asked). */
   const clientSeesMac = async (fresh: boolean) => {
     if (fresh) ip(['-n', client.ns, 'neigh', 'flush', 'to', vip], true);
-    await eventually(`${client.ns} to ping ${vip}`, async () => (await runCommand(['ip', 'netns', 'exec', client.ns, 'ping', '-c', '1', '-W', '1', vip], { timeoutMs: 5_000 })).code === 0, {
+    await eventually(`${client.ns} to ping ${vip}`, async () => (await runCommand(['ip', 'netns', 'exec', client.ns, 'ping', `-${family}`, '-c', '1', '-W', '1', vip], { timeoutMs: 5_000 })).code === 0, {
       timeoutMs: DEADLINE_MS,
       detail: why,
     });
@@ -75,7 +79,7 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   };
   /** Source MACs of adverts from `from` seen on the client's link (tcpdump -e in the client's namespace). */
   const advertMacs = async (from: string) => {
-    const r = await runCommand(['ip', 'netns', 'exec', client.ns, 'tcpdump', '-i', 'eth0', '-e', '-nn', '-c', '3', `ip proto 112 and src host ${from}`], { timeoutMs: DEADLINE_MS });
+    const r = await runCommand(['ip', 'netns', 'exec', client.ns, 'tcpdump', '-i', 'eth0', '-e', '-nn', '-c', '3', `${family === 4 ? 'ip' : 'ip6'} proto 112 and src host ${from}`], { timeoutMs: DEADLINE_MS });
     expect(r.timedOut, `tcpdump saw fewer than 3 adverts from ${from}: ${r.stdout}\n${r.stderr}\n${why()}`).toBe(false);
     return [...new Set(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[1]))];
   };
@@ -153,6 +157,42 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     expect(await advertMacs(shimHost.address)).toEqual([VMAC]);
     expect(await clientSeesMac(true)).toBe(VMAC);
     await lab.stop(shim, 'SIGTERM');
+    await lab.stop(ka, 'SIGTERM');
+  });
+
+  it('vmac_xmit_base: adverts leave by eth0 with its own MAC while ARP for the address still answers with the virtual MAC', async () => {
+    extra = ['use_vmac', 'vmac_xmit_base'];
+    const ka = start(kaHost, 'keepalived', 'ka-xb', 100);
+    const shim = start(shimHost, 'shim', 'shim-xb', 200);
+    await heldOnVmacBy(shimHost);
+    const eth0Mac = JSON.parse(ip(['-n', shimHost.ns, '-j', 'link', 'show', 'dev', 'eth0']))[0].address as string;
+    expect(await advertMacs(shimHost.address)).toEqual([eth0Mac]);
+    expect(await clientSeesMac(true)).toBe(VMAC);
+    // keepalived, backup, hears them on its eth0: ten adverts (past its master-down interval) and it has not taken over.
+    await lab.adverts(shim, 'advertsSent', 10, DEADLINE_MS);
+    expect(vipDevs(kaHost)).toEqual([]);
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
+    await heldOnVmacBy(kaHost);
+    expect(await clientSeesMac(false)).toBe(VMAC);
+    await lab.stop(ka, 'SIGTERM');
+  });
+
+  it('IPv6: vrrp.51 with 00:00:5e:00:02:33 and eth0\'s link-local address; neighbour discovery and adverts use the virtual MAC, across failover', async () => {
+    [vip, family, extra, vmacMac] = ['fd00:78:41::100', 6, ['use_vmac'], '00:00:5e:00:02:33'];
+    const ka = start(kaHost, 'keepalived', 'ka6', 100);
+    const shim = start(shimHost, 'shim', 'shim6', 200);
+    await heldOnVmacBy(shimHost);
+    const link = JSON.parse(ip(['-n', shimHost.ns, '-j', '-d', 'link', 'show', 'dev', VMAC_NAME]))[0];
+    expect([link.address, link.inet6_addr_gen_mode]).toEqual([vmacMac, 'none']);
+    // The advert source is eth0's link-local address, carried by the macvlan too (RFC 5798 7.4: never one of the virtual MAC).
+    const ll = lab.linkLocal(shimHost);
+    expect(ip(['-n', shimHost.ns, '-o', '-6', 'address', 'show', 'dev', VMAC_NAME])).toContain(`${ll}/64`);
+    expect(await clientSeesMac(true)).toBe(vmacMac);
+    expect(await advertMacs(ll)).toEqual([vmacMac]);
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
+    await heldOnVmacBy(kaHost);
+    expect(await clientSeesMac(false)).toBe(vmacMac);
+    expect(ip(['-n', shimHost.ns, '-o', 'link', 'show'], true)).not.toContain(VMAC_NAME);
     await lab.stop(ka, 'SIGTERM');
   });
 });
