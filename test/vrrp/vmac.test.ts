@@ -12,6 +12,7 @@
  * address as sender, rewriting the client's entry, with keepalived alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handlesSignal } from '../helpers/daemon.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
 import { runCommand } from '../../shim/vrrp/run-command.ts';
@@ -194,5 +195,28 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     expect(await clientSeesMac(false)).toBe(vmacMac);
     expect(ip(['-n', shimHost.ns, '-o', 'link', 'show'], true)).not.toContain(VMAC_NAME);
     await lab.stop(ka, 'SIGTERM');
+  });
+
+  it('kill -HUP without use_vmac deletes the macvlan and puts the address on eth0; with it again, the macvlan is back', async () => {
+    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
+    const shim = start(shimHost, 'shim', 'shim-hup', 200);
+    await heldOnVmacBy(shimHost);
+    await eventually('the shim to handle SIGHUP', () => handlesSignal(shim.daemon.pid, 'SIGHUP'), { timeoutMs: DEADLINE_MS, detail: why });
+    const reloads = () => shim.output().match(/"msg":"reloaded"/g)?.length ?? 0;
+    const reloadWith = async (lines: string[]) => {
+      const before = reloads();
+      extra = lines;
+      conf('shim-hup', 200);
+      shim.daemon.signal('SIGHUP');
+      await eventually('the shim to log "reloaded" after SIGHUP', () => reloads() > before, { timeoutMs: DEADLINE_MS, detail: why });
+    };
+    await reloadWith([]);
+    await eventually(`${vip} on ${shimHost.ns}'s eth0 and ${VMAC_NAME} gone`, () => vipDevs(shimHost).join() === 'eth0' && !ip(['-n', shimHost.ns, '-o', 'link', 'show'], true).includes(VMAC_NAME), {
+      timeoutMs: DEADLINE_MS,
+      detail: why,
+    });
+    await reloadWith(['use_vmac']);
+    await heldOnVmacBy(shimHost);
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
   });
 });
