@@ -385,8 +385,8 @@ export class VrrpDaemon {
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();
-    // keepalived deletes its macvlans at shutdown, --dont-release-vrrp or not.
-    await this.vmacs.close();
+    // keepalived deletes its macvlans at shutdown, except with --dont-release-vrrp (its addresses stay on them).
+    await (this.opts.releaseOnStop ? this.vmacs.close() : this.vmacs.detach());
     this.notifier.close();
     this.writeStatus();
   }

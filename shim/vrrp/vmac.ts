@@ -129,6 +129,14 @@ export class VmacManager {
     this.timer = setTimeout(loop, VMAC_CHECK_MS);
   }
 
+  /** --dont-release-vrrp at stop: everything stays as it is, as keepalived leaves it; the next run adopts the macvlans. */
+  detach(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    return this.serially(async () => undefined);
+  }
+
   /** At stop: every macvlan we built deleted, base sysctls restored. Bounded by the `ip` deadlines. */
   close(): Promise<void> {
     this.closed = true;

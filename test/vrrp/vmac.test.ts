@@ -219,4 +219,21 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     await heldOnVmacBy(shimHost);
     expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
   });
+
+  it('--dont-release-vrrp leaves the macvlan and the address on it; the next start adopts that macvlan', async () => {
+    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
+    const first = lab.shim(shimHost, 'shim-keep', conf('shim-keep', 200), ['--dont-release-vrrp']);
+    procs.push(first);
+    await heldOnVmacBy(shimHost);
+    const index = () => ip(['netns', 'exec', shimHost.ns, 'cat', `/sys/class/net/${VMAC_NAME}/ifindex`]).trim();
+    const before = index();
+    expect(await lab.stop(first, 'SIGTERM')).toBe(0);
+    expect([vipDevs(shimHost).join(), index()]).toEqual([VMAC_NAME, before]);
+    const second = start(shimHost, 'shim', 'shim-keep2', 200);
+    await second.daemon.waitForLine('the shim to adopt the macvlan', /"msg":"vmac ready".*"created":false/, DEADLINE_MS);
+    await heldOnVmacBy(shimHost);
+    expect(index()).toBe(before);
+    expect(await lab.stop(second, 'SIGTERM')).toBe(0);
+    expect(ip(['-n', shimHost.ns, '-o', 'link', 'show'], true)).not.toContain(VMAC_NAME);
+  });
 });
