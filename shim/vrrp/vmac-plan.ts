@@ -19,6 +19,8 @@ export interface VmacPlan {
   family: Family;
   /** vmac_xmit_base: adverts go out (and come in) on the base interface, addresses still on the macvlan. */
   xmitBase: boolean;
+  /** IPv6: the configured source (mcast_src_ip), put on the macvlan instead of the interface's link-local address. */
+  source?: string;
   /** keepalived leaves IPv6 on an IPv4 macvlan only when some virtual_ipaddress_excluded is IPv6. */
   otherFamilyExcluded: boolean;
   /** keepalived's config notices about use_vmac (it goes on, as Vigil does); logged at start. */
@@ -137,7 +139,7 @@ export function planVmac(
   };
   const otherFamilyExcluded = vi.virtualIpaddressExcluded.some((a) => familyOf(a) !== family);
   return {
-    vmac: { name, base, mac, family, xmitBase, otherFamilyExcluded, notices: warnings },
+    vmac: { name, base, mac, family, xmitBase, otherFamilyExcluded, notices: warnings, source: family === 6 ? (vi.mcastSrcIp ?? vi.unicastSrcIp) : undefined },
     addresses: vi.virtualIpaddress.map(place),
     excludedAddresses: vi.virtualIpaddressExcluded.map(place),
   };

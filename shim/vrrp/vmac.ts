@@ -200,7 +200,8 @@ export class VmacManager {
       await ipCmd(['link', 'set', 'dev', p.name, 'up']);
       if (p.family === 6 && !p.xmitBase) {
         step = 'link-local address';
-        const ll = primaryAddress(p.base, 6) ?? linkLocalOf(readFileSync(`/sys/class/net/${p.base}/address`, 'utf8').trim());
+        // keepalived's set_link_local_address: the configured source, else the interface's link-local, else one made from its MAC.
+        const ll = p.source ?? primaryAddress(p.base, 6) ?? linkLocalOf(readFileSync(`/sys/class/net/${p.base}/address`, 'utf8').trim());
         const added = await addAddress({ address: `${ll}/64`, options: [] }, p.name);
         if (!added.ok) throw new Error(added.detail ?? 'failed');
       }
