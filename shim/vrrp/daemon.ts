@@ -81,6 +81,7 @@ export class VrrpDaemon {
 
   /** A macvlan was rebuilt: sockets bound to the old one hear nothing, so bind again. */
   private relink(name: string): void {
+    for (const rt of this.runtimes) rt.forgetFrameSender(name);
     for (const link of this.links.values()) {
       if (link.ifname !== name || this.stopped) continue;
       try {

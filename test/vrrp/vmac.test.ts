@@ -12,8 +12,8 @@
  * address as sender, rewriting the client's entry, with keepalived alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handlesSignal } from '../helpers/daemon.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { handlesSignal, spawnDaemon } from '../helpers/daemon.ts';
+import { eventually, within } from '../helpers/eventually.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
 import { runCommand } from '../../shim/vrrp/run-command.ts';
 import { keepalivedConf } from './conf.ts';
@@ -147,6 +147,9 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     const shim = start(shimHost, 'shim', 'shim-high', 200);
     await heldOnVmacBy(shimHost);
     const before = Number(ip(['netns', 'exec', shimHost.ns, 'cat', `/sys/class/net/${VMAC_NAME}/ifindex`]).trim());
+    // The gratuitous ARP the shim sends as master again, seen leaving its own eth0 (keepalived's, from the same MAC, come in).
+    const garp = spawnDaemon('ip', ['netns', 'exec', shimHost.ns, 'tcpdump', '-i', 'eth0', '-Q', 'out', '-e', '-nn', '-l', '-c', '1', `arp and ether src ${VMAC}`]);
+    await garp.waitForLine('tcpdump to listen', /listening on/, DEADLINE_MS);
     ip(['-n', shimHost.ns, 'link', 'del', 'dev', VMAC_NAME]);
     // Counted in the status file: built at start, and again after the deletion.
     const built = async () => ((await lab.freshStatus(shim)) as unknown as { vmacs?: { created: number } }).vmacs?.created;
@@ -156,6 +159,9 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     // Back as master on the new macvlan: adverts from it again, and the client reaches the address at the same MAC.
     await heldOnVmacBy(shimHost);
     expect(await advertMacs(shimHost.address)).toEqual([VMAC]);
+    expect(await within('a gratuitous ARP from the rebuilt macvlan', garp.exited, DEADLINE_MS).catch(async (e) => `${e}\n${garp.output()}\n${why()}`)).toBe(0);
+    expect(garp.output()).toMatch(new RegExp(`${VMAC} > ff:ff:ff:ff:ff:ff.*${vip.replace(/\./g, '\\.')}`));
+    await garp.stop();
     expect(await clientSeesMac(true)).toBe(VMAC);
     await lab.stop(shim, 'SIGTERM');
     await lab.stop(ka, 'SIGTERM');
