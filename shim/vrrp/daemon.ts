@@ -80,14 +80,14 @@ export class VrrpDaemon {
   }
 
   /** A macvlan was rebuilt: sockets bound to the old one hear nothing, so bind again. */
-  private relink(name: string): void {
+  private relink(name: string, only?: VrrpLink): void {
     for (const rt of this.runtimes) rt.forgetFrameSender(name);
-    for (const link of this.links.values()) {
+    for (const link of only ? [only] : this.links.values()) {
       if (link.ifname !== name || this.stopped) continue;
       try {
         link.reopen();
       } catch (err) {
-        this.opts.log('vrrp socket reopen failed', { ifname: name, error: String(err) });
+        this.opts.log('vrrp socket open failed', { ifname: name, error: String(err) });
       }
     }
   }
@@ -112,13 +112,9 @@ export class VrrpDaemon {
         if (!link) {
           link = new VrrpLink(ifname, p.family, (pkt) => this.onPacket(key, pkt));
           // A macvlan not built yet: the instance tracks it (FAULT meanwhile) and relink() binds once it is.
-          if (p.vmac && !p.vmac.xmitBase) {
-            try {
-              link.open();
-            } catch (err) {
-              this.opts.log('vrrp socket waits for its macvlan', { ifname, error: String(err) });
-            }
-          } else link.open();
+          if (!p.vmac || p.vmac.xmitBase) link.open();
+          else if (this.vmacs.isReady(ifname)) this.relink(ifname, link);
+          else this.opts.log('vrrp socket waits for its macvlan', { ifname });
           this.links.set(key, link);
           opened.push(key);
         }

@@ -26,6 +26,8 @@ export interface TrackSpec {
   initFail?: boolean;
   user?: string;
   group?: string;
+  /** interface: also require this MAC (a use_vmac macvlan, so a foreign interface of that name is not taken for it). */
+  mac?: string;
 }
 
 export interface NotifyScripts {
@@ -178,7 +180,7 @@ export function planVrrp(config: Config): VrrpPlan {
     const unicast = vi.unicastPeers.length > 0;
     const vm = planVmac(vi, vi.interface, family, { prefix: vmacPrefix, strict, unicast, taken: vmacNames });
     // keepalived tracks the macvlan as well as the interface under it.
-    if (vm && !vi.dontTrackPrimary) tracks.push({ kind: 'interface', name: vm.vmac.name, target: vm.vmac.name, weight: 0, reverse: false });
+    if (vm && !vi.dontTrackPrimary) tracks.push({ kind: 'interface', name: vm.vmac.name, target: vm.vmac.name, weight: 0, reverse: false, mac: vm.vmac.mac });
     instances.push({
       name: vi.name,
       ifname: vm?.vmac.name ?? vi.interface,

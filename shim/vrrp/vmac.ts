@@ -153,6 +153,11 @@ export class VmacManager {
     });
   }
 
+  /** Built (or adopted) as planned and not seen gone since. */
+  isReady(name: string): boolean {
+    return this.ready.has(name);
+  }
+
   status(): VmacStatus {
     return { ...this.counts, ready: [...this.ready.keys()], failing: Object.fromEntries(this.failing) };
   }

@@ -242,4 +242,22 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     expect(await lab.stop(second, 'SIGTERM')).toBe(0);
     expect(ip(['-n', shimHost.ns, '-o', 'link', 'show'], true)).not.toContain(VMAC_NAME);
   });
+
+  it('an interface of that name that is no macvlan: the instance stays FAULT, the failure is logged and counted, and retried until it is gone', async () => {
+    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
+    // A veth pair, both ends up, so the foreign vrrp.51 is up and running (no dummy module in this kernel).
+    ip(['-n', shimHost.ns, 'link', 'add', 'name', VMAC_NAME, 'type', 'veth', 'peer', 'name', 'vmx0']);
+    for (const dev of [VMAC_NAME, 'vmx0']) ip(['-n', shimHost.ns, 'link', 'set', dev, 'up']);
+    const shim = start(shimHost, 'shim', 'shim-taken', 200);
+    await shim.daemon.waitForLine('the shim to refuse the foreign interface', /"msg":"vmac failed; will retry".*is not a macvlan/, DEADLINE_MS);
+    type VmacStatus = { instances: Array<{ state: string }>; vmacs: { errors: number; failing: Record<string, string> } };
+    const st = (await lab.freshStatus(shim)) as unknown as VmacStatus;
+    expect([st.instances[0]?.state, st.vmacs.errors >= 1, Object.keys(st.vmacs.failing)]).toEqual(['FAULT', true, [VMAC_NAME]]);
+    expect(vipDevs(shimHost)).toEqual([]);
+    ip(['-n', shimHost.ns, 'link', 'del', VMAC_NAME]);
+    await heldOnVmacBy(shimHost);
+    expect(JSON.parse(ip(['-n', shimHost.ns, '-j', '-d', 'link', 'show', 'dev', VMAC_NAME]))[0].linkinfo?.info_kind).toBe('macvlan');
+    expect(shim.output()).toMatch(/"msg":"vmac recovered"/);
+    expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
+  });
 });
