@@ -44,6 +44,7 @@ const alerts = {
   group: (name: string, state: AlertState) => post({ type: 'alert', kind: 'group', name, state }),
 };
 let starting: Promise<void> = Promise.resolve();
+let viewWhileStarting: unknown;
 const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
 
 port.on('message', (m: ToVrrp) => {
@@ -67,6 +68,8 @@ port.on('message', (m: ToVrrp) => {
         }
         daemon = d;
         if (m.boardView) d.setBoardView(m.boardView);
+        // A view that came while the macvlans were being built is newer than the one the start carried.
+        if (viewWhileStarting !== undefined) d.setBoardView(viewWhileStarting);
         post({ type: 'started', states: states(), tid: threadId() });
       });
       return;
@@ -79,7 +82,8 @@ port.on('message', (m: ToVrrp) => {
       );
       return;
     case 'board-view':
-      daemon?.setBoardView(m.view);
+      if (daemon) daemon.setBoardView(m.view);
+      else viewWhileStarting = m.view;
       return;
     case 'write-status':
       daemon?.writeStatus();
