@@ -88,10 +88,6 @@ export class VrrpLink {
     for (const g of this.joined) loadAddon().join(this.socket!, g);
   }
 
-  get isOpen(): boolean {
-    return this.socket !== null;
-  }
-
   send(payload: Buffer, destination: string, source: string): void {
     if (!this.socket) return;
     loadAddon().send(this.socket, payload, destination, source);
