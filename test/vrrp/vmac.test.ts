@@ -11,7 +11,7 @@
  * ARP request for the client would carry eth0's MAC with the virtual
  * address as sender, rewriting the client's entry, with keepalived alike.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handlesSignal, spawnDaemon } from '../helpers/daemon.ts';
 import { eventually, within } from '../helpers/eventually.ts';
 import { skipTitle } from '../helpers/skip-reason.ts';
@@ -31,11 +31,14 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   let kaHost: Director;
   let client: Director;
   const procs: Proc[] = [];
-  /** The scenario's virtual address and use_vmac lines; each test sets its own. */
-  let vip = '10.78.41.100';
-  let family: 4 | 6 = 4;
-  let extra = ['use_vmac'];
-  let vmacMac = VMAC;
+  /** The scenario's virtual address and use_vmac lines: IPv4 and plain use_vmac unless a test says otherwise. */
+  let vip: string;
+  let family: 4 | 6;
+  let extra: string[];
+  let vmacMac: string;
+  beforeEach(() => {
+    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
+  });
 
   beforeAll(() => {
     lab = new Lab(3, 41).create();
@@ -204,7 +207,6 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   });
 
   it('kill -HUP without use_vmac deletes the macvlan and puts the address on eth0; with it again, the macvlan is back', async () => {
-    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
     const shim = start(shimHost, 'shim', 'shim-hup', 200);
     await heldOnVmacBy(shimHost);
     await eventually('the shim to handle SIGHUP', () => handlesSignal(shim.daemon.pid, 'SIGHUP'), { timeoutMs: DEADLINE_MS, detail: why });
@@ -227,7 +229,6 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   });
 
   it('--dont-release-vrrp leaves the macvlan and the address on it; the next start adopts that macvlan', async () => {
-    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
     const first = lab.shim(shimHost, 'shim-keep', conf('shim-keep', 200), ['--dont-release-vrrp']);
     procs.push(first);
     await heldOnVmacBy(shimHost);
@@ -244,7 +245,6 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
   });
 
   it('an interface of that name that is no macvlan: the instance stays FAULT, the failure is logged and counted, and retried until it is gone', async () => {
-    [vip, family, extra, vmacMac] = ['10.78.41.100', 4, ['use_vmac'], VMAC];
     // A veth pair, both ends up, so the foreign vrrp.51 is up and running (no dummy module in this kernel).
     ip(['-n', shimHost.ns, 'link', 'add', 'name', VMAC_NAME, 'type', 'veth', 'peer', 'name', 'vmx0']);
     for (const dev of [VMAC_NAME, 'vmx0']) ip(['-n', shimHost.ns, 'link', 'set', dev, 'up']);
