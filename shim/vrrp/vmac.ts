@@ -26,14 +26,14 @@ export const VMAC_CHECK_MS = 500;
 /** A macvlan that failed is tried again after this long, not at every check. */
 export const VMAC_RETRY_MS = 5_000;
 
-/** What `ip -j -d link show dev NAME` says of an interface, as far as this needs. */
+/** What `ip -j -d link show dev NAME` says of an interface, as far as this needs (other fields are dropped). */
 const LinkShow = z.array(
   z.object({
     ifname: z.string(),
     address: z.string().optional(),
     link: z.string().nullish(),
-    linkinfo: z.object({ info_kind: z.string().optional(), info_data: z.object({ mode: z.string().optional() }).passthrough().optional() }).passthrough().optional(),
-  }).passthrough(),
+    linkinfo: z.object({ info_kind: z.string().optional(), info_data: z.object({ mode: z.string().optional() }).optional() }).optional(),
+  }),
 );
 
 export interface VmacStatus {
