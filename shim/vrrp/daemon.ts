@@ -121,7 +121,7 @@ export class VrrpDaemon {
         if (p.unicastPeers.length === 0) link.join(p.destination);
         const source = p.sourceAddress ?? primaryAddress(sourceIfname(p), p.family);
         // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
-        if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
+        if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${sourceIfname(p)} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
         return new InstanceRuntime(p, link, canonicalAddress(source), this.opts.log);
       });
     } catch (err) {
