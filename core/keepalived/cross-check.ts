@@ -3,6 +3,7 @@ import { quorumShortfalls, type PlanOptions } from '../vote/quorum-plan.ts';
 import { boardTrackProblems } from '../vote/board-target.ts';
 import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
 import { trackBoardOrigins } from './read-track-board.ts';
+import { useVmacNotices } from './use-vmac.ts';
 
 /** The Origins key under which a virtual server's real_server lines are kept, in order. */
 export const realServerOrigins = (vsIndex: number) => `virtualServers.${vsIndex}.realServers`;
@@ -31,6 +32,8 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     }
   });
   const seenVrid = new Map<string, string>();
+  const vmacNames = new Map<string, string>();
+  const vmacPrefix = c.globalDefs.passthrough.find((e) => e.keyword === 'vmac_prefix')?.args[0];
   c.vrrpInstances.forEach((vi, i) => {
     for (const t of vi.trackScript) if (!scripts.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_script '${t.name}' is not a vrrp_script; ignored`);
     for (const t of vi.trackFile) if (!files.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_file '${t.name}' is not a vrrp_track_file; ignored`);
@@ -47,6 +50,9 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     if (strict && vi.preemptDelayMs > 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) preempt_delay is incompatible with strict mode - resetting`);
     if (vi.state === 'MASTER' && (!strict || owner) && vi.nopreempt) diags.warn(at('vrrpInstances', i), `(${vi.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
     if (vi.virtualIpaddress.length === 0) diags.warn(at('vrrpInstances', i), `(${vi.name}) No VIP specified; at least one is sensible`);
+    const vmac = useVmacNotices(vi, family, { prefix: vmacPrefix, strict, taken: vmacNames });
+    for (const w of vmac.warnings) diags.warn(at('vrrpInstances', i), w);
+    for (const n of vmac.notes) diags.note(at('vrrpInstances', i), n);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
   scriptSecurity(c, at, diags);

@@ -18,8 +18,7 @@ import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
 import { VigilError } from '../../core/errors.ts';
 import { BoardView, type BoardEffect } from '../../core/vote/board-track.ts';
-import { VmacManager } from './vmac.ts';
-import { advertIfname, sourceIfname, vmacsOf } from './vmac-plan.ts';
+import { advertIfname, sourceIfname, VmacManager, vmacsOf } from './vmac.ts';
 
 export interface DaemonOptions {
   /** false with --dont-release-vrrp: no priority 0 and the addresses stay at shutdown. */

@@ -10,7 +10,7 @@ import { parsePrefix } from '../../core/config/ip.ts';
 import { passwordBytes, VRRP_GROUP4, VRRP_GROUP6, type Family, type VrrpVersion } from './codec.ts';
 import { wireIntervalMs } from './timers.ts';
 import type { ScriptPolicy } from '../../core/check/script-policy.ts';
-import { planVmac, type VmacPlan } from './vmac-plan.ts';
+import { planVmac, type VmacPlan } from '../../core/keepalived/use-vmac.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board';
@@ -108,7 +108,7 @@ export function planVrrp(config: Config): VrrpPlan {
   const syncTracks = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
 
   const instances: InstancePlan[] = [];
-  const vmacNames = new Set<string>();
+  const vmacNames = new Map<string, string>();
   const vmacPrefix = g.passthrough.find((e) => e.keyword === 'vmac_prefix')?.args[0];
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../test/helpers/config-from.ts';
 import { keepalivedConf, type InstanceConf } from '../../test/vrrp/conf.ts';
 import { planVrrp } from './plan.ts';
-import { linkLocalOf } from './vmac.ts';
-import { advertIfname, defaultVmacName as nameOf, sourceIfname } from './vmac-plan.ts';
+import { defaultVmacName as nameOf } from '../../core/keepalived/use-vmac.ts';
+import { advertIfname, linkLocalOf, sourceIfname } from './vmac.ts';
 
 const vi = (o: Partial<InstanceConf> = {}): InstanceConf => ({ name: 'VI_1', priority: 100, vip: '192.0.2.10/24', version: 3, ...o });
 const plan = (instances: InstanceConf[], globals: string[] = []) => planVrrp(configFrom(keepalivedConf('r', instances, globals)));
@@ -33,7 +33,7 @@ describe('use_vmac planned as keepalived plans it', () => {
     const bad = one({ vrid: 9, extra: ['use_vmac name:bad 01:00:00:00:00:01'] }).vmac!;
     expect([bad.name, bad.mac]).toEqual(['vrrp.9', '00:00:5e:00:01:09']);
     expect(bad.notices.join('\n')).toMatch(/multicast/);
-    expect(nameOf('averyveryverylongprefix', 200, 4, new Set())).toBe('averyveryve.200');
+    expect(nameOf('averyveryverylongprefix', 200, 4, new Map())).toBe('averyveryve.200');
   });
 
   it('vmac_xmit_base sends from eth0; unicast peers set it, as keepalived does; an other-family address stays on eth0', () => {

@@ -18,7 +18,7 @@ import type { Log } from './instance-runtime.ts';
 import { primaryAddress } from './link.ts';
 import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from './rp-filter.ts';
 import { runCommand } from './run-command.ts';
-import type { VmacPlan } from './vmac-plan.ts';
+import type { VmacPlan } from '../../core/keepalived/use-vmac.ts';
 
 const IP_TIMEOUT_MS = 5_000;
 /** Between checks that every macvlan is still the one set up; a sysfs read each. */
@@ -96,7 +96,7 @@ export class VmacManager {
   /** Adds these macvlans to the wanted set and builds the missing ones (resolves after one try each; never rejects). */
   ensure(plans: VmacPlan[]): Promise<void> {
     for (const p of plans) {
-      if (!this.wanted.has(p.name)) for (const n of p.notices) this.log('use_vmac notice', { notice: n });
+      if (!this.wanted.has(p.name)) for (const n of [...p.notices, ...p.notes]) this.log('use_vmac notice', { notice: n });
       this.wanted.set(p.name, p);
     }
     return this.serially(async () => {
@@ -271,3 +271,16 @@ export class VmacManager {
     }
   }
 }
+
+interface WithVmac {
+  ifname: string;
+  vmac?: VmacPlan;
+}
+
+/** The interface an instance's VRRP socket is bound to: its macvlan, or the base interface with vmac_xmit_base. */
+export const advertIfname = (p: WithVmac): string => (p.vmac?.xmitBase ? p.vmac.base : p.ifname);
+
+/** Whose primary address adverts carry: the base interface's (a macvlan holds only virtual addresses). */
+export const sourceIfname = (p: WithVmac): string => p.vmac?.base ?? p.ifname;
+
+export const vmacsOf = (plans: WithVmac[]): VmacPlan[] => plans.flatMap((p) => (p.vmac ? [p.vmac] : []));
