@@ -4,6 +4,7 @@ import { boardTrackProblems } from '../vote/board-target.ts';
 import type { Diagnostics, Origins, Pos } from './diagnostics.ts';
 import { trackBoardOrigins } from './read-track-board.ts';
 import { syncGroupOwnerWeights } from './read-track-process.ts';
+import { useVmacNotices } from './use-vmac.ts';
 
 /** The Origins key under which a virtual server's real_server lines are kept, in order. */
 export const realServerOrigins = (vsIndex: number) => `virtualServers.${vsIndex}.realServers`;
@@ -32,6 +33,8 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     }
   });
   const seenVrid = new Map<string, string>();
+  const vmacNames = new Map<string, string>();
+  const vmacPrefix = c.globalDefs.passthrough.find((e) => e.keyword === 'vmac_prefix')?.args[0];
   c.vrrpInstances.forEach((vi, i) => {
     for (const t of vi.trackScript) if (!scripts.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_script '${t.name}' is not a vrrp_script; ignored`);
     for (const t of vi.trackFile) if (!files.has(t.name)) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name}: track_file '${t.name}' is not a vrrp_track_file; ignored`);
@@ -41,6 +44,9 @@ export function crossCheck(c: Config, origins: Origins, diags: Diagnostics, opts
     if (prev) diags.warn(at('vrrpInstances', i), `vrrp_instance ${vi.name} shares virtual_router_id ${vi.virtualRouterId} on ${vi.interface ?? 'its interface'} with ${prev}`);
     else seenVrid.set(key, vi.name);
     instanceRules(c, vi, at('vrrpInstances', i), diags);
+    const vmac = useVmacNotices(vi, family, { prefix: vmacPrefix, strict: vi.strictMode ?? c.globalDefs.vrrpStrict, taken: vmacNames });
+    for (const w of vmac.warnings) diags.warn(at('vrrpInstances', i), w);
+    for (const n of vmac.notes) diags.note(at('vrrpInstances', i), n);
     if (vi.interface === undefined && vi.unicastPeers.length === 0) diags.error(at('vrrpInstances', i), `vrrp_instance ${vi.name} needs an interface (or unicast peers)`);
   });
   scriptSecurity(c, at, diags);

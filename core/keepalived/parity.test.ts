@@ -51,7 +51,7 @@ describe('keepalived parity fixtures (issue #17)', () => {
 
   it('records where each keyword the shim does not implement stands (check-config stays clean)', () => {
     const { res } = read('shim-unimplemented.conf');
-    expect(res.ok && res.shimUnimplemented?.map((u) => `${u.keyword}@${u.pos.line}:${u.pos.col}`)).toEqual(['lvs_sync_daemon@4:5', 'use_vmac@8:5', 'virtual_routes mtu@15:48']);
+    expect(res.ok && res.shimUnimplemented?.map((u) => `${u.keyword}@${u.pos.line}:${u.pos.col}`)).toEqual(['lvs_sync_daemon@4:5', 'use_vmac_addr@8:5', 'virtual_routes mtu@15:48']);
   });
 
   it('accepts what keepalived accepts: /mask dropped, enable_script_security with any word, timers in the keyword\'s own range', () => {

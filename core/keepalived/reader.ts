@@ -38,7 +38,7 @@ function RUNTIME_PASSTHROUGH_REFUSED(): string[] {
  * rather than run without it (issue #17).
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
-  'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'track_bfd', 'bfd_instance',
+  'use_vmac_addr', 'use_ipvlan', 'track_bfd', 'bfd_instance',
   ...RUNTIME_PASSTHROUGH_REFUSED(),
 ]);
 

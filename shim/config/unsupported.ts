@@ -2,7 +2,7 @@ import { formatDiagnostic, type ReadResult } from '../../core/keepalived/index.t
 
 /**
  * The shim's refusal of keepalived keywords it reads but does not act on
- * (use_vmac, track_bfd…: SHIM_UNIMPLEMENTED; lvs_sync_daemon without an instance; route and rule
+ * (use_vmac_addr, track_bfd…: SHIM_UNIMPLEMENTED; lvs_sync_daemon without an instance; route and rule
  * words it cannot encode, such as `virtual_routes mtu`):
  * one line per use, naming the keyword at its file:line:col. `vigil check-config`
  * stays clean on them, as keepalived; only a running shim would silently lack them.

@@ -23,6 +23,7 @@ import { trackSource, type TrackSource } from './track-sources.ts';
 import { evaluateTracking, type TrackedObject, type TrackStatus } from './tracking.ts';
 import { VigilError } from '../../core/errors.ts';
 import { BoardView, type BoardEffect } from '../../core/vote/board-track.ts';
+import { advertIfname, sourceIfname, VmacManager, vmacsOf } from './vmac.ts';
 
 export interface DaemonOptions {
   /** false with --dont-release-vrrp: no priority 0 and the addresses stay at shutdown. */
@@ -72,6 +73,7 @@ export class VrrpDaemon {
   private routeWatch: IpRouteWatch | null = null;
   private readonly staticIp: StaticIpRoutes;
   private readonly staticAddresses: StaticAddresses;
+  private readonly vmacs: VmacManager;
 
   constructor(
     /** The running plan; a reload replaces it. */
@@ -82,6 +84,25 @@ export class VrrpDaemon {
     this.notifier = new Notifier(plan.notifyFifos, (msg, fields) => opts.log(msg, fields), plan.scriptPolicy);
     this.staticIp = new StaticIpRoutes(plan.staticIpRoutes, opts.log);
     this.staticAddresses = new StaticAddresses(plan.staticAddresses, opts.log);
+    this.vmacs = new VmacManager(opts.log, (name) => this.relink(name));
+  }
+
+  /** use_vmac: builds the macvlans before start() binds sockets to them; failures are retried (vmac.ts), never thrown. */
+  setUpVmacs(): Promise<void> {
+    return this.vmacs.ensure(vmacsOf(this.plan.instances));
+  }
+
+  /** A macvlan was rebuilt: sockets bound to the old one hear nothing, so bind again. */
+  private relink(name: string, only?: VrrpLink): void {
+    for (const rt of this.runtimes) rt.forgetFrameSender(name);
+    for (const link of only ? [only] : this.links.values()) {
+      if (link.ifname !== name || this.stopped) continue;
+      try {
+        link.reopen();
+      } catch (err) {
+        this.opts.log('vrrp socket open failed', { ifname: name, error: String(err) });
+      }
+    }
   }
 
   start(): void {
@@ -91,6 +112,7 @@ export class VrrpDaemon {
     if (this.plan.staticAddresses.length) void this.staticAddresses.start().then(() => this.staticIp.start());
     else this.staticIp.start();
     this.launch(this.runtimes);
+    this.vmacs.start();
     this.opts.log('vrrp started', { instances: this.runtimes.map((r) => ({ name: r.plan.name, version: r.plan.version, vrid: r.plan.vrid, source: r.sourceAddress })) });
     this.schedule();
   }
@@ -100,18 +122,22 @@ export class VrrpDaemon {
     const opened: string[] = [];
     try {
       return instances.map((p) => {
-        const key = `${p.ifname}/${p.family}`;
+        const ifname = advertIfname(p);
+        const key = `${ifname}/${p.family}`;
         let link = this.links.get(key);
         if (!link) {
-          link = new VrrpLink(p.ifname, p.family, (pkt) => this.onPacket(key, pkt));
-          link.open();
+          link = new VrrpLink(ifname, p.family, (pkt) => this.onPacket(key, pkt));
+          // A macvlan not built yet: the instance tracks it (FAULT meanwhile) and relink() binds once it is.
+          if (!p.vmac || p.vmac.xmitBase) link.open();
+          else if (this.vmacs.isReady(ifname)) this.relink(ifname, link);
+          else this.opts.log('vrrp socket waits for its macvlan', { ifname });
           this.links.set(key, link);
           opened.push(key);
         }
         if (p.unicastPeers.length === 0) link.join(p.destination);
-        const source = p.sourceAddress ?? primaryAddress(p.ifname, p.family);
+        const source = p.sourceAddress ?? primaryAddress(sourceIfname(p), p.family);
         // The host lacks what the config needs (an address on the interface, or mcast_src_ip): nothing to send adverts from.
-        if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${p.ifname} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
+        if (!source) throw new VigilError('ERR_CONFIG', `vrrp_instance ${p.name}: ${sourceIfname(p)} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send from`, { path: `vrrp_instance ${p.name}` });
         if (needsFirewall(p) && !this.firewall) {
           const nft = findNft();
           if (!nft) {
@@ -207,6 +233,8 @@ export class VrrpDaemon {
   async reload(next: VrrpPlan): Promise<{ kept: string[]; added: string[]; removed: string[] }> {
     if (this.stopped) return { kept: [], added: [], removed: [] };
     const diff = diffPlans(this.plan, next);
+    await this.vmacs.ensure(vmacsOf(diff.added));
+    if (this.stopped) return { kept: [], added: [], removed: [] };
     const fresh = this.prepare(diff.added);
     const now = this.clock();
     const leaving = diff.removed.map((p) => this.runtimes.find((r) => r.plan === p)!).filter(Boolean);
@@ -245,6 +273,7 @@ export class VrrpDaemon {
       link.close();
       this.links.delete(key);
     }
+    await this.vmacs.prune(vmacsOf(this.runtimes.map((r) => r.plan)));
     this.writeStatus();
     return { kept: diff.kept.map(([, p]) => p.name), added: diff.added.map((p) => p.name), removed: diff.removed.map((p) => p.name) };
   }
@@ -374,6 +403,7 @@ export class VrrpDaemon {
       })),
       groups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.state })),
       links: [...this.links.entries()].map(([k, l]) => ({ link: k, dropped: Object.fromEntries(l.drops) })),
+      vmacs: this.vmacs.status(),
     };
   }
 
@@ -409,6 +439,8 @@ export class VrrpDaemon {
     await this.notifier.drain(5_000);
     for (const rt of this.runtimes) rt.close();
     for (const l of this.links.values()) l.close();
+    // keepalived deletes its macvlans at shutdown, except with --dont-release-vrrp (its addresses stay on them).
+    await (this.opts.releaseOnStop ? this.vmacs.close() : this.vmacs.detach());
     this.notifier.close();
     this.writeStatus();
   }

@@ -287,6 +287,12 @@ export class InstanceRuntime {
     }
   }
 
+  /** A device was rebuilt (a use_vmac macvlan): the packet socket bound to the old one sends nothing, so open a new one next time. */
+  forgetFrameSender(dev: string): void {
+    this.frameSenders.get(dev)?.close();
+    this.frameSenders.delete(dev);
+  }
+
   private later(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
       this.garpTimers.delete(t);

@@ -46,6 +46,7 @@ function isMulticast(family: Family, address: string): boolean {
 
 export class VrrpLink {
   private socket: object | null = null;
+  /** Groups joined, joined again when the socket is reopened. */
   private readonly joined = new Set<string>();
   /** Packets that failed before any instance could be chosen (bad IP header, too short). */
   readonly drops = new Map<DropReason, number>();
@@ -76,9 +77,16 @@ export class VrrpLink {
   }
 
   join(group: string): void {
-    if (!this.socket || this.joined.has(group)) return;
-    loadAddon().join(this.socket, group);
+    if (this.joined.has(group)) return;
+    if (this.socket) loadAddon().join(this.socket, group);
     this.joined.add(group);
+  }
+
+  /** Binds afresh to the interface of that name (a use_vmac macvlan rebuilt under a new ifindex); throws like open(). */
+  reopen(): void {
+    this.close();
+    this.open();
+    for (const g of this.joined) loadAddon().join(this.socket!, g);
   }
 
   send(payload: Buffer, destination: string, source: string): void {

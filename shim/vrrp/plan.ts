@@ -13,6 +13,7 @@ import type { ScriptPolicy } from '../../core/check/script-policy.ts';
 import { planSyncd, type SyncdPlan } from './syncd.ts';
 import { ipRoutesByInstance, type IpRoutes } from './route-plan.ts';
 import type { ProcessTrack } from './process-source.ts';
+import { planVmac, type VmacPlan } from '../../core/keepalived/use-vmac.ts';
 
 export interface TrackSpec {
   kind: 'interface' | 'script' | 'file' | 'board' | 'process';
@@ -30,6 +31,8 @@ export interface TrackSpec {
   group?: string;
   /** process: the vrrp_track_process. */
   process?: ProcessTrack;
+  /** interface: also require this MAC (a use_vmac macvlan, so a foreign interface of that name is not taken for it). */
+  mac?: string;
 }
 
 export interface NotifyScripts {
@@ -78,6 +81,8 @@ export interface InstancePlan {
   tracks: TrackSpec[];
   notify: NotifyScripts;
   syncGroup?: string;
+  /** use_vmac: the macvlan (vmac.ts); `ifname` is then the macvlan, where the addresses go. */
+  vmac?: VmacPlan;
 }
 
 export interface GroupPlan {
@@ -139,6 +144,8 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
   if (!config.vrrpInstances.length && (config.staticRoutes.length || config.staticRules.length || config.staticIpaddress.length)) {
     problems.push('static_ipaddress / static_routes / static_rules need a vrrp_instance: the shim keeps them on its VRRP side');
   }
+  const vmacNames = new Map<string, string>();
+  const vmacPrefix = g.passthrough.find((e) => e.keyword === 'vmac_prefix')?.args[0];
   for (const vi of config.vrrpInstances) {
     const where = `vrrp_instance ${vi.name}`;
     if (!vi.interface) {
@@ -229,9 +236,12 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
     }
 
     const unicast = vi.unicastPeers.length > 0;
+    const vm = planVmac(vi, vi.interface, family, { prefix: vmacPrefix, strict, unicast, taken: vmacNames });
+    // keepalived tracks the macvlan as well as the interface under it.
+    if (vm && !vi.dontTrackPrimary) tracks.push({ kind: 'interface', name: vm.vmac.name, target: vm.vmac.name, weight: 0, reverse: false, mac: vm.vmac.mac });
     instances.push({
       name: vi.name,
-      ifname: vi.interface,
+      ifname: vm?.vmac.name ?? vi.interface,
       family,
       version,
       vrid: vi.virtualRouterId,
@@ -242,8 +252,8 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
       preemptDelayMs,
       authType: pass ? 1 : 0,
       authData: pass ? passwordBytes(vi.authentication!.pass) : Buffer.alloc(8),
-      addresses: vi.virtualIpaddress,
-      excludedAddresses: vi.virtualIpaddressExcluded,
+      addresses: vm?.addresses ?? vi.virtualIpaddress,
+      excludedAddresses: vm?.excludedAddresses ?? vi.virtualIpaddressExcluded,
       ipRoutes: ipRoutes.byName.get(vi.name)!,
       sourceAddress: unicast ? (vi.unicastSrcIp ?? vi.mcastSrcIp) : (vi.mcastSrcIp ?? vi.unicastSrcIp),
       destination: unicast ? vi.unicastPeers[0]!.ip : (vi.mcastDstIp ?? (family === 4 ? (g.vrrpMcastGroup4 ?? VRRP_GROUP4) : (g.vrrpMcastGroup6 ?? VRRP_GROUP6))),
@@ -266,6 +276,7 @@ export function planVrrp(config: Config, host?: PlanHost): VrrpPlan {
       tracks,
       notify: { ...notifyOf(vi), masterRxLowerPri: vi.notifyMasterRxLowerPri },
       syncGroup: sg,
+      vmac: vm?.vmac,
     });
   }
   const names = new Set(instances.map((i) => i.name));

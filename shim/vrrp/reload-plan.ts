@@ -38,6 +38,8 @@ function identity(p: InstancePlan): string {
     p.v3ChecksumAsV2,
     p.syncGroup ?? null,
     p.tracks,
+    // use_vmac's macvlan: its name is ifname above.
+    p.vmac ? [p.vmac.mac, p.vmac.xmitBase, p.vmac.otherFamilyExcluded] : null,
   ]);
 }
 

@@ -83,16 +83,27 @@ abstract class Polled implements TrackSource {
   }
 }
 
+/** Up, and when `mac` is given (a use_vmac macvlan) holding that MAC: an interface of that name that is not ours counts as down. */
+function interfaceOk(ifname: string, mac?: string): boolean {
+  if (!interfaceIsUp(ifname)) return false;
+  try {
+    return !mac || readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim() === mac;
+  } catch {
+    return false;
+  }
+}
+
 export class InterfaceSource extends Polled {
   constructor(
     private readonly ifname: string,
     onChange: () => void,
+    private readonly mac?: string,
   ) {
-    super({ kind: 'pass-fail', ok: interfaceIsUp(ifname) }, LINK_POLL_MS, onChange);
+    super({ kind: 'pass-fail', ok: interfaceOk(ifname, mac) }, LINK_POLL_MS, onChange);
   }
 
   protected poll(): void {
-    this.set({ kind: 'pass-fail', ok: interfaceIsUp(this.ifname) });
+    this.set({ kind: 'pass-fail', ok: interfaceOk(this.ifname, this.mac) });
   }
 }
 
@@ -173,7 +184,7 @@ export function trackSource(spec: TrackSpec, policy: ScriptPolicy, onChange: () 
     case 'board':
       return null;
     case 'interface':
-      return new InterfaceSource(spec.target, onChange);
+      return new InterfaceSource(spec.target, onChange, spec.mac);
     case 'file':
       return new FileSource(spec.target, onChange);
     case 'script':

@@ -52,6 +52,8 @@ const syncd = new SyncdControl(() => netlinkSyncd(SYNCD_NETLINK_TIMEOUT_MS), {
   fault: (reason, detail) => post({ type: 'fault', where: 'syncd', reason, detail }),
   ok: () => post({ type: 'fault-over', where: 'syncd' }),
 });
+let starting: Promise<void> = Promise.resolve();
+let viewWhileStarting: unknown;
 const states = (): InstanceState[] => (daemon ? (daemon.status().instances as InstanceState[]).map(({ name, state }) => ({ name, state })) : []);
 
 port.on('message', (m: ToVrrp) => {
@@ -66,16 +68,21 @@ port.on('message', (m: ToVrrp) => {
         statusExtra: () => extraFields,
         statusRaw: () => extraRaw,
       });
-      try {
-        d.start();
-      } catch (err) {
-        void d.stop().finally(() => post({ type: 'start-failed', error: String(err) }));
-        return;
-      }
-      daemon = d;
-      syncd.configure(m.plan.syncd);
-      if (m.boardView) d.setBoardView(m.boardView);
-      post({ type: 'started', states: states(), tid: threadId() });
+      // use_vmac macvlans exist before sockets bind to them; a stop meanwhile waits for this.
+      starting = d.setUpVmacs().then(() => {
+        try {
+          d.start();
+        } catch (err) {
+          void d.stop().finally(() => post({ type: 'start-failed', error: String(err) }));
+          return;
+        }
+        daemon = d;
+        syncd.configure(m.plan.syncd);
+        if (m.boardView) d.setBoardView(m.boardView);
+        // A view that came while the macvlans were being built is newer than the one the start carried.
+        if (viewWhileStarting !== undefined) d.setBoardView(viewWhileStarting);
+        post({ type: 'started', states: states(), tid: threadId() });
+      });
       return;
     }
     case 'reload':
@@ -89,7 +96,8 @@ port.on('message', (m: ToVrrp) => {
       );
       return;
     case 'board-view':
-      daemon?.setBoardView(m.view);
+      if (daemon) daemon.setBoardView(m.view);
+      else viewWhileStarting = m.view;
       return;
     case 'write-status':
       daemon?.writeStatus();
@@ -101,8 +109,8 @@ port.on('message', (m: ToVrrp) => {
       return;
     case 'stop':
       // keepalived stops the sync daemon before its VRRP instances leave; a failure there never keeps VRRP from stopping.
-      void syncd
-        .stop()
+      void starting
+        .then(() => syncd.stop())
         .catch(() => undefined)
         .then(() => daemon?.stop())
         .finally(() => {

@@ -33,7 +33,7 @@ describe('vigil shim refuses keywords it does not implement', () => {
     const refusals = r.err.split('\n').filter((l) => l.includes('is not implemented by vigil shim'));
     expect(refusals.map((l) => l.slice(0, l.indexOf(' is not')))).toEqual([
       `${file}:4:5: error: 'lvs_sync_daemon'`,
-      `${file}:8:5: error: 'use_vmac'`,
+      `${file}:8:5: error: 'use_vmac_addr'`,
       `${file}:15:48: error: 'virtual_routes mtu'`,
     ]);
   });
