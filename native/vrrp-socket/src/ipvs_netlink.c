@@ -21,6 +21,7 @@
 #include <linux/ip_vs.h>
 #include <linux/netlink.h>
 #include <node_api.h>
+#include "napi_result.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +34,6 @@
 #define MAX_PER_SEND 1024
 /* An ACK occupies a whole skb in the receive queue: budget this much per message. */
 #define ACK_TRUESIZE 1536
-
-static napi_value num(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
-}
-
-static napi_value fail(napi_env env, const char *syscall, int err) {
-  napi_value out;
-  napi_create_object(env, &out);
-  napi_set_named_property(env, out, "errno", num(env, err));
-  napi_value s;
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &s);
-  napi_set_named_property(env, out, "syscall", s);
-  return out;
-}
 
 static napi_value usage(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_IPVS_NETLINK_USAGE", msg);

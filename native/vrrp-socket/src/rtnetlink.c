@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <node_api.h>
+#include "napi_result.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +34,6 @@
 #define RECV_BUF (64 * 1024)
 /* A VRRP instance carries a handful of routes; this bounds one call's work. */
 #define MAX_MSGS 4096
-
-static napi_value num(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
-}
-
-static napi_value fail(napi_env env, const char *syscall, int err) {
-  napi_value out, s;
-  napi_create_object(env, &out);
-  napi_set_named_property(env, out, "errno", num(env, err));
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &s);
-  napi_set_named_property(env, out, "syscall", s);
-  return out;
-}
 
 static napi_value usage(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_RTNETLINK_USAGE", msg);
