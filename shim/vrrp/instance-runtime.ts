@@ -15,6 +15,7 @@ import { gratuitousArp, unsolicitedNa } from './link-frames.ts';
 import { VrrpMachine, type ReceivedAdvert } from './machine.ts';
 import type { InstancePlan } from './plan.ts';
 import { checkAdvert, type ReceivePolicy } from './receive-check.ts';
+import { vrrpFault, vrrpOk } from './vrrp-faults.ts';
 
 export type Log = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -61,6 +62,8 @@ export class InstanceRuntime {
   private frameSenders = new Map<string, FrameSender>();
   private policy: ReceivePolicy;
   private advertised: string[];
+  /** sendErrors when the last burst of send failures was declared over. */
+  private sendErrorsSaid = 0;
 
   constructor(
     /** Replaced in place by a reload that keeps the instance (reconfigure). */
@@ -155,12 +158,17 @@ export class InstanceRuntime {
       try {
         const payload = encodeAdvert(advert, { family: this.plan.family, source: this.sourceAddress, destination }, { v3ChecksumAsV2: this.plan.v3ChecksumAsV2 });
         this.link.send(payload, destination, this.sourceAddress);
+        if (this.stats.sendErrors > this.sendErrorsSaid) {
+          this.sendErrorsSaid = this.stats.sendErrors;
+          vrrpOk('vrrp_send');
+        }
         this.stats.advertsSent++;
         if (priority === 0) this.stats.priorityZeroSent++;
       } catch (err) {
         // A send can fail while a link is down; the machine's timers carry on and tracking decides FAULT.
         this.stats.sendErrors++;
-        this.log('advert send failed', { instance: this.plan.name, destination, error: String(err) });
+        // Once per burst through the main thread's Faults (one line per advert would flood the log while a link is down).
+        if (!vrrpFault('vrrp_send', 'send_failed', `${this.plan.name} to ${destination}: ${String(err)}`)) this.log('advert send failed', { instance: this.plan.name, destination, error: String(err) });
       }
     }
   }
@@ -235,9 +243,9 @@ export class InstanceRuntime {
   private async guard(op: 'block' | 'unblock', addresses: VirtualAddress[]): Promise<void> {
     if (!this.firewall || !needsFirewall(this.plan) || addresses.length === 0) return;
     const r = await this.firewall[op](addresses, this.plan.ifname);
-    if (r.ok) return;
+    if (r.ok) return vrrpOk('vrrp_firewall');
     this.stats.firewallErrors++;
-    this.log(`accept-mode firewall ${op} failed`, { instance: this.plan.name, detail: r.detail });
+    if (!vrrpFault('vrrp_firewall', op, `${this.plan.name}: ${r.detail}`)) this.log(`accept-mode firewall ${op} failed`, { instance: this.plan.name, detail: r.detail });
   }
 
   /** A reload changed a kept instance's routes or rules: off, and on when master, in the address queue's order. */
@@ -254,9 +262,12 @@ export class InstanceRuntime {
   private ipRoutes(add: boolean, r: IpRoutes): void {
     if (!r.routes.length && !r.rules.length) return;
     const failed = applyIpRoutes(add, r.routes, r.rules);
-    if (!failed.length) return;
+    if (!failed.length) return vrrpOk('vrrp_routes');
     this.stats.routeErrors += failed.length;
-    this.log(add ? 'route/rule add failed' : 'route/rule delete failed', { instance: this.plan.name, failed: failed.map((f) => `${f.what}: ${f.detail}`) });
+    const detail = failed.map((f) => `${f.what}: ${f.detail}`);
+    if (!vrrpFault('vrrp_routes', add ? 'add_failed' : 'delete_failed', `${this.plan.name}: ${detail.join('; ')}`)) {
+      this.log(add ? 'route/rule add failed' : 'route/rule delete failed', { instance: this.plan.name, failed: detail });
+    }
   }
 
   /** A lower-priority master was heard: the split brain is ending, so tell the link again who holds the addresses. */

@@ -21,6 +21,7 @@ import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import { matches, needsOf, ProcessMatcher, scanProcesses, walkProcs, type Found, type ProcNeeds } from './process-match.ts';
 import type { TrackSource } from './track-sources.ts';
 import type { TrackStatus } from './tracking.ts';
+import { vrrpFault, vrrpOk } from './vrrp-faults.ts';
 
 /**
  * keepalived is told at once; half a second is within one VRRP advert at
@@ -121,11 +122,15 @@ export class ProcessScanner {
   private guarded(read: () => void): boolean {
     try {
       read();
-      if (this.failing) this.log?.('track process scan recovered', {});
+      if (this.failing) {
+        this.log?.('track process scan recovered', {});
+        vrrpOk('vrrp_process_scan');
+      }
       this.failing = false;
       return true;
     } catch (err) {
       this.scanErrors++;
+      vrrpFault('vrrp_process_scan', 'read_failed', String(err));
       if (!this.failing) this.log?.('track process scan failed; tracked processes hold their status', { error: String(err) });
       this.failing = true;
       return false;

@@ -10,6 +10,7 @@
 import type { VirtualAddress } from '../../core/config/vrrp.ts';
 import { addAddress, removeAddress } from './addresses.ts';
 import type { Log } from './instance-runtime.ts';
+import { vrrpFault, vrrpOk } from './vrrp-faults.ts';
 
 const key = (a: VirtualAddress) => JSON.stringify(a);
 
@@ -42,7 +43,9 @@ export class StaticAddresses {
       // The plan refuses an address without dev: '' never reaches the kernel.
       const results = await Promise.all(list.map((a) => (add ? addAddress(a, a.dev ?? '') : removeAddress(a, a.dev ?? ''))));
       const failed = results.filter((r) => !r.ok);
-      if (failed.length) this.log(add ? 'static address add failed' : 'static address remove failed', { failed: failed.map((f) => `${f.address}: ${f.detail}`) });
+      if (!failed.length) return vrrpOk('vrrp_static');
+      const detail = failed.map((f) => `${f.address}: ${f.detail}`);
+      if (!vrrpFault('vrrp_static', add ? 'add_failed' : 'delete_failed', detail.join('; '))) this.log(add ? 'static address add failed' : 'static address remove failed', { failed: detail });
     };
     this.queue = this.queue.then(run, run);
     return this.queue;

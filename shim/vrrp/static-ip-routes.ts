@@ -11,6 +11,7 @@ import type { Log } from './instance-runtime.ts';
 import { ipRouteChanges, type IpRoutes } from './route-plan.ts';
 import { deletedLines, trackedLineDeleted, type Deleted } from './route-watch.ts';
 import { applyIpRoutes } from './rtnetlink-routes.ts';
+import { vrrpFault, vrrpOk } from './vrrp-faults.ts';
 
 export class StaticIpRoutes {
   constructor(
@@ -46,7 +47,8 @@ export class StaticIpRoutes {
   private apply(add: boolean, r: IpRoutes): void {
     if (!r.routes.length && !r.rules.length) return;
     const failed = applyIpRoutes(add, r.routes, r.rules);
-    if (!failed.length) return;
-    this.log(add ? 'static route/rule add failed' : 'static route/rule delete failed', { failed: failed.map((f) => `${f.what}: ${f.detail}`) });
+    if (!failed.length) return vrrpOk('vrrp_static');
+    const detail = failed.map((f) => `${f.what}: ${f.detail}`);
+    if (!vrrpFault('vrrp_static', add ? 'add_failed' : 'delete_failed', detail.join('; '))) this.log(add ? 'static route/rule add failed' : 'static route/rule delete failed', { failed: detail });
   }
 }

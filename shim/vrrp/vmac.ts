@@ -19,6 +19,7 @@ import { primaryAddress } from './link.ts';
 import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from './rp-filter.ts';
 import { runCommand } from './run-command.ts';
 import type { VmacPlan } from '../../core/keepalived/use-vmac.ts';
+import { vrrpFault, vrrpOk } from './vrrp-faults.ts';
 
 const IP_TIMEOUT_MS = 5_000;
 /** Between checks that every macvlan is still the one set up; a sysfs read each. */
@@ -171,6 +172,7 @@ export class VmacManager {
     this.counts.errors++;
     const detail = `${step}: ${err instanceof Error ? err.message : String(err)}`;
     // Once per burst: a macvlan that keeps failing the same way is logged when it starts failing, not every check.
+    vrrpFault('vrrp_vmac', 'setup_failed', `${name}: ${detail}`);
     if (this.failing.get(name) !== detail) this.log('vmac failed; will retry', { vmac: name, detail });
     this.failing.set(name, detail);
     this.failedAt.set(name, Date.now());
@@ -215,6 +217,7 @@ export class VmacManager {
       this.ready.set(p.name, index);
       this.failedAt.delete(p.name);
       if (this.failing.delete(p.name)) this.log('vmac recovered', { vmac: p.name });
+      if (this.failing.size === 0) vrrpOk('vrrp_vmac');
       this.log('vmac ready', { vmac: p.name, base: p.base, mac: p.mac, created: !matches });
       this.onReady(p.name);
     } catch (err) {

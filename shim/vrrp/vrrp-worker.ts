@@ -11,6 +11,7 @@ import type { FromVrrp, InstanceState, ToVrrp } from './vrrp-thread.ts';
 import type { AlertState } from '../../core/mail/keepalived-mail.ts';
 import { netlinkSyncd } from '../ipvs/syncd-kernel.ts';
 import { SyncdControl } from './syncd.ts';
+import { setVrrpFaultSink } from './vrrp-faults.ts';
 
 const port = parentPort!;
 const post = (m: FromVrrp) => port.postMessage(m);
@@ -51,6 +52,10 @@ const syncd = new SyncdControl(() => netlinkSyncd(SYNCD_NETLINK_TIMEOUT_MS), {
   log,
   fault: (reason, detail) => post({ type: 'fault', where: 'syncd', reason, detail }),
   ok: () => post({ type: 'fault-over', where: 'syncd' }),
+});
+setVrrpFaultSink({
+  fault: (where, reason, detail) => post({ type: 'fault', where, reason, detail }),
+  ok: (where) => post({ type: 'fault-over', where }),
 });
 let starting: Promise<void> = Promise.resolve();
 let viewWhileStarting: unknown;

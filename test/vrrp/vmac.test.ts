@@ -250,6 +250,8 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     for (const dev of [VMAC_NAME, 'vmx0']) ip(['-n', shimHost.ns, 'link', 'set', dev, 'up']);
     const shim = start(shimHost, 'shim', 'shim-taken', 200);
     await shim.daemon.waitForLine('the shim to refuse the foreign interface', /"msg":"vmac failed; will retry".*is not a macvlan/, DEADLINE_MS);
+    // Counted by the main thread's Faults (vigil_shim_faults_total{where="vrrp_vmac"}), said once for the burst.
+    await shim.daemon.waitForLine('the fault to reach the main thread', /"msg":"fault","where":"vrrp_vmac","reason":"setup_failed"/, DEADLINE_MS);
     type VmacStatus = { instances: Array<{ state: string }>; vmacs: { errors: number; failing: Record<string, string> } };
     const st = (await lab.freshStatus(shim)) as unknown as VmacStatus;
     expect([st.instances[0]?.state, st.vmacs.errors >= 1, Object.keys(st.vmacs.failing)]).toEqual(['FAULT', true, [VMAC_NAME]]);
@@ -258,6 +260,8 @@ describe.skipIf(!!skip)(skipTitle('use_vmac: vigil shim and keepalived 2.2.7', s
     await heldOnVmacBy(shimHost);
     expect(JSON.parse(ip(['-n', shimHost.ns, '-j', '-d', 'link', 'show', 'dev', VMAC_NAME]))[0].linkinfo?.info_kind).toBe('macvlan');
     expect(shim.output()).toMatch(/"msg":"vmac recovered"/);
+    await shim.daemon.waitForLine('the fault burst to end', /"msg":"fault burst over","where":"vrrp_vmac"/, DEADLINE_MS);
+    expect(shim.output().match(/"msg":"fault","where":"vrrp_vmac"/g), 'one fault line for the whole burst').toHaveLength(1);
     expect(await lab.stop(shim, 'SIGTERM')).toBe(0);
   });
 });
