@@ -88,7 +88,7 @@ for (const f of readdirSync(addon).filter((f) => f.endsWith('.cjs') && f !== 'bu
 put(`${lib}/native/vrrp-socket/package.json`, JSON.stringify({ name: 'vrrp-socket', private: true }) + '\n');
 const release = join(addon, 'build/Release');
 const addons = readdirSync(release).filter((f) => f.endsWith('.node')).sort();
-if (!addons.includes('vrrp_socket.node') || !addons.includes('ipvs_netlink.node')) throw new Error('native/vrrp-socket/build/Release lacks the addons: run npm ci');
+if (!['vrrp_socket.node', 'ipvs_netlink.node', 'rtnetlink.node'].every((a) => addons.includes(a))) throw new Error('native/vrrp-socket/build/Release lacks the addons: run npm ci');
 for (const f of addons) {
   strip(`${lib}/native/vrrp-socket/build/Release/${f}`, join(release, f));
   chmodSync(join(stage, `${lib}/native/vrrp-socket/build/Release/${f}`), 0o644);

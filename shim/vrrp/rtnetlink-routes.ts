@@ -19,7 +19,7 @@ export interface RtnetlinkAddon {
 }
 let addon: RtnetlinkAddon | null = null;
 export function rtnetlink(): RtnetlinkAddon {
-  addon ??= createRequire(import.meta.url)('../../native/vrrp-socket/rtnetlink.cjs') as RtnetlinkAddon;
+  addon ??= createRequire(import.meta.url)('vrrp-socket/rtnetlink.cjs') as RtnetlinkAddon;
   return addon;
 }
 
