@@ -53,6 +53,10 @@ function elementOf(a: VirtualAddress, defaultDev: string): Element {
 
 const keyOf = (e: Element) => `${e.family}/${e.address}/${e.dev ?? ''}`;
 
+/** What a Linux interface name can be (IFNAMSIZ, no space, slash or quote): anything else never reaches nft's script. */
+const IFNAME = /^[A-Za-z0-9_.:@+-]{1,15}$/;
+const badDev = (list: Element[]): string | undefined => list.find((e) => e.dev !== undefined && !IFNAME.test(e.dev))?.dev;
+
 /** The table for one family, replaced whole (add, delete, define: one transaction, so a leftover from a crash goes too). */
 export function tableScript(family: 4 | 6, table = FIREWALL_TABLE): string {
   const fam = family === 4 ? 'ip' : 'ip6';
@@ -103,6 +107,8 @@ export class AcceptFirewall {
   /** Before a master adds its addresses: traffic to them is dropped from now on. */
   block(addresses: VirtualAddress[], defaultDev: string): Promise<FirewallResult> {
     return this.enqueue(async () => {
+      const bad = badDev(addresses.map((a) => elementOf(a, defaultDev)));
+      if (bad !== undefined) return { ok: false, detail: `interface name ${JSON.stringify(bad)} cannot go in an nft rule` };
       const fresh: Element[] = [];
       for (const e of addresses.map((a) => elementOf(a, defaultDev))) {
         const n = this.held.get(keyOf(e)) ?? 0;

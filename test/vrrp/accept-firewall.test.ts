@@ -83,6 +83,11 @@ describe.skipIf(!!skip)(skipTitle('accept-mode firewall: nft in a namespace', sk
     const fw = new AcceptFirewall(nft!, inNs);
     expect(await fw.block([va('192.0.2.11')], 'eth0')).toEqual({ ok: true });
     expect(elements('ip', 'vips')).toEqual(['"192.0.2.11"']);
+    // An interface name that could end nft's quoted string is refused before any script is written.
+    const name = 'x" } ; flush ruleset ; #';
+    const hostile = await fw.block([va('fe80::66', name)], 'eth0');
+    expect(hostile).toEqual({ ok: false, detail: `interface name ${JSON.stringify(name)} cannot go in an nft rule` });
+    expect(elements('ip', 'vips')).toEqual(['"192.0.2.11"']);
     const broken = new AcceptFirewall('/nonexistent/nft', inNs);
     const r = await broken.block([va('192.0.2.12')], 'eth0');
     expect(r.ok).toBe(false);
