@@ -32,4 +32,19 @@ describe('the JSON form is refused by the shim as keepalived.conf is', () => {
     // vrrp_priority is tuning: carried, not refused.
     expect(uses.join()).not.toMatch(/vrrp_priority/);
   });
+
+  it('refuses lvs_sync_daemon without an instance (run by keepalived\'s checker), and takes it with one', () => {
+    const res = readKeepalivedConfig(join(PARITY, 'derived-state.conf'), { host: nodeConfigHost, configId: 'lb1' });
+    if (!res.ok) throw new Error('fixture did not read');
+    const uses = (sync: object) => {
+      const text = JSON.stringify({ ...res.config, globalDefs: { ...res.config.globalDefs, lvsSyncDaemon: sync } }, null, 2);
+      const json = parseVigilJson('c.json', text);
+      if (!json.ok) throw new Error(JSON.stringify(json.diagnostics));
+      return (json.shimUnimplemented ?? []).map((u) => `${u.keyword}@${u.pos.line}:${u.pos.col}`);
+    };
+    const without = uses({ interface: 'eth0' });
+    expect(without).toHaveLength(1);
+    expect(without[0]).toMatch(/^lvs_sync_daemon@\d+:\d+$/);
+    expect(uses({ interface: 'eth0', instance: 'VI_M' })).toEqual([]);
+  });
 });

@@ -27,6 +27,8 @@ export function jsonShimUnimplemented(file: string, text: string, config: Config
     for (const [k, x] of Object.entries(v)) {
       const kw = FIELD_KEYWORDS[k];
       if (kw && SHIM_UNIMPLEMENTED.has(kw) && x !== undefined && !(Array.isArray(x) && x.length === 0)) found.push({ path: [...path, k], keyword: kw });
+      // lvs_sync_daemon without an instance is keepalived's checker's, which the shim does not run (as the reader refuses it).
+      if (k === 'lvsSyncDaemon' && x && typeof x === 'object' && (x as { instance?: unknown }).instance === undefined) found.push({ path: [...path, k], keyword: 'lvs_sync_daemon' });
       if (CARRIED.has(k) && Array.isArray(x)) {
         x.forEach((e: { keyword?: unknown }, i) => {
           if (typeof e?.keyword === 'string' && SHIM_UNIMPLEMENTED.has(e.keyword)) found.push({ path: [...path, k, String(i), 'keyword'], keyword: e.keyword });

@@ -20,17 +20,15 @@ export interface KeywordUse {
  * them too. The rest of the passthrough lists is process tuning, SNMP, D-Bus,
  * logging and file locations, which change nothing another host would see.
  */
-function RUNTIME_PASSTHROUGH_REFUSED(): string[] {
-  return [
-    // vrrp_instance
-    'unicast_fault_no_peer', 'old_unicast_checksum', 'native_ipv6', 'vrf', 'track_src_ip', 'promote_secondaries',
-    'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'owner_ignore_adverts', 'auth_hmac',
-    // global_defs
-    'startup_script', 'shutdown_script', 'default_interface', 'lvs_timeouts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-    'vrrp_vmac_garp_intvl', 'nftables_ipvs', 'vrrp_notify_priority_changes', 'vrrp_owner_ignore_adverts', 'net_namespace',
-    'net_namespace_ipvs', 'vrrp_startup_delay', 'disable_local_igmp', 'rs_init_notifies', 'fifo_write_vrrp_states_on_reload',
-  ];
-}
+const RUNTIME_PASSTHROUGH_REFUSED: readonly string[] = [
+  // vrrp_instance
+  'unicast_fault_no_peer', 'old_unicast_checksum', 'native_ipv6', 'vrf', 'track_src_ip', 'promote_secondaries',
+  'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'owner_ignore_adverts', 'auth_hmac',
+  // global_defs
+  'startup_script', 'shutdown_script', 'default_interface', 'lvs_timeouts', 'vrrp_min_garp', 'vrrp_garp_extra_if',
+  'vrrp_vmac_garp_intvl', 'nftables_ipvs', 'vrrp_notify_priority_changes', 'vrrp_owner_ignore_adverts', 'net_namespace',
+  'net_namespace_ipvs', 'vrrp_startup_delay', 'disable_local_igmp', 'rs_init_notifies', 'fifo_write_vrrp_states_on_reload',
+];
 
 /**
  * keepalived keywords Vigil reads (check-config is clean, import/export keep
@@ -39,7 +37,7 @@ function RUNTIME_PASSTHROUGH_REFUSED(): string[] {
  */
 export const SHIM_UNIMPLEMENTED: ReadonlySet<string> = new Set([
   'use_vmac_addr', 'use_ipvlan', 'track_bfd', 'bfd_instance',
-  ...RUNTIME_PASSTHROUGH_REFUSED(),
+  ...RUNTIME_PASSTHROUGH_REFUSED,
 ]);
 
 /** The model's longest duration (DurationMs): Node's longest timer. */

@@ -65,6 +65,9 @@ function loadReporting(file: string, configId: string): Config | null {
   return res.ok && refused.length === 0 ? res.config : null;
 }
 
+/** The VRRP side runs for instances, and for the static addresses, routes and rules it keeps. */
+const runsVrrp = (c: Config): boolean => c.vrrpInstances.length > 0 || c.staticIpaddress.length > 0 || c.staticRoutes.length > 0 || c.staticRules.length > 0;
+
 interface ShimOptions extends IpvsCliOptions, CloudCliOptions {
   config: string;
   dontReleaseIpvs?: boolean;
@@ -125,7 +128,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         return;
       }
       const plan = planVrrp(config, sysfsPlanHost);
-      const hasVrrp = config.vrrpInstances.length > 0 || config.staticRoutes.length > 0 || config.staticRules.length > 0 || config.staticIpaddress.length > 0;
+      const hasVrrp = runsVrrp(config);
       if (hasVrrp) for (const p of plan.problems) process.stderr.write(`${opts.config}: ${p}\n`);
       const wantsIpvs = config.virtualServers.length > 0 && !!(opts.board || opts.local) && opts.ipvs !== false;
       // Loaded only with --director: the cloud side brings the AWS SDK (~2 MB of code, resident once loaded).
@@ -226,7 +229,7 @@ export function registerShimCommand(program: Command, setExit: (code: number) =>
         const next = loadReporting(opts.config, opts.configId);
         if (!next) return log('reload refused: config has errors; the running one stays', { file: opts.config });
         const nextPlan = planVrrp(next, sysfsPlanHost);
-        if ((next.vrrpInstances.length > 0 || next.staticRoutes.length > 0 || next.staticRules.length > 0 || next.staticIpaddress.length > 0) && nextPlan.problems.length > 0) {
+        if (runsVrrp(next) && nextPlan.problems.length > 0) {
           return log('reload refused: vrrp_instance problems; the running config stays', { file: opts.config, problems: nextPlan.problems });
         }
         const nextCloudProblem = cloud && cloudMain ? cloudMain.cloudOptionsProblem(next, opts) : null;
